@@ -1,0 +1,144 @@
+/*
+ * snmp.h - MIB counters and drop reasons.
+ *
+ * Every packet the stack drops goes through kfree_skb_reason() with one of the
+ * reasons below, and the layer that drops it also bumps the MIB counter a
+ * Linux user would look for in /proc/net/snmp or nstat (IpInHdrErrors,
+ * TcpInCsumErrors, ...).  Both lists are X-macros so that each name is written
+ * once: the enum and the printable name come from the same line.
+ *
+ * Counters live in struct stack (no globals); SNMP_INC_STATS(st, X) is a plain
+ * increment because the stack lock serialises the core.
+ */
+#ifndef SKBOS_SNMP_H
+#define SKBOS_SNMP_H
+
+#include "types.h"
+
+/* X(enum name, group, field): group+field is the nstat name (IpInReceives). */
+#define SNMP_MIB_LIST(X)                                                       \
+	X(IPSTATS_MIB_INRECEIVES, "Ip", "InReceives")                          \
+	X(IPSTATS_MIB_INHDRERRORS, "Ip", "InHdrErrors")                        \
+	X(IPSTATS_MIB_INADDRERRORS, "Ip", "InAddrErrors")                      \
+	X(IPSTATS_MIB_FORWDATAGRAMS, "Ip", "ForwDatagrams")                    \
+	X(IPSTATS_MIB_INUNKNOWNPROTOS, "Ip", "InUnknownProtos")                \
+	X(IPSTATS_MIB_INDISCARDS, "Ip", "InDiscards")                          \
+	X(IPSTATS_MIB_INDELIVERS, "Ip", "InDelivers")                          \
+	X(IPSTATS_MIB_OUTREQUESTS, "Ip", "OutRequests")                        \
+	X(IPSTATS_MIB_OUTDISCARDS, "Ip", "OutDiscards")                        \
+	X(IPSTATS_MIB_OUTNOROUTES, "Ip", "OutNoRoutes")                        \
+	X(IPSTATS_MIB_REASMTIMEOUT, "Ip", "ReasmTimeout")                      \
+	X(IPSTATS_MIB_REASMREQDS, "Ip", "ReasmReqds")                          \
+	X(IPSTATS_MIB_REASMOKS, "Ip", "ReasmOKs")                              \
+	X(IPSTATS_MIB_REASMFAILS, "Ip", "ReasmFails")                          \
+	X(IPSTATS_MIB_FRAGOKS, "Ip", "FragOKs")                                \
+	X(IPSTATS_MIB_FRAGFAILS, "Ip", "FragFails")                            \
+	X(IPSTATS_MIB_FRAGCREATES, "Ip", "FragCreates")                        \
+	X(IPSTATS_MIB_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts")             \
+	X(IPSTATS_MIB_INCSUMERRORS, "IpExt", "InCsumErrors")                   \
+	X(IPSTATS_MIB_INMARTIANS, "IpExt", "InMartians")                       \
+	X(IPSTATS_MIB_REASMOVERLAPS, "IpExt", "ReasmOverlaps")                 \
+	X(ICMP_MIB_INMSGS, "Icmp", "InMsgs")                                   \
+	X(ICMP_MIB_INERRORS, "Icmp", "InErrors")                               \
+	X(ICMP_MIB_INCSUMERRORS, "Icmp", "InCsumErrors")                       \
+	X(ICMP_MIB_INDESTUNREACHS, "Icmp", "InDestUnreachs")                   \
+	X(ICMP_MIB_INTIMEEXCDS, "Icmp", "InTimeExcds")                         \
+	X(ICMP_MIB_INECHOS, "Icmp", "InEchos")                                 \
+	X(ICMP_MIB_INECHOREPS, "Icmp", "InEchoReps")                           \
+	X(ICMP_MIB_OUTMSGS, "Icmp", "OutMsgs")                                 \
+	X(ICMP_MIB_OUTERRORS, "Icmp", "OutErrors")                             \
+	X(ICMP_MIB_OUTRATELIMITED, "Icmp", "OutRateLimitGlobal")               \
+	X(ICMP_MIB_OUTDESTUNREACHS, "Icmp", "OutDestUnreachs")                 \
+	X(ICMP_MIB_OUTTIMEEXCDS, "Icmp", "OutTimeExcds")                       \
+	X(ICMP_MIB_OUTECHOS, "Icmp", "OutEchos")                               \
+	X(ICMP_MIB_OUTECHOREPS, "Icmp", "OutEchoReps")                         \
+	X(TCP_MIB_ACTIVEOPENS, "Tcp", "ActiveOpens")                           \
+	X(TCP_MIB_PASSIVEOPENS, "Tcp", "PassiveOpens")                         \
+	X(TCP_MIB_ATTEMPTFAILS, "Tcp", "AttemptFails")                         \
+	X(TCP_MIB_ESTABRESETS, "Tcp", "EstabResets")                           \
+	X(TCP_MIB_INSEGS, "Tcp", "InSegs")                                     \
+	X(TCP_MIB_OUTSEGS, "Tcp", "OutSegs")                                   \
+	X(TCP_MIB_RETRANSSEGS, "Tcp", "RetransSegs")                           \
+	X(TCP_MIB_INERRS, "Tcp", "InErrs")                                     \
+	X(TCP_MIB_OUTRSTS, "Tcp", "OutRsts")                                   \
+	X(TCP_MIB_INCSUMERRORS, "Tcp", "InCsumErrors")                         \
+	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
+	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
+	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \
+	X(UDP_MIB_OUTDATAGRAMS, "Udp", "OutDatagrams")                         \
+	X(UDP_MIB_RCVBUFERRORS, "Udp", "RcvbufErrors")                         \
+	X(UDP_MIB_SNDBUFERRORS, "Udp", "SndbufErrors")                         \
+	X(UDP_MIB_INCSUMERRORS, "Udp", "InCsumErrors")                         \
+	X(LINUX_MIB_ARPFILTER, "ArpExt", "InDropped")                          \
+	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \
+	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")
+
+enum snmp_mib {
+#define SNMP_MIB_ENUM(name, group, field) name,
+	SNMP_MIB_LIST(SNMP_MIB_ENUM)
+#undef SNMP_MIB_ENUM
+	__SNMP_MIB_MAX
+};
+
+/*
+ * Why a packet was dropped (include/net/dropreason-core.h).  Every drop names
+ * one, so a test can assert the reason and skbos-stat can show it.
+ */
+#define SKB_DROP_REASON_LIST(X)                                                \
+	X(NOT_SPECIFIED)       /* a caller that did not say; avoid */          \
+	X(PKT_TOO_SMALL)       /* shorter than the header it claims */         \
+	X(OTHERHOST)           /* link-layer destination is not us */          \
+	X(VLAN_TAG)            /* 802.1Q/802.1ad frame: no VLAN support */     \
+	X(UNHANDLED_PROTO)     /* no handler for the ethertype / protocol */   \
+	X(DEV_DOWN)            /* device administratively down */              \
+	X(DEV_BUSY)            /* device transmit queue full */                \
+	X(PKT_TOO_BIG)         /* larger than the device MTU */                \
+	X(QUEUE_PURGE)         /* freed with a queue (socket close, flush) */  \
+	X(WIRE_LOSS)           /* the test wire dropped it on purpose */       \
+	X(IP_CSUM)             /* bad IPv4 header checksum */                  \
+	X(IP_INHDR)            /* bad IPv4 header (version, IHL, length) */    \
+	X(IP_INADDRERRORS)     /* not for one of our addresses */              \
+	X(IP_RPFILTER)         /* martian source address */                    \
+	X(IP_NOPROTO)          /* no transport for the IP protocol */          \
+	X(IP_OUTNOROUTES)      /* no route to the destination */               \
+	X(IP_TTL_EXPIRED)      /* TTL ran out (forwarding) */                  \
+	X(IP_FRAG_OVERLAP)     /* overlapping fragment (RFC 5722) */           \
+	X(IP_FRAG_TOO_BIG)     /* reassembled datagram over 64 KiB */          \
+	X(IP_FRAG_TIMEOUT)     /* reassembly timed out */                      \
+	X(IP_FRAG_MEM)         /* reassembly memory cap reached */             \
+	X(IP_FRAG_DF)          /* needs fragmenting but DF is set */           \
+	X(NETFILTER_DROP)      /* a netfilter hook said NF_DROP */             \
+	X(NEIGH_FAILED)        /* neighbour resolution failed */               \
+	X(NEIGH_QUEUEFULL)     /* unresolved neighbour queue overflow */       \
+	X(NEIGH_DEAD)          /* neighbour entry destroyed */                 \
+	X(ARP_INVALID)         /* malformed or foreign ARP */                  \
+	X(ICMP_CSUM)           /* bad ICMP checksum */                         \
+	X(ICMP_INVALID)        /* malformed ICMP message */                    \
+	X(ICMP_RATELIMIT)      /* ICMP error suppressed by the rate limit */   \
+	X(UDP_CSUM)            /* bad UDP checksum */                          \
+	X(TCP_CSUM)            /* bad TCP checksum */                          \
+	X(NO_SOCKET)           /* no socket for the packet */                  \
+	X(SOCKET_RCVBUFF)      /* socket receive buffer full */                \
+	X(NOMEM)               /* out of memory while handling it */
+
+enum skb_drop_reason {
+#define SKB_DROP_REASON_ENUM(name) SKB_DROP_REASON_##name,
+	SKB_DROP_REASON_LIST(SKB_DROP_REASON_ENUM)
+#undef SKB_DROP_REASON_ENUM
+	SKB_DROP_REASON_MAX
+};
+
+struct stack;
+
+/** snmp_mib_name - the nstat-style name of a counter ("IpInHdrErrors"). */
+const char *snmp_mib_name(enum snmp_mib mib, char *buf, size_t len);
+/** skb_drop_reason_name - the printable name of a drop reason ("IP_CSUM"). */
+const char *skb_drop_reason_name(enum skb_drop_reason reason);
+/** snmp_mib_lookup - counter index for an nstat name, or -ENOENT. */
+int snmp_mib_lookup(const char *name);
+
+#define SNMP_INC_STATS(st, field) ((st)->mib[field]++)
+#define SNMP_ADD_STATS(st, field, n) ((st)->mib[field] += (n))
+#define SNMP_GET_STATS(st, field) ((st)->mib[field])
+
+#endif /* SKBOS_SNMP_H */

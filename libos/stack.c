@@ -1,0 +1,83 @@
+/*
+ * stack.c - creating and destroying a stack instance, and the receive pass
+ * that polls its devices.  See stack.h.
+ */
+#include <stdlib.h>
+
+#include "stack.h"
+#include "skbuff.h"
+#include "netdevice.h"
+#include "log.h"
+
+/**
+ * stack_new - a stack with no devices, Linux's default tunables and a real
+ * clock (tests switch to a manual one).  Return: the stack or NULL.
+ */
+struct stack *stack_new(void)
+{
+	struct stack *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	sysctl_init(&st->sysctl);
+	INIT_LIST_HEAD(&st->dev_list);
+	INIT_LIST_HEAD(&st->ptype_all);
+	INIT_LIST_HEAD(&st->ptype_base);
+	skb_pools_init(st);
+	return st;
+}
+
+/**
+ * stack_free - unregister and free every device, then the stack.  Every skb
+ * must have been freed first: a leak is reported, not hidden.
+ */
+void stack_free(struct stack *st)
+{
+	struct net_device *dev, *tmp;
+
+	if (!st)
+		return;
+	list_for_each_entry_safe(dev, tmp, &st->dev_list, dev_list) {
+		unregister_netdev(dev);
+		free_netdev(dev);
+	}
+	if (st->skb_in_use || st->data_in_use)
+		skb_log(LOG_ERROR, "stack freed with %ld skbs and %ld data buffers in use",
+			st->skb_in_use, st->data_in_use);
+	skb_pools_destroy(st);
+	free(st);
+}
+
+/**
+ * stack_poll - one receive pass: let every device hand up to @budget frames
+ * to the stack.  Return: the number of frames handled.
+ */
+int stack_poll(struct stack *st, int budget)
+{
+	struct net_device *dev, *tmp;
+	int done = 0;
+
+	list_for_each_entry_safe(dev, tmp, &st->dev_list, dev_list) {
+		if (!(dev->flags & IFF_UP) || !dev->netdev_ops->ndo_poll)
+			continue;
+		done += dev->netdev_ops->ndo_poll(dev, budget);
+	}
+	return done;
+}
+
+/**
+ * stack_should_fail_alloc - fault injection (picoTCP's pico_set_mm_failure):
+ * when fail_alloc_nth is n > 0, the n-th allocation from now fails, once.
+ */
+bool stack_should_fail_alloc(struct stack *st)
+{
+	if (likely(!st->fail_alloc_nth))
+		return false;
+	return --st->fail_alloc_nth == 0;
+}
+
+/** stack_fail_nth_alloc - arm fault injection: the @n-th allocation fails. */
+void stack_fail_nth_alloc(struct stack *st, u64 n)
+{
+	st->fail_alloc_nth = n;
+}

@@ -1,0 +1,77 @@
+/*
+ * stack.h - struct stack: one instance of the network stack.
+ *
+ * Everything the core knows lives here or hangs off here: devices, protocol
+ * handlers, tables, timers, counters, clock, allocator pools.  There are no
+ * globals in the core, so several stacks can live in one process (tests join
+ * two with netdev/wire.c) and each is deterministic given its inputs:
+ * frames (netif_receive_skb), socket calls, and time (stack_run_timers).
+ */
+#ifndef SKBOS_STACK_H
+#define SKBOS_STACK_H
+
+#include "types.h"
+#include "list.h"
+#include "snmp.h"
+#include "timer.h"
+#include "sysctl.h"
+
+struct sk_buff;
+
+/* skb data size classes (skb.c); buffers above the largest are malloc'd. */
+#define SKB_POOL_CLASSES 5
+
+struct skb_pool {
+	void *free;        /* singly linked free buffers */
+	u32 size;          /* whole buffer: data + skb_shared_info */
+	u32 nfree;
+	u32 max_free;      /* cap on cached buffers, so idle memory is bounded */
+};
+
+/**
+ * struct stack - a network stack instance.
+ * @clock_manual: time moves only when told (tests); else CLOCK_MONOTONIC
+ * @clock_now: the manual clock's value
+ * @skb_free: cached sk_buff structures
+ * @skb_in_use/@data_in_use: live objects, so a test can assert no leak
+ * @fail_alloc_nth: fault injection: the n-th allocation from now fails (0: off)
+ */
+struct stack {
+	struct sysctl sysctl;
+
+	bool clock_manual;
+	ktime_t clock_now;
+	struct timer_base timers;
+
+	struct list_head dev_list;
+	int ifindex_next;
+	struct list_head ptype_all;  /* ETH_P_ALL taps */
+	struct list_head ptype_base; /* handlers by ethertype */
+
+	struct sk_buff *skb_free;
+	u32 skb_nfree;
+	struct skb_pool pools[SKB_POOL_CLASSES];
+	long skb_in_use;
+	long data_in_use;
+	u64 fail_alloc_nth;
+
+	u64 mib[__SNMP_MIB_MAX];
+	u64 drops[SKB_DROP_REASON_MAX];
+};
+
+struct stack *stack_new(void);
+void stack_free(struct stack *st);
+
+ktime_t stack_now(const struct stack *st);
+void stack_clock_set_manual(struct stack *st, ktime_t start);
+int stack_run_timers(struct stack *st, ktime_t now);
+ktime_t stack_next_timer(const struct stack *st);
+int stack_poll(struct stack *st, int budget);
+bool stack_should_fail_alloc(struct stack *st);
+void stack_fail_nth_alloc(struct stack *st, u64 n);
+
+/* skb.c: the allocator pools of a stack. */
+void skb_pools_init(struct stack *st);
+void skb_pools_destroy(struct stack *st);
+
+#endif /* SKBOS_STACK_H */

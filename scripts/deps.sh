@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages skbos needs to build and test (as root).
+# The one list of packages; check.sh, demo.sh and .ci/run all come here.
+set -euo pipefail
+
+pkgs=(
+	build-essential autoconf automake libtool pkg-config  # the autotools build
+	liburing-dev      # io_uring: the AF_PACKET device's I/O
+	libev-dev         # the stack thread's event loop and timers
+	libcriterion-dev  # the unit and integration test framework
+	iproute2          # namespaces and veth pairs for network tests
+	binutils          # nm, for the exported-symbols test
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "skbos: missing packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+		exit 1
+	fi
+	echo "skbos: installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
