@@ -65,6 +65,9 @@ struct net_device;
  * @ndo_poll: hand up to @budget received frames to netif_receive_skb();
  *	returns how many it handed up
  * @ndo_uninit: release the backend's private state at unregister
+ * @ndo_xmit_flush: push out frames the driver batched since the last flush;
+ *	the stack calls it once at the end of every pass (stack_xmit_flush), so
+ *	one system call carries many frames (Linux's xmit_more)
  */
 struct net_device_ops {
 	int (*ndo_open)(struct net_device *dev);
@@ -72,6 +75,7 @@ struct net_device_ops {
 	netdev_tx_t (*ndo_start_xmit)(struct sk_buff *skb, struct net_device *dev);
 	int (*ndo_poll)(struct net_device *dev, int budget);
 	void (*ndo_uninit)(struct net_device *dev);
+	void (*ndo_xmit_flush)(struct net_device *dev);
 };
 
 /* The counters of `ip -s link`. */

@@ -66,6 +66,19 @@ int stack_poll(struct stack *st, int budget)
 }
 
 /**
+ * stack_xmit_flush - the end of a stack pass: every device that batches
+ * transmits submits what it holds.
+ */
+void stack_xmit_flush(struct stack *st)
+{
+	struct net_device *dev;
+
+	list_for_each_entry(dev, &st->dev_list, dev_list)
+		if ((dev->flags & IFF_UP) && dev->netdev_ops->ndo_xmit_flush)
+			dev->netdev_ops->ndo_xmit_flush(dev);
+}
+
+/**
  * stack_should_fail_alloc - fault injection (picoTCP's pico_set_mm_failure):
  * when fail_alloc_nth is n > 0, the n-th allocation from now fails, once.
  */
