@@ -8,6 +8,7 @@ pkgs=(
 	liburing-dev      # io_uring: the AF_PACKET device's I/O
 	libev-dev         # the stack thread's event loop and timers
 	libcriterion-dev  # the unit and integration test framework
+	libpcap-dev       # SKBOS_PCAP: writing frames as pcap files tcpdump/tshark read
 	iproute2          # namespaces and veth pairs for network tests
 	binutils          # nm, for the exported-symbols test
 )
