@@ -1,0 +1,112 @@
+/*
+ * afpacket_uring.h - the physical NIC: an AF_PACKET raw socket on a real
+ * interface, driven by io_uring (DESIGN.md "The AF_PACKET device").
+ *
+ *   receive:  multishot recv into a provided buffer ring -> build_skb over
+ *             the ring buffer (zero copy) -> eth_rx; freeing the skb gives the
+ *             buffer back to the ring
+ *   transmit: dev_queue_xmit -> afp_start_xmit (virtio_net_hdr pushed, one
+ *             SEND SQE) -> stack_xmit_flush -> one io_uring_enter per batch
+ *
+ * This file and afpacket_uring.c are the only ones in skbos that know
+ * io_uring; the core sees a struct net_device.
+ */
+#ifndef SKBOS_AFPACKET_URING_H
+#define SKBOS_AFPACKET_URING_H
+
+#include "../libos/types.h"
+
+struct stack;
+struct net_device;
+
+/* afpacket_config.uring_opts: io_uring features to leave off (benchmarks,
+ * or a device several threads will drive). */
+#define AFP_NO_DEFER_TASKRUN (1u << 0) /* no SINGLE_ISSUER|DEFER_TASKRUN */
+#define AFP_NO_REG_FILE (1u << 1)      /* plain fd in every SQE */
+#define AFP_NO_REG_RING (1u << 2)      /* no registered ring fd */
+/*
+ * SINGLE_ISSUER, DEFER_TASKRUN and the registered ring fd all tie the ring to
+ * the thread that created it: a device that several threads submit to or
+ * reap from (DESIGN.md "who drives the stack") must be created with these.
+ */
+#define AFP_SHARED_RING (AFP_NO_DEFER_TASKRUN | AFP_NO_REG_RING)
+
+/**
+ * struct afpacket_config - how to open the device; zero means "default".
+ * @name: the skbos device name (default: the interface's name)
+ * @mac: the device's address (default: the interface's); a different one
+ *	puts the interface in promiscuous mode for as long as the device lives
+ * @mtu: default: the interface's
+ * @rx_buffers: receive buffers in the ring, a power of two (default 256)
+ * @rx_frame_max: largest frame a receive buffer holds, Ethernet header
+ *	included (default 65536 + 64: a 64 KB GSO super-frame)
+ * @tx_inflight_max: sends submitted but not completed (default 1024); more
+ *	wait in the device's backlog
+ * @tx_backlog_max: frames waiting for an in-flight slot or a retry (default
+ *	1024); beyond it start_xmit says NETDEV_TX_BUSY (a counted drop)
+ * @sq_entries: submission queue size (default 256)
+ * @rcvbuf: socket receive buffer, bytes (default 4 MB): what the kernel
+ *	keeps while the buffer ring is dry
+ * @uring_opts: AFP_NO_* flags
+ */
+struct afpacket_config {
+	const char *name;
+	const u8 *mac;
+	unsigned int mtu;
+	unsigned int rx_buffers;
+	unsigned int rx_frame_max;
+	unsigned int tx_inflight_max;
+	unsigned int tx_backlog_max;
+	unsigned int sq_entries;
+	int rcvbuf;
+	unsigned int uring_opts;
+};
+
+/**
+ * struct afpacket_stats - the device's private counters (dev->stats has the
+ * `ip -s link` ones).
+ * @rx_ring_dry: the buffer ring ran out (ENOBUFS): frames waited in the socket
+ * @rx_rearms: multishot receives armed again after one ended
+ * @rx_truncated: frames larger than a receive buffer (counted as rx_errors)
+ * @rx_csum_partial: frames whose virtio_net_hdr said NEEDS_CSUM
+ * @rx_csum_valid: frames whose virtio_net_hdr said DATA_VALID
+ * @rx_gso: super-frames (virtio_net_hdr gso_type set)
+ * @rx_bufs_total/@rx_bufs_lent/@rx_bufs_in_ring: every buffer is either in
+ *	the ring (the kernel's), lent to an skb, or briefly between the two
+ *	(completed but not yet handed up); total = lent + in_ring + that
+ * @tx_submits: io_uring_enter calls that submitted SQEs
+ * @tx_enters: all io_uring_enter calls (submit or reap)
+ * @tx_retries: sends requeued after ENOBUFS/EAGAIN
+ * @tx_backlogged: frames that waited in the backlog
+ * @tx_inflight/@tx_backlog: now
+ * @setup_flags: the IORING_SETUP_* flags the kernel accepted
+ * @reg_file/@reg_ring: registered socket / registered ring fd in use
+ */
+struct afpacket_stats {
+	u64 rx_ring_dry;
+	u64 rx_rearms;
+	u64 rx_truncated;
+	u64 rx_csum_partial;
+	u64 rx_csum_valid;
+	u64 rx_gso;
+	u32 rx_bufs_total;
+	u32 rx_bufs_lent;
+	u32 rx_bufs_in_ring;
+	u64 tx_submits;
+	u64 tx_enters;
+	u64 tx_retries;
+	u64 tx_backlogged;
+	u32 tx_inflight;
+	u32 tx_backlog;
+	u32 setup_flags;
+	bool reg_file;
+	bool reg_ring;
+};
+
+struct net_device *afpacket_create(struct stack *st, const char *ifname,
+				   const struct afpacket_config *cfg);
+int afpacket_event_fd(const struct net_device *dev);
+int afpacket_wait(struct net_device *dev, int timeout_ms);
+void afpacket_get_stats(const struct net_device *dev, struct afpacket_stats *s);
+
+#endif /* SKBOS_AFPACKET_URING_H */

@@ -1,0 +1,354 @@
+/*
+ * test_afpacket.c - the AF_PACKET/io_uring device (netdev/afpacket_uring.c)
+ * against the real kernel: skbos's device on one end of a veth pair in
+ * namespace A, the kernel (its AF_PACKET and UDP sockets) on the other end
+ * in namespace B.  Root only: without it the tests skip, under CI=true they
+ * fail.  Every wait is bounded (POLL_MS); nothing asserts on timing.
+ */
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+
+#include "netns.h"
+#include "frames.h"
+#include "capture.h"
+#include "afpacket_uring.h"
+#include "eth.h"
+#include "stack.h"
+
+#define POLL_MS 3000
+#define PEER_IP "10.77.0.1"
+#define SKBOS_IP "10.77.0.2"
+#define UDP_PORT 7777
+
+static struct netns_pair np;
+static struct stack *st;
+static struct net_device *dev;
+static u8 peer_mac[ETH_ALEN];
+
+/* Frames of ETH_P_TEST the device handed up, kept (so their ring buffers
+ * stay lent) until the test frees them. */
+static struct packet_type test_pt;
+static struct sk_buff_head rxq;
+static u64 rx_seen;
+
+static int test_rcv(struct sk_buff *skb, struct net_device *d, struct packet_type *pt)
+{
+	(void)d;
+	(void)pt;
+	skb_push(skb, ETH_HLEN);
+	rx_seen++;
+	skb_queue_tail(&rxq, skb);
+	return 0;
+}
+
+static struct net_device *create_dev(const char *ifname, const struct afpacket_config *cfg)
+{
+	struct net_device *d;
+
+	cr_assert(eq(int, netns_enter(np.ns_a), 0));
+	d = afpacket_create(st, ifname, cfg);
+	netns_return();
+	return d;
+}
+
+static void setup(void)
+{
+	netns_pair_create(&np);
+	cr_assert(eq(int, netns_ifmac(np.ns_b, np.if_b, peer_mac), 0));
+	st = stack_new();
+	cr_assert(not(eq(ptr, st, NULL)));
+	skb_queue_head_init(&rxq);
+	rx_seen = 0;
+	dev = create_dev(np.if_a, NULL);
+	cr_assert(not(IS_ERR(dev)), "afpacket_create: %ld", PTR_ERR(dev));
+	test_pt.type = ETH_P_TEST;
+	test_pt.dev = dev;
+	test_pt.func = test_rcv;
+	dev_add_pack(st, &test_pt);
+}
+
+/* Replace the suite's device by one made with @cfg. */
+static void recreate_dev(const struct afpacket_config *cfg)
+{
+	dev_remove_pack(st, &test_pt);
+	unregister_netdev(dev);
+	free_netdev(dev);
+	dev = create_dev(np.if_a, cfg);
+	cr_assert(not(IS_ERR(dev)), "afpacket_create: %ld", PTR_ERR(dev));
+	test_pt.dev = dev;
+	dev_add_pack(st, &test_pt);
+}
+
+/* The device goes first; then nothing may be left: no skb, no buffer. */
+static void teardown(void)
+{
+	if (st) {
+		skb_queue_purge(&rxq);
+		if (!IS_ERR_OR_NULL(dev)) {
+			unregister_netdev(dev);
+			free_netdev(dev);
+		}
+		dev = NULL;
+		cr_expect(eq(long, st->skb_in_use, 0), "skbs leaked");
+		cr_expect(eq(long, st->data_in_use, 0), "data buffers leaked");
+		stack_free(st);
+		st = NULL;
+	}
+	netns_pair_destroy(&np);
+}
+
+static u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+}
+
+/* Drive the stack like the driver loop would until @cond or POLL_MS. */
+static bool run_until(bool (*cond)(void))
+{
+	u64 deadline = now_ms() + POLL_MS;
+
+	while (!cond()) {
+		if (now_ms() > deadline)
+			return false;
+		afpacket_wait(dev, 10);
+		stack_poll(st, 64);
+		stack_xmit_flush(st);
+	}
+	return true;
+}
+
+static unsigned int payload_of(u32 id)
+{
+	return 46 + (id * 97) % 1455;
+}
+
+/* A frame as the kernel peer would send it to skbos. */
+static void peer_send_test_frame(int fd, u32 id, unsigned int payload)
+{
+	struct sk_buff *skb = test_frame(dev, dev->dev_addr, ETH_P_TEST, id, payload);
+
+	memcpy(skb->data + ETH_ALEN, peer_mac, ETH_ALEN);
+	cr_assert(eq(long, (long)send(fd, skb->data, skb->len, 0), (long)skb->len));
+	consume_skb(skb);
+}
+
+static struct afpacket_stats stats(void)
+{
+	struct afpacket_stats s;
+
+	afpacket_get_stats(dev, &s);
+	return s;
+}
+
+TestSuite(afpacket, .init = setup, .fini = teardown, .timeout = 30);
+
+Test(afpacket, device_takes_the_interface_address_and_mtu)
+{
+	u8 mac[ETH_ALEN];
+	struct afpacket_stats s = stats();
+
+	cr_assert(eq(int, netns_ifmac(np.ns_a, np.if_a, mac), 0));
+	cr_assert(eq(int, memcmp(dev->dev_addr, mac, ETH_ALEN), 0));
+	cr_assert(eq(u32, dev->mtu, 1500));
+	cr_assert(ne(u32, dev->flags & IFF_UP, 0));
+	cr_assert(ge(int, afpacket_event_fd(dev), 0));
+	cr_assert(eq(u32, s.rx_bufs_in_ring, 256));
+	cr_log_info("io_uring setup flags %#x, registered file %d, registered ring %d",
+		    s.setup_flags, s.reg_file, s.reg_ring);
+}
+
+Test(afpacket, nonexistent_interface_is_enodev)
+{
+	struct net_device *d = create_dev("skt-nosuchif", NULL);
+
+	cr_assert(IS_ERR(d));
+	cr_assert(eq(long, PTR_ERR(d), -ENODEV));
+}
+
+static int peer_fd = -1;
+static u32 frames_wanted;
+
+static bool tx_done(void)
+{
+	return dev->stats.tx_packets >= frames_wanted;
+}
+
+Test(afpacket, frames_sent_arrive_intact_at_the_kernel)
+{
+	const u32 n = 64;
+	bool got[65] = { false };
+	u8 buf[2048];
+
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	for (u32 id = 1; id <= n; id++)
+		cr_assert(eq(int, send_test_frame(dev, peer_mac, id, payload_of(id)), 0));
+	stack_xmit_flush(st);
+	for (u32 i = 0; i < n; i++) {
+		ssize_t len = recv(peer_fd, buf, sizeof(buf), 0);
+		struct sk_buff *want;
+		u32 id;
+
+		cr_assert(gt(long, (long)len, 0), "frame %u of %u did not arrive", i + 1, n);
+		id = ntohl(*(u32 *)(void *)(buf + ETH_HLEN));
+		cr_assert(id >= 1 && id <= n && !got[id], "unexpected id %u", id);
+		got[id] = true;
+		want = test_frame(dev, peer_mac, ETH_P_TEST, id, payload_of(id));
+		cr_assert(eq(long, (long)len, (long)want->len));
+		cr_assert(eq(int, memcmp(buf, want->data, want->len), 0), "frame %u differs", id);
+		consume_skb(want);
+	}
+	frames_wanted = n;
+	cr_assert(run_until(tx_done), "send completions");
+	cr_assert(eq(u64, dev->stats.tx_errors, 0));
+	cr_assert(eq(u32, stats().tx_inflight, 0));
+	close(peer_fd);
+}
+
+static bool rx_all(void)
+{
+	return rx_seen >= frames_wanted;
+}
+
+Test(afpacket, frames_from_the_kernel_arrive_intact_through_poll)
+{
+	const u32 n = 50;
+	struct sk_buff *skb;
+	bool got[51] = { false };
+
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	for (u32 id = 1; id <= n; id++)
+		peer_send_test_frame(peer_fd, id, payload_of(id));
+	frames_wanted = n;
+	cr_assert(run_until(rx_all), "received %lu of %u", (unsigned long)rx_seen, n);
+	while ((skb = skb_dequeue(&rxq)) != NULL) {
+		u32 id = test_frame_id(skb);
+
+		cr_assert(id >= 1 && id <= n && !got[id], "unexpected id %u", id);
+		got[id] = true;
+		cr_assert(test_frame_intact(skb, payload_of(id)), "frame %u damaged", id);
+		cr_assert(eq(u32, skb->pkt_type, PACKET_HOST));
+		/* veth marks a finished frame from a raw socket checksum-valid. */
+		cr_assert(ne(u32, skb->ip_summed, CHECKSUM_PARTIAL));
+		cr_assert(eq(u32, skb_shinfo(skb)->gso_size, 0));
+		consume_skb(skb);
+	}
+	cr_assert(eq(u64, dev->stats.rx_packets, n));
+	cr_assert(eq(u32, stats().rx_bufs_lent, 0));
+	close(peer_fd);
+}
+
+Test(afpacket, event_fd_wakes_a_sleeper_on_arrival)
+{
+	struct pollfd pfd = { .fd = afpacket_event_fd(dev), .events = POLLIN };
+	u64 v;
+
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	/* Nothing pending: drain, so the next wake-up is the frame's. */
+	stack_poll(st, 64);
+	while (read(pfd.fd, &v, sizeof(v)) > 0)
+		;
+	peer_send_test_frame(peer_fd, 1, 100);
+	cr_assert(eq(int, poll(&pfd, 1, POLL_MS), 1), "no wake-up");
+	frames_wanted = 1;
+	cr_assert(run_until(rx_all));
+	close(peer_fd);
+}
+
+Test(afpacket, batch_of_frames_leaves_with_one_submit)
+{
+	const u32 n = 100;
+	struct afpacket_stats before = stats(), after;
+	u8 buf[2048];
+	u32 arrived = 0;
+
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	for (u32 id = 1; id <= n; id++)
+		cr_assert(eq(int, send_test_frame(dev, peer_mac, id, 60), 0));
+	cr_assert(eq(u64, stats().tx_submits, before.tx_submits), "nothing leaves before the flush");
+	stack_xmit_flush(st);
+	after = stats();
+	cr_assert(eq(u64, after.tx_submits - before.tx_submits, 1));
+	cr_assert(eq(u64, after.tx_enters - before.tx_enters, 1));
+	while (arrived < n && recv(peer_fd, buf, sizeof(buf), 0) > 0)
+		arrived++;
+	cr_assert(eq(u32, arrived, n));
+	frames_wanted = n;
+	cr_assert(run_until(tx_done));
+	close(peer_fd);
+}
+
+/* ---- the ring running dry ------------------------------------------------ */
+
+static bool ring_dry(void)
+{
+	return stats().rx_ring_dry > 0 && rx_seen >= 8;
+}
+
+static bool all_or_ring_lent(void)
+{
+	return rx_all() || stats().rx_bufs_lent == 8;
+}
+
+Test(afpacket, dry_ring_recovers_and_every_buffer_comes_back)
+{
+	const struct afpacket_config cfg = { .rx_buffers = 8 };
+	const u32 n = 40;
+	bool got[41] = { false };
+	struct afpacket_stats s;
+	struct sk_buff *skb;
+
+	recreate_dev(&cfg);
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	for (u32 id = 1; id <= n; id++)
+		peer_send_test_frame(peer_fd, id, 200);
+	/* The test holds every skb: 8 buffers lent, then the ring is dry. */
+	cr_assert(run_until(ring_dry), "ring never ran dry (seen %lu)", (unsigned long)rx_seen);
+	s = stats();
+	cr_assert(eq(u64, rx_seen, 8));
+	cr_assert(eq(u32, s.rx_bufs_lent, 8));
+	cr_assert(eq(u32, s.rx_bufs_in_ring, 0));
+	/* Freeing gives the buffers back and re-arms; the rest waited in the
+	 * socket, so nothing is lost. */
+	frames_wanted = n;
+	while (!rx_all()) {
+		u64 before = rx_seen;
+
+		while ((skb = skb_dequeue(&rxq)) != NULL) {
+			u32 id = test_frame_id(skb);
+
+			cr_assert(id >= 1 && id <= n && !got[id], "unexpected id %u", id);
+			got[id] = true;
+			consume_skb(skb);
+		}
+		cr_assert(run_until(all_or_ring_lent), "reception did not resume");
+		cr_assert(gt(u64, rx_seen, before), "nothing after the re-arm");
+	}
+	while ((skb = skb_dequeue(&rxq)) != NULL) {
+		got[test_frame_id(skb)] = true;
+		consume_skb(skb);
+	}
+	for (u32 id = 1; id <= n; id++)
+		cr_assert(got[id], "frame %u lost", id);
+	s = stats();
+	cr_assert(ge(u64, s.rx_rearms, 1));
+	cr_assert(eq(u32, s.rx_bufs_lent, 0));
+	cr_assert(eq(u32, s.rx_bufs_in_ring, 8), "a buffer went missing");
+	close(peer_fd);
+}
