@@ -11,7 +11,6 @@ pkgs=(
 	libpcap-dev       # SKBOS_PCAP: writing frames as pcap files tcpdump/tshark read
 	iproute2          # namespaces and veth pairs for network tests
 	binutils          # nm, for the exported-symbols test
-	libpcap-dev       # libos/pcap.c writes SKBOS_PCAP captures with libpcap's dump API
 	tcpdump           # test_pcap reads the capture back the way a user would
 )
 
