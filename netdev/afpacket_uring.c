@@ -535,27 +535,32 @@ static void afp_tx_drain(struct afpacket_priv *p)
  */
 static int afp_tx_vnet(struct sk_buff *skb)
 {
-	struct afp_vnet_hdr *vh;
-	u32 frame_start;
+	struct afp_vnet_hdr h;
+	u32 frame_start, start = 0;
 
 	if (skb_headroom(skb) < VNET_HDR_LEN || skb_header_cloned(skb)) {
 		if (skb_cow_head(skb, VNET_HDR_LEN))
 			return -ENOMEM;
 	}
 	frame_start = skb_headroom(skb);
-	vh = (struct afp_vnet_hdr *)(void *)skb_push(skb, VNET_HDR_LEN);
-	memset(vh, 0, sizeof(*vh));
+	memset(&h, 0, sizeof(h));
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
-		vh->flags = VNET_F_NEEDS_CSUM;
-		vh->csum_start = htole16((u16)(skb->csum_start - frame_start));
-		vh->csum_offset = htole16(skb->csum_offset);
+		start = skb->csum_start - frame_start;
+		h.flags = VNET_F_NEEDS_CSUM;
+		h.csum_start = htole16((u16)start);
+		h.csum_offset = htole16(skb->csum_offset);
 	}
 	if (skb_is_gso(skb)) {
-		u32 t = skb_shinfo(skb)->gso_type;
+		u32 t = skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4 ? SKB_GSO_TCPV4 : SKB_GSO_UDP;
 
-		vh->gso_type = (t & SKB_GSO_TCPV4) ? VNET_GSO_TCPV4 : VNET_GSO_UDP_L4;
-		vh->gso_size = htole16(skb_shinfo(skb)->gso_size);
+		/* Linux has no UDP fragmentation offload any more: a UDP
+		 * super-frame is a train of datagrams (UDP_L4, "USO"). */
+		h.gso_type = t == SKB_GSO_TCPV4 ? VNET_GSO_TCPV4 : VNET_GSO_UDP_L4;
+		h.gso_size = htole16(skb_shinfo(skb)->gso_size);
+		/* Headers the kernel copies into every segment. */
+		h.hdr_len = htole16((u16)(start + afp_l4_hdr_len(skb, start, t)));
 	}
+	memcpy(skb_push(skb, VNET_HDR_LEN), &h, sizeof(h));
 	return 0;
 }
 

@@ -12,6 +12,7 @@ pkgs=(
 	iproute2          # namespaces and veth pairs for network tests
 	binutils          # nm, for the exported-symbols test
 	tcpdump           # test_pcap reads the capture back the way a user would
+	ethtool           # test_afpacket turns veth offloads off to check skbos's own
 )
 
 missing=()

@@ -206,3 +206,18 @@ int netns_packet_socket(const char *ns, const char *ifname, uint16_t proto)
 	netns_return();
 	return fd;
 }
+
+/** netns_socket - socket(@domain, @type, @proto) made inside @ns, or -1. */
+int netns_socket(const char *ns, int domain, int type, int proto)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200 * 1000 };
+	int fd;
+
+	if (netns_enter(ns))
+		return -1;
+	fd = socket(domain, type | SOCK_CLOEXEC, proto);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	netns_return();
+	return fd;
+}

@@ -32,6 +32,7 @@ void netns_pair_destroy(struct netns_pair *np);
 int netns_enter(const char *ns);
 void netns_return(void);
 int netns_sh(const char *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int netns_socket(const char *ns, int domain, int type, int proto);
 int netns_packet_socket(const char *ns, const char *ifname, uint16_t proto);
 int netns_ifindex(const char *ns, const char *ifname);
 int netns_ifmac(const char *ns, const char *ifname, uint8_t *mac);
