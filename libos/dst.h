@@ -28,6 +28,7 @@ struct dst_ops {
  * @__refcnt: references: the FIB/cache holds none once obsolete
  * @obsolete: nonzero once the entry must not be used for new packets
  * @genid: route table generation it was made under (dst_check)
+ * @mtu: the path MTU through this route
  * @input/@output: what to do with an skb routed through it; both consume it
  */
 struct dst_entry {
@@ -40,8 +41,7 @@ struct dst_entry {
 	const struct dst_ops *ops;
 	int (*input)(struct sk_buff *skb);
 	int (*output)(struct sk_buff *skb);
-	struct neighbour *neigh;
-	u64 lastuse;
+	ktime_t expires; /* 0, or when it goes stale (learned path MTU) */
 };
 
 static inline struct dst_entry *dst_clone(struct dst_entry *dst)

@@ -51,6 +51,25 @@ void ether_setup(struct net_device *dev)
 	memset(dev->broadcast, 0xff, ETH_ALEN);
 }
 
+void register_netdevice_notifier(struct stack *st, struct notifier_block *nb)
+{
+	list_add_tail(&nb->list, &st->netdev_chain);
+}
+
+void unregister_netdevice_notifier(struct stack *st, struct notifier_block *nb)
+{
+	(void)st;
+	list_del_init(&nb->list);
+}
+
+static void call_netdevice_notifiers(unsigned long event, struct net_device *dev)
+{
+	struct notifier_block *nb, *tmp;
+
+	list_for_each_entry_safe(nb, tmp, &dev->stack->netdev_chain, list)
+		nb->notifier_call(nb, event, dev);
+}
+
 /** register_netdev - give @dev an ifindex and make it visible. Return: 0 or -EEXIST. */
 int register_netdev(struct net_device *dev)
 {
@@ -67,6 +86,7 @@ int register_netdev(struct net_device *dev)
 void unregister_netdev(struct net_device *dev)
 {
 	dev_close(dev);
+	call_netdevice_notifiers(NETDEV_UNREGISTER, dev);
 	list_del_init(&dev->dev_list);
 	if (dev->netdev_ops && dev->netdev_ops->ndo_uninit)
 		dev->netdev_ops->ndo_uninit(dev);
@@ -86,8 +106,10 @@ int dev_open(struct net_device *dev)
 		return 0;
 	if (dev->netdev_ops && dev->netdev_ops->ndo_open)
 		err = dev->netdev_ops->ndo_open(dev);
-	if (!err)
+	if (!err) {
 		dev->flags |= IFF_UP | IFF_RUNNING;
+		call_netdevice_notifiers(NETDEV_UP, dev);
+	}
 	return err;
 }
 
@@ -99,6 +121,7 @@ int dev_close(struct net_device *dev)
 	if (dev->netdev_ops && dev->netdev_ops->ndo_stop)
 		dev->netdev_ops->ndo_stop(dev);
 	dev->flags &= ~(IFF_UP | IFF_RUNNING);
+	call_netdevice_notifiers(NETDEV_DOWN, dev);
 	return 0;
 }
 

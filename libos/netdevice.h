@@ -130,6 +130,19 @@ struct packet_type {
 	struct list_head list;
 };
 
+/* Device events (include/linux/netdevice.h), for layers that keep per-device state. */
+#define NETDEV_UP 1
+#define NETDEV_DOWN 2
+#define NETDEV_UNREGISTER 6
+
+struct notifier_block {
+	struct list_head list;
+	void (*notifier_call)(struct notifier_block *nb, unsigned long event, struct net_device *dev);
+};
+
+void register_netdevice_notifier(struct stack *st, struct notifier_block *nb);
+void unregister_netdevice_notifier(struct stack *st, struct notifier_block *nb);
+
 struct net_device *alloc_netdev(struct stack *st, size_t sizeof_priv, const char *name,
 				void (*setup)(struct net_device *dev));
 void ether_setup(struct net_device *dev);

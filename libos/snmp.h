@@ -98,7 +98,8 @@ enum snmp_mib {
 	X(IP_CSUM)             /* bad IPv4 header checksum */                  \
 	X(IP_INHDR)            /* bad IPv4 header (version, IHL, length) */    \
 	X(IP_INADDRERRORS)     /* not for one of our addresses */              \
-	X(IP_RPFILTER)         /* martian source address */                    \
+	X(IP_INVALID_SOURCE)   /* martian source address (RFC 1812 §5.3.7) */ \
+	X(IP_INVALID_DEST)     /* martian or unjoined multicast destination */ \
 	X(IP_NOPROTO)          /* no transport for the IP protocol */          \
 	X(IP_OUTNOROUTES)      /* no route to the destination */               \
 	X(IP_TTL_EXPIRED)      /* TTL ran out (forwarding) */                  \

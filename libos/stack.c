@@ -3,11 +3,14 @@
  * that polls its devices.  See stack.h.
  */
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "stack.h"
 #include "skbuff.h"
 #include "netdevice.h"
 #include "log.h"
+#include "ip.h"
 
 /**
  * stack_new - a stack with no devices, Linux's default tunables and a real
@@ -23,7 +26,15 @@ struct stack *stack_new(void)
 	INIT_LIST_HEAD(&st->dev_list);
 	INIT_LIST_HEAD(&st->ptype_all);
 	INIT_LIST_HEAD(&st->ptype_base);
+	INIT_LIST_HEAD(&st->netdev_chain);
 	skb_pools_init(st);
+	if (getrandom(&st->rand_state, sizeof(st->rand_state), GRND_NONBLOCK) != sizeof(st->rand_state))
+		st->rand_state = (u64)time(NULL) ^ (u64)(uintptr_t)st;
+	if (inet_init(st)) {
+		skb_pools_destroy(st);
+		free(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -41,6 +52,7 @@ void stack_free(struct stack *st)
 		unregister_netdev(dev);
 		free_netdev(dev);
 	}
+	inet_exit(st);
 	if (st->skb_in_use || st->data_in_use)
 		skb_log(LOG_ERROR, "stack freed with %ld skbs and %ld data buffers in use",
 			st->skb_in_use, st->data_in_use);
@@ -76,6 +88,20 @@ void stack_xmit_flush(struct stack *st)
 	list_for_each_entry(dev, &st->dev_list, dev_list)
 		if ((dev->flags & IFF_UP) && dev->netdev_ops->ndo_xmit_flush)
 			dev->netdev_ops->ndo_xmit_flush(dev);
+}
+
+/**
+ * stack_rand - the stack's pseudo-random numbers (splitmix64), seeded from
+ * getrandom() at creation; tests may set rand_state for repeatable runs.
+ * Not for secrets that must resist prediction (the ISN key uses its own).
+ */
+u32 stack_rand(struct stack *st)
+{
+	u64 z = (st->rand_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (u32)((z ^ (z >> 31)) >> 16);
 }
 
 /**

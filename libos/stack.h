@@ -15,6 +15,7 @@
 #include "snmp.h"
 #include "timer.h"
 #include "sysctl.h"
+#include "netns_ipv4.h"
 
 struct sk_buff;
 
@@ -47,6 +48,7 @@ struct stack {
 	int ifindex_next;
 	struct list_head ptype_all;  /* ETH_P_ALL taps */
 	struct list_head ptype_base; /* handlers by ethertype */
+	struct list_head netdev_chain; /* notifier_blocks for device events */
 
 	struct sk_buff *skb_free;
 	u32 skb_nfree;
@@ -54,6 +56,9 @@ struct stack {
 	long skb_in_use;
 	long data_in_use;
 	u64 fail_alloc_nth;
+
+	struct netns_ipv4 ipv4;
+	u64 rand_state; /* stack_rand(): seeded per stack, settable by tests */
 
 	u64 mib[__SNMP_MIB_MAX];
 	u64 drops[SKB_DROP_REASON_MAX];
@@ -68,6 +73,7 @@ int stack_run_timers(struct stack *st, ktime_t now);
 ktime_t stack_next_timer(const struct stack *st);
 int stack_poll(struct stack *st, int budget);
 void stack_xmit_flush(struct stack *st);
+u32 stack_rand(struct stack *st);
 bool stack_should_fail_alloc(struct stack *st);
 void stack_fail_nth_alloc(struct stack *st, u64 n);
 

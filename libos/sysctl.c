@@ -5,6 +5,31 @@
 
 void sysctl_init(struct sysctl *s)
 {
-	s->ip_default_ttl = 64;
 	s->skb_cache_max = 4096;
+
+	s->ip_default_ttl = 64;
+	s->ip_forward = false;
+	s->ipfrag_high_thresh = 4 * 1024 * 1024;
+	s->ipfrag_time = 30 * NSEC_PER_SEC;
+	s->ip_rt_mtu_expires = 600 * NSEC_PER_SEC;
+	s->ip_rt_min_pmtu = 552;
+
+	s->icmp_ratelimit = 1000 * NSEC_PER_MSEC;
+	/* dest unreachable, source quench, time exceeded, parameter problem */
+	s->icmp_ratemask = 0x1818;
+	s->icmp_msgs_per_sec = 1000;
+	s->icmp_msgs_burst = 50;
+	s->icmp_echo_ignore_broadcasts = true;
+
+	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;
+	s->neigh_retrans_time = 1 * NSEC_PER_SEC;
+	s->neigh_delay_first_probe_time = 5 * NSEC_PER_SEC;
+	s->neigh_locktime = 1 * NSEC_PER_SEC;
+	s->neigh_gc_stale_time = 60 * NSEC_PER_SEC;
+	s->neigh_ucast_probes = 3;
+	s->neigh_mcast_probes = 3;
+	s->neigh_app_probes = 0;
+	s->neigh_mcast_reprobes = 0;
+	s->neigh_unres_qlen = 101;
+	s->neigh_gc_thresh3 = 1024;
 }

@@ -11,8 +11,33 @@
 #include "types.h"
 
 struct sysctl {
-	int ip_default_ttl;          /* net.ipv4.ip_default_ttl */
-	u32 skb_cache_max;           /* cached sk_buff structs per stack */
+	u32 skb_cache_max;            /* cached sk_buff structs per stack */
+
+	int ip_default_ttl;           /* net.ipv4.ip_default_ttl */
+	bool ip_forward;              /* net.ipv4.ip_forward (skbos: always 0) */
+	long ipfrag_high_thresh;      /* net.ipv4.ipfrag_high_thresh, bytes */
+	ktime_t ipfrag_time;          /* net.ipv4.ipfrag_time */
+	ktime_t ip_rt_mtu_expires;    /* net.ipv4.route.mtu_expires */
+	u32 ip_rt_min_pmtu;           /* net.ipv4.route.min_pmtu */
+
+	ktime_t icmp_ratelimit;       /* net.ipv4.icmp_ratelimit */
+	u32 icmp_ratemask;            /* net.ipv4.icmp_ratemask */
+	u32 icmp_msgs_per_sec;        /* net.ipv4.icmp_msgs_per_sec */
+	u32 icmp_msgs_burst;          /* net.ipv4.icmp_msgs_burst */
+	bool icmp_echo_ignore_broadcasts;
+
+	/* net.ipv4.neigh.default.* */
+	ktime_t neigh_base_reachable_time;
+	ktime_t neigh_retrans_time;
+	ktime_t neigh_delay_first_probe_time;
+	ktime_t neigh_locktime;
+	ktime_t neigh_gc_stale_time;
+	u32 neigh_ucast_probes;
+	u32 neigh_mcast_probes;
+	u32 neigh_app_probes;
+	u32 neigh_mcast_reprobes;
+	u32 neigh_unres_qlen;
+	u32 neigh_gc_thresh3;
 };
 
 void sysctl_init(struct sysctl *s);

@@ -1,0 +1,45 @@
+/*
+ * netns_ipv4.h - everything IPv4 keeps per stack (Linux's struct netns_ipv4).
+ */
+#ifndef SKBOS_NETNS_IPV4_H
+#define SKBOS_NETNS_IPV4_H
+
+#include "types.h"
+#include "list.h"
+#include "netfilter.h"
+#include "netdevice.h"
+
+struct rtable;
+struct fib_pmtu;
+struct neigh_table;
+struct net_protocol;
+struct ipfrag_state;
+struct icmp_state;
+struct net_device;
+
+#define IP_IDENTS_SZ 2048
+
+struct netns_ipv4 {
+	struct list_head fib;          /* struct fib_entry, longest prefix first */
+	u32 fib_count;
+	u32 rt_genid;
+	struct fib_pmtu *pmtu;         /* FIB_PMTU_SLOTS learned path MTUs */
+	struct rtable *rt_local_in;    /* input route: deliver locally */
+	struct rtable *rt_bcast_in;    /* input route: broadcast, deliver locally */
+	struct rtable *rt_forward_in;  /* input route: not for us (ip_forward) */
+	struct rtable *rt_local_out;   /* output route to one of our addresses */
+	u64 route_output_lookups;      /* ip_route_output_flow calls (dst cache tests) */
+	const struct net_protocol *protos[256];
+	struct list_head nf_hooks[NF_INET_NUMHOOKS];
+	struct ipfrag_state *frags;
+	struct neigh_table *arp_tbl;
+	struct icmp_state *icmp;
+	u32 ip_idents[IP_IDENTS_SZ];
+	u32 ip_idents_secret;
+	struct list_head ping_socks;
+	struct net_device *loopback_dev;
+	struct packet_type ip_packet_type;
+	struct notifier_block netdev_nb;
+};
+
+#endif /* SKBOS_NETNS_IPV4_H */
