@@ -105,14 +105,12 @@ static enum skb_drop_reason ip_rcv_check(struct sk_buff *skb, enum snmp_mib *mib
 	unsigned int len;
 
 	*mib = IPSTATS_MIB_INHDRERRORS;
+	/* RFC 1122 §3.2.1.1: version 4; §3.2.1.2: IHL >= 5, all of it present */
 	if (!pskb_may_pull(skb, sizeof(struct iphdr)))
-		goto too_small;
-	iph = ip_hdr(skb);
-	/* RFC 1122 §3.2.1.1: version 4; §3.2.1.2: IHL >= 5 */
-	if (iph->ihl < 5 || iph->version != 4)
 		return SKB_DROP_REASON_IP_INHDR;
-	if (!pskb_may_pull(skb, iph->ihl * 4u))
-		goto too_small;
+	iph = ip_hdr(skb);
+	if (iph->ihl < 5 || iph->version != 4 || !pskb_may_pull(skb, iph->ihl * 4u))
+		return SKB_DROP_REASON_IP_INHDR;
 	if (unlikely(ip_fast_csum(iph, iph->ihl))) {
 		*mib = IPSTATS_MIB_INCSUMERRORS;
 		return SKB_DROP_REASON_IP_CSUM;
@@ -131,9 +129,6 @@ static enum skb_drop_reason ip_rcv_check(struct sk_buff *skb, enum snmp_mib *mib
 	 */
 	skb_trim(skb, len);
 	return 0;
-too_small:
-	*mib = IPSTATS_MIB_INTRUNCATEDPKTS;
-	return SKB_DROP_REASON_PKT_TOO_SMALL;
 }
 
 /**
