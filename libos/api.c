@@ -1,11 +1,63 @@
 /*
  * api.c - the native API (include/skbos/skbos.h): the exported skbos_*
  * functions, each a thin translation from -errno to errno around the core.
+ *
+ * The process's one running skbos lives here: the core has no globals, but
+ * a process that calls skbos_init() gets exactly one instance, as it gets one
+ * kernel.  skbos_init/fini are serialised by their own mutex.
  */
-#include "config.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include <config.h> /* autoconf: PACKAGE_VERSION */
+#include "skbos_config.h"
 #include "skbos/skbos.h"
+#include "instance.h"
+
+static struct skbos_instance *skbos_current;
+static pthread_mutex_t skbos_init_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *skbos_version(void)
 {
 	return PACKAGE_VERSION;
+}
+
+int skbos_init(void)
+{
+	struct skbos_config cfg;
+	char err[256];
+	int rc = 0;
+
+	pthread_mutex_lock(&skbos_init_lock);
+	if (skbos_current)
+		goto out;
+	rc = skbos_config_from_env(&cfg, err, sizeof(err));
+	/* No interface and no loopback: every socket stays the kernel's. */
+	if (!rc && !cfg.have_if && !cfg.loopback)
+		goto out;
+	if (!rc)
+		rc = skbos_instance_create(&skbos_current, &cfg, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "skbos: %s\n", err);
+out:
+	pthread_mutex_unlock(&skbos_init_lock);
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+void skbos_fini(void)
+{
+	pthread_mutex_lock(&skbos_init_lock);
+	skbos_instance_destroy(skbos_current);
+	skbos_current = NULL;
+	pthread_mutex_unlock(&skbos_init_lock);
+}
+
+int skbos_active(void)
+{
+	return skbos_current != NULL;
 }

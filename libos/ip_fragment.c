@@ -381,6 +381,16 @@ int ip_defrag(struct sk_buff **pskb)
 	reason = SKB_DROP_REASON_IP_INHDR;
 	if (ipq_account(q, skb, offset, &end))
 		goto discard_q;
+	/* Kept up to 30 s: never hold a device's receive buffer that long. */
+	if (skb_has_external_data(skb)) {
+		struct sk_buff *c = skb_copy_compact(skb);
+
+		reason = SKB_DROP_REASON_NOMEM;
+		if (!c)
+			goto discard_q;
+		consume_skb(skb);
+		skb = c;
+	}
 	/* The fragment's payload: from the end of its header, trimmed to 8s. */
 	skb_pull(skb, (unsigned int)skb_network_offset(skb) + ihl);
 	skb_trim(skb, end - offset);

@@ -13,13 +13,13 @@
 #ifndef SKBOS_NETDEVICE_H
 #define SKBOS_NETDEVICE_H
 
+#include <net/if.h> /* IFNAMSIZ, IFF_*: the kernel's values */
 #include "types.h"
 #include "list.h"
 #include "skbuff.h"
 
 struct stack;
 
-#define IFNAMSIZ 16
 #define ETH_ALEN 6
 #define ETH_HLEN 14
 #define ETH_ZLEN 60
@@ -36,12 +36,6 @@ struct stack;
 #define ARPHRD_ETHER 1
 #define ARPHRD_LOOPBACK 772
 
-#define IFF_UP (1u << 0)
-#define IFF_BROADCAST (1u << 1)
-#define IFF_LOOPBACK (1u << 3)
-#define IFF_NOARP (1u << 7)
-#define IFF_PROMISC (1u << 8)
-#define IFF_RUNNING (1u << 6)
 
 /* Device features (netdev_features.h); offloads use them later. */
 #define NETIF_F_SG (1ull << 0)

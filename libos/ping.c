@@ -100,6 +100,15 @@ int ping_rcv(struct sk_buff *skb)
 		kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
 		return 0;
 	}
+	/* It waits for the application: do not pin a device receive buffer. */
+	if (skb_has_external_data(skb)) {
+		struct sk_buff *c = skb_copy_compact(skb);
+
+		consume_skb(skb);
+		if (!c)
+			return 0;
+		skb = c;
+	}
 	skb_dst_drop(skb);
 	skb_queue_tail(&ps->rxq, skb);
 	return 0;

@@ -416,6 +416,25 @@ struct sk_buff *skb_copy_expand(const struct sk_buff *skb, int newheadroom, int 
 }
 
 /**
+ * skb_copy_compact - a private copy sized to the packet, for a queue that
+ * keeps it a long time (reassembly, a socket's receive queue).  A receive
+ * skb may live in a 64 KiB device buffer lent by the NIC ring (build_skb):
+ * holding it would starve the ring and overstate memory use.  The copy keeps
+ * everything from the earliest set header (or data) to the tail, so header
+ * offsets stay valid.  Borrows @skb.  Return: the copy or NULL.
+ */
+struct sk_buff *skb_copy_compact(const struct sk_buff *skb)
+{
+	unsigned int start = skb_headroom(skb);
+
+	if (skb->mac_header != SKB_HEADER_UNSET && skb->mac_header < start)
+		start = skb->mac_header;
+	if (skb->network_header != SKB_HEADER_UNSET && skb->network_header < start)
+		start = skb->network_header;
+	return skb_copy_expand(skb, (int)(skb_headroom(skb) - start), 0);
+}
+
+/**
  * skb_copy - a private copy of the skb and all its data (borrows @skb).
  * Same headroom and header offsets.  Return: the copy or NULL.
  */

@@ -61,7 +61,8 @@ struct dst_entry;
 
 /* skb_shared_info->gso_type */
 #define SKB_GSO_TCPV4 (1u << 0)
-#define SKB_GSO_UDP (1u << 1)
+#define SKB_GSO_UDP (1u << 1)    /* UDP fragmentation offload (UFO, IP fragments) */
+#define SKB_GSO_UDP_L4 (1u << 2) /* UDP segmentation: a train of datagrams (USO) */
 
 /**
  * struct skb_shared_info - the part of an skb's data area that clones share.
@@ -201,6 +202,12 @@ static inline int skb_tailroom(const struct sk_buff *skb)
 static inline unsigned int skb_headlen(const struct sk_buff *skb)
 {
 	return skb->len - skb->data_len;
+}
+
+/** skb_has_external_data - the data lives in a buffer lent by a device. */
+static inline bool skb_has_external_data(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->destructor != NULL;
 }
 
 static inline bool skb_is_gso(const struct sk_buff *skb)
@@ -392,6 +399,7 @@ void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason);
 void consume_skb(struct sk_buff *skb);
 struct sk_buff *skb_clone(struct sk_buff *skb);
 struct sk_buff *skb_copy(const struct sk_buff *skb);
+struct sk_buff *skb_copy_compact(const struct sk_buff *skb);
 struct sk_buff *skb_copy_expand(const struct sk_buff *skb, int newheadroom, int newtailroom);
 int pskb_expand_head(struct sk_buff *skb, int nhead, int ntail);
 struct sk_buff *skb_realloc_headroom(struct sk_buff *skb, unsigned int headroom);

@@ -93,6 +93,8 @@ enum snmp_mib {
 	X(DEV_DOWN)            /* device administratively down */              \
 	X(DEV_BUSY)            /* device transmit queue full */                \
 	X(PKT_TOO_BIG)         /* larger than the device MTU */                \
+	X(DEV_TX_ERROR)        /* the device failed to send it */              \
+	X(VNET_HDR_INVALID)    /* inconsistent virtio_net_hdr from the device */ \
 	X(QUEUE_PURGE)         /* freed with a queue (socket close, flush) */  \
 	X(WIRE_LOSS)           /* the test wire dropped it on purpose */       \
 	X(IP_CSUM)             /* bad IPv4 header checksum */                  \

@@ -325,8 +325,9 @@ static u32 afp_gso_type(u8 vnet_gso)
 	case VNET_GSO_TCPV4:
 		return SKB_GSO_TCPV4;
 	case VNET_GSO_UDP:
-	case VNET_GSO_UDP_L4:
 		return SKB_GSO_UDP;
+	case VNET_GSO_UDP_L4:
+		return SKB_GSO_UDP_L4;
 	default:
 		return 0; /* IPv6: the core drops the frame by ethertype anyway */
 	}
@@ -335,7 +336,7 @@ static u32 afp_gso_type(u8 vnet_gso)
 /* Transport header length at @off (an offset from data), for gso_segs. */
 static u32 afp_l4_hdr_len(const struct sk_buff *skb, u32 off, u32 gso)
 {
-	if (gso == SKB_GSO_UDP)
+	if (gso & (SKB_GSO_UDP | SKB_GSO_UDP_L4))
 		return 8;
 	if (gso == SKB_GSO_TCPV4 && off + 13 < skb->len)
 		return (u32)(skb->data[off + 12] >> 4) * 4;
@@ -409,7 +410,7 @@ static void afp_rx_frame(struct afpacket_priv *p, u32 bid, u32 len)
 	memcpy(&vh, buf + AFP_RX_HEADROOM, sizeof(vh));
 	if (unlikely(afp_rx_vnet(p, skb, &vh))) {
 		dev->stats.rx_errors++;
-		kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+		kfree_skb_reason(skb, SKB_DROP_REASON_VNET_HDR_INVALID);
 		return;
 	}
 	eth_rx(skb, dev);
@@ -470,7 +471,7 @@ static enum skb_drop_reason afp_tx_reason(int res)
 	case -ENOMEM:
 		return SKB_DROP_REASON_NOMEM;
 	default:
-		return SKB_DROP_REASON_NOT_SPECIFIED;
+		return SKB_DROP_REASON_DEV_TX_ERROR;
 	}
 }
 
@@ -551,7 +552,7 @@ static int afp_tx_vnet(struct sk_buff *skb)
 		h.csum_offset = htole16(skb->csum_offset);
 	}
 	if (skb_is_gso(skb)) {
-		u32 t = skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4 ? SKB_GSO_TCPV4 : SKB_GSO_UDP;
+		u32 t = skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4 ? SKB_GSO_TCPV4 : SKB_GSO_UDP_L4;
 
 		/* Linux has no UDP fragmentation offload any more: a UDP
 		 * super-frame is a train of datagrams (UDP_L4, "USO"). */

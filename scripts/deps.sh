@@ -11,6 +11,9 @@ pkgs=(
 	libpcap-dev       # SKBOS_PCAP: writing frames as pcap files tcpdump/tshark read
 	iproute2          # namespaces and veth pairs for network tests
 	binutils          # nm, for the exported-symbols test
+	iputils-ping      # the kernel's ping, the peer of the first-contact test
+	tshark            # checks that skbos's pcap files parse clean
+	ethtool           # turns veth offloads off where a test needs whole frames
 	tcpdump           # test_pcap reads the capture back the way a user would
 	ethtool           # test_afpacket turns veth offloads off to check skbos's own
 )

@@ -459,7 +459,7 @@ Test(afpacket, kernel_udp_gso_super_frame_arrives_whole)
 	cr_assert(eq(u32, skb->len, ETH_HLEN + 20 + 8 + sizeof(msg)), "one frame of 8 datagrams");
 	cr_assert(eq(u32, skb->ip_summed, CHECKSUM_PARTIAL));
 	cr_assert(eq(u32, skb_shinfo(skb)->gso_size, 1000));
-	cr_assert(eq(u32, skb_shinfo(skb)->gso_type, SKB_GSO_UDP));
+	cr_assert(eq(u32, skb_shinfo(skb)->gso_type, SKB_GSO_UDP_L4));
 	cr_assert(eq(u32, skb_shinfo(skb)->gso_segs, 8));
 	cr_assert(ge(u64, stats().rx_gso, 1));
 	consume_skb(skb);
@@ -577,7 +577,7 @@ static struct sk_buff *udp_frame(const u8 *payload, u16 len, u16 gso)
 	skb->csum_offset = 6;
 	if (gso) {
 		skb_shinfo(skb)->gso_size = gso;
-		skb_shinfo(skb)->gso_type = SKB_GSO_UDP;
+		skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
 		skb_shinfo(skb)->gso_segs = (u16)((len + gso - 1) / gso);
 	}
 	eth_header(skb, dev, ETH_P_IP, peer_mac, NULL);

@@ -528,3 +528,29 @@ Test(skb, reserve_past_end_panics, .signal = SIGABRT)
 
 	skb_reserve(skb, skb_tailroom(skb) + 1);
 }
+
+Test(skb, compact_copy_releases_a_lent_device_buffer)
+{
+	static u8 ring_buf[16384] __attribute__((aligned(64)));
+	struct sk_buff *skb, *c;
+
+	data_returned = 0;
+	skb = build_skb(st, ring_buf, sizeof(ring_buf), give_back, ring_buf);
+	skb_reserve(skb, 64);
+	fill(skb_put(skb, 200), 200, 3);
+	skb_reset_mac_header(skb);
+	skb_pull(skb, ETH_HLEN);
+	skb_reset_network_header(skb);
+	skb_pull(skb, IP_HLEN);
+	cr_assert(skb_has_external_data(skb));
+	c = skb_copy_compact(skb);
+	consume_skb(skb);
+	cr_assert(eq(int, data_returned, 1), "the device has its buffer back");
+	cr_assert(not(skb_has_external_data(c)));
+	cr_assert(lt(u32, c->truesize, 2048u + 512u), "sized to the packet, not the ring buffer");
+	cr_assert(eq(u32, c->len, 200 - ETH_HLEN - IP_HLEN));
+	cr_assert(eq(ptr, skb_network_header(c) + IP_HLEN, c->data));
+	cr_assert(eq(ptr, skb_mac_header(c) + ETH_HLEN, skb_network_header(c)));
+	cr_assert(eq(u8, skb_mac_header(c)[0], 3), "bytes from the MAC header on are kept");
+	consume_skb(c);
+}

@@ -1,0 +1,149 @@
+/*
+ * config.c - SKBOS_* environment variables -> struct skbos_config.
+ *
+ * Never a silent fallback: a value that does not parse, or that contradicts
+ * another (a gateway outside the address's network), is an error that names
+ * the variable and says what was expected.
+ */
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skbos_config.h"
+#include "eth.h"
+#include "inetdevice.h"
+#include "ip.h"
+#include "log.h"
+
+static int bad(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_interface(struct skbos_config *c, char *err, size_t errlen)
+{
+	const char *v = env("SKBOS_IF");
+
+	if (!v)
+		return 0;
+	if (strlen(v) >= IFNAMSIZ)
+		return bad(err, errlen, "SKBOS_IF=%s: interface names are at most %d characters", v,
+			   IFNAMSIZ - 1);
+	if (!if_nametoindex(v))
+		return bad(err, errlen, "SKBOS_IF=%s: no such interface", v);
+	strcpy(c->ifname, v);
+	c->have_if = true;
+	return 0;
+}
+
+static int parse_addresses(struct skbos_config *c, char *err, size_t errlen)
+{
+	const char *v = env("SKBOS_ADDR");
+
+	if (v) {
+		if (inet_pton4(v, &c->addr, &c->prefixlen) || !strchr(v, '/') ||
+		    ipv4_is_multicast(c->addr) || ipv4_is_zeronet(c->addr) ||
+		    ipv4_is_lbcast(c->addr) || c->prefixlen < 1)
+			return bad(err, errlen, "SKBOS_ADDR=%s: expected a unicast A.B.C.D/N", v);
+		c->have_addr = true;
+	}
+	if (c->have_if && !c->have_addr)
+		return bad(err, errlen, "SKBOS_ADDR is not set: SKBOS_IF=%s needs an address (A.B.C.D/N)",
+			   c->ifname);
+	v = env("SKBOS_GW");
+	if (v) {
+		__be32 mask = inet_make_mask(c->prefixlen);
+
+		if (inet_pton4(v, &c->gw, NULL) || ipv4_is_multicast(c->gw) || ipv4_is_zeronet(c->gw))
+			return bad(err, errlen, "SKBOS_GW=%s: expected a unicast A.B.C.D", v);
+		if (!c->have_addr || (c->gw & mask) != (c->addr & mask) || c->gw == c->addr)
+			return bad(err, errlen, "SKBOS_GW=%s: not another host on SKBOS_ADDR's network", v);
+	}
+	return 0;
+}
+
+static int parse_link(struct skbos_config *c, char *err, size_t errlen)
+{
+	const char *v = env("SKBOS_MAC");
+
+	if (v) {
+		if (eth_parse_addr(v, c->mac) || !is_valid_ether_addr(c->mac))
+			return bad(err, errlen, "SKBOS_MAC=%s: expected a unicast xx:xx:xx:xx:xx:xx", v);
+		c->have_mac = true;
+	}
+	v = env("SKBOS_MTU");
+	if (v && parse_uint(v, IPV4_MIN_MTU, 65535, &c->mtu))
+		return bad(err, errlen, "SKBOS_MTU=%s: expected a number from %d to 65535", v,
+			   IPV4_MIN_MTU);
+	return 0;
+}
+
+static int parse_misc(struct skbos_config *c, char *err, size_t errlen)
+{
+	const char *v = env("SKBOS_LOG");
+
+	if (v && (c->log_level = skb_log_parse_level(v)) < 0)
+		return bad(err, errlen, "SKBOS_LOG=%s: expected error, warn, info or debug", v);
+	v = env("SKBOS_LOOPBACK");
+	if (v) {
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			return bad(err, errlen, "SKBOS_LOOPBACK=%s: expected 0 or 1", v);
+		c->loopback = v[0] == '1';
+	}
+	v = env("SKBOS_SPIN_US");
+	if (v && parse_uint(v, 0, 1000000, &c->spin_us))
+		return bad(err, errlen, "SKBOS_SPIN_US=%s: expected microseconds from 0 to 1000000", v);
+	v = env("SKBOS_PCAP");
+	if (v) {
+		if (strlen(v) >= sizeof(c->pcap))
+			return bad(err, errlen, "SKBOS_PCAP: path too long");
+		strcpy(c->pcap, v);
+	}
+	return 0;
+}
+
+/**
+ * skbos_config_from_env - read and check every SKBOS_* variable.
+ * Return: 0, or -EINVAL with one line in @err naming the variable.
+ */
+int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->log_level = -1;
+	err[0] = '\0';
+	if ((rc = parse_misc(c, err, errlen)) || (rc = parse_interface(c, err, errlen)) ||
+	    (rc = parse_addresses(c, err, errlen)) || (rc = parse_link(c, err, errlen)))
+		return rc;
+	return 0;
+}

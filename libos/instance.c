@@ -1,0 +1,137 @@
+/*
+ * instance.c - building and tearing down a running skbos (instance.h).
+ *
+ * Order matters: the device exists before its address (the gratuitous ARP
+ * goes out on it), the address before the default route (the gateway must
+ * be on a connected network), and everything before the stack thread starts,
+ * so the thread never sees a half-built stack.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instance.h"
+#include "../netdev/afpacket_uring.h"
+#include "../netdev/loopback.h"
+#include "inetdevice.h"
+#include "log.h"
+#include "loop.h"
+#include "pcap.h"
+#include "route.h"
+#include "stack.h"
+
+static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
+{
+	const struct skbos_config *c = &in->cfg;
+	struct afpacket_config ac = { 0 };
+	int rc;
+
+	if (c->loopback) {
+		in->lo = loopback_create(in->st);
+		if (IS_ERR(in->lo) || inet_addr_add(in->lo, htonl(0x7f000001), 8)) {
+			in->lo = NULL;
+			snprintf(err, errlen, "SKBOS_LOOPBACK=1: cannot create the loopback device");
+			return -ENOMEM;
+		}
+	}
+	if (!c->have_if)
+		return 0;
+	ac.mac = c->have_mac ? c->mac : NULL;
+	ac.mtu = c->mtu;
+	/* The stack thread and blocked application threads both drive it. */
+	ac.uring_opts = AFP_SHARED_RING;
+	in->dev = afpacket_create(in->st, c->ifname, &ac);
+	if (IS_ERR(in->dev)) {
+		rc = (int)PTR_ERR(in->dev);
+		in->dev = NULL;
+		snprintf(err, errlen, "SKBOS_IF=%s: cannot open the interface: %s%s", c->ifname,
+			 strerror(-rc), rc == -EPERM ? " (AF_PACKET needs CAP_NET_RAW)" : "");
+		return rc;
+	}
+	rc = inet_addr_add(in->dev, c->addr, c->prefixlen);
+	if (rc) {
+		snprintf(err, errlen, "SKBOS_ADDR: cannot configure it: %s", strerror(-rc));
+		return rc;
+	}
+	if (c->gw && (rc = fib_add(in->st, 0, 0, c->gw, in->dev, 0))) {
+		snprintf(err, errlen, "SKBOS_GW: cannot add the default route: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/**
+ * skbos_instance_create - a running skbos for @cfg.
+ * Return: 0 and *@out, or -errno with one line in @err; nothing is left
+ * behind on failure.
+ */
+int skbos_instance_create(struct skbos_instance **out, const struct skbos_config *cfg,
+			  char *err, size_t errlen)
+{
+	struct skbos_instance *in = calloc(1, sizeof(*in));
+	int rc = -ENOMEM;
+
+	if (!in)
+		return -ENOMEM;
+	in->cfg = *cfg;
+	if (cfg->log_level >= 0)
+		skb_log_level = cfg->log_level;
+	snprintf(err, errlen, "out of memory");
+	in->st = stack_new();
+	if (!in->st)
+		goto fail;
+	rc = instance_devices(in, err, errlen);
+	if (rc)
+		goto fail;
+	if (cfg->pcap[0]) {
+		in->pcap = skb_pcap_open(in->st, cfg->pcap);
+		if (!in->pcap) {
+			snprintf(err, errlen, "SKBOS_PCAP=%s: cannot write the file", cfg->pcap);
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
+	in->loop = loop_create(in->st);
+	if (!in->loop || (in->dev && loop_watch_fd(in->loop, afpacket_event_fd(in->dev))) ||
+	    (rc = loop_start(in->loop))) {
+		snprintf(err, errlen, "cannot start the stack thread");
+		rc = rc ? rc : -ENOMEM;
+		goto fail;
+	}
+	*out = in;
+	return 0;
+fail:
+	skbos_instance_destroy(in);
+	return rc;
+}
+
+/** skbos_instance_destroy - stop the stack thread, then free everything. */
+void skbos_instance_destroy(struct skbos_instance *in)
+{
+	if (!in)
+		return;
+	if (in->loop)
+		loop_destroy(in->loop);
+	if (in->pcap)
+		skb_pcap_close(in->pcap);
+	stack_free(in->st);
+	free(in);
+}
+
+/** skbos_instance_dump_stats - every nonzero counter, nstat style. */
+void skbos_instance_dump_stats(struct skbos_instance *in, FILE *out)
+{
+	char name[64];
+
+	loop_lock(in->loop);
+	for (int i = 0; i < __SNMP_MIB_MAX; i++)
+		if (in->st->mib[i])
+			fprintf(out, "%-28s %llu\n", snmp_mib_name((enum snmp_mib)i, name, sizeof(name)),
+				(unsigned long long)in->st->mib[i]);
+	for (int i = 0; i < SKB_DROP_REASON_MAX; i++)
+		if (in->st->drops[i])
+			fprintf(out, "Drop%-24s %llu\n", skb_drop_reason_name((enum skb_drop_reason)i),
+				(unsigned long long)in->st->drops[i]);
+	loop_unlock(in->loop);
+}

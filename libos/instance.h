@@ -1,0 +1,31 @@
+/*
+ * instance.h - one running skbos in a process: the stack, its devices and
+ * the stack thread, built from a struct skbos_config.  The native API
+ * (skbos_init) and the commands in preload/ both start skbos through here.
+ */
+#ifndef SKBOS_INSTANCE_H
+#define SKBOS_INSTANCE_H
+
+#include <stdio.h>
+#include "skbos_config.h"
+
+struct stack;
+struct skbos_loop;
+struct net_device;
+struct skb_pcap;
+
+struct skbos_instance {
+	struct skbos_config cfg;
+	struct stack *st;
+	struct skbos_loop *loop;
+	struct net_device *dev; /* the AF_PACKET device, or NULL */
+	struct net_device *lo;  /* the in-process loopback, or NULL */
+	struct skb_pcap *pcap;
+};
+
+int skbos_instance_create(struct skbos_instance **out, const struct skbos_config *cfg,
+			  char *err, size_t errlen);
+void skbos_instance_destroy(struct skbos_instance *inst);
+void skbos_instance_dump_stats(struct skbos_instance *inst, FILE *out);
+
+#endif /* SKBOS_INSTANCE_H */

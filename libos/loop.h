@@ -1,0 +1,25 @@
+/*
+ * loop.h - the driver that makes the deterministic core live in a process
+ * (DESIGN.md "The two halves"): one stack thread running a libev loop, and
+ * the stack lock every thread takes before touching the core.
+ */
+#ifndef SKBOS_LOOP_H
+#define SKBOS_LOOP_H
+
+#include "types.h"
+
+struct stack;
+struct skbos_loop;
+
+struct skbos_loop *loop_create(struct stack *st);
+int loop_watch_fd(struct skbos_loop *l, int fd);
+int loop_start(struct skbos_loop *l);
+void loop_stop(struct skbos_loop *l);
+void loop_destroy(struct skbos_loop *l);
+void loop_lock(struct skbos_loop *l);
+void loop_unlock(struct skbos_loop *l);
+void loop_kick(struct skbos_loop *l);
+void loop_pass(struct skbos_loop *l);
+u64 loop_passes(const struct skbos_loop *l);
+
+#endif /* SKBOS_LOOP_H */

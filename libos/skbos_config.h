@@ -1,0 +1,31 @@
+/*
+ * config.h - the environment a process gives skbos (DESIGN.md
+ * "Configuration"): read once at start, every value validated; a bad one
+ * stops the start with one line naming the variable.
+ */
+#ifndef SKBOS_CONFIG_H
+#define SKBOS_CONFIG_H
+
+#include <limits.h>
+#include "types.h"
+#include "netdevice.h"
+
+struct skbos_config {
+	bool have_if;
+	char ifname[IFNAMSIZ];
+	bool have_addr;
+	__be32 addr;
+	int prefixlen;
+	__be32 gw;
+	bool have_mac;
+	u8 mac[ETH_ALEN];
+	unsigned int mtu;
+	char pcap[PATH_MAX];
+	int log_level;      /* -1: not set */
+	bool loopback;
+	unsigned int spin_us;
+};
+
+int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);
+
+#endif /* SKBOS_CONFIG_H */
