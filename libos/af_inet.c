@@ -12,6 +12,7 @@
 #include "netdevice.h"
 #include "route.h"
 #include "stack.h"
+#include "udp.h"
 
 /* Devices going away take their addresses, routes and neighbours along. */
 static void inet_netdev_event(struct notifier_block *nb, unsigned long event,
@@ -38,6 +39,7 @@ int inet_init(struct stack *st)
 	for (int i = 0; i < NF_INET_NUMHOOKS; i++)
 		INIT_LIST_HEAD(&ip->nf_hooks[i]);
 	INIT_LIST_HEAD(&ip->ping_socks);
+	INIT_LIST_HEAD(&ip->raw_socks);
 	ip->ip_idents_secret = stack_rand(st);
 	for (int i = 0; i < IP_IDENTS_SZ; i++)
 		ip->ip_idents[i] = stack_rand(st);
@@ -48,6 +50,8 @@ int inet_init(struct stack *st)
 		err = ipfrag_init(st);
 	if (!err)
 		err = icmp_init(st);
+	if (!err)
+		err = udp_init(st);
 	if (err) {
 		inet_exit(st);
 		return err;
@@ -68,9 +72,327 @@ void inet_exit(struct stack *st)
 		unregister_netdevice_notifier(st, &st->ipv4.netdev_nb);
 		st->ipv4.ip_packet_type.func = NULL;
 	}
+	if (st->ipv4.udp)
+		udp_exit(st);
 	if (st->ipv4.icmp)
 		icmp_exit(st);
 	ipfrag_exit(st);
 	arp_exit(st);
 	ip_rt_exit(st);
 }
+
+/* ---- the AF_INET socket family: inet_create and the proto_ops ---------------- */
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "raw.h"
+#include "sock.h"
+#include "udp.h"
+
+extern const struct proto_ops inet_dgram_ops;
+extern const struct proto_ops inet_sockraw_ops;
+
+/* inetsw: which proto and ops a (type, protocol) gets; IPPROTO_IP: any. */
+static const struct inet_protosw {
+	int type;
+	int protocol;
+	struct proto *prot;
+	const struct proto_ops *ops;
+} inetsw[] = {
+	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
+	{ SOCK_RAW, IPPROTO_IP, &raw_prot, &inet_sockraw_ops },
+};
+
+/**
+ * inet_create - the AF_INET part of socket(): pick the transport, allocate
+ * and initialise the sock.  Return: 0, -ESOCKTNOSUPPORT, -EPROTONOSUPPORT,
+ * -ENOMEM.
+ */
+int inet_create(struct stack *st, struct socket *sock, int protocol)
+{
+	const struct inet_protosw *sw = NULL;
+	struct inet_sock *inet;
+	struct sock *sk;
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(inetsw); i++) {
+		if (inetsw[i].type != sock->type)
+			continue;
+		if (inetsw[i].protocol == IPPROTO_IP) {
+			/* raw: any protocol but "0" (Linux: EPROTONOSUPPORT) */
+			if (!protocol)
+				return -EPROTONOSUPPORT;
+			sw = &inetsw[i];
+			break;
+		}
+		if (!protocol || protocol == inetsw[i].protocol) {
+			protocol = inetsw[i].protocol;
+			sw = &inetsw[i];
+			break;
+		}
+		return -EPROTONOSUPPORT;
+	}
+	if (!sw)
+		return -ESOCKTNOSUPPORT;
+	sk = sk_alloc(st, AF_INET, sw->prot);
+	if (!sk)
+		return -ENOMEM;
+	sock->ops = sw->ops;
+	sock_init_data(sock, sk);
+	sk->sk_protocol = (unsigned short)protocol;
+	inet = inet_sk(sk);
+	inet->uc_ttl = -1;
+	inet->mc_ttl = 1;
+	inet->mc_loop = 1;
+	inet->pmtudisc = IP_PMTUDISC_WANT;
+	if (sock->type == SOCK_RAW) {
+		sk->sk_num = (u16)protocol;
+		if (protocol == IPPROTO_RAW)
+			inet->hdrincl = 1;
+	}
+	if (sk->sk_prot->init && (err = sk->sk_prot->init(sk))) {
+		sk_free(sk);
+		sock->sk = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static int inet_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk)
+		return 0;
+	sock->sk = NULL;
+	sk->sk_socket = NULL;
+	sk->sk_prot->close(sk, sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0);
+	return 0;
+}
+
+/* Bind to an ephemeral port if the socket has none yet (inet_autobind). */
+static int inet_autobind(struct sock *sk)
+{
+	if (!sk->sk_num) {
+		if (sk->sk_prot->get_port(sk, 0))
+			return -EAGAIN;
+		inet_sk(sk)->inet_sport = htons(sk->sk_num);
+	}
+	return 0;
+}
+
+/**
+ * inet_bind - bind(): the address must be one of ours, any, or broadcast /
+ * multicast; the port free (or shared by SO_REUSEADDR/SO_REUSEPORT).
+ * Return: 0, -EINVAL, -EAFNOSUPPORT, -EADDRNOTAVAIL, -EADDRINUSE.
+ */
+static int inet_bind(struct socket *sock, const struct sockaddr *uaddr, int addr_len)
+{
+	const struct sockaddr_in *addr = (const struct sockaddr_in *)(const void *)uaddr;
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+	unsigned int type;
+	u16 snum;
+
+	if (sk->sk_prot->bind)
+		return sk->sk_prot->bind(sk, uaddr, addr_len);
+	if (addr_len < (int)sizeof(*addr))
+		return -EINVAL;
+	if (addr->sin_family != AF_INET &&
+	    (addr->sin_family != AF_UNSPEC || addr->sin_addr.s_addr != htonl(INADDR_ANY)))
+		return -EAFNOSUPPORT;
+	type = inet_addr_type(sk->sk_stack, addr->sin_addr.s_addr);
+	if (addr->sin_addr.s_addr && type != RTN_LOCAL && type != RTN_MULTICAST &&
+	    type != RTN_BROADCAST)
+		return -EADDRNOTAVAIL;
+	snum = ntohs(addr->sin_port);
+	if (sk->sk_state != TCP_CLOSE || sk->sk_num)
+		return -EINVAL;
+	sk->sk_rcv_saddr = addr->sin_addr.s_addr;
+	inet->inet_saddr = (type == RTN_MULTICAST || type == RTN_BROADCAST) ? 0 : addr->sin_addr.s_addr;
+	if (sk->sk_prot->get_port(sk, snum)) {
+		sk->sk_rcv_saddr = inet->inet_saddr = 0;
+		return -EADDRINUSE;
+	}
+	if (sk->sk_rcv_saddr)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (snum)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	inet->inet_sport = htons(sk->sk_num);
+	sk->sk_daddr = 0;
+	sk->sk_dport = 0;
+	sk_dst_reset(sk);
+	return 0;
+}
+
+static int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
+			      int flags)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC)
+		return sk->sk_prot->disconnect(sk, flags);
+	if (sock->type != SOCK_RAW && (err = inet_autobind(sk)))
+		return err;
+	return sk->sk_prot->connect(sk, uaddr, addr_len);
+}
+
+/** inet_getname - getsockname (@peer 0) / getpeername.  Return: length or -ENOTCONN. */
+static int inet_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	struct sock *sk = sock->sk;
+	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)uaddr;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	if (peer) {
+		if (!sk->sk_dport && !(sock->type == SOCK_RAW && sk->sk_state == TCP_ESTABLISHED))
+			return -ENOTCONN;
+		if (sock->type != SOCK_RAW && sk->sk_state != TCP_ESTABLISHED)
+			return -ENOTCONN;
+		sin->sin_port = sk->sk_dport;
+		sin->sin_addr.s_addr = sk->sk_daddr;
+	} else {
+		sin->sin_port = inet_sk(sk)->inet_sport;
+		sin->sin_addr.s_addr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : inet_sk(sk)->inet_saddr;
+	}
+	return (int)sizeof(*sin);
+}
+
+static int inet_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+
+	if (sock->type == SOCK_DGRAM && inet_autobind(sk))
+		return -EAGAIN;
+	return sk->sk_prot->sendmsg(sk, msg, size);
+}
+
+static int inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, int flags)
+{
+	int addr_len = 0;
+	int err = sock->sk->sk_prot->recvmsg(sock->sk, msg, size, flags, &addr_len);
+
+	if (err >= 0)
+		msg->msg_namelen = (socklen_t)addr_len;
+	return err;
+}
+
+/**
+ * inet_shutdown - shutdown(): on an unconnected datagram socket Linux still
+ * marks it shut (waking pollers) and returns ENOTCONN.
+ */
+static int inet_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++; /* SHUT_RD/WR/RDWR -> RCV_SHUTDOWN/SEND_SHUTDOWN/both */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	if (sk->sk_state == TCP_CLOSE)
+		err = -ENOTCONN;
+	sk->sk_shutdown |= (u8)how;
+	if (sk->sk_prot->shutdown)
+		sk->sk_prot->shutdown(sk, how);
+	sk->sk_state_change(sk);
+	return err;
+}
+
+static int inet_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+
+	if (sk->sk_prot->ioctl)
+		return sk->sk_prot->ioctl(sk, cmd, arg);
+	return -ENOIOCTLCMD;
+}
+
+/** datagram_poll - readiness of a datagram socket (net/core/datagram.c). */
+static unsigned int datagram_poll(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	unsigned int mask = 0;
+
+	if (sk->sk_err || !skb_queue_empty(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+	if (sk->sk_shutdown == SHUTDOWN_MASK)
+		mask |= EPOLLHUP;
+	if (!skb_queue_empty(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (sock_writeable(sk))
+		mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
+	return mask;
+}
+
+static int inet_setsockopt(struct socket *sock, int level, int optname, const void *optval,
+			   unsigned int optlen)
+{
+	if (level == SOL_SOCKET)
+		return sock_setsockopt(sock, level, optname, optval, optlen);
+	return sock->sk->sk_prot->setsockopt(sock->sk, level, optname, optval, optlen);
+}
+
+static int inet_getsockopt(struct socket *sock, int level, int optname, void *optval,
+			   unsigned int *optlen)
+{
+	if (level == SOL_SOCKET)
+		return sock_getsockopt(sock, level, optname, optval, optlen);
+	return sock->sk->sk_prot->getsockopt(sock->sk, level, optname, optval, optlen);
+}
+
+static int sock_no_listen(struct socket *sock, int backlog)
+{
+	(void)sock;
+	(void)backlog;
+	return -EOPNOTSUPP;
+}
+
+static int sock_no_accept(struct socket *sock, struct socket *newsock, int flags)
+{
+	(void)sock;
+	(void)newsock;
+	(void)flags;
+	return -EOPNOTSUPP;
+}
+
+const struct proto_ops inet_dgram_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_dgram_connect,
+	.accept = sock_no_accept,
+	.getname = inet_getname,
+	.poll = datagram_poll,
+	.ioctl = inet_ioctl,
+	.listen = sock_no_listen,
+	.shutdown = inet_shutdown,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+const struct proto_ops inet_sockraw_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_dgram_connect,
+	.accept = sock_no_accept,
+	.getname = inet_getname,
+	.poll = datagram_poll,
+	.ioctl = inet_ioctl,
+	.listen = sock_no_listen,
+	.shutdown = inet_shutdown,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};

@@ -57,6 +57,11 @@ void skbos_fini(void)
 	pthread_mutex_unlock(&skbos_init_lock);
 }
 
+struct skbos_instance *skbos_current_instance(void)
+{
+	return skbos_current;
+}
+
 int skbos_active(void)
 {
 	return skbos_current != NULL;

@@ -133,6 +133,9 @@ int ip_forward(struct sk_buff *skb);
 int ip_output(struct sk_buff *skb);
 int ip_local_out(struct sk_buff *skb);
 int ip_build_and_send(struct stack *st, struct sk_buff *skb, struct flowi4 *fl4, u8 ttl);
+struct rtable;
+int ip_push_and_send(struct stack *st, struct sk_buff *skb, struct rtable *rt, __be32 saddr,
+		     __be32 daddr, u8 proto, u8 ttl, u8 tos, bool df);
 void ip_send_check(struct iphdr *iph);
 u16 ip_select_ident(struct stack *st, __be32 saddr, __be32 daddr, u8 proto);
 

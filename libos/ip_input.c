@@ -22,6 +22,7 @@
 #include "inetdevice.h"
 #include "netdevice.h"
 #include "netfilter.h"
+#include "raw.h"
 #include "route.h"
 #include "stack.h"
 
@@ -30,16 +31,20 @@ static int ip_local_deliver_finish(struct sk_buff *skb)
 	struct stack *st = skb->stack;
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct net_protocol *prot = st->ipv4.protos[iph->protocol];
+	bool raw = !list_empty(&st->ipv4.raw_socks);
 
 	__skb_pull(skb, ip_hdrlen(skb));
 	skb_reset_transport_header(skb);
+	/* Raw sockets get their copy first, then the protocol its original. */
+	if (unlikely(raw))
+		raw_local_deliver(skb);
 	if (likely(prot)) {
 		SNMP_INC_STATS(st, IPSTATS_MIB_INDELIVERS);
 		return prot->handler(skb);
 	}
 	/* RFC 1122 §3.2.2.1: a host SHOULD answer "protocol unreachable". */
 	SNMP_INC_STATS(st, IPSTATS_MIB_INUNKNOWNPROTOS);
-	if (skb_rtable(skb)->rt_type == RTN_LOCAL)
+	if (skb_rtable(skb)->rt_type == RTN_LOCAL && !raw)
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
 	kfree_skb_reason(skb, SKB_DROP_REASON_IP_NOPROTO);
 	return 0;

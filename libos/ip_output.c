@@ -100,35 +100,48 @@ int ip_local_out(struct sk_buff *skb)
 }
 
 /**
- * ip_build_and_send - route @skb by @fl4, push a 20-byte IPv4 header and
- * send.  @skb's data starts at its transport header, with at least
- * MAX_HEADER of headroom.  Used by ICMP, ARP-free control traffic and, until
- * sockets exist, tests.  Consumes @skb.
- * Return: 0 or -errno (-ENETUNREACH when there is no route).
+ * ip_push_and_send - push a 20-byte IPv4 header onto @skb (data at its
+ * transport header) and send it along @rt, whose reference @skb takes over.
+ * @df: set Don't Fragment (path MTU discovery, RFC 1191)
+ * Consumes @skb.  Return: 0 or -errno.
  */
-int ip_build_and_send(struct stack *st, struct sk_buff *skb, struct flowi4 *fl4, u8 ttl)
+int ip_push_and_send(struct stack *st, struct sk_buff *skb, struct rtable *rt, __be32 saddr,
+		     __be32 daddr, u8 proto, u8 ttl, u8 tos, bool df)
 {
-	struct rtable *rt = ip_route_output_flow(st, fl4);
 	struct iphdr *iph;
 
-	if (IS_ERR(rt)) {
-		SNMP_INC_STATS(st, IPSTATS_MIB_OUTNOROUTES);
-		kfree_skb_reason(skb, SKB_DROP_REASON_IP_OUTNOROUTES);
-		return (int)PTR_ERR(rt);
-	}
 	skb_dst_set(skb, &rt->dst);
 	skb_reset_transport_header(skb);
 	iph = (struct iphdr *)(void *)skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
 	iph->version = 4;
 	iph->ihl = 5;
-	iph->tos = fl4->tos;
-	iph->frag_off = 0;
+	iph->tos = tos;
+	iph->frag_off = df ? htons(IP_DF) : 0;
 	iph->ttl = ttl ? ttl : (u8)st->sysctl.ip_default_ttl;
-	iph->protocol = fl4->proto;
-	iph->saddr = fl4->saddr;
-	iph->daddr = fl4->daddr;
-	iph->id = htons(ip_select_ident(st, fl4->saddr, fl4->daddr, fl4->proto));
+	iph->protocol = proto;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	iph->id = htons(ip_select_ident(st, saddr, daddr, proto));
 	skb->protocol = htons(ETH_P_IP);
 	return ip_local_out(skb);
+}
+
+/**
+ * ip_build_and_send - route @skb by @fl4, push a 20-byte IPv4 header and
+ * send.  @skb's data starts at its transport header, with at least
+ * MAX_HEADER of headroom.  Used by ICMP and control traffic that has no
+ * socket.  Consumes @skb.
+ * Return: 0 or -errno (-ENETUNREACH when there is no route).
+ */
+int ip_build_and_send(struct stack *st, struct sk_buff *skb, struct flowi4 *fl4, u8 ttl)
+{
+	struct rtable *rt = ip_route_output_flow(st, fl4);
+
+	if (IS_ERR(rt)) {
+		SNMP_INC_STATS(st, IPSTATS_MIB_OUTNOROUTES);
+		kfree_skb_reason(skb, SKB_DROP_REASON_IP_OUTNOROUTES);
+		return (int)PTR_ERR(rt);
+	}
+	return ip_push_and_send(st, skb, rt, fl4->saddr, fl4->daddr, fl4->proto, ttl, fl4->tos, false);
 }

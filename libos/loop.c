@@ -14,12 +14,15 @@
  * neither io_uring nor any device type.
  */
 #include <ev.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "loop.h"
+#include "sock.h"
 #include "stack.h"
 #include "log.h"
 
@@ -39,8 +42,17 @@ struct skbos_loop {
 	ev_timer timer;
 	ev_async kick;
 	ev_async stop;
+	ev_timer recheck;      /* while standing aside: is an app thread still driving? */
+	bool standing_aside;
+	int app_waiters;       /* threads blocked in a call, driving the stack (atomic) */
+	ktime_t armed;         /* when the ev_timer is set to fire (KTIME_MAX: not) */
 	u64 passes;
+	u64 stack_wakeups;     /* the stack thread woke up */
+	u64 app_wakeups;       /* a blocked application thread woke up */
 };
+
+/* How often the stack thread checks whether it must take over again. */
+#define LOOP_RECHECK_S 0.001
 
 void loop_lock(struct skbos_loop *l)
 {
@@ -58,6 +70,7 @@ static void loop_arm_timer(struct skbos_loop *l)
 	ktime_t next = stack_next_timer(l->st), now;
 
 	ev_timer_stop(l->ev, &l->timer);
+	l->armed = next;
 	if (next == KTIME_MAX)
 		return;
 	now = stack_now(l->st);
@@ -91,12 +104,55 @@ static void loop_locked_pass(struct skbos_loop *l)
 	loop_unlock(l);
 }
 
+static int app_waiting(struct skbos_loop *l)
+{
+	return __atomic_load_n(&l->app_waiters, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * DESIGN.md "Who drives the stack": while an application thread is blocked
+ * in a call it reaps the device itself (loop_wait), so the stack thread stops
+ * watching the device (it would only add a second wake-up per frame) and
+ * checks back every LOOP_RECHECK_S.  Core timers stay the stack thread's.
+ */
+static void loop_stand_aside(struct skbos_loop *l)
+{
+	for (int i = 0; i < l->nfds; i++)
+		ev_io_stop(l->ev, &l->io[i]);
+	l->standing_aside = true;
+	ev_timer_set(&l->recheck, LOOP_RECHECK_S, 0.0);
+	ev_timer_start(l->ev, &l->recheck);
+}
+
+static void recheck_cb(struct ev_loop *ev, ev_timer *w, int revents)
+{
+	struct skbos_loop *l = ev_userdata(ev);
+
+	(void)w;
+	(void)revents;
+	l->stack_wakeups++;
+	if (app_waiting(l)) {
+		ev_timer_set(&l->recheck, LOOP_RECHECK_S, 0.0);
+		ev_timer_start(l->ev, &l->recheck);
+		return;
+	}
+	l->standing_aside = false;
+	for (int i = 0; i < l->nfds; i++)
+		ev_io_start(l->ev, &l->io[i]);
+	loop_locked_pass(l);
+}
+
 static void io_cb(struct ev_loop *ev, ev_io *w, int revents)
 {
 	struct skbos_loop *l = ev_userdata(ev);
 	u64 val;
 
 	(void)revents;
+	l->stack_wakeups++;
+	if (app_waiting(l)) {
+		loop_stand_aside(l);
+		return;
+	}
 	/* Clear the eventfd first: a completion after this re-signals it. */
 	if (read(w->fd, &val, sizeof(val)) < 0) {
 		/* EAGAIN: another thread took the signal; the pass is still useful */
@@ -106,16 +162,127 @@ static void io_cb(struct ev_loop *ev, ev_io *w, int revents)
 
 static void timer_cb(struct ev_loop *ev, ev_timer *w, int revents)
 {
+	struct skbos_loop *l = ev_userdata(ev);
+
 	(void)w;
 	(void)revents;
-	loop_locked_pass(ev_userdata(ev));
+	l->stack_wakeups++;
+	loop_locked_pass(l);
 }
 
 static void kick_cb(struct ev_loop *ev, ev_async *w, int revents)
 {
+	struct skbos_loop *l = ev_userdata(ev);
+
 	(void)w;
 	(void)revents;
-	loop_locked_pass(ev_userdata(ev));
+	l->stack_wakeups++;
+	loop_locked_pass(l);
+}
+
+/* ---- blocking calls: the thread that waits drives the stack ----------------- */
+
+static __thread int loop_thread_efd = -1;
+
+static int loop_thread_eventfd(void)
+{
+	if (loop_thread_efd < 0)
+		loop_thread_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return loop_thread_efd;
+}
+
+static void drain_fd(int fd)
+{
+	u64 val;
+
+	while (read(fd, &val, sizeof(val)) > 0)
+		;
+}
+
+/*
+ * The stack_wait_ops of a running process: sleep on this thread's eventfd
+ * (wake-ups from other threads' or the stack's events) and the devices'
+ * event fds (frames: this thread reaps them itself), with the stack lock
+ * released; on waking, run a pass and let the caller re-check.
+ */
+static int loop_wait(struct stack *st, struct stack_waiter *w, ktime_t deadline)
+{
+	struct skbos_loop *l = st->wait_priv;
+	struct pollfd pfd[LOOP_MAX_FDS + 1];
+	int efd = loop_thread_eventfd(), n = 0, rc = 0;
+
+	if (efd < 0)
+		return -ENOMEM;
+	drain_fd(efd);
+	w->driver = (void *)(intptr_t)(efd + 1);
+	pfd[n++] = (struct pollfd){ .fd = efd, .events = POLLIN };
+	for (int i = 0; i < l->nfds; i++)
+		pfd[n++] = (struct pollfd){ .fd = l->io[i].fd, .events = POLLIN };
+	__atomic_add_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		ktime_t now, next;
+		int timeout_ms, r, err;
+
+		loop_pass(l);
+		if (w->woken)
+			break;
+		now = stack_now(st);
+		if (now >= deadline) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		next = stack_next_timer(st) < deadline ? stack_next_timer(st) : deadline;
+		timeout_ms = next == KTIME_MAX ? -1 : (int)((next - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+		loop_unlock(l);
+		r = poll(pfd, (nfds_t)n, timeout_ms);
+		err = errno;
+		for (int i = 0; r > 0 && i < n; i++)
+			if (pfd[i].revents & POLLIN)
+				drain_fd(pfd[i].fd);
+		loop_lock(l);
+		l->app_wakeups++;
+		if (r < 0 && err == EINTR) {
+			rc = -EINTR;
+			break;
+		}
+	}
+	__atomic_sub_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
+	w->driver = NULL;
+	return rc;
+}
+
+static void loop_wake(struct stack *st, struct stack_waiter *w)
+{
+	u64 one = 1;
+	intptr_t efd = (intptr_t)w->driver - 1;
+
+	(void)st;
+	if (efd >= 0 && write((int)efd, &one, sizeof(one)) < 0) {
+		/* the counter cannot overflow in practice; nothing to do */
+	}
+}
+
+static const struct stack_wait_ops loop_wait_ops = {
+	.wait = loop_wait,
+	.wake = loop_wake,
+};
+
+/**
+ * loop_after_call - an application call changed the stack (stack lock
+ * held): push out what it queued, and wake the stack thread if it must
+ * re-arm its timer earlier than it planned.
+ */
+void loop_after_call(struct skbos_loop *l)
+{
+	stack_xmit_flush(l->st);
+	if (stack_next_timer(l->st) < l->armed)
+		loop_kick(l);
+}
+
+void loop_counters(const struct skbos_loop *l, u64 *stack_wakeups, u64 *app_wakeups)
+{
+	*stack_wakeups = l->stack_wakeups;
+	*app_wakeups = l->app_wakeups;
 }
 
 static void stop_cb(struct ev_loop *ev, ev_async *w, int revents)
@@ -147,6 +314,10 @@ struct skbos_loop *loop_create(struct stack *st)
 	ev_async_init(&l->stop, stop_cb);
 	ev_async_start(l->ev, &l->kick);
 	ev_async_start(l->ev, &l->stop);
+	ev_timer_init(&l->recheck, recheck_cb, LOOP_RECHECK_S, 0.0);
+	l->armed = KTIME_MAX;
+	st->wait_ops = &loop_wait_ops;
+	st->wait_priv = l;
 	return l;
 }
 
@@ -216,6 +387,8 @@ void loop_destroy(struct skbos_loop *l)
 	if (!l)
 		return;
 	loop_stop(l);
+	l->st->wait_ops = NULL;
+	l->st->wait_priv = NULL;
 	ev_loop_destroy(l->ev);
 	pthread_mutex_destroy(&l->lock);
 	free(l);

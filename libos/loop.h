@@ -21,5 +21,7 @@ void loop_unlock(struct skbos_loop *l);
 void loop_kick(struct skbos_loop *l);
 void loop_pass(struct skbos_loop *l);
 u64 loop_passes(const struct skbos_loop *l);
+void loop_after_call(struct skbos_loop *l);
+void loop_counters(const struct skbos_loop *l, u64 *stack_wakeups, u64 *app_wakeups);
 
 #endif /* SKBOS_LOOP_H */

@@ -16,6 +16,7 @@ struct net_protocol;
 struct ipfrag_state;
 struct icmp_state;
 struct net_device;
+struct udp_table;
 
 #define IP_IDENTS_SZ 2048
 
@@ -37,6 +38,9 @@ struct netns_ipv4 {
 	u32 ip_idents[IP_IDENTS_SZ];
 	u32 ip_idents_secret;
 	struct list_head ping_socks;
+	struct udp_table *udp;          /* bound UDP sockets by port */
+	struct list_head raw_socks;     /* SOCK_RAW sockets */
+	u16 port_rover;                 /* where the ephemeral port search starts */
 	struct net_device *loopback_dev;
 	struct packet_type ip_packet_type;
 	struct notifier_block netdev_nb;

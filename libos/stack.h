@@ -18,6 +18,7 @@
 #include "netns_ipv4.h"
 
 struct sk_buff;
+struct stack_wait_ops;
 
 /* skb data size classes (skb.c); buffers above the largest are malloc'd. */
 #define SKB_POOL_CLASSES 5
@@ -58,6 +59,8 @@ struct stack {
 	u64 fail_alloc_nth;
 
 	struct netns_ipv4 ipv4;
+	const struct stack_wait_ops *wait_ops; /* blocking calls (sock.h); NULL: never block */
+	void *wait_priv;
 	u64 rand_state; /* stack_rand(): seeded per stack, settable by tests */
 
 	u64 mib[__SNMP_MIB_MAX];

@@ -20,6 +20,12 @@ void sysctl_init(struct sysctl *s)
 	s->icmp_msgs_per_sec = 1000;
 	s->icmp_msgs_burst = 50;
 	s->icmp_echo_ignore_broadcasts = true;
+	s->ip_local_port_min = 32768;
+	s->ip_local_port_max = 60999;
+	s->rmem_default = 212992;
+	s->wmem_default = 212992;
+	s->rmem_max = 212992;
+	s->wmem_max = 212992;
 
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;
 	s->neigh_retrans_time = 1 * NSEC_PER_SEC;

@@ -25,6 +25,10 @@ struct sysctl {
 	u32 icmp_msgs_per_sec;        /* net.ipv4.icmp_msgs_per_sec */
 	u32 icmp_msgs_burst;          /* net.ipv4.icmp_msgs_burst */
 	bool icmp_echo_ignore_broadcasts;
+	u16 ip_local_port_min;         /* net.ipv4.ip_local_port_range */
+	u16 ip_local_port_max;
+	int rmem_default, wmem_default; /* net.core.{r,w}mem_default */
+	int rmem_max, wmem_max;         /* net.core.{r,w}mem_max */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;

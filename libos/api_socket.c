@@ -1,0 +1,531 @@
+/*
+ * api_socket.c - the native socket API (include/skbos/skbos.h): POSIX
+ * signatures over the socket layer, -1 and errno on failure.
+ *
+ * Handles are small integers (the lowest free one, like file descriptors)
+ * indexing this process's table of struct socket.  Every call takes the
+ * stack lock for its duration ("process context"); a call that blocks
+ * releases it inside the driver's wait (loop.c) while it drives the stack.
+ * After each call the batched transmits are flushed, so one call's frames
+ * leave in one io_uring_enter.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "skbos/skbos.h"
+#include "instance.h"
+#include "loop.h"
+#include "sock.h"
+#include "stack.h"
+
+#define SKBOS_MAX_HANDLES 65536
+
+static struct socket **handles;
+static int nhandles;
+
+struct skbos_instance *skbos_current_instance(void);
+
+/* The instance and its lock, or NULL with errno ENETDOWN. */
+static struct skbos_instance *api_enter(void)
+{
+	struct skbos_instance *in = skbos_current_instance();
+
+	if (!in) {
+		errno = ENETDOWN;
+		return NULL;
+	}
+	loop_lock(in->loop);
+	return in;
+}
+
+static void api_leave(struct skbos_instance *in)
+{
+	loop_after_call(in->loop);
+	loop_unlock(in->loop);
+}
+
+static long api_ret(long rc)
+{
+	if (rc >= 0)
+		return rc;
+	errno = rc == -ENOIOCTLCMD ? ENOTTY : (int)-rc;
+	return -1;
+}
+
+static struct socket *handle_get(int fd)
+{
+	return fd >= 0 && fd < nhandles ? handles[fd] : NULL;
+}
+
+static int handle_alloc(struct socket *sock)
+{
+	for (int i = 0; i < nhandles; i++) {
+		if (!handles[i]) {
+			handles[i] = sock;
+			return i;
+		}
+	}
+	if (nhandles >= SKBOS_MAX_HANDLES)
+		return -EMFILE;
+	int first = nhandles, n = nhandles ? nhandles * 2 : 64;
+	struct socket **t = realloc(handles, (size_t)n * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	memset(t + first, 0, (size_t)(n - first) * sizeof(*t));
+	handles = t;
+	nhandles = n;
+	t[first] = sock;
+	return first;
+}
+
+#define API_SOCK(fd, in, sock)                                                 \
+	struct skbos_instance *in = api_enter();                               \
+	struct socket *sock;                                                   \
+	if (!in)                                                               \
+		return -1;                                                     \
+	sock = handle_get(fd);                                                 \
+	if (!sock) {                                                           \
+		loop_unlock(in->loop);                                         \
+		errno = EBADF;                                                 \
+		return -1;                                                     \
+	}
+
+int skbos_socket(int domain, int type, int protocol)
+{
+	struct skbos_instance *in = api_enter();
+	struct socket *sock;
+	long rc;
+
+	if (!in)
+		return -1;
+	rc = sock_create(in->st, domain, type, protocol, &sock);
+	if (!rc) {
+		rc = handle_alloc(sock);
+		if (rc < 0)
+			sock_release(sock);
+	}
+	loop_unlock(in->loop);
+	return (int)api_ret(rc);
+}
+
+int skbos_close(int fd)
+{
+	API_SOCK(fd, in, sock);
+	handles[fd] = NULL;
+	if (--sock->refcnt == 0)
+		sock_release(sock);
+	api_leave(in);
+	return 0;
+}
+
+int skbos_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	long rc;
+
+	if (!addr) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (len > sizeof(struct sockaddr_storage)) {
+		errno = EINVAL;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	rc = sock->ops->bind(sock, addr, (int)len);
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	long rc;
+
+	if (!addr) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (len > sizeof(struct sockaddr_storage)) {
+		errno = EINVAL;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	rc = sock->ops->connect(sock, addr, (int)len, (int)sock->file_flags);
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_listen(int fd, int backlog)
+{
+	long rc;
+
+	API_SOCK(fd, in, sock);
+	rc = sock->ops->listen(sock, backlog);
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	long rc;
+
+	(void)addr;
+	(void)len;
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+		errno = EINVAL;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	rc = sock->ops->accept(sock, NULL, flags);
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return skbos_accept4(fd, addr, len, 0);
+}
+
+ssize_t skbos_sendmsg(int fd, const struct msghdr *umsg, int flags)
+{
+	struct msghdr msg;
+	long rc;
+
+	if (!umsg || (umsg->msg_iovlen && !umsg->msg_iov)) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (umsg->msg_iovlen > IOV_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	msg = *umsg;
+	msg.msg_flags = flags | ((sock->file_flags & O_NONBLOCK) ? MSG_DONTWAIT : 0);
+	if (!msg.msg_namelen)
+		msg.msg_name = NULL;
+	rc = sock_sendmsg(sock, &msg);
+	api_leave(in);
+	return api_ret(rc);
+}
+
+ssize_t skbos_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	socklen_t namelen;
+	struct sockaddr_storage name;
+	void *uname;
+	long rc;
+
+	if (!msg || (msg->msg_iovlen && !msg->msg_iov)) {
+		errno = EFAULT;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	uname = msg->msg_name;
+	namelen = msg->msg_namelen;
+	msg->msg_name = uname ? &name : NULL;
+	msg->msg_flags = 0;
+	msg->msg_controllen = 0;
+	if (sock->file_flags & O_NONBLOCK)
+		flags |= MSG_DONTWAIT;
+	rc = sock_recvmsg(sock, msg, flags);
+	msg->msg_name = uname;
+	if (rc >= 0 && uname) {
+		/* Like the kernel: copy what fits, report the real length. */
+		memcpy(uname, &name, namelen < msg->msg_namelen ? namelen : msg->msg_namelen);
+	} else if (rc >= 0) {
+		msg->msg_namelen = 0;
+	}
+	api_leave(in);
+	return api_ret(rc);
+}
+
+ssize_t skbos_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+		     socklen_t tolen)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = { .msg_name = (void *)to, .msg_namelen = to ? tolen : 0,
+			      .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return skbos_sendmsg(fd, &msg, flags);
+}
+
+ssize_t skbos_send(int fd, const void *buf, size_t len, int flags)
+{
+	return skbos_sendto(fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t skbos_write(int fd, const void *buf, size_t len)
+{
+	return skbos_sendto(fd, buf, len, 0, NULL, 0);
+}
+
+ssize_t skbos_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+
+	if (iovcnt < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return skbos_sendmsg(fd, &msg, 0);
+}
+
+ssize_t skbos_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+		       socklen_t *fromlen)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_name = from, .msg_namelen = from && fromlen ? *fromlen : 0,
+			      .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t rc;
+
+	if (from && !fromlen) {
+		errno = EFAULT;
+		return -1;
+	}
+	rc = skbos_recvmsg(fd, &msg, flags);
+	if (rc >= 0 && from)
+		*fromlen = msg.msg_namelen;
+	return rc;
+}
+
+ssize_t skbos_recv(int fd, void *buf, size_t len, int flags)
+{
+	return skbos_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+ssize_t skbos_read(int fd, void *buf, size_t len)
+{
+	return skbos_recvfrom(fd, buf, len, 0, NULL, NULL);
+}
+
+ssize_t skbos_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+
+	if (iovcnt < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return skbos_recvmsg(fd, &msg, 0);
+}
+
+int skbos_shutdown(int fd, int how)
+{
+	long rc;
+
+	API_SOCK(fd, in, sock);
+	rc = sock->ops->shutdown(sock, how);
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+{
+	long rc;
+
+	if (!optval && optlen) {
+		errno = EFAULT;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	rc = sock->ops->setsockopt(sock, level, optname, optval, optlen);
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	unsigned int len;
+	long rc;
+
+	if (!optlen) {
+		errno = EFAULT;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	len = *optlen;
+	rc = sock->ops->getsockopt(sock, level, optname, optval, &len);
+	if (!rc)
+		*optlen = len;
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+static int api_getname(int fd, struct sockaddr *addr, socklen_t *len, int peer)
+{
+	struct sockaddr_storage ss;
+	long rc;
+
+	if (!addr || !len) {
+		errno = EFAULT;
+		return -1;
+	}
+	if ((int)*len < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	API_SOCK(fd, in, sock);
+	rc = sock->ops->getname(sock, (struct sockaddr *)&ss, peer);
+	if (rc >= 0) {
+		memcpy(addr, &ss, *len < (socklen_t)rc ? *len : (socklen_t)rc);
+		*len = (socklen_t)rc;
+		rc = 0;
+	}
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return api_getname(fd, addr, len, 0);
+}
+
+int skbos_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return api_getname(fd, addr, len, 1);
+}
+
+int skbos_ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+	long rc;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	API_SOCK(fd, in, sock);
+	if (request == FIONBIO) {
+		int on;
+
+		memcpy(&on, arg, sizeof(on));
+		if (on)
+			sock->file_flags |= O_NONBLOCK;
+		else
+			sock->file_flags &= ~(unsigned int)O_NONBLOCK;
+		rc = 0;
+	} else {
+		rc = sock->ops->ioctl(sock, (unsigned int)request, (unsigned long)arg);
+	}
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+int skbos_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg, rc;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	API_SOCK(fd, in, sock);
+	switch (cmd) {
+	case F_GETFL:
+		rc = O_RDWR | (long)(sock->file_flags & O_NONBLOCK);
+		break;
+	case F_SETFL:
+		sock->file_flags = (sock->file_flags & ~(unsigned int)O_NONBLOCK) |
+				   ((unsigned int)arg & O_NONBLOCK);
+		rc = 0;
+		break;
+	case F_GETFD:
+	case F_SETFD:
+		rc = 0; /* handles are not inherited by exec: always "close on exec" */
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	api_leave(in);
+	return (int)api_ret(rc);
+}
+
+static short poll_revents(struct socket *sock, short events)
+{
+	unsigned int mask = sock_poll(sock);
+
+	return (short)(mask & ((unsigned int)events | POLLERR | POLLHUP));
+}
+
+static int poll_scan(struct pollfd *fds, nfds_t nfds)
+{
+	int ready = 0;
+
+	for (nfds_t i = 0; i < nfds; i++) {
+		struct socket *sock;
+
+		fds[i].revents = 0;
+		if (fds[i].fd < 0)
+			continue;
+		sock = handle_get(fds[i].fd);
+		fds[i].revents = sock ? poll_revents(sock, fds[i].events) : POLLNVAL;
+		ready += fds[i].revents != 0;
+	}
+	return ready;
+}
+
+/**
+ * skbos_poll - poll(2) over skbos handles.  Blocks through the driver (the
+ * waiting thread drives the stack); honours the timeout and EINTR.
+ */
+int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	struct skbos_instance *in = api_enter();
+	struct wait_queue_entry *entries = NULL;
+	struct stack_waiter w;
+	ktime_t deadline;
+	int ready, rc = 0;
+
+	if (!in)
+		return -1;
+	deadline = timeout < 0 ? KTIME_MAX : stack_now(in->st) + (ktime_t)timeout * NSEC_PER_MSEC;
+	while (!(ready = poll_scan(fds, nfds)) && timeout != 0) {
+		if (!entries && nfds && !(entries = calloc(nfds, sizeof(*entries)))) {
+			rc = -ENOMEM;
+			break;
+		}
+		waiter_init(&w, in->st);
+		for (nfds_t i = 0; i < nfds; i++) {
+			struct socket *sock = fds[i].fd >= 0 ? handle_get(fds[i].fd) : NULL;
+
+			if (sock)
+				waiter_add(&w, &sock->sk->sk_wq, &entries[i], 0);
+		}
+		rc = waiter_wait(&w, deadline);
+		for (nfds_t i = 0; i < nfds; i++)
+			if (entries[i].func)
+				list_del_init(&entries[i].entry);
+		memset(entries, 0, nfds * sizeof(*entries));
+		if (rc == -ETIMEDOUT) {
+			rc = 0;
+			ready = poll_scan(fds, nfds);
+			break;
+		}
+		if (rc)
+			break;
+	}
+	free(entries);
+	api_leave(in);
+	return rc ? (int)api_ret(rc) : ready;
+}
+
+/** skbos_wakeup_counters - stack-thread and blocked-thread wake-ups so far. */
+void skbos_wakeup_counters(unsigned long long *stack_thread, unsigned long long *app_threads)
+{
+	struct skbos_instance *in = skbos_current_instance();
+	u64 s = 0, a = 0;
+
+	if (in) {
+		loop_lock(in->loop);
+		loop_counters(in->loop, &s, &a);
+		loop_unlock(in->loop);
+	}
+	*stack_thread = s;
+	*app_threads = a;
+}

@@ -1,0 +1,597 @@
+/*
+ * sock.c - struct sock: allocation, buffer accounting, waiting, the dst
+ * cache, and the SOL_SOCKET options (net/core/sock.c, datagram.c).
+ *
+ *   sock_sendmsg -> ... -> sock_alloc_send_skb (sndbuf back-pressure)
+ *   udp_rcv -> sock_queue_rcv_skb (rcvbuf limit, sk_data_ready)
+ *   any blocking call -> sk_wait_event -> sk_wait -> st->wait_ops->wait
+ *
+ * Option semantics follow Linux exactly (buffer sizes doubled and clamped,
+ * timeouts as struct timeval with EDOM for bad microseconds, ...): the
+ * expected table comes from the kernel on this machine (tests/sockopt_linux.h).
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/epoll.h>
+
+#include "sock.h"
+#include "route.h"
+#include "stack.h"
+#include "log.h"
+
+/* ---- wait queues and waiters ---------------------------------------------- */
+
+void add_wait_queue(struct wait_queue_head *wq, struct wait_queue_entry *e)
+{
+	list_add_tail(&e->entry, &wq->head);
+}
+
+void remove_wait_queue(struct wait_queue_head *wq, struct wait_queue_entry *e)
+{
+	(void)wq;
+	list_del_init(&e->entry);
+}
+
+/** wake_up_poll - tell every entry interested in @events (or in all). */
+void wake_up_poll(struct wait_queue_head *wq, unsigned int events)
+{
+	struct wait_queue_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &wq->head, entry)
+		if (!e->events || (e->events & events))
+			e->func(e, events);
+}
+
+void waiter_init(struct stack_waiter *w, struct stack *st)
+{
+	w->st = st;
+	w->woken = false;
+	w->driver = NULL;
+}
+
+static void waiter_wake_fn(struct wait_queue_entry *e, unsigned int events)
+{
+	struct stack_waiter *w = e->private;
+
+	(void)events;
+	if (w->woken)
+		return;
+	w->woken = true;
+	if (w->st->wait_ops && w->st->wait_ops->wake)
+		w->st->wait_ops->wake(w->st, w);
+}
+
+/** waiter_add - let @wq wake @w (for @events; 0: any) through entry @e. */
+void waiter_add(struct stack_waiter *w, struct wait_queue_head *wq, struct wait_queue_entry *e,
+		unsigned int events)
+{
+	e->func = waiter_wake_fn;
+	e->private = w;
+	e->events = events;
+	add_wait_queue(wq, e);
+}
+
+/**
+ * waiter_wait - sleep until woken or @deadline.  Return: 0, -ETIMEDOUT,
+ * -EINTR, or -EAGAIN when this stack cannot block (no driver).
+ */
+int waiter_wait(struct stack_waiter *w, ktime_t deadline)
+{
+	struct stack *st = w->st;
+
+	if (!st->wait_ops)
+		return -EAGAIN;
+	if (w->woken)
+		return 0;
+	return st->wait_ops->wait(st, w, deadline);
+}
+
+/** sock_rcvtimeo - how long a receive may block: 0 if non-blocking. */
+ktime_t sock_rcvtimeo(const struct sock *sk, bool noblock)
+{
+	return noblock ? 0 : sk->sk_rcvtimeo;
+}
+
+ktime_t sock_sndtimeo(const struct sock *sk, bool noblock)
+{
+	return noblock ? 0 : sk->sk_sndtimeo;
+}
+
+/** sock_intr_errno - what an interrupted call returns (timed calls: EINTR too). */
+int sock_intr_errno(ktime_t timeo)
+{
+	(void)timeo;
+	return -EINTR;
+}
+
+/*
+ * A waiter's queue entry lives on the waiting call's stack and is always
+ * unlinked before the call returns; GCC 12 cannot see that.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+
+/**
+ * sk_wait - wait once for any event on @sk, charging the time to *@timeo
+ * (KTIME_MAX: no limit).  Return: 0 to re-check, -EAGAIN when *@timeo is
+ * used up (a timed-out blocking call reports EAGAIN, as on Linux), -EINTR.
+ */
+int sk_wait(struct sock *sk, ktime_t *timeo)
+{
+	struct stack *st = sk->sk_stack;
+	struct stack_waiter w;
+	struct wait_queue_entry e;
+	ktime_t start, deadline;
+	int rc;
+
+	if (*timeo == 0)
+		return -EAGAIN;
+	start = stack_now(st);
+	deadline = *timeo == KTIME_MAX ? KTIME_MAX : start + *timeo;
+	waiter_init(&w, st);
+	waiter_add(&w, &sk->sk_wq, &e, 0);
+	rc = waiter_wait(&w, deadline);
+	remove_wait_queue(&sk->sk_wq, &e);
+	if (*timeo != KTIME_MAX) {
+		ktime_t spent = stack_now(st) - start;
+
+		*timeo = spent >= *timeo ? 0 : *timeo - spent;
+	}
+	if (rc == -ETIMEDOUT)
+		return -EAGAIN;
+	return rc;
+}
+
+/* ---- default callbacks ---------------------------------------------------- */
+
+static void sock_def_readable(struct sock *sk)
+{
+	wake_up_poll(&sk->sk_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/** sock_writeable - at least half the send buffer is free (Linux's rule). */
+bool sock_writeable(const struct sock *sk)
+{
+	return sk->sk_wmem_alloc < (sk->sk_sndbuf >> 1);
+}
+
+static void sock_def_write_space(struct sock *sk)
+{
+	if (sock_writeable(sk))
+		wake_up_poll(&sk->sk_wq, EPOLLOUT | EPOLLWRNORM);
+}
+
+/** sock_def_wakeup - a state change: everyone re-checks. */
+void sock_def_wakeup(struct sock *sk)
+{
+	wake_up_poll(&sk->sk_wq, EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDHUP);
+}
+
+static void sock_def_error_report(struct sock *sk)
+{
+	wake_up_poll(&sk->sk_wq, EPOLLERR);
+}
+
+/* ---- allocation ------------------------------------------------------------ */
+
+/** sk_alloc - a zeroed protocol socket of @prot->obj_size bytes, or NULL. */
+struct sock *sk_alloc(struct stack *st, int family, struct proto *prot)
+{
+	struct sock *sk = calloc(1, prot->obj_size);
+
+	if (!sk)
+		return NULL;
+	sk->sk_family = (unsigned short)family;
+	sk->sk_prot = prot;
+	sk->sk_stack = st;
+	sk->sk_refcnt = 1;
+	INIT_LIST_HEAD(&sk->sk_bind_node);
+	return sk;
+}
+
+/** sk_free - drop everything the socket still holds and free it. */
+void sk_free(struct sock *sk)
+{
+	skb_queue_purge(&sk->sk_receive_queue);
+	skb_queue_purge(&sk->sk_write_queue);
+	skb_queue_purge(&sk->sk_error_queue);
+	sk_dst_reset(sk);
+	if (sk->sk_wmem_alloc) {
+		/* skbs still in a device queue point at us: they outlive the socket */
+		sock_set_flag(sk, SOCK_DEAD);
+		return;
+	}
+	free(sk);
+}
+
+/** sock_init_data - Linux's defaults for a new socket. */
+void sock_init_data(struct socket *sock, struct sock *sk)
+{
+	const struct sysctl *s = &sk->sk_stack->sysctl;
+
+	skb_queue_head_init(&sk->sk_receive_queue);
+	skb_queue_head_init(&sk->sk_write_queue);
+	skb_queue_head_init(&sk->sk_error_queue);
+	init_waitqueue_head(&sk->sk_wq);
+	sk->sk_rcvbuf = s->rmem_default;
+	sk->sk_sndbuf = s->wmem_default;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_rcvlowat = 1;
+	sk->sk_rcvtimeo = KTIME_MAX;
+	sk->sk_sndtimeo = KTIME_MAX;
+	sock_set_flag(sk, SOCK_ZAPPED);
+	sk->sk_state_change = sock_def_wakeup;
+	sk->sk_data_ready = sock_def_readable;
+	sk->sk_write_space = sock_def_write_space;
+	sk->sk_error_report = sock_def_error_report;
+	sk->sk_socket = sock;
+	if (sock) {
+		sock->sk = sk;
+		sk->sk_type = (unsigned short)sock->type;
+	}
+}
+
+/** sock_error - take the pending error (0 if none): it is reported once. */
+int sock_error(struct sock *sk)
+{
+	int err = sk->sk_err;
+
+	sk->sk_err = 0;
+	return -err;
+}
+
+/* ---- buffer accounting ------------------------------------------------------ */
+
+static void sock_rfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	sk->sk_rmem_alloc -= (int)skb->truesize;
+}
+
+static void sock_wfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	sk->sk_wmem_alloc -= (int)skb->truesize;
+	if (sock_flag(sk, SOCK_DEAD)) {
+		if (!sk->sk_wmem_alloc)
+			free(sk);
+		return;
+	}
+	sk->sk_write_space(sk);
+}
+
+/** skb_set_owner_r - charge @skb to @sk's receive buffer until it is freed. */
+void skb_set_owner_r(struct sk_buff *skb, struct sock *sk)
+{
+	skb->sk = sk;
+	skb->destructor = sock_rfree;
+	sk->sk_rmem_alloc += (int)skb->truesize;
+}
+
+/** skb_set_owner_w - charge @skb to @sk's send buffer until it is freed. */
+void skb_set_owner_w(struct sk_buff *skb, struct sock *sk)
+{
+	skb->sk = sk;
+	skb->destructor = sock_wfree;
+	sk->sk_wmem_alloc += (int)skb->truesize;
+}
+
+/**
+ * sock_queue_rcv_skb - put a datagram on @sk's receive queue, charging it.
+ * A full receive buffer drops it (the caller counts which MIB): the stack
+ * never blocks on a slow reader.  Consumes @skb on success only.
+ * Return: 0, or -ENOMEM (buffer full; @skb is still the caller's).
+ */
+int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+{
+	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf) {
+		sk->sk_drops++;
+		return -ENOMEM;
+	}
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	return 0;
+}
+
+/**
+ * sock_alloc_send_skb - an skb of @size bytes charged to @sk's send buffer,
+ * waiting for room unless @noblock (SO_SNDBUF back-pressure).
+ * Return: the skb, or NULL with *@errcode: -EAGAIN, -EINTR, -EPIPE, -ENOBUFS.
+ */
+struct sk_buff *sock_alloc_send_skb(struct sock *sk, unsigned int size, int noblock, int *errcode)
+{
+	ktime_t timeo = sock_sndtimeo(sk, noblock);
+	struct sk_buff *skb;
+	int err;
+
+	for (;;) {
+		err = -sk->sk_err;
+		if (err) {
+			sk->sk_err = 0;
+			goto fail;
+		}
+		err = -EPIPE;
+		if (sk->sk_shutdown & SEND_SHUTDOWN)
+			goto fail;
+		if (sk->sk_wmem_alloc < sk->sk_sndbuf)
+			break;
+		err = sk_wait(sk, &timeo);
+		if (err)
+			goto fail;
+	}
+	skb = alloc_skb(sk->sk_stack, size);
+	if (!skb) {
+		err = -ENOBUFS;
+		goto fail;
+	}
+	skb_set_owner_w(skb, sk);
+	return skb;
+fail:
+	*errcode = err;
+	return NULL;
+}
+
+/* ---- the per-socket dst cache ------------------------------------------------ */
+
+/** sk_dst_set - cache @dst on @sk (takes the caller's reference). */
+void sk_dst_set(struct sock *sk, struct dst_entry *dst)
+{
+	struct dst_entry *old = sk->sk_dst_cache;
+
+	sk->sk_dst_cache = dst;
+	dst_release(old);
+}
+
+void sk_dst_reset(struct sock *sk)
+{
+	sk_dst_set(sk, NULL);
+}
+
+/**
+ * __sk_dst_check - the cached route if still valid, else drop it and return
+ * NULL (the caller looks up again).  Borrowed: no reference is taken.
+ */
+struct dst_entry *__sk_dst_check(struct sock *sk)
+{
+	struct dst_entry *dst = sk->sk_dst_cache;
+
+	if (dst && !dst_check(dst)) {
+		sk_dst_reset(sk);
+		return NULL;
+	}
+	return dst;
+}
+
+/* ---- msghdr iovecs ----------------------------------------------------------- */
+
+/** msg_data_left - bytes in @msg's iovecs. */
+size_t msg_data_left(const struct msghdr *msg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		n += msg->msg_iov[i].iov_len;
+	return n;
+}
+
+/*
+ * Copy between a flat buffer and @msg's iovecs starting at byte *@offset of
+ * the iovec stream; advance *@offset.
+ */
+static int iov_copy(struct msghdr *msg, void *flat, size_t len, size_t *offset, bool to_iov)
+{
+	size_t skip = *offset, done = 0;
+
+	for (size_t i = 0; i < msg->msg_iovlen && done < len; i++) {
+		struct iovec *v = &msg->msg_iov[i];
+		size_t n;
+
+		if (skip >= v->iov_len) {
+			skip -= v->iov_len;
+			continue;
+		}
+		n = v->iov_len - skip;
+		if (n > len - done)
+			n = len - done;
+		if (!v->iov_base && n)
+			return -EFAULT;
+		if (to_iov)
+			memcpy((char *)v->iov_base + skip, (char *)flat + done, n);
+		else
+			memcpy((char *)flat + done, (char *)v->iov_base + skip, n);
+		done += n;
+		skip = 0;
+	}
+	*offset += done;
+	return done == len ? 0 : -EFAULT;
+}
+
+int memcpy_from_msg(void *data, struct msghdr *msg, size_t len, size_t *offset)
+{
+	return iov_copy(msg, data, len, offset, false);
+}
+
+int memcpy_to_msg(struct msghdr *msg, const void *data, size_t len, size_t *offset)
+{
+	return iov_copy(msg, (void *)data, len, offset, true);
+}
+
+/* ---- SOL_SOCKET options -------------------------------------------------------- */
+
+static int sock_set_timeout(ktime_t *timeo, const void *optval, unsigned int optlen)
+{
+	struct timeval tv;
+
+	if (optlen < sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, optval, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0) {
+		*timeo = 0;
+		return 0;
+	}
+	if (tv.tv_sec == 0 && tv.tv_usec == 0) {
+		*timeo = KTIME_MAX;
+		return 0;
+	}
+	*timeo = (ktime_t)tv.tv_sec * NSEC_PER_SEC + (ktime_t)tv.tv_usec * NSEC_PER_USEC;
+	return 0;
+}
+
+static void sock_set_bufsize(struct sock *sk, int *field, int val, int max, int min, u8 lock)
+{
+	/* Linux: clamp to the sysctl max as unsigned, double, apply the minimum. */
+	u32 v = (u32)val > (u32)max ? (u32)max : (u32)val;
+
+	if (v > INT_MAX / 2)
+		v = INT_MAX / 2;
+	sk->sk_userlocks |= lock;
+	*field = (int)v * 2 > min ? (int)v * 2 : min;
+}
+
+/**
+ * sock_setsockopt - SOL_SOCKET options, Linux semantics and errnos.
+ * Return: 0 or -errno (-ENOPROTOOPT for an unknown option).
+ */
+int sock_setsockopt(struct socket *sock, int level, int optname, const void *optval,
+		    unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	const struct sysctl *s = &sk->sk_stack->sysctl;
+	struct linger ling;
+	int val = 0;
+
+	(void)level;
+	if (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO)
+		return sock_set_timeout(optname == SO_RCVTIMEO ? &sk->sk_rcvtimeo : &sk->sk_sndtimeo,
+					optval, optlen);
+	if (optname == SO_LINGER) {
+		if (optlen < sizeof(ling))
+			return -EINVAL;
+		memcpy(&ling, optval, sizeof(ling));
+		if (!ling.l_onoff) {
+			sock_reset_flag(sk, SOCK_LINGER);
+		} else {
+			sk->sk_lingertime = ling.l_linger < 0 ? 0 : ling.l_linger;
+			sock_set_flag(sk, SOCK_LINGER);
+		}
+		return 0;
+	}
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	memcpy(&val, optval, sizeof(int));
+
+	switch (optname) {
+	case SO_REUSEADDR:
+		sk->sk_reuse = val != 0;
+		return 0;
+	case SO_REUSEPORT:
+		sk->sk_reuseport = val != 0;
+		return 0;
+	case SO_BROADCAST:
+		sock_valbool_flag(sk, SOCK_BROADCAST, val);
+		return 0;
+	case SO_KEEPALIVE:
+		sock_valbool_flag(sk, SOCK_KEEPOPEN, val);
+		return 0;
+	case SO_SNDBUF:
+		sock_set_bufsize(sk, &sk->sk_sndbuf, val, s->wmem_max, SOCK_MIN_SNDBUF, SOCK_SNDBUF_LOCK);
+		sk->sk_write_space(sk);
+		return 0;
+	case SO_RCVBUF:
+		sock_set_bufsize(sk, &sk->sk_rcvbuf, val, s->rmem_max, SOCK_MIN_RCVBUF, SOCK_RCVBUF_LOCK);
+		return 0;
+	case SO_RCVLOWAT:
+		sk->sk_rcvlowat = val < 0 ? INT_MAX : (val ? val : 1);
+		return 0;
+	case SO_PRIORITY:
+		if (val < 0 || val > 6)
+			return -EPERM; /* needs CAP_NET_ADMIN, which skbos does not grant */
+		sk->sk_priority = (u32)val;
+		return 0;
+	case SO_DONTROUTE:
+	case SO_OOBINLINE:
+	case SO_NO_CHECK:
+	case SO_TIMESTAMP_OLD:
+		return 0; /* accepted, no effect (documented in the README) */
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+/*
+ * Linux copies min(len, sizeof value) bytes and reports that length; a
+ * negative length is EINVAL.
+ */
+static int put_opt(void *optval, unsigned int *optlen, const void *v, unsigned int vlen)
+{
+	unsigned int len = *optlen;
+
+	if ((int)len < 0)
+		return -EINVAL;
+	if (len > vlen)
+		len = vlen;
+	memcpy(optval, v, len);
+	*optlen = len;
+	return 0;
+}
+
+/** sock_getsockopt - SOL_SOCKET options.  Return: 0 or -errno. */
+int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
+		    unsigned int *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct linger ling;
+	struct timeval tv;
+	ktime_t t;
+	int v;
+
+	(void)level;
+	switch (optname) {
+	case SO_RCVTIMEO:
+	case SO_SNDTIMEO:
+		t = optname == SO_RCVTIMEO ? sk->sk_rcvtimeo : sk->sk_sndtimeo;
+		memset(&tv, 0, sizeof(tv));
+		if (t != KTIME_MAX) {
+			tv.tv_sec = (time_t)(t / NSEC_PER_SEC);
+			tv.tv_usec = (suseconds_t)((t % NSEC_PER_SEC) / NSEC_PER_USEC);
+		}
+		return put_opt(optval, optlen, &tv, sizeof(tv));
+	case SO_LINGER:
+		ling.l_onoff = sock_flag(sk, SOCK_LINGER);
+		ling.l_linger = sk->sk_lingertime;
+		return put_opt(optval, optlen, &ling, sizeof(ling));
+	case SO_REUSEADDR: v = sk->sk_reuse; break;
+	case SO_REUSEPORT: v = sk->sk_reuseport; break;
+	case SO_BROADCAST: v = sock_flag(sk, SOCK_BROADCAST); break;
+	case SO_KEEPALIVE: v = sock_flag(sk, SOCK_KEEPOPEN); break;
+	case SO_SNDBUF: v = sk->sk_sndbuf; break;
+	case SO_RCVBUF: v = sk->sk_rcvbuf; break;
+	case SO_RCVLOWAT: v = sk->sk_rcvlowat; break;
+	case SO_SNDLOWAT: v = 1; break;
+	case SO_PRIORITY: v = (int)sk->sk_priority; break;
+	case SO_ERROR: v = -sock_error(sk); break;
+	case SO_TYPE: v = sk->sk_type; break;
+	case SO_PROTOCOL: v = sk->sk_protocol; break;
+	case SO_DOMAIN: v = sk->sk_family; break;
+	case SO_ACCEPTCONN: v = sk->sk_state == TCP_LISTEN; break;
+	case SO_DONTROUTE:
+	case SO_OOBINLINE:
+	case SO_NO_CHECK:
+	case SO_TIMESTAMP_OLD:
+		v = 0;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return put_opt(optval, optlen, &v, sizeof(v));
+}

@@ -1,0 +1,31 @@
+/*
+ * udp.h - UDP (udp.c) and the pieces raw.c and af_inet.c share with it.
+ */
+#ifndef SKBOS_UDP_H
+#define SKBOS_UDP_H
+
+#include <netinet/udp.h>
+#include "sock.h"
+
+struct udp_sock {
+	struct inet_sock inet;
+};
+
+extern struct proto udp_prot;
+
+int udp_init(struct stack *st);
+void udp_exit(struct stack *st);
+int udp_rcv(struct sk_buff *skb);
+int udp_err(struct sk_buff *skb, u8 type, u8 code, u32 info);
+int udp_get_port(struct sock *sk, u16 snum);
+int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len);
+int udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+int udp_disconnect(struct sock *sk, int flags);
+struct sock *__udp4_lib_lookup(struct stack *st, __be32 saddr, __be16 sport, __be32 daddr,
+			       __be16 dport, int dif);
+unsigned int udp_socket_count(const struct stack *st);
+int ip4_datagram_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len);
+int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, unsigned int optlen);
+int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, unsigned int *optlen);
+
+#endif /* SKBOS_UDP_H */
