@@ -33,7 +33,7 @@
 #include <unistd.h>
 #include <liburing.h>
 
-#include "afpacket_uring.h"
+#include "afpacket_priv.h"
 #include "afpacket_if.h"
 #include "../libos/netdevice.h"
 #include "../libos/eth.h"
@@ -41,23 +41,6 @@
 #include "../libos/stack.h"
 #include "../libos/log.h"
 
-/*
- * struct virtio_net_hdr (include/uapi/linux/virtio_net.h), little-endian on
- * every architecture skbos runs on.  Defined here because <linux/virtio_net.h>
- * pulls in <linux/if_ether.h>, whose struct ethhdr is also eth.h's.
- */
-struct afp_vnet_hdr {
-	u8 flags;
-	u8 gso_type;
-	u16 hdr_len;
-	u16 gso_size;
-	u16 csum_start;
-	u16 csum_offset;
-} __attribute__((packed));
-
-#define VNET_HDR_LEN 10
-#define VNET_F_NEEDS_CSUM 1
-#define VNET_F_DATA_VALID 2
 #define VNET_GSO_NONE 0
 #define VNET_GSO_TCPV4 1
 #define VNET_GSO_UDP 3
@@ -67,12 +50,12 @@ struct afp_vnet_hdr {
 
 /* Receive buffer: [headroom][vnet hdr][frame ...][skb_shared_info]. */
 #define AFP_RX_HEADROOM NET_SKB_PAD
-#define AFP_SHINFO_SIZE SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
 #define AFP_BGID 0
 
 /* user_data: a TX skb pointer (8-aligned, tag 0) or one of these. */
 #define AFP_UD_RX 1
 #define AFP_UD_CANCEL 2
+#define AFP_UD_V3POLL 3 /* the TPACKET_V3 ring's multishot poll */
 #define AFP_UD_TAG_MASK 7ull
 
 #define AFP_TX_RETRY_MAX 64
@@ -103,28 +86,6 @@ struct afp_rxpool {
 /* The device's use of skb->cb while it owns a frame (like qdisc_skb_cb). */
 struct afp_skb_cb {
 	u16 tx_retries;
-};
-
-struct afpacket_priv {
-	struct net_device *dev;
-	struct io_uring ring;
-	bool ring_ok;
-	bool open;     /* between ndo_open and ndo_stop: receive may be armed */
-	bool rx_armed; /* a multishot recv is live, or its SQE is queued */
-	bool armed_once;
-	int fd;
-	int efd;
-	int sqe_fd;   /* 0 (registered file index) or fd */
-	u8 sqe_flags; /* IOSQE_FIXED_FILE or 0 */
-	u32 rx_len;   /* bytes the kernel may write into one buffer */
-	struct afp_rxpool *pool;
-	struct sk_buff_head backlog;
-	u32 tx_inflight;
-	u32 tx_inflight_max;
-	u32 tx_backlog_max;
-	u32 sq_pending;
-	ktime_t now;
-	struct afpacket_stats st;
 };
 
 static struct afpacket_priv *afp_priv(const struct net_device *dev)
@@ -298,21 +259,34 @@ static void afp_get_events(struct afpacket_priv *p)
 
 /* ---- receive -------------------------------------------------------------- */
 
-/* Arm one multishot recv; it lasts until the ring runs dry or it is cancelled. */
+/*
+ * Arm one multishot recv; it lasts until the ring runs dry or it is cancelled.
+ * A TPACKET_V3 ring instead arms a multishot poll: the kernel wakes the
+ * socket when it hands a block over, and the completion (through the same
+ * eventfd) sends the waiter to ndo_poll, which reads the ring itself.
+ */
 static void afp_rx_arm(struct afpacket_priv *p)
 {
 	struct io_uring_sqe *sqe;
 
+	if (p->rx_armed || !p->open)
+		return;
 	/* A dry ring would end the arm at once: wait for a buffer to return. */
-	if (p->rx_armed || !p->open || !p->pool->in_ring)
+	if (p->rx_mode == AFP_RX_MULTISHOT && !p->pool->in_ring)
 		return;
 	sqe = afp_get_sqe(p);
 	if (!sqe)
 		return;
-	io_uring_prep_recv_multishot(sqe, p->sqe_fd, NULL, 0, 0);
-	sqe->flags |= p->sqe_flags | IOSQE_BUFFER_SELECT;
-	sqe->buf_group = AFP_BGID;
-	io_uring_sqe_set_data64(sqe, AFP_UD_RX);
+	if (p->rx_mode == AFP_RX_TPACKET_V3) {
+		io_uring_prep_poll_multishot(sqe, p->sqe_fd, POLLIN);
+		sqe->flags |= p->sqe_flags;
+		io_uring_sqe_set_data64(sqe, AFP_UD_V3POLL);
+	} else {
+		io_uring_prep_recv_multishot(sqe, p->sqe_fd, NULL, 0, 0);
+		sqe->flags |= p->sqe_flags | IOSQE_BUFFER_SELECT;
+		sqe->buf_group = AFP_BGID;
+		io_uring_sqe_set_data64(sqe, AFP_UD_RX);
+	}
 	p->rx_armed = true;
 	if (p->armed_once)
 		p->st.rx_rearms++;
@@ -343,13 +317,14 @@ static u32 afp_l4_hdr_len(const struct sk_buff *skb, u32 off, u32 gso)
 	return 0;
 }
 
-/*
- * Read the kernel's virtio_net_hdr into the skb.  A veth peer hands over its
- * TSO super-frames whole, with a checksum still to be completed: only the
- * header says so, and a stack that verified it would drop every one.
+/**
+ * afp_rx_vnet - read the kernel's virtio_net_hdr into @skb (borrowed).  A
+ * veth peer hands over its TSO super-frames whole, with a checksum still to
+ * be completed: only the header says so, and a stack that verified it would
+ * drop every one.  Both receive modes go through here.
  * Return: 0, or -EINVAL for a header that points outside the frame.
  */
-static int afp_rx_vnet(struct afpacket_priv *p, struct sk_buff *skb, const struct afp_vnet_hdr *vh)
+int afp_rx_vnet(struct afpacket_priv *p, struct sk_buff *skb, const struct afp_vnet_hdr *vh)
 {
 	struct skb_shared_info *sh = skb_shinfo(skb);
 	u32 start = le16toh(vh->csum_start), off = le16toh(vh->csum_offset);
@@ -626,6 +601,8 @@ static int afp_reap(struct afpacket_priv *p, int budget, bool deliver)
 		io_uring_cqe_seen(&p->ring, cqe);
 		if (ud == AFP_UD_RX)
 			done += afp_rx_cqe(p, res, flags, deliver);
+		else if (ud == AFP_UD_V3POLL && !(flags & IORING_CQE_F_MORE))
+			p->rx_armed = false; /* re-armed by afp_poll */
 		else if (!(ud & AFP_UD_TAG_MASK))
 			afp_tx_done(p, (struct sk_buff *)(uintptr_t)ud, res);
 	}
@@ -645,6 +622,10 @@ static int afp_poll(struct net_device *dev, int budget)
 	p->now = stack_now(dev->stack);
 	afp_get_events(p);
 	done = afp_reap(p, budget, true);
+	/* The ring is read whatever the completions said: a block may have
+	 * been handed over since the last wake-up, or left half-read. */
+	if (p->v3 && done < budget)
+		done += afp_v3_rx(p, budget - done, true);
 	afp_tx_drain(p);
 	afp_rx_arm(p);
 	return done;
@@ -696,7 +677,7 @@ static int afp_stop(struct net_device *dev)
 
 	p->open = false;
 	if (p->rx_armed && (sqe = afp_get_sqe(p)) != NULL) {
-		io_uring_prep_cancel64(sqe, AFP_UD_RX, 0);
+		io_uring_prep_cancel64(sqe, p->v3 ? AFP_UD_V3POLL : AFP_UD_RX, 0);
 		io_uring_sqe_set_data64(sqe, AFP_UD_CANCEL);
 	}
 	afp_drain(p, afp_rx_quiet);
@@ -716,6 +697,8 @@ static void afp_destroy(struct afpacket_priv *p)
 		p->ring_ok = false;
 	}
 	skb_queue_purge_reason(&p->backlog, SKB_DROP_REASON_DEV_DOWN);
+	if (p->v3)
+		afp_v3_detach(p);
 	if (p->fd >= 0)
 		close(p->fd);
 	if (p->efd >= 0)
@@ -767,6 +750,18 @@ static int afp_socket_setup(struct afpacket_priv *p, const struct afp_ifinfo *if
 	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &c->rcvbuf, sizeof(c->rcvbuf)) < 0 &&
 	    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &c->rcvbuf, sizeof(c->rcvbuf)) < 0)
 		return -errno;
+	/* PACKET_QDISC_BYPASS only on request (bench/afpacket_modes.sh measures it). */
+	if ((c->uring_opts & AFP_QDISC_BYPASS) &&
+	    setsockopt(p->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
+		return -errno;
+	/* The ring too goes in before bind: a frame that came in before it
+	 * would sit in the socket's queue, where nothing reads. */
+	if (c->rx_mode == AFP_RX_TPACKET_V3) {
+		int err = afp_v3_create(p, c);
+
+		if (err)
+			return err;
+	}
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = ifi->ifindex;
@@ -854,7 +849,13 @@ static int afp_config(struct afpacket_config *c, const struct afpacket_config *i
 	c->tx_backlog_max = c->tx_backlog_max ? c->tx_backlog_max : 1024;
 	c->sq_entries = c->sq_entries ? c->sq_entries : 256;
 	c->rcvbuf = c->rcvbuf ? c->rcvbuf : 4 << 20;
+	c->rx_block_size = c->rx_block_size ? c->rx_block_size : 256 << 10;
+	c->rx_blocks = c->rx_blocks ? c->rx_blocks : 16;
+	c->rx_retire_ms = c->rx_retire_ms ? c->rx_retire_ms : 1;
 	if (!is_power_of_2(c->rx_buffers) || c->rx_buffers > 32768 || c->rx_frame_max < ETH_ZLEN)
+		return -EINVAL;
+	if (c->rx_mode > AFP_RX_TPACKET_V3 || c->rx_block_size % 4096 || c->rx_blocks < 2 ||
+	    c->rx_blocks > 65536)
 		return -EINVAL;
 	return 0;
 }
@@ -866,6 +867,7 @@ static void afp_dev_init(struct net_device *dev, struct afpacket_priv *p,
 	p->fd = p->efd = -1;
 	p->tx_inflight_max = c->tx_inflight_max;
 	p->tx_backlog_max = c->tx_backlog_max;
+	p->rx_mode = (u8)c->rx_mode;
 	skb_queue_head_init(&p->backlog);
 	dev->netdev_ops = &afp_ops;
 	dev->mtu = c->mtu ? c->mtu : ifi->mtu;
@@ -915,7 +917,7 @@ struct net_device *afpacket_create(struct stack *st, const char *ifname,
 	err = afp_socket_setup(p, &ifi, &c);
 	if (!err)
 		err = afp_uring_setup(p, &c);
-	if (!err)
+	if (!err && c.rx_mode == AFP_RX_MULTISHOT)
 		err = afp_pool_create(p, c.rx_buffers, c.rx_frame_max);
 	if (!err)
 		err = register_netdev(dev);
@@ -956,7 +958,7 @@ int afpacket_wait(struct net_device *dev, int timeout_ms)
 	u64 val;
 	int ret;
 
-	if (io_uring_cq_ready(&p->ring) || afp_needs_enter(p))
+	if (io_uring_cq_ready(&p->ring) || afp_needs_enter(p) || (p->v3 && afp_v3_pending(p)))
 		return 1;
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret < 0)
@@ -979,4 +981,6 @@ void afpacket_get_stats(const struct net_device *dev, struct afpacket_stats *s)
 		s->rx_bufs_lent = p->pool->lent;
 		s->rx_bufs_in_ring = p->pool->in_ring;
 	}
+	if (p->v3)
+		afp_v3_get_stats(p, s);
 }

@@ -4,7 +4,11 @@
  *
  *   receive:  multishot recv into a provided buffer ring -> build_skb over
  *             the ring buffer (zero copy) -> eth_rx; freeing the skb gives the
- *             buffer back to the ring
+ *             buffer back to the ring  (AFP_RX_MULTISHOT, the default)
+ *   or:       a TPACKET_V3 mmap'ed ring, woken through a multishot poll ->
+ *             build_skb over the block (zero copy) -> eth_rx; a block goes
+ *             back to the kernel when its last skb is freed  (AFP_RX_TPACKET_V3,
+ *             afpacket_tpv3.c)
  *   transmit: dev_queue_xmit -> afp_start_xmit (virtio_net_hdr pushed, one
  *             SEND SQE) -> stack_xmit_flush -> one io_uring_enter per batch
  *
@@ -30,6 +34,13 @@ struct net_device;
  * reap from (DESIGN.md "who drives the stack") must be created with these.
  */
 #define AFP_SHARED_RING (AFP_NO_DEFER_TASKRUN | AFP_NO_REG_RING)
+#define AFP_QDISC_BYPASS (1u << 3)     /* PACKET_QDISC_BYPASS on (see afp_socket_setup) */
+
+/* afpacket_config.rx_mode: how frames come in. */
+enum afp_rx_mode {
+	AFP_RX_MULTISHOT = 0, /* multishot recv into a provided buffer ring */
+	AFP_RX_TPACKET_V3 = 1, /* PACKET_RX_RING, TPACKET_V3 blocks */
+};
 
 /**
  * struct afpacket_config - how to open the device; zero means "default".
@@ -47,7 +58,13 @@ struct net_device;
  * @sq_entries: submission queue size (default 256)
  * @rcvbuf: socket receive buffer, bytes (default 4 MB): what the kernel
  *	keeps while the buffer ring is dry
- * @uring_opts: AFP_NO_* flags
+ * @uring_opts: AFP_NO_* flags, AFP_QDISC_BYPASS
+ * @rx_mode: AFP_RX_MULTISHOT (default) or AFP_RX_TPACKET_V3
+ * @rx_block_size: TPACKET_V3 block, bytes, a multiple of the page size and
+ *	larger than rx_frame_max plus headers (default 256 KB)
+ * @rx_blocks: TPACKET_V3 blocks in the ring (default 16: 4 MB, as @rcvbuf)
+ * @rx_retire_ms: TPACKET_V3 block retire timeout, ms (default 1, the least
+ *	the kernel takes; it rounds up to a jiffy)
  */
 struct afpacket_config {
 	const char *name;
@@ -60,6 +77,10 @@ struct afpacket_config {
 	unsigned int sq_entries;
 	int rcvbuf;
 	unsigned int uring_opts;
+	unsigned int rx_mode;
+	unsigned int rx_block_size;
+	unsigned int rx_blocks;
+	unsigned int rx_retire_ms;
 };
 
 /**
@@ -73,7 +94,13 @@ struct afpacket_config {
  * @rx_gso: super-frames (virtio_net_hdr gso_type set)
  * @rx_bufs_total/@rx_bufs_lent/@rx_bufs_in_ring: every buffer is either in
  *	the ring (the kernel's), lent to an skb, or briefly between the two
- *	(completed but not yet handed up); total = lent + in_ring + that
+ *	(completed but not yet handed up); total = lent + in_ring + that.
+ *	In TPACKET_V3 mode they count blocks: lent = held by skbs
+ * @rx_blocks_read: TPACKET_V3 blocks walked
+ * @rx_copied: TPACKET_V3 frames copied into pool skbs rather than lent
+ *	(no room for skb_shared_info after the frame, or too many blocks held)
+ * @rx_ring_drops: frames the kernel dropped for want of a free block
+ *	(PACKET_STATISTICS tp_drops, TPACKET_V3)
  * @tx_submits: io_uring_enter calls that submitted SQEs
  * @tx_enters: all io_uring_enter calls (submit or reap)
  * @tx_retries: sends requeued after ENOBUFS/EAGAIN
@@ -92,6 +119,9 @@ struct afpacket_stats {
 	u32 rx_bufs_total;
 	u32 rx_bufs_lent;
 	u32 rx_bufs_in_ring;
+	u64 rx_blocks_read;
+	u64 rx_copied;
+	u64 rx_ring_drops;
 	u64 tx_submits;
 	u64 tx_enters;
 	u64 tx_retries;

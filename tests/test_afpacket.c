@@ -4,6 +4,10 @@
  * namespace A, the kernel (its AF_PACKET and UDP sockets) on the other end
  * in namespace B.  Root only: without it the tests skip, under CI=true they
  * fail.  Every wait is bounded (POLL_MS); nothing asserts on timing.
+ *
+ * Every test runs twice: suite "afpacket" with the default multishot-recv
+ * receive, suite "afpacket_tpv3" with the TPACKET_V3 ring (AFP_TEST defines
+ * both).  Teardown checks in both that every buffer or block came back.
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -33,6 +37,14 @@ static struct netns_pair np;
 static struct stack *st;
 static struct net_device *dev;
 static u8 peer_mac[ETH_ALEN];
+static unsigned int rx_mode; /* the suite's AFP_RX_* */
+
+/* One test body, run in both receive modes. */
+#define AFP_TEST(name)                                              \
+	static void name##_body(void);                              \
+	Test(afpacket, name) { name##_body(); }                     \
+	Test(afpacket_tpv3, name) { name##_body(); }                \
+	static void name##_body(void)
 
 /* Frames of ETH_P_TEST the device handed up, kept (so their ring buffers
  * stay lent) until the test frees them. */
@@ -52,10 +64,13 @@ static int test_rcv(struct sk_buff *skb, struct net_device *d, struct packet_typ
 
 static struct net_device *create_dev(const char *ifname, const struct afpacket_config *cfg)
 {
+	struct afpacket_config c = cfg ? *cfg : (struct afpacket_config){ 0 };
 	struct net_device *d;
 
+	if (!c.rx_mode)
+		c.rx_mode = rx_mode;
 	cr_assert(eq(int, netns_enter(np.ns_a), 0));
-	d = afpacket_create(st, ifname, cfg);
+	d = afpacket_create(st, ifname, &c);
 	netns_return();
 	return d;
 }
@@ -76,6 +91,18 @@ static void setup(void)
 	dev_add_pack(st, &test_pt);
 }
 
+static void setup_multishot(void)
+{
+	rx_mode = AFP_RX_MULTISHOT;
+	setup();
+}
+
+static void setup_tpv3(void)
+{
+	rx_mode = AFP_RX_TPACKET_V3;
+	setup();
+}
+
 /* Replace the suite's device by one made with @cfg. */
 static void recreate_dev(const struct afpacket_config *cfg)
 {
@@ -88,12 +115,23 @@ static void recreate_dev(const struct afpacket_config *cfg)
 	dev_add_pack(st, &test_pt);
 }
 
-/* The device goes first; then nothing may be left: no skb, no buffer. */
+/*
+ * Every receive buffer (multishot) or block (TPACKET_V3) is back with the
+ * kernel once the test's skbs are freed; the one block being read may still
+ * be ours.  Then the device goes, and nothing may be left: no skb, no buffer.
+ */
 static void teardown(void)
 {
 	if (st) {
 		skb_queue_purge(&rxq);
 		if (!IS_ERR_OR_NULL(dev)) {
+			struct afpacket_stats s;
+
+			afpacket_get_stats(dev, &s);
+			cr_expect(eq(u32, s.rx_bufs_lent, 0), "buffers or blocks still lent");
+			cr_expect(ge(u32, s.rx_bufs_in_ring, s.rx_bufs_total - (rx_mode ? 1 : 0)),
+				  "only %u of %u buffers or blocks came back", s.rx_bufs_in_ring,
+				  s.rx_bufs_total);
 			unregister_netdev(dev);
 			free_netdev(dev);
 		}
@@ -152,9 +190,10 @@ static struct afpacket_stats stats(void)
 	return s;
 }
 
-TestSuite(afpacket, .init = setup, .fini = teardown, .timeout = 30);
+TestSuite(afpacket, .init = setup_multishot, .fini = teardown, .timeout = 30);
+TestSuite(afpacket_tpv3, .init = setup_tpv3, .fini = teardown, .timeout = 30);
 
-Test(afpacket, device_takes_the_interface_address_and_mtu)
+AFP_TEST(device_takes_the_interface_address_and_mtu)
 {
 	u8 mac[ETH_ALEN];
 	struct afpacket_stats s = stats();
@@ -164,12 +203,13 @@ Test(afpacket, device_takes_the_interface_address_and_mtu)
 	cr_assert(eq(u32, dev->mtu, 1500));
 	cr_assert(ne(u32, dev->flags & IFF_UP, 0));
 	cr_assert(ge(int, afpacket_event_fd(dev), 0));
-	cr_assert(eq(u32, s.rx_bufs_in_ring, 256));
+	cr_assert(eq(u32, s.rx_bufs_in_ring, s.rx_bufs_total));
+	cr_assert(eq(u32, s.rx_bufs_total, rx_mode == AFP_RX_TPACKET_V3 ? 16 : 256));
 	cr_log_info("io_uring setup flags %#x, registered file %d, registered ring %d",
 		    s.setup_flags, s.reg_file, s.reg_ring);
 }
 
-Test(afpacket, nonexistent_interface_is_enodev)
+AFP_TEST(nonexistent_interface_is_enodev)
 {
 	struct net_device *d = create_dev("skt-nosuchif", NULL);
 
@@ -185,7 +225,7 @@ static bool tx_done(void)
 	return dev->stats.tx_packets >= frames_wanted;
 }
 
-Test(afpacket, frames_sent_arrive_intact_at_the_kernel)
+AFP_TEST(frames_sent_arrive_intact_at_the_kernel)
 {
 	const u32 n = 64;
 	bool got[65] = { false };
@@ -223,7 +263,7 @@ static bool rx_all(void)
 	return rx_seen >= frames_wanted;
 }
 
-Test(afpacket, frames_from_the_kernel_arrive_intact_through_poll)
+AFP_TEST(frames_from_the_kernel_arrive_intact_through_poll)
 {
 	const u32 n = 50;
 	struct sk_buff *skb;
@@ -249,10 +289,12 @@ Test(afpacket, frames_from_the_kernel_arrive_intact_through_poll)
 	}
 	cr_assert(eq(u64, dev->stats.rx_packets, n));
 	cr_assert(eq(u32, stats().rx_bufs_lent, 0));
+	/* A block retired by its timer has room after its last frame. */
+	cr_assert(eq(u64, stats().rx_copied, 0), "zero copy");
 	close(peer_fd);
 }
 
-Test(afpacket, event_fd_wakes_a_sleeper_on_arrival)
+AFP_TEST(event_fd_wakes_a_sleeper_on_arrival)
 {
 	struct pollfd pfd = { .fd = afpacket_event_fd(dev), .events = POLLIN };
 	u64 v;
@@ -270,7 +312,7 @@ Test(afpacket, event_fd_wakes_a_sleeper_on_arrival)
 	close(peer_fd);
 }
 
-Test(afpacket, batch_of_frames_leaves_with_one_submit)
+AFP_TEST(batch_of_frames_leaves_with_one_submit)
 {
 	const u32 n = 100;
 	struct afpacket_stats before = stats(), after;
@@ -354,6 +396,87 @@ Test(afpacket, dry_ring_recovers_and_every_buffer_comes_back)
 	close(peer_fd);
 }
 
+/*
+ * TPACKET_V3's version: the kernel cannot leave frames in the socket when it
+ * has no block, it drops them.  So skbs may hold only half the blocks; frames
+ * of blocks read beyond that are copied, and their blocks go straight back.
+ */
+Test(afpacket_tpv3, held_blocks_are_capped_and_every_block_comes_back)
+{
+	const struct afpacket_config cfg = {
+		.rx_mode = AFP_RX_TPACKET_V3, .rx_block_size = 8192, .rx_blocks = 4,
+		.rx_frame_max = 1600,
+	};
+	const u32 n = 60;
+	bool got[61] = { false };
+	struct afpacket_stats s;
+	struct sk_buff *skb;
+
+	recreate_dev(&cfg);
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	for (u32 id = 1; id <= n; id++)
+		peer_send_test_frame(peer_fd, id, 200);
+	frames_wanted = n;
+	cr_assert(run_until(rx_all), "received %lu of %u", (unsigned long)rx_seen, n);
+	s = stats();
+	cr_assert(eq(u64, s.rx_ring_drops, 0));
+	cr_assert(ge(u64, s.rx_blocks_read, 3), "60 frames fill three 8 KB blocks");
+	cr_assert(le(u32, s.rx_bufs_lent, 2), "at most half the blocks held");
+	cr_assert(gt(u64, s.rx_copied, 0), "frames beyond the cap are copied");
+	cr_assert(lt(u64, s.rx_copied, n), "the others are lent");
+	while ((skb = skb_dequeue(&rxq)) != NULL) {
+		u32 id = test_frame_id(skb);
+
+		cr_assert(id >= 1 && id <= n && !got[id], "unexpected id %u", id);
+		got[id] = true;
+		cr_assert(test_frame_intact(skb, 200), "frame %u damaged", id);
+		consume_skb(skb);
+	}
+	for (u32 id = 1; id <= n; id++)
+		cr_assert(got[id], "frame %u lost", id);
+	s = stats();
+	cr_assert(eq(u32, s.rx_bufs_lent, 0));
+	cr_assert(eq(u32, s.rx_bufs_in_ring, 4), "a block went missing");
+	close(peer_fd);
+}
+
+static bool rx_quiet(void)
+{
+	struct afpacket_stats s = stats();
+
+	return rx_seen + s.rx_ring_drops >= frames_wanted;
+}
+
+/* A reader that falls behind loses frames, and the device counts them. */
+Test(afpacket_tpv3, frames_dropped_for_want_of_a_block_are_counted)
+{
+	const struct afpacket_config cfg = {
+		.rx_mode = AFP_RX_TPACKET_V3, .rx_block_size = 4096, .rx_blocks = 2,
+		.rx_frame_max = 1600,
+	};
+	const u32 n = 100;
+	struct sk_buff *skb;
+
+	recreate_dev(&cfg);
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	/* Nobody reads while the peer sends: two 4 KB blocks hold ~20. */
+	for (u32 id = 1; id <= n; id++)
+		peer_send_test_frame(peer_fd, id, 200);
+	usleep(20 * 1000);
+	frames_wanted = n;
+	cr_assert(run_until(rx_quiet), "seen %lu, dropped %lu", (unsigned long)rx_seen,
+		  (unsigned long)stats().rx_ring_drops);
+	cr_assert(gt(u64, stats().rx_ring_drops, 0));
+	cr_assert(lt(u64, rx_seen, n));
+	while ((skb = skb_dequeue(&rxq)) != NULL) {
+		cr_assert(test_frame_intact(skb, 200));
+		consume_skb(skb);
+	}
+	close(peer_fd);
+}
+
 /* ---- checksums and super-frames: what the virtio_net_hdr carries --------- */
 
 /* The peer owns PEER_IP and believes SKBOS_IP is at skbos's address. */
@@ -412,7 +535,7 @@ static struct sk_buff *next_ip_frame(void)
 	return NULL;
 }
 
-Test(afpacket, kernel_udp_with_offloaded_checksum_arrives_partial)
+AFP_TEST(kernel_udp_with_offloaded_checksum_arrives_partial)
 {
 	struct sockaddr_in to = sin_of(SKBOS_IP, UDP_PORT);
 	char msg[100] = "partial";
@@ -440,7 +563,7 @@ Test(afpacket, kernel_udp_with_offloaded_checksum_arrives_partial)
 	close(fd);
 }
 
-Test(afpacket, kernel_udp_gso_super_frame_arrives_whole)
+AFP_TEST(kernel_udp_gso_super_frame_arrives_whole)
 {
 	struct sockaddr_in to = sin_of(SKBOS_IP, UDP_PORT);
 	static char msg[8000];
@@ -472,7 +595,7 @@ Test(afpacket, kernel_udp_gso_super_frame_arrives_whole)
  * SKBOS_IP for this test and accepts the connection; skbos's device on the
  * same interface sees the frames on their way in, as they came off the wire.
  */
-Test(afpacket, kernel_tcp_tso_super_frames_arrive_with_partial_checksums)
+AFP_TEST(kernel_tcp_tso_super_frames_arrive_with_partial_checksums)
 {
 	struct sockaddr_in sin = sin_of(SKBOS_IP, UDP_PORT);
 	static char chunk[65536];
@@ -591,7 +714,7 @@ static struct sk_buff *udp_frame(const u8 *payload, u16 len, u16 gso)
  * software, and with receive checksumming off on the peer, the receiving
  * kernel verifies every datagram (a wrong one is dropped and counted).
  */
-Test(afpacket, kernel_completes_partial_checksums_and_segments_super_frames)
+AFP_TEST(kernel_completes_partial_checksums_and_segments_super_frames)
 {
 	struct sockaddr_in me = sin_of(PEER_IP, UDP_PORT);
 	static u8 payload[4000];
