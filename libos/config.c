@@ -6,6 +6,7 @@
  * the variable and says what was expected.
  */
 #include <net/if.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "inetdevice.h"
 #include "ip.h"
 #include "log.h"
+#include "sysctl.h"
 
 static int bad(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 static int bad(char *err, size_t errlen, const char *fmt, ...)
@@ -146,4 +148,42 @@ int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen)
 	    (rc = parse_addresses(c, err, errlen)) || (rc = parse_link(c, err, errlen)))
 		return rc;
 	return 0;
+}
+
+static bool read_sysctl(const char *path, long *a, long *b)
+{
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (!f)
+		return false;
+	n = b ? fscanf(f, "%ld %ld", a, b) : fscanf(f, "%ld", a);
+	fclose(f);
+	return n == (b ? 2 : 1);
+}
+
+/**
+ * sysctl_from_host - take the host kernel's values for the tunables that
+ * applications see (buffer sizes, TTL, ephemeral ports), so a program gets
+ * the same answers from skbos as from the kernel it replaced.  Missing files
+ * keep Linux's defaults.
+ */
+void sysctl_from_host(struct sysctl *s)
+{
+	long a, b;
+
+	if (read_sysctl("/proc/sys/net/core/rmem_default", &a, NULL) && a > 0 && a <= INT_MAX)
+		s->rmem_default = (int)a;
+	if (read_sysctl("/proc/sys/net/core/wmem_default", &a, NULL) && a > 0 && a <= INT_MAX)
+		s->wmem_default = (int)a;
+	if (read_sysctl("/proc/sys/net/core/rmem_max", &a, NULL) && a > 0 && a <= INT_MAX)
+		s->rmem_max = (int)a;
+	if (read_sysctl("/proc/sys/net/core/wmem_max", &a, NULL) && a > 0 && a <= INT_MAX)
+		s->wmem_max = (int)a;
+	if (read_sysctl("/proc/sys/net/ipv4/ip_default_ttl", &a, NULL) && a > 0 && a < 256)
+		s->ip_default_ttl = (int)a;
+	if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", &a, &b) && a > 0 && b <= 65535 && a <= b) {
+		s->ip_local_port_min = (u16)a;
+		s->ip_local_port_max = (u16)b;
+	}
 }

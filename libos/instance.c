@@ -81,6 +81,7 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 	in->st = stack_new();
 	if (!in->st)
 		goto fail;
+	sysctl_from_host(&in->st->sysctl);
 	rc = instance_devices(in, err, errlen);
 	if (rc)
 		goto fail;

@@ -13,7 +13,10 @@
  *
  * Memory: fragments waiting for their siblings count against
  * ipfrag_high_thresh (4 MiB); beyond it new fragments are dropped, so a
- * fragment flood cannot take more.  Each queue lives ipfrag_time (30 s).
+ * fragment flood cannot take more.  Each queue lives ipfrag_time (30 s), but
+ * a queue that got nothing while ipfrag_max_dist (64) other fragments came
+ * from the same source is stale (a fragment was lost; on a fast path the IP
+ * ID will soon wrap onto it) and starts afresh: Linux's ip_frag_too_far.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -59,15 +62,22 @@ struct ipq {
 	u32 meat;
 	u16 max_size;
 	long mem;
+	u32 rid;  /* the source's fragment count at this queue's last fragment */
 	struct sk_buff_head frags;
 	struct timer_list timer;
 };
+
+#define IPFRAG_PEERS 256
 
 struct ipfrag_state {
 	struct stack *st;
 	struct list_head hash[IPQ_HASH_SIZE];
 	unsigned int nqueues;
 	long mem;
+	struct {
+		__be32 saddr;
+		u32 rid;
+	} peers[IPFRAG_PEERS]; /* fragments seen per source (inet_peer's rid) */
 };
 
 /* ---- fragmentation ------------------------------------------------------- */
@@ -213,6 +223,43 @@ static void ipq_destroy(struct ipq *q, bool done, enum skb_drop_reason reason)
 static void ipq_kill(struct ipq *q, enum skb_drop_reason reason)
 {
 	ipq_destroy(q, false, reason);
+}
+
+/* Count a fragment from @saddr; the table is a cache keyed by source. */
+static u32 ipfrag_peer_rid(struct ipfrag_state *fs, __be32 saddr)
+{
+	u32 slot = ((u32)saddr * 0x9e3779b1u) >> 24;
+
+	if (fs->peers[slot].saddr != saddr) {
+		fs->peers[slot].saddr = saddr;
+		fs->peers[slot].rid = 0;
+	}
+	return ++fs->peers[slot].rid;
+}
+
+/*
+ * ip_frag_too_far: more than ipfrag_max_dist fragments from this source
+ * since this queue's last one: what it holds is stale; start it afresh.
+ */
+static bool ipq_too_far(struct ipq *q, u32 rid)
+{
+	struct ipfrag_state *fs = q->state;
+	struct stack *st = fs->st;
+	bool stale = !skb_queue_empty(&q->frags) && rid - q->rid > st->sysctl.ipfrag_max_dist;
+
+	q->rid = rid;
+	if (!stale)
+		return false;
+	SNMP_INC_STATS(st, IPSTATS_MIB_REASMFAILS);
+	skb_queue_purge_reason(&q->frags, SKB_DROP_REASON_IP_FRAG_TOO_FAR);
+	fs->mem -= q->mem;
+	q->mem = 0;
+	q->flags = 0;
+	q->len = 0;
+	q->meat = 0;
+	q->max_size = 0;
+	mod_timer(&q->timer, stack_now(st) + st->sysctl.ipfrag_time);
+	return true;
 }
 
 /*
@@ -378,6 +425,8 @@ int ip_defrag(struct sk_buff **pskb)
 	q = ipq_find(fs, iph);
 	if (!q)
 		goto fail;
+	if (st->sysctl.ipfrag_max_dist)
+		ipq_too_far(q, ipfrag_peer_rid(fs, iph->saddr));
 	reason = SKB_DROP_REASON_IP_INHDR;
 	if (ipq_account(q, skb, offset, &end))
 		goto discard_q;

@@ -117,6 +117,9 @@ int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, unsigne
 	case IP_MULTICAST_TTL: val = inet->mc_ttl; break;
 	case IP_MULTICAST_LOOP: val = inet->mc_loop; break;
 	case IP_HDRINCL: val = inet->hdrincl; break;
+	case IP_OPTIONS:
+		*optlen = 0; /* skbos sends no IP options */
+		return 0;
 	case IP_MTU:
 		dst = __sk_dst_check(sk);
 		if (!dst)

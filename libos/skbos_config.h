@@ -27,5 +27,7 @@ struct skbos_config {
 };
 
 int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);
+struct sysctl;
+void sysctl_from_host(struct sysctl *s);
 
 #endif /* SKBOS_CONFIG_H */

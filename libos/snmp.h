@@ -110,6 +110,7 @@ enum snmp_mib {
 	X(IP_FRAG_TIMEOUT)     /* reassembly timed out */                      \
 	X(IP_FRAG_MEM)         /* reassembly memory cap reached */             \
 	X(IP_FRAG_DF)          /* needs fragmenting but DF is set */           \
+	X(IP_FRAG_TOO_FAR)     /* stale queue: ipfrag_max_dist passed */       \
 	X(NETFILTER_DROP)      /* a netfilter hook said NF_DROP */             \
 	X(NEIGH_FAILED)        /* neighbour resolution failed */               \
 	X(NEIGH_QUEUEFULL)     /* unresolved neighbour queue overflow */       \

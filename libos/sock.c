@@ -426,8 +426,14 @@ int memcpy_to_msg(struct msghdr *msg, const void *data, size_t len, size_t *offs
 
 /* ---- SOL_SOCKET options -------------------------------------------------------- */
 
-static int sock_set_timeout(ktime_t *timeo, const void *optval, unsigned int optlen)
+/*
+ * Linux keeps socket timeouts in jiffies: a timeval is rounded up to whole
+ * ticks and read back from them ({0,1} reads {0,4000} at HZ=250), and one
+ * too large for a signed long of ticks means "forever".
+ */
+static int sock_set_timeout(struct sock *sk, ktime_t *timeo, const void *optval, unsigned int optlen)
 {
+	u64 hz = sk->sk_stack->sysctl.hz, ticks;
 	struct timeval tv;
 
 	if (optlen < sizeof(tv))
@@ -443,7 +449,16 @@ static int sock_set_timeout(ktime_t *timeo, const void *optval, unsigned int opt
 		*timeo = KTIME_MAX;
 		return 0;
 	}
-	*timeo = (ktime_t)tv.tv_sec * NSEC_PER_SEC + (ktime_t)tv.tv_usec * NSEC_PER_USEC;
+	if ((u64)tv.tv_sec >= (u64)LONG_MAX / hz - 1) {
+		*timeo = KTIME_MAX;
+		return 0;
+	}
+	ticks = (u64)tv.tv_sec * hz + ((u64)tv.tv_usec * hz + 999999) / 1000000;
+	/* stored as ns of whole ticks; beyond ktime's range it is forever anyway */
+	*timeo = ticks > (KTIME_MAX - 1) / (NSEC_PER_SEC / hz) ? KTIME_MAX - 1
+							       : ticks * (NSEC_PER_SEC / hz);
+	if (*timeo == KTIME_MAX - 1)
+		sk->sk_timeo_ticks_big = ticks;
 	return 0;
 }
 
@@ -472,16 +487,22 @@ int sock_setsockopt(struct socket *sock, int level, int optname, const void *opt
 
 	(void)level;
 	if (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO)
-		return sock_set_timeout(optname == SO_RCVTIMEO ? &sk->sk_rcvtimeo : &sk->sk_sndtimeo,
+		return sock_set_timeout(sk, optname == SO_RCVTIMEO ? &sk->sk_rcvtimeo : &sk->sk_sndtimeo,
 					optval, optlen);
 	if (optname == SO_LINGER) {
+		long hz = (long)s->hz;
+
 		if (optlen < sizeof(ling))
 			return -EINVAL;
 		memcpy(&ling, optval, sizeof(ling));
 		if (!ling.l_onoff) {
 			sock_reset_flag(sk, SOCK_LINGER);
 		} else {
-			sk->sk_lingertime = ling.l_linger < 0 ? 0 : ling.l_linger;
+			/* Linux: a negative or huge linger is "forever" in jiffies */
+			if ((unsigned long)(long)ling.l_linger >= (unsigned long)(LONG_MAX / hz))
+				sk->sk_lingertime = LONG_MAX;
+			else
+				sk->sk_lingertime = (long)ling.l_linger * hz;
 			sock_set_flag(sk, SOCK_LINGER);
 		}
 		return 0;
@@ -510,19 +531,41 @@ int sock_setsockopt(struct socket *sock, int level, int optname, const void *opt
 	case SO_RCVBUF:
 		sock_set_bufsize(sk, &sk->sk_rcvbuf, val, s->rmem_max, SOCK_MIN_RCVBUF, SOCK_RCVBUF_LOCK);
 		return 0;
+	/*
+	 * The privileged variants (CAP_NET_ADMIN): skbos runs with the
+	 * privileges of a process that may open AF_PACKET sockets, and grants
+	 * them as the kernel grants root.
+	 */
+	case SO_SNDBUFFORCE:
+		sock_set_bufsize(sk, &sk->sk_sndbuf, val < 0 ? 0 : val, INT_MAX, SOCK_MIN_SNDBUF,
+				 SOCK_SNDBUF_LOCK);
+		sk->sk_write_space(sk);
+		return 0;
+	case SO_RCVBUFFORCE:
+		sock_set_bufsize(sk, &sk->sk_rcvbuf, val < 0 ? 0 : val, INT_MAX, SOCK_MIN_RCVBUF,
+				 SOCK_RCVBUF_LOCK);
+		return 0;
+	case SO_MARK:
+		sk->sk_mark = (u32)val;
+		sk_dst_reset(sk);
+		return 0;
+	case SO_DONTROUTE:
+		sock_valbool_flag(sk, SOCK_LOCALROUTE, val);
+		return 0;
+	case SO_TIMESTAMP_OLD:
+		sock_valbool_flag(sk, SOCK_RCVTSTAMP, val);
+		return 0;
+	case SO_PASSCRED:
+		return -EOPNOTSUPP; /* AF_UNIX and netlink only */
 	case SO_RCVLOWAT:
 		sk->sk_rcvlowat = val < 0 ? INT_MAX : (val ? val : 1);
 		return 0;
 	case SO_PRIORITY:
-		if (val < 0 || val > 6)
-			return -EPERM; /* needs CAP_NET_ADMIN, which skbos does not grant */
-		sk->sk_priority = (u32)val;
+		sk->sk_priority = (u32)val; /* beyond 6 needs CAP_NET_ADMIN: granted, as above */
 		return 0;
-	case SO_DONTROUTE:
 	case SO_OOBINLINE:
 	case SO_NO_CHECK:
-	case SO_TIMESTAMP_OLD:
-		return 0; /* accepted, no effect (documented in the README) */
+		return 0; /* accepted, no effect on datagram sockets */
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -561,14 +604,19 @@ int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
 	case SO_SNDTIMEO:
 		t = optname == SO_RCVTIMEO ? sk->sk_rcvtimeo : sk->sk_sndtimeo;
 		memset(&tv, 0, sizeof(tv));
-		if (t != KTIME_MAX) {
+		if (t == KTIME_MAX - 1 && sk->sk_timeo_ticks_big) {
+			u64 hz = sk->sk_stack->sysctl.hz;
+
+			tv.tv_sec = (time_t)(sk->sk_timeo_ticks_big / hz);
+			tv.tv_usec = (suseconds_t)((sk->sk_timeo_ticks_big % hz) * 1000000 / hz);
+		} else if (t != KTIME_MAX) {
 			tv.tv_sec = (time_t)(t / NSEC_PER_SEC);
 			tv.tv_usec = (suseconds_t)((t % NSEC_PER_SEC) / NSEC_PER_USEC);
 		}
 		return put_opt(optval, optlen, &tv, sizeof(tv));
 	case SO_LINGER:
 		ling.l_onoff = sock_flag(sk, SOCK_LINGER);
-		ling.l_linger = sk->sk_lingertime;
+		ling.l_linger = (int)(sk->sk_lingertime / (long)sk->sk_stack->sysctl.hz);
 		return put_opt(optval, optlen, &ling, sizeof(ling));
 	case SO_REUSEADDR: v = sk->sk_reuse; break;
 	case SO_REUSEPORT: v = sk->sk_reuseport; break;
@@ -584,12 +632,15 @@ int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
 	case SO_PROTOCOL: v = sk->sk_protocol; break;
 	case SO_DOMAIN: v = sk->sk_family; break;
 	case SO_ACCEPTCONN: v = sk->sk_state == TCP_LISTEN; break;
-	case SO_DONTROUTE:
+	case SO_DONTROUTE: v = sock_flag(sk, SOCK_LOCALROUTE); break;
+	case SO_TIMESTAMP_OLD: v = sock_flag(sk, SOCK_RCVTSTAMP); break;
+	case SO_MARK: v = (int)sk->sk_mark; break;
 	case SO_OOBINLINE:
 	case SO_NO_CHECK:
-	case SO_TIMESTAMP_OLD:
 		v = 0;
 		break;
+	case SO_PASSCRED:
+		return -EOPNOTSUPP;
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include "types.h"
 #include "list.h"
 #include "skbuff.h"
@@ -100,6 +101,8 @@ enum sock_flags {
 	SOCK_KEEPOPEN,
 	SOCK_LINGER,
 	SOCK_ZAPPED, /* not bound to a port yet */
+	SOCK_LOCALROUTE, /* SO_DONTROUTE */
+	SOCK_RCVTSTAMP,  /* SO_TIMESTAMP */
 };
 
 /* sk_shutdown */
@@ -121,22 +124,12 @@ enum sock_flags {
 #define SOCK_MIN_SNDBUF 4608
 #define SOCK_MIN_RCVBUF 2304
 
-/* TCP-style states; UDP uses ESTABLISHED for "connected" as Linux does. */
-enum {
-	TCP_ESTABLISHED = 1,
-	TCP_SYN_SENT,
-	TCP_SYN_RECV,
-	TCP_FIN_WAIT1,
-	TCP_FIN_WAIT2,
-	TCP_TIME_WAIT,
-	TCP_CLOSE,
-	TCP_CLOSE_WAIT,
-	TCP_LAST_ACK,
-	TCP_LISTEN,
-	TCP_CLOSING,
-	TCP_NEW_SYN_RECV,
-	TCP_MAX_STATES
-};
+/*
+ * TCP states (TCP_ESTABLISHED ... TCP_CLOSING) come from <netinet/tcp.h>
+ * with the kernel's values; UDP uses ESTABLISHED for "connected", as Linux.
+ */
+#define TCP_NEW_SYN_RECV 12
+#define TCP_MAX_STATES 13
 
 /**
  * struct sock - the network-layer representation of a socket.
@@ -179,10 +172,11 @@ struct sock {
 	int sk_rcvlowat;
 	ktime_t sk_rcvtimeo;
 	ktime_t sk_sndtimeo;
+	u64 sk_timeo_ticks_big; /* a timeout beyond ktime's range, in ticks, to read back */
 	int sk_err;
 	int sk_err_soft;
 	unsigned long sk_flags;
-	int sk_lingertime; /* seconds */
+	long sk_lingertime; /* in ticks of sysctl.hz, as Linux keeps it in jiffies */
 	u32 sk_priority;
 	u32 sk_mark;
 	u64 sk_drops;

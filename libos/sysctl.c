@@ -6,11 +6,13 @@
 void sysctl_init(struct sysctl *s)
 {
 	s->skb_cache_max = 4096;
+	s->hz = 250; /* Debian's kernels */
 
 	s->ip_default_ttl = 64;
 	s->ip_forward = false;
 	s->ipfrag_high_thresh = 4 * 1024 * 1024;
 	s->ipfrag_time = 30 * NSEC_PER_SEC;
+	s->ipfrag_max_dist = 64;
 	s->ip_rt_mtu_expires = 600 * NSEC_PER_SEC;
 	s->ip_rt_min_pmtu = 552;
 

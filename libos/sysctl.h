@@ -12,11 +12,14 @@
 
 struct sysctl {
 	u32 skb_cache_max;            /* cached sk_buff structs per stack */
+	u32 hz;                       /* the host kernel's CONFIG_HZ: socket timeouts are
+					 * whole ticks, as Linux keeps them in jiffies */
 
 	int ip_default_ttl;           /* net.ipv4.ip_default_ttl */
 	bool ip_forward;              /* net.ipv4.ip_forward (skbos: always 0) */
 	long ipfrag_high_thresh;      /* net.ipv4.ipfrag_high_thresh, bytes */
 	ktime_t ipfrag_time;          /* net.ipv4.ipfrag_time */
+	u32 ipfrag_max_dist;          /* net.ipv4.ipfrag_max_dist */
 	ktime_t ip_rt_mtu_expires;    /* net.ipv4.route.mtu_expires */
 	u32 ip_rt_min_pmtu;           /* net.ipv4.route.min_pmtu */
 

@@ -367,60 +367,43 @@ static struct rtable *udp_route(struct sock *sk, __be32 daddr, bool connected, _
 	return rt;
 }
 
-/**
- * udp_sendmsg - send one datagram of @len bytes from @msg's iovecs.
- * Return: @len, or -errno (EMSGSIZE, EDESTADDRREQ, EINVAL, EAFNOSUPPORT,
- * EACCES for a broadcast without SO_BROADCAST, ENETUNREACH, EAGAIN, ...).
+/*
+ * Send the datagram in @skb (data at its UDP header, payload filled) to
+ * @daddr:@dport: route, DF by the PMTU mode, checksum, IP.  Consumes @skb.
+ * Return: 0 or -errno.
  */
-int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+static int udp_send_skb(struct sock *sk, struct sk_buff *skb, __be32 daddr, __be16 dport,
+			bool connected)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct stack *st = sk->sk_stack;
-	bool noblock = msg->msg_flags & MSG_DONTWAIT;
-	__be32 daddr, saddr;
-	__be16 dport;
+	unsigned int len = skb->len - (unsigned int)sizeof(struct udphdr);
+	struct udphdr *uh = (struct udphdr *)(void *)skb->data;
 	struct rtable *rt;
-	struct sk_buff *skb;
-	struct udphdr *uh;
-	size_t off = 0;
+	__be32 saddr;
 	bool df;
-	int connected, err, ttl;
+	int err, ttl;
 
-	if (len > UDP_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	if (msg->msg_flags & MSG_OOB)
-		return -EOPNOTSUPP;
-	connected = udp_dest(sk, msg, &daddr, &dport);
-	if (connected < 0)
-		return connected;
 	rt = udp_route(sk, daddr, connected, &saddr);
-	if (IS_ERR(rt))
+	if (IS_ERR(rt)) {
+		kfree_skb(skb);
 		return (int)PTR_ERR(rt);
+	}
 	err = -EACCES;
-	if ((rt->rt_type == RTN_BROADCAST) && !sock_flag(sk, SOCK_BROADCAST))
-		goto out_rt;
+	if (rt->rt_type == RTN_BROADCAST && !sock_flag(sk, SOCK_BROADCAST))
+		goto drop;
 	/* IP_PMTUDISC_WANT/DO: DF when it fits; DO refuses what does not. */
 	df = inet->pmtudisc >= IP_PMTUDISC_DO ||
 	     (inet->pmtudisc == IP_PMTUDISC_WANT && len + 28 <= dst_mtu(&rt->dst));
 	err = -EMSGSIZE;
 	if (inet->pmtudisc == IP_PMTUDISC_DO && len + 28 > dst_mtu(&rt->dst))
-		goto out_rt;
-	skb = sock_alloc_send_skb(sk, MAX_HEADER + sizeof(*uh) + (unsigned int)len, noblock, &err);
-	if (!skb)
-		goto out_rt;
-	skb_reserve(skb, MAX_HEADER);
-	uh = (struct udphdr *)(void *)skb_put(skb, sizeof(*uh) + (unsigned int)len);
-	err = memcpy_from_msg(uh + 1, msg, len, &off);
-	if (err) {
-		kfree_skb(skb);
-		goto out_rt;
-	}
+		goto drop;
 	uh->source = inet->inet_sport;
 	uh->dest = dport;
-	uh->len = htons((u16)(sizeof(*uh) + len));
+	uh->len = htons((u16)skb->len);
 	uh->check = 0;
-	uh->check = csum_tcpudp_magic(saddr, daddr, (u32)(sizeof(*uh) + len), IPPROTO_UDP,
-				      csum_partial(uh, (unsigned int)(sizeof(*uh) + len), 0));
+	uh->check = csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_UDP,
+				      csum_partial(uh, skb->len, 0));
 	if (!uh->check)
 		uh->check = 0xffff; /* RFC 768: a computed zero is sent as all ones */
 	ttl = inet->uc_ttl < 0 ? 0 : inet->uc_ttl;
@@ -431,10 +414,99 @@ int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		return err;
 	}
 	SNMP_INC_STATS(st, UDP_MIB_OUTDATAGRAMS);
-	return (int)len;
-out_rt:
+	return 0;
+drop:
+	kfree_skb(skb);
 	dst_release(&rt->dst);
 	return err;
+}
+
+/* Send the corked datagram, if any (udp_push_pending_frames). */
+static int udp_push_pending(struct sock *sk)
+{
+	struct udp_sock *up = udp_sk(sk);
+	struct sk_buff *skb = up->pending;
+
+	if (!skb)
+		return 0;
+	up->pending = NULL;
+	return udp_send_skb(sk, skb, up->pend_daddr, up->pend_dport, up->pend_connected);
+}
+
+/* Add @len bytes of @msg to the corked datagram (starting one if needed). */
+static int udp_append(struct sock *sk, struct msghdr *msg, size_t len, __be32 daddr,
+		      __be16 dport, bool connected)
+{
+	struct udp_sock *up = udp_sk(sk);
+	size_t off = 0;
+	int err;
+
+	if (!up->pending) {
+		struct sk_buff *skb = sock_alloc_send_skb(sk, MAX_HEADER + sizeof(struct udphdr) +
+							  (unsigned int)UDP_MAX_PAYLOAD,
+							  msg->msg_flags & MSG_DONTWAIT, &err);
+
+		if (!skb)
+			return err;
+		skb_reserve(skb, MAX_HEADER);
+		skb_put(skb, sizeof(struct udphdr));
+		up->pending = skb;
+		up->pend_daddr = daddr;
+		up->pend_dport = dport;
+		up->pend_connected = connected;
+	}
+	if (up->pending->len - sizeof(struct udphdr) + len > UDP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	return memcpy_from_msg(skb_put(up->pending, (unsigned int)len), msg, len, &off);
+}
+
+/**
+ * udp_sendmsg - send one datagram of @len bytes from @msg's iovecs, or add
+ * them to the corked one (UDP_CORK, MSG_MORE), whose destination is the
+ * first part's.  Return: @len, or -errno (EMSGSIZE, EDESTADDRREQ, EINVAL,
+ * EAFNOSUPPORT, EACCES for a broadcast without SO_BROADCAST, ENETUNREACH,
+ * EAGAIN, ...).
+ */
+int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct udp_sock *up = udp_sk(sk);
+	bool corkreq = up->corkflag || (msg->msg_flags & MSG_MORE);
+	__be32 daddr;
+	__be16 dport;
+	struct sk_buff *skb;
+	size_t off = 0;
+	int connected, err;
+
+	if (len > UDP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (up->pending) {
+		err = udp_append(sk, msg, len, 0, 0, false);
+		if (!err && !corkreq)
+			err = udp_push_pending(sk);
+		return err ? err : (int)len;
+	}
+	connected = udp_dest(sk, msg, &daddr, &dport);
+	if (connected < 0)
+		return connected;
+	if (corkreq) {
+		err = udp_append(sk, msg, len, daddr, dport, connected);
+		return err ? err : (int)len;
+	}
+	skb = sock_alloc_send_skb(sk, MAX_HEADER + sizeof(struct udphdr) + (unsigned int)len,
+				  msg->msg_flags & MSG_DONTWAIT, &err);
+	if (!skb)
+		return err;
+	skb_reserve(skb, MAX_HEADER);
+	skb_put(skb, sizeof(struct udphdr));
+	err = memcpy_from_msg(skb_put(skb, (unsigned int)len), msg, len, &off);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	err = udp_send_skb(sk, skb, daddr, dport, connected);
+	return err ? err : (int)len;
 }
 
 /* ---- receive to the application ------------------------------------------------ */
@@ -574,6 +646,8 @@ int udp_disconnect(struct sock *sk, int flags)
 static void udp_close(struct sock *sk, long timeout)
 {
 	(void)timeout;
+	kfree_skb(udp_sk(sk)->pending);
+	udp_sk(sk)->pending = NULL;
 	udp_unhash(sk);
 	sk_free(sk);
 }
@@ -581,17 +655,46 @@ static void udp_close(struct sock *sk, long timeout)
 static int udp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
 			  unsigned int optlen)
 {
-	if (level == IPPROTO_UDP)
-		return -ENOPROTOOPT; /* UDP_CORK, UDP_SEGMENT ...: not yet */
-	return ip_setsockopt(sk, level, optname, optval, optlen);
+	int val;
+
+	if (level != IPPROTO_UDP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	memcpy(&val, optval, sizeof(val));
+	switch (optname) {
+	case UDP_CORK:
+		udp_sk(sk)->corkflag = val != 0;
+		if (!val)
+			udp_push_pending(sk);
+		return 0;
+	default:
+		return -ENOPROTOOPT; /* UDP_SEGMENT, UDP_GRO ...: not yet */
+	}
 }
 
 static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 			  unsigned int *optlen)
 {
-	if (level == IPPROTO_UDP)
+	unsigned int len = *optlen;
+	int val;
+
+	if (level != IPPROTO_UDP)
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if ((int)len < 0)
+		return -EINVAL;
+	switch (optname) {
+	case UDP_CORK:
+		val = udp_sk(sk)->corkflag;
+		break;
+	default:
 		return -ENOPROTOOPT;
-	return ip_getsockopt(sk, level, optname, optval, optlen);
+	}
+	if (len > sizeof(int))
+		len = sizeof(int);
+	memcpy(optval, &val, len);
+	*optlen = len;
+	return 0;
 }
 
 /** udp_ioctl - FIONREAD is the size of the next datagram (Linux's SIOCINQ). */

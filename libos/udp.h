@@ -7,9 +7,25 @@
 #include <netinet/udp.h>
 #include "sock.h"
 
+/**
+ * struct udp_sock - a UDP socket.
+ * @corkflag: UDP_CORK: sends accumulate into one datagram until uncorked
+ * @pending: the datagram being accumulated (UDP_CORK or MSG_MORE), data at
+ *	its UDP header; its destination is fixed by the first part
+ */
 struct udp_sock {
 	struct inet_sock inet;
+	int corkflag;
+	struct sk_buff *pending;
+	__be32 pend_daddr;
+	__be16 pend_dport;
+	bool pend_connected;
 };
+
+static inline struct udp_sock *udp_sk(const struct sock *sk)
+{
+	return (struct udp_sock *)(void *)sk;
+}
 
 extern struct proto udp_prot;
 

@@ -5,10 +5,49 @@
 #include <criterion/new/assert.h>
 
 #include "world.h"
+#include "sock.h"
 
 /* A world that never settles is a livelock in the stack: fail loudly. */
 #define WORLD_MAX_ROUNDS 1000000
 #define WORLD_MAX_EVENTS 10000000
+
+static ktime_t world_next_event(const struct world *w);
+
+/*
+ * Blocking calls on a world's stacks: time jumps from event to event until
+ * the waiter is woken or its deadline passes (stack_wait_ops, sock.h).
+ */
+static int world_wait(struct stack *st, struct stack_waiter *waiter, ktime_t deadline)
+{
+	struct world *w = st->wait_priv;
+
+	for (long ev = 0; ev < WORLD_MAX_EVENTS; ev++) {
+		ktime_t next;
+
+		world_run(w);
+		if (waiter->woken)
+			return 0;
+		next = world_next_event(w);
+		if (next > deadline) {
+			cr_assert(ne(u64, deadline, KTIME_MAX), "a blocking call would wait forever");
+			w->now = deadline;
+			world_run(w);
+			return waiter->woken ? 0 : -ETIMEDOUT;
+		}
+		if (next > w->now)
+			w->now = next;
+	}
+	cr_fatal("world_wait: no progress after %d events", WORLD_MAX_EVENTS);
+	return -ETIMEDOUT;
+}
+
+static void world_wake(struct stack *st, struct stack_waiter *waiter)
+{
+	(void)st;
+	(void)waiter;
+}
+
+static const struct stack_wait_ops world_wait_ops = { .wait = world_wait, .wake = world_wake };
 
 void world_init(struct world *w, int nstacks)
 {
@@ -20,6 +59,9 @@ void world_init(struct world *w, int nstacks)
 		w->st[i] = stack_new();
 		cr_assert(not(eq(ptr, w->st[i], NULL)));
 		stack_clock_set_manual(w->st[i], w->now);
+		w->st[i]->wait_ops = &world_wait_ops;
+		w->st[i]->wait_priv = w;
+		w->st[i]->rand_state = 0x5eed0000u + (u64)i; /* deterministic ports, IDs */
 	}
 }
 

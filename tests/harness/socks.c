@@ -1,0 +1,104 @@
+/*
+ * socks.c - socket calls for core tests (socks.h).
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "socks.h"
+
+struct socket *t_socket(struct stack *st, int type, int protocol)
+{
+	struct socket *s = NULL;
+	int rc = sock_create(st, AF_INET, type, protocol, &s);
+
+	cr_assert(rc == 0, "sock_create: %d", rc);
+	return s;
+}
+
+static struct sockaddr_in sin_of(__be32 addr, u16 port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	sin.sin_addr.s_addr = addr;
+	return sin;
+}
+
+int t_bind(struct socket *s, __be32 addr, u16 port)
+{
+	struct sockaddr_in sin = sin_of(addr, port);
+
+	return s->ops->bind(s, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+int t_connect(struct socket *s, __be32 addr, u16 port)
+{
+	struct sockaddr_in sin = sin_of(addr, port);
+
+	return s->ops->connect(s, (struct sockaddr *)&sin, sizeof(sin), 0);
+}
+
+int t_sendto(struct socket *s, const void *buf, size_t len, int flags, __be32 addr, u16 port)
+{
+	struct sockaddr_in sin = sin_of(addr, port);
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = { .msg_name = &sin, .msg_namelen = sizeof(sin), .msg_iov = &iov,
+			      .msg_iovlen = 1, .msg_flags = flags };
+
+	return sock_sendmsg(s, &msg);
+}
+
+int t_send(struct socket *s, const void *buf, size_t len, int flags)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_flags = flags };
+
+	return sock_sendmsg(s, &msg);
+}
+
+int t_recvmsg_flags(struct socket *s, void *buf, size_t len, int flags, int *msg_flags)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int rc = sock_recvmsg(s, &msg, flags);
+
+	*msg_flags = msg.msg_flags;
+	return rc;
+}
+
+int t_recvfrom(struct socket *s, void *buf, size_t len, int flags, __be32 *addr, u16 *port)
+{
+	struct sockaddr_in sin = { 0 };
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_name = &sin, .msg_namelen = sizeof(sin), .msg_iov = &iov,
+			      .msg_iovlen = 1 };
+	int rc = sock_recvmsg(s, &msg, flags);
+
+	if (addr)
+		*addr = sin.sin_addr.s_addr;
+	if (port)
+		*port = ntohs(sin.sin_port);
+	return rc;
+}
+
+u16 t_port(struct socket *s)
+{
+	struct sockaddr_in sin;
+
+	cr_assert(s->ops->getname(s, (struct sockaddr *)&sin, 0) > 0);
+	return ntohs(sin.sin_port);
+}
+
+int t_setint(struct socket *s, int level, int opt, int val)
+{
+	return s->ops->setsockopt(s, level, opt, &val, sizeof(val));
+}
+
+int t_getint(struct socket *s, int level, int opt)
+{
+	int v = -12345;
+	unsigned int len = sizeof(v);
+
+	cr_assert(s->ops->getsockopt(s, level, opt, &v, &len) == 0);
+	return v;
+}
