@@ -5,10 +5,22 @@
  * the namespaces, interleaves the two and reports medians and ratios.
  *
  *   afpacket_bench tx-dev|tx-raw IF SIZE SECONDS DST_MAC [URING_OPTS]
- *   afpacket_bench rx-dev|rx-raw IF SIZE SECONDS [URING_OPTS]
+ *   afpacket_bench rx-dev|rx-raw IF SIZE SECONDS [URING_OPTS [RX]]
  *   afpacket_bench gen IF SIZE SECONDS DST_MAC      (traffic for rx-*)
+ *   afpacket_bench pp-dev IF SIZE SECONDS DST_MAC [URING_OPTS [RX]]
+ *   afpacket_bench echo IF SIZE SECONDS             (the peer of pp-dev)
  *
- * Prints one line: "mode size frames pps cpu_us_per_frame errors".
+ * RX is the device's receive mode: "ms" (multishot recv, the default) or
+ * "v3:MS" (TPACKET_V3 ring, MS the block retire timeout).  URING_OPTS are
+ * afpacket_config.uring_opts bits (8 = AFP_QDISC_BYPASS).
+ *
+ * Prints one line: "mode size frames pps cpu_us_per_frame errors" (rx-dev:
+ * errors = frames the kernel dropped, PACKET_STATISTICS); pp-dev
+ * prints "mode size round_trips rtt_p50_us rtt_p99_us cpu_us_per_rtt lost".
+ * pp-dev sends one frame, sleeps in afpacket_wait until the answer is in,
+ * and sends the next: a request/response exchange with nothing batched.
+ * echo is a plain raw AF_PACKET socket in blocking recv that sends every
+ * frame back with its addresses swapped (the kernel side).
  * tx counts frames the kernel accepted (completed sends); rx counts frames
  * handed to the stack (dev) or returned by recvmmsg (raw).  CPU time is this
  * process's (user + system), so it includes what the kernel does on its
@@ -83,10 +95,22 @@ static int bench_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_
 	return 0;
 }
 
+/* "ms" or "v3:MS" (see the top); exits on anything else. */
+static const char *rx_spec = "ms";
+
 static struct net_device *open_dev(struct stack *st, const char *ifname, unsigned int opts)
 {
 	struct afpacket_config cfg = { .uring_opts = opts };
-	struct net_device *dev = afpacket_create(st, ifname, &cfg);
+	struct net_device *dev;
+
+	if (!strncmp(rx_spec, "v3", 2)) {
+		cfg.rx_mode = AFP_RX_TPACKET_V3;
+		cfg.rx_retire_ms = rx_spec[2] == ':' ? (unsigned int)atoi(rx_spec + 3) : 0;
+	} else if (strcmp(rx_spec, "ms")) {
+		fprintf(stderr, "afpacket_bench: receive mode %s: ms or v3:MS\n", rx_spec);
+		exit(2);
+	}
+	dev = afpacket_create(st, ifname, &cfg);
 
 	if (IS_ERR(dev)) {
 		fprintf(stderr, "afpacket_create(%s): %s\n", ifname, strerror((int)-PTR_ERR(dev)));
@@ -155,7 +179,69 @@ static void rx_dev(const char *ifname, unsigned int size, double secs, unsigned 
 	}
 	afpacket_get_stats(dev, &s);
 	report(opts ? "rx-dev-opts" : "rx-dev", size, dev_rx_frames, now_s() - t0, cpu_s() - c0,
-	       s.rx_ring_dry);
+	       s.rx_ring_drops);
+	dev_remove_pack(st, &pt);
+	stack_free(st);
+}
+
+/* ---- request/response ------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One frame out, wait (asleep in afpacket_wait, as an application thread
+ * blocked in recv would be) for the echo, repeat.  An answer that takes more
+ * than 100 ms counts as lost and the next round starts.
+ */
+static void pp_dev(const char *ifname, unsigned int size, double secs, const u8 *dst,
+		   unsigned int opts)
+{
+	enum { MAX_RTT = 1 << 20 };
+	struct stack *st = stack_new();
+	struct net_device *dev = open_dev(st, ifname, opts);
+	struct packet_type pt = { .type = ETH_P_BENCH, .func = bench_rcv };
+	double *rtt = malloc(MAX_RTT * sizeof(*rtt));
+	u8 hdr[ETH_HLEN];
+	u64 n = 0, lost = 0;
+	double t0, c0, end;
+
+	dev_add_pack(st, &pt);
+	frame_template(hdr, ETH_HLEN, dst, dev->dev_addr);
+	t0 = now_s();
+	c0 = cpu_s();
+	end = t0 + secs;
+	while (now_s() < end && n < MAX_RTT) {
+		struct sk_buff *skb = alloc_skb(st, NET_SKB_PAD + size);
+		u64 want = dev_rx_frames + 1;
+		double ts = now_s(), give_up = ts + 0.1;
+
+		skb_reserve(skb, NET_SKB_PAD);
+		memcpy(skb_put(skb, size), hdr, ETH_HLEN);
+		memset(skb->data + ETH_HLEN, 0, size - ETH_HLEN);
+		skb->dev = dev;
+		dev_queue_xmit(skb);
+		stack_xmit_flush(st);
+		while (dev_rx_frames < want && now_s() < give_up) {
+			afpacket_wait(dev, 100);
+			stack_poll(st, 64);
+		}
+		if (dev_rx_frames >= want)
+			rtt[n++] = (now_s() - ts) * 1e6;
+		else
+			lost++;
+		dev_rx_frames = want - 1 + (dev_rx_frames >= want);
+	}
+	c0 = cpu_s() - c0;
+	qsort(rtt, n, sizeof(*rtt), cmp_double);
+	printf("pp-dev %u %llu %.1f %.1f %.2f %llu\n", size, (unsigned long long)n,
+	       n ? rtt[n / 2] : 0.0, n ? rtt[n * 99 / 100] : 0.0, n ? c0 * 1e6 / (double)n : 0.0,
+	       (unsigned long long)lost);
+	free(rtt);
 	dev_remove_pack(st, &pt);
 	stack_free(st);
 }
@@ -239,6 +325,31 @@ static void rx_raw(const char *ifname, unsigned int size, double secs)
 	close(fd);
 }
 
+/* The kernel side of pp-dev: every ETH_P_BENCH frame goes back at once. */
+static void echo_raw(const char *ifname, double secs)
+{
+	static u8 frame[2048];
+	struct timeval tmo = { 0, 100 * 1000 };
+	int fd = raw_socket(ifname);
+	u64 echoed = 0;
+	double end = now_s() + secs;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	while (now_s() < end) {
+		ssize_t len = recv(fd, frame, sizeof(frame), 0);
+		u8 mac[ETH_ALEN];
+
+		if (len < ETH_HLEN || frame[12] != (ETH_P_BENCH >> 8) || frame[13] != (ETH_P_BENCH & 0xff))
+			continue;
+		memcpy(mac, frame, ETH_ALEN);
+		memcpy(frame, frame + ETH_ALEN, ETH_ALEN);
+		memcpy(frame + ETH_ALEN, mac, ETH_ALEN);
+		echoed += send(fd, frame, (size_t)len, 0) == len;
+	}
+	fprintf(stderr, "echo: %llu frames\n", (unsigned long long)echoed);
+	close(fd);
+}
+
 static int parse_mac(const char *s, u8 *mac)
 {
 	return eth_parse_addr(s, mac);
@@ -260,12 +371,14 @@ int main(int argc, char **argv)
 	if (size < ETH_ZLEN || size > 1514 || secs <= 0)
 		goto usage;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strncmp(mode, "tx-", 3) || !strcmp(mode, "gen")) {
+	if (!strncmp(mode, "tx-", 3) || !strcmp(mode, "gen") || !strcmp(mode, "pp-dev")) {
 		if (argc < 6 || parse_mac(argv[5], dst))
 			goto usage;
 		opts = argc > 6 ? (unsigned int)strtoul(argv[6], NULL, 0) : 0;
+		rx_spec = argc > 7 ? argv[7] : rx_spec;
 	} else {
 		opts = argc > 5 ? (unsigned int)strtoul(argv[5], NULL, 0) : 0;
+		rx_spec = argc > 6 ? argv[6] : rx_spec;
 	}
 	if (!strcmp(mode, "tx-dev"))
 		tx_dev(ifname, size, secs, dst, opts);
@@ -275,11 +388,17 @@ int main(int argc, char **argv)
 		rx_dev(ifname, size, secs, opts);
 	else if (!strcmp(mode, "rx-raw"))
 		rx_raw(ifname, size, secs);
+	else if (!strcmp(mode, "pp-dev"))
+		pp_dev(ifname, size, secs, dst, opts);
+	else if (!strcmp(mode, "echo"))
+		echo_raw(ifname, secs);
 	else
 		goto usage;
 	return 0;
 usage:
 	fprintf(stderr, "usage: afpacket_bench tx-dev|tx-raw|gen IF SIZE SECONDS DST_MAC [OPTS]\n"
-			"       afpacket_bench rx-dev|rx-raw IF SIZE SECONDS [OPTS]\n");
+			"       afpacket_bench rx-dev|rx-raw IF SIZE SECONDS [OPTS [ms|v3:MS]]\n"
+			"       afpacket_bench pp-dev IF SIZE SECONDS DST_MAC [OPTS [ms|v3:MS]]\n"
+			"       afpacket_bench echo IF SIZE SECONDS\n");
 	return 2;
 }
