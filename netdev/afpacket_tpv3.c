@@ -81,7 +81,6 @@ struct afp_v3ring {
 	u32 held;
 	u32 lent_skbs;
 	u32 user;
-	int fd;
 	u32 cur;
 	bool reading;
 	u32 left;
@@ -89,7 +88,6 @@ struct afp_v3ring {
 	struct afp_v3_frame next;
 	u64 blocks_read;
 	u64 copied;
-	u64 drops;
 };
 
 static struct tpacket_block_desc *afp_v3_block(const struct afp_v3ring *r, u32 b)
@@ -299,22 +297,16 @@ bool afp_v3_pending(const struct afpacket_priv *p)
 					      __ATOMIC_ACQUIRE) & TP_STATUS_USER);
 }
 
-/** afp_v3_get_stats - fill the TPACKET_V3 counters of @s (blocks, drops). */
+/** afp_v3_get_stats - fill the TPACKET_V3 counters of @s (blocks). */
 void afp_v3_get_stats(const struct afpacket_priv *p, struct afpacket_stats *s)
 {
-	struct afp_v3ring *r = p->v3;
-	struct tpacket_stats_v3 ks;
-	socklen_t len = sizeof(ks);
+	const struct afp_v3ring *r = p->v3;
 
-	/* The kernel's counters reset on every read: keep the sum. */
-	if (!getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len))
-		r->drops += ks.tp_drops;
 	s->rx_bufs_total = r->nblocks;
 	s->rx_bufs_lent = r->held;
 	s->rx_bufs_in_ring = r->nblocks - r->user;
 	s->rx_blocks_read = r->blocks_read;
 	s->rx_copied = r->copied;
-	s->rx_ring_drops = r->drops;
 }
 
 /**
@@ -349,7 +341,6 @@ int afp_v3_create(struct afpacket_priv *p, const struct afpacket_config *c)
 		return -ENOMEM;
 	p->v3 = r;
 	r->priv = p;
-	r->fd = p->fd;
 	r->block_size = c->rx_block_size;
 	r->nblocks = c->rx_blocks;
 	r->max_held = c->rx_blocks / 2;
