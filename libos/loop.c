@@ -81,7 +81,9 @@ static void loop_arm_timer(struct skbos_loop *l)
 /**
  * loop_pass - one "softirq" pass with the stack lock held by the caller:
  * receive until the devices are dry (bounded), fire due timers, submit
- * batched transmits, re-arm the timer.
+ * batched transmits.  Any thread may run it; only the stack thread touches
+ * libev (it is not thread-safe), so another thread that leaves an earlier
+ * deadline behind kicks the stack thread to re-arm its timer.
  */
 void loop_pass(struct skbos_loop *l)
 {
@@ -93,14 +95,22 @@ void loop_pass(struct skbos_loop *l)
 	stack_run_timers(st, stack_now(st));
 	stack_xmit_flush(st);
 	l->passes++;
-	if (l->ev)
-		loop_arm_timer(l);
 }
 
+/* After a pass on an application thread: the stack thread re-arms if needed. */
+static void loop_pass_foreign(struct skbos_loop *l)
+{
+	loop_pass(l);
+	if (stack_next_timer(l->st) < l->armed)
+		loop_kick(l);
+}
+
+/* A pass on the stack thread, which then re-arms its one ev_timer. */
 static void loop_locked_pass(struct skbos_loop *l)
 {
 	loop_lock(l);
 	loop_pass(l);
+	loop_arm_timer(l);
 	loop_unlock(l);
 }
 
@@ -223,7 +233,7 @@ static int loop_wait(struct stack *st, struct stack_waiter *w, ktime_t deadline)
 		ktime_t now, next;
 		int timeout_ms, r, err;
 
-		loop_pass(l);
+		loop_pass_foreign(l);
 		if (w->woken)
 			break;
 		now = stack_now(st);
