@@ -12,6 +12,7 @@
 #include "netdevice.h"
 #include "route.h"
 #include "stack.h"
+#include "tcp.h"
 #include "udp.h"
 
 /* Devices going away take their addresses, routes and neighbours along. */
@@ -52,6 +53,8 @@ int inet_init(struct stack *st)
 		err = icmp_init(st);
 	if (!err)
 		err = udp_init(st);
+	if (!err)
+		err = tcp_init(st);
 	if (err) {
 		inet_exit(st);
 		return err;
@@ -72,6 +75,8 @@ void inet_exit(struct stack *st)
 		unregister_netdevice_notifier(st, &st->ipv4.netdev_nb);
 		st->ipv4.ip_packet_type.func = NULL;
 	}
+	if (st->ipv4.tcp)
+		tcp_exit(st);
 	if (st->ipv4.udp)
 		udp_exit(st);
 	if (st->ipv4.icmp)
@@ -90,8 +95,10 @@ void inet_exit(struct stack *st)
 #include "raw.h"
 #include "sock.h"
 #include "udp.h"
+#include "tcp.h"
 
 extern const struct proto_ops inet_dgram_ops;
+extern const struct proto_ops inet_stream_ops;
 extern const struct proto_ops inet_sockraw_ops;
 
 /* inetsw: which proto and ops a (type, protocol) gets; IPPROTO_IP: any. */
@@ -101,6 +108,7 @@ static const struct inet_protosw {
 	struct proto *prot;
 	const struct proto_ops *ops;
 } inetsw[] = {
+	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },
 	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
 	{ SOCK_RAW, IPPROTO_IP, &raw_prot, &inet_sockraw_ops },
 };
@@ -251,9 +259,9 @@ static int inet_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
 	if (peer) {
-		if (!sk->sk_dport && !(sock->type == SOCK_RAW && sk->sk_state == TCP_ESTABLISHED))
-			return -ENOTCONN;
-		if (sock->type != SOCK_RAW && sk->sk_state != TCP_ESTABLISHED)
+		/* Linux: no peer port, or still closed / connecting: ENOTCONN */
+		if ((!sk->sk_dport && sock->type != SOCK_RAW) || sk->sk_state == TCP_CLOSE ||
+		    sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_LISTEN)
 			return -ENOTCONN;
 		sin->sin_port = sk->sk_dport;
 		sin->sin_addr.s_addr = sk->sk_daddr;
@@ -390,6 +398,113 @@ const struct proto_ops inet_sockraw_ops = {
 	.poll = datagram_poll,
 	.ioctl = inet_ioctl,
 	.listen = sock_no_listen,
+	.shutdown = inet_shutdown,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+/* ---- SOCK_STREAM: connect, listen, accept (net/ipv4/af_inet.c) ------------------ */
+
+/**
+ * inet_stream_connect - connect() for TCP, with Linux's errno for every
+ * state: EISCONN when connected, EALREADY while a non-blocking connect is
+ * under way, EINPROGRESS for a new non-blocking one (SO_ERROR tells the end),
+ * the connection's error (ECONNREFUSED, ETIMEDOUT ...) for a blocking one.
+ */
+static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
+			       int flags)
+{
+	struct sock *sk = sock->sk;
+	bool nonblock = flags & O_NONBLOCK;
+	ktime_t timeo = sock_sndtimeo(sk, nonblock);
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC) {
+		if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+			tcp_reset(sk);
+		sock->state = SS_UNCONNECTED;
+		return 0;
+	}
+	switch (sock->state) {
+	case SS_CONNECTED:
+		return -EISCONN;
+	case SS_CONNECTING:
+		if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV) {
+			if (nonblock)
+				return -EALREADY;
+			break;
+		}
+		if (sk->sk_state == TCP_CLOSE) {
+			sock->state = SS_UNCONNECTED;
+			err = sock_error(sk);
+			return err ? err : -ECONNABORTED;
+		}
+		sock->state = SS_CONNECTED;
+		return -EISCONN;
+	default:
+		if (sk->sk_state != TCP_CLOSE)
+			return -EISCONN;
+		err = sk->sk_prot->connect(sk, uaddr, addr_len);
+		if (err)
+			return err;
+		sock->state = SS_CONNECTING;
+		if (nonblock)
+			return -EINPROGRESS;
+	}
+	err = sk_wait_event(sk, &timeo, sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV);
+	if (err)
+		return err == -EAGAIN ? -EINPROGRESS : err;
+	if (sk->sk_state == TCP_CLOSE) {
+		sock->state = SS_UNCONNECTED;
+		err = sock_error(sk);
+		return err ? err : -ECONNREFUSED;
+	}
+	sock->state = SS_CONNECTED;
+	return 0;
+}
+
+static int inet_listen(struct socket *sock, int backlog)
+{
+	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
+		return -EINVAL;
+	return tcp_listen(sock->sk, backlog);
+}
+
+/** inet_accept - give @newsock the oldest established connection of @sock. */
+static int inet_accept(struct socket *sock, struct socket *newsock, int flags)
+{
+	int err;
+	struct sock *sk2 = tcp_accept(sock->sk, flags | (int)(sock->file_flags & O_NONBLOCK), &err);
+
+	if (!sk2)
+		return err;
+	newsock->sk = sk2;
+	newsock->ops = sock->ops;
+	newsock->type = SOCK_STREAM;
+	newsock->state = SS_CONNECTED;
+	sk2->sk_socket = newsock;
+	return 0;
+}
+
+static unsigned int inet_stream_poll(struct socket *sock)
+{
+	return tcp_poll_mask(sock->sk);
+}
+
+const struct proto_ops inet_stream_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_stream_connect,
+	.accept = inet_accept,
+	.getname = inet_getname,
+	.poll = inet_stream_poll,
+	.ioctl = inet_ioctl,
+	.listen = inet_listen,
 	.shutdown = inet_shutdown,
 	.setsockopt = inet_setsockopt,
 	.getsockopt = inet_getsockopt,

@@ -57,6 +57,35 @@ void skbos_fini(void)
 	pthread_mutex_unlock(&skbos_init_lock);
 }
 
+/**
+ * skbos_init_config - start the process's skbos from @cfg, already read and
+ * validated (the LD_PRELOAD shim reads the environment once at load and
+ * starts the stack at the first socket that needs it).  Idempotent.
+ * Return: 0, or -errno with one line in @err.
+ */
+int skbos_init_config(const struct skbos_config *cfg, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&skbos_init_lock);
+	if (!skbos_current)
+		rc = skbos_instance_create(&skbos_current, cfg, err, errlen);
+	pthread_mutex_unlock(&skbos_init_lock);
+	return rc;
+}
+
+/**
+ * skbos_forget_after_fork - in the child of fork: the parent's stack is not
+ * this process's (its thread did not survive the fork, its lock may be held
+ * by a thread that does not exist here).  Forget it without touching it; the
+ * next skbos_init_config starts a fresh one (DESIGN.md "fork/exec").
+ */
+void skbos_forget_after_fork(void)
+{
+	pthread_mutex_init(&skbos_init_lock, NULL);
+	skbos_current = NULL;
+}
+
 struct skbos_instance *skbos_current_instance(void)
 {
 	return skbos_current;

@@ -172,16 +172,34 @@ int skbos_listen(int fd, int backlog)
 
 int skbos_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
+	struct socket *newsock;
+	struct sockaddr_storage ss;
 	long rc;
 
-	(void)addr;
-	(void)len;
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (addr && !len) {
+		errno = EFAULT;
+		return -1;
+	}
 	API_SOCK(fd, in, sock);
-	rc = sock->ops->accept(sock, NULL, flags);
+	rc = sock_accept(sock, &newsock, (flags & SOCK_NONBLOCK) |
+					       (int)(sock->file_flags & O_NONBLOCK));
+	if (!rc) {
+		if (addr) {
+			int n = newsock->ops->getname(newsock, (struct sockaddr *)&ss, 1);
+
+			if (n > 0) {
+				memcpy(addr, &ss, *len < (socklen_t)n ? *len : (socklen_t)n);
+				*len = (socklen_t)n;
+			}
+		}
+		rc = handle_alloc(newsock);
+		if (rc < 0)
+			sock_release(newsock);
+	}
 	api_leave(in);
 	return (int)api_ret(rc);
 }

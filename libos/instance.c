@@ -94,6 +94,8 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 		}
 	}
 	in->loop = loop_create(in->st);
+	if (in->loop && in->lo)
+		loop_set_poll_until_dry(in->loop, true);
 	if (!in->loop || (in->dev && loop_watch_fd(in->loop, afpacket_event_fd(in->dev))) ||
 	    (rc = loop_start(in->loop))) {
 		snprintf(err, errlen, "cannot start the stack thread");

@@ -46,6 +46,7 @@ struct skbos_loop {
 	bool standing_aside;
 	int app_waiters;       /* threads blocked in a call, driving the stack (atomic) */
 	ktime_t armed;         /* when the ev_timer is set to fire (KTIME_MAX: not) */
+	bool poll_until_dry;   /* a loopback device: frames it queued come back only by polling */
 	u64 passes;
 	u64 stack_wakeups;     /* the stack thread woke up */
 	u64 app_wakeups;       /* a blocked application thread woke up */
@@ -85,13 +86,26 @@ static void loop_arm_timer(struct skbos_loop *l)
  * libev (it is not thread-safe), so another thread that leaves an earlier
  * deadline behind kicks the stack thread to re-arm its timer.
  */
+/*
+ * Receive until the devices are dry (bounded).  With a loopback device a
+ * round may queue new frames (a reply to what it delivered), so poll until a
+ * round hands up nothing.
+ */
+static void loop_rx(struct skbos_loop *l)
+{
+	for (int i = 0; i < LOOP_POLL_ROUNDS; i++) {
+		int n = stack_poll(l->st, LOOP_POLL_BUDGET);
+
+		if (n == 0 || (!l->poll_until_dry && n < LOOP_POLL_BUDGET))
+			break;
+	}
+}
+
 void loop_pass(struct skbos_loop *l)
 {
 	struct stack *st = l->st;
 
-	for (int i = 0; i < LOOP_POLL_ROUNDS; i++)
-		if (stack_poll(st, LOOP_POLL_BUDGET) < LOOP_POLL_BUDGET)
-			break;
+	loop_rx(l);
 	stack_run_timers(st, stack_now(st));
 	stack_xmit_flush(st);
 	l->passes++;
@@ -284,6 +298,10 @@ static const struct stack_wait_ops loop_wait_ops = {
  */
 void loop_after_call(struct skbos_loop *l)
 {
+	/* A loopback device's frames are delivered by the call that sent them:
+	 * nothing else would poll it (it has no event fd). */
+	if (l->poll_until_dry)
+		loop_rx(l);
 	stack_xmit_flush(l->st);
 	if (stack_next_timer(l->st) < l->armed)
 		loop_kick(l);
@@ -346,9 +364,24 @@ int loop_watch_fd(struct skbos_loop *l, int fd)
 	return 0;
 }
 
+static void (*loop_thread_hook)(void);
+
+/**
+ * loop_set_thread_hook - run @fn first thing in every stack thread started
+ * from now on (the LD_PRELOAD shim marks the thread as "inside skbos", so
+ * the thread's own libc calls are never interposed on).
+ */
+void loop_set_thread_hook(void (*fn)(void))
+{
+	loop_thread_hook = fn;
+}
+
 static void *loop_thread(void *arg)
 {
 	struct skbos_loop *l = arg;
+
+	if (loop_thread_hook)
+		loop_thread_hook();
 
 	loop_locked_pass(l);
 	ev_run(l->ev, 0);
@@ -407,4 +440,65 @@ void loop_destroy(struct skbos_loop *l)
 u64 loop_passes(const struct skbos_loop *l)
 {
 	return l->passes;
+}
+
+/* ---- waits outside loop_wait: the shim's epoll/poll/select (preload/) ------- */
+
+/**
+ * loop_set_poll_until_dry - the stack has a loopback device: every call's
+ * loop_after_call delivers what the call queued on it, and a pass polls
+ * until no device hands up a frame.  Before loop_start.
+ */
+void loop_set_poll_until_dry(struct skbos_loop *l, bool on)
+{
+	l->poll_until_dry = on;
+}
+
+/**
+ * loop_device_fds - the devices' event fds (readable when a device has
+ * work), for a waiter that sleeps on them beside its own fds.
+ * Return: how many were stored in @fds (at most @max).
+ */
+int loop_device_fds(const struct skbos_loop *l, int *fds, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < l->nfds && n < max; i++)
+		fds[n++] = l->io[i].fd;
+	return n;
+}
+
+/**
+ * loop_drive - a thread that woke from a wait drives the stack (stack lock
+ * held): receive until dry, due timers, flush transmits.  The ev_timer is
+ * the stack thread's to arm; if the core's earliest timer moved earlier
+ * than it is armed for, the stack thread is kicked to re-arm it.
+ */
+void loop_drive(struct skbos_loop *l)
+{
+	struct stack *st = l->st;
+
+	loop_rx(l);
+	stack_run_timers(st, stack_now(st));
+	stack_xmit_flush(st);
+	l->passes++;
+	l->app_wakeups++;
+	if (stack_next_timer(st) < l->armed)
+		loop_kick(l);
+}
+
+/**
+ * loop_app_wait_begin - a thread is about to sleep with the device event
+ * fds in its set (an epoll_wait/poll/select over skbos sockets): like
+ * loop_wait, the stack thread stands aside while it does.  Any thread.
+ */
+void loop_app_wait_begin(struct skbos_loop *l)
+{
+	__atomic_add_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
+}
+
+/** loop_app_wait_end - the sleep of loop_app_wait_begin is over. */
+void loop_app_wait_end(struct skbos_loop *l)
+{
+	__atomic_sub_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
 }

@@ -24,4 +24,12 @@ u64 loop_passes(const struct skbos_loop *l);
 void loop_after_call(struct skbos_loop *l);
 void loop_counters(const struct skbos_loop *l, u64 *stack_wakeups, u64 *app_wakeups);
 
+/* For waits outside loop_wait (the LD_PRELOAD shim's epoll/poll/select). */
+void loop_set_thread_hook(void (*fn)(void));
+void loop_set_poll_until_dry(struct skbos_loop *l, bool on);
+int loop_device_fds(const struct skbos_loop *l, int *fds, int max);
+void loop_drive(struct skbos_loop *l);
+void loop_app_wait_begin(struct skbos_loop *l);
+void loop_app_wait_end(struct skbos_loop *l);
+
 #endif /* SKBOS_LOOP_H */

@@ -17,6 +17,7 @@ struct ipfrag_state;
 struct icmp_state;
 struct net_device;
 struct udp_table;
+struct tcp_tables;
 
 #define IP_IDENTS_SZ 2048
 
@@ -39,6 +40,8 @@ struct netns_ipv4 {
 	u32 ip_idents_secret;
 	struct list_head ping_socks;
 	struct udp_table *udp;          /* bound UDP sockets by port */
+	struct tcp_tables *tcp;         /* TCP connections, listeners, bound ports */
+	u64 isn_key[2];                 /* RFC 6528's secret */
 	struct list_head raw_socks;     /* SOCK_RAW sockets */
 	u16 port_rover;                 /* where the ephemeral port search starts */
 	struct net_device *loopback_dev;

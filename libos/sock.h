@@ -321,6 +321,7 @@ void sock_release(struct socket *sock);
 int sock_sendmsg(struct socket *sock, struct msghdr *msg);
 int sock_recvmsg(struct socket *sock, struct msghdr *msg, int flags);
 unsigned int sock_poll(struct socket *sock);
+int sock_accept(struct socket *sock, struct socket **res, int flags);
 
 /* sock.c */
 struct sock *sk_alloc(struct stack *st, int family, struct proto *prot);

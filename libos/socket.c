@@ -83,3 +83,28 @@ unsigned int sock_poll(struct socket *sock)
 {
 	return sock->ops->poll(sock);
 }
+
+/**
+ * sock_accept - accept(): a new struct socket for the oldest connection.
+ * @flags: SOCK_NONBLOCK for the new socket, O_NONBLOCK to not wait
+ * Return: 0 and *@res, or -errno.
+ */
+int sock_accept(struct socket *sock, struct socket **res, int flags)
+{
+	struct socket *newsock = calloc(1, sizeof(*newsock));
+	int err;
+
+	if (!newsock)
+		return -ENOMEM;
+	newsock->stack = sock->stack;
+	newsock->refcnt = 1;
+	err = sock->ops->accept(sock, newsock, flags & O_NONBLOCK);
+	if (err) {
+		free(newsock);
+		return err;
+	}
+	if (flags & SOCK_NONBLOCK)
+		newsock->file_flags |= O_NONBLOCK;
+	*res = newsock;
+	return 0;
+}

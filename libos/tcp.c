@@ -1,0 +1,757 @@
+/*
+ * tcp.c - TCP's socket face (net/ipv4/tcp.c): states, ISNs, listen and
+ * accept, sendmsg/recvmsg, close and shutdown, options.
+ *
+ * Read first: tcp.h; RFC 9293 §3.10 (OPEN, SEND, RECEIVE, CLOSE, ABORT);
+ * RFC 6528 (ISN); RFC 1122 §4.2.2.13 (closing with unread data: RST).
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+
+#include "tcp.h"
+#include "udp.h"
+#include "route.h"
+#include "stack.h"
+#include "log.h"
+
+static const char *const tcp_state_names[TCP_MAX_STATES] = {
+	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV",
+};
+
+const char *tcp_state_name(int state)
+{
+	return state > 0 && state < TCP_MAX_STATES ? tcp_state_names[state] : "?";
+}
+
+/** tcp_set_state - the one place a TCP state changes (logged, counted). */
+void tcp_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+
+	if (old == state)
+		return;
+	if (state == TCP_ESTABLISHED)
+		sk->sk_stack->mib[TCP_MIB_ESTABRESETS] += 0; /* CurrEstab is computed by skbos-stat */
+	skb_log(LOG_DEBUG, "tcp %u->%u: %s -> %s", sk->sk_num, ntohs(sk->sk_dport),
+		tcp_state_name(old), tcp_state_name(state));
+	sk->sk_state = (u8)state;
+}
+
+/* ---- ISN (RFC 6528): M + F(4-tuple, secret) ----------------------------------- */
+
+static u64 rotl(u64 x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#define SIPROUND                                                                  \
+	do {                                                                      \
+		v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);          \
+		v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;                             \
+		v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;                             \
+		v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);          \
+	} while (0)
+
+/* SipHash-2-4 of two 64-bit words (Aumasson and Bernstein), as Linux uses. */
+static u64 siphash_2u64(u64 a, u64 b, const u64 key[2])
+{
+	u64 v0 = 0x736f6d6570736575ULL ^ key[0], v1 = 0x646f72616e646f6dULL ^ key[1];
+	u64 v2 = 0x6c7967656e657261ULL ^ key[0], v3 = 0x7465646279746573ULL ^ key[1];
+	u64 m[3] = { a, b, (u64)16 << 56 };
+
+	for (int i = 0; i < 3; i++) {
+		v3 ^= m[i];
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m[i];
+	}
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+int getrandom_isn_key(struct stack *st)
+{
+	if (getrandom(st->ipv4.isn_key, sizeof(st->ipv4.isn_key), 0) != sizeof(st->ipv4.isn_key)) {
+		st->ipv4.isn_key[0] = ((u64)stack_rand(st) << 32) | stack_rand(st);
+		st->ipv4.isn_key[1] = ((u64)stack_rand(st) << 32) | stack_rand(st);
+	}
+	return 0;
+}
+
+/**
+ * tcp_isn - RFC 6528 §3: ISN = M + F(localip, localport, remoteip,
+ * remoteport, secretkey), M a 4 µs clock: unguessable by an off-path
+ * attacker, yet increasing for one 4-tuple so old duplicates stay old.
+ */
+u32 tcp_isn(struct stack *st, __be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
+{
+	u64 f = siphash_2u64((u64)saddr << 32 | daddr, (u64)sport << 16 | dport, st->ipv4.isn_key);
+
+	return (u32)f + (u32)(stack_now(st) / 4000);
+}
+
+/* ---- life and death ------------------------------------------------------------- */
+
+/** tcp_init_sock - Linux's defaults for a new TCP socket. */
+void tcp_init_sock(struct tcp_sock *tp)
+{
+	struct sock *sk = &tp->inet.sk;
+
+	skb_queue_head_init(&tp->out_of_order_queue);
+	INIT_LIST_HEAD(&tp->accept_queue);
+	INIT_LIST_HEAD(&tp->syn_queue);
+	INIT_LIST_HEAD(&tp->accept_node);
+	INIT_LIST_HEAD(&tp->ehash_node);
+	INIT_LIST_HEAD(&tp->lhash_node);
+	tp->rto = TCP_TIMEOUT_INIT;
+	tp->snd_cwnd = TCP_INIT_CWND;
+	tp->snd_ssthresh = 0x7fffffff;
+	tp->mss_cache = TCP_MSS_DEFAULT;
+	tp->advmss = TCP_MSS_DEFAULT;
+	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
+	tp->ca_ops = &tcp_cubic;
+	tp->quickack = 16;
+	/* net.ipv4.tcp_rmem[1] / tcp_wmem[1] */
+	sk->sk_rcvbuf = 131072;
+	sk->sk_sndbuf = 16384;
+	tcp_init_xmit_timers(sk);
+}
+
+static int tcp_init_sk(struct sock *sk)
+{
+	tcp_init_sock(tcp_sk(sk));
+	return 0;
+}
+
+static void tcp_free(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tcp_clear_xmit_timers(sk);
+	tcp_unhash(sk);
+	tcp_bind_release(sk);
+	skb_queue_purge(&tp->out_of_order_queue);
+	tp->send_head = NULL;
+	sk_free(sk);
+}
+
+/* Unlink a child from its listener's queues (it was accepted or it died). */
+static void tcp_child_unlink(struct tcp_sock *tp)
+{
+	struct tcp_sock *ltp = tp->parent;
+
+	if (!ltp)
+		return;
+	list_del_init(&tp->accept_node);
+	if (tp->inet.sk.sk_state == TCP_SYN_RECV || tp->in_syn_queue)
+		ltp->syn_len--;
+	else
+		ltp->accept_len--;
+	tp->in_syn_queue = false;
+	tp->parent = NULL;
+}
+
+/**
+ * tcp_done - the connection is over (CLOSED).  An orphan (closed by its
+ * user, or a child never accepted) is freed; otherwise the socket stays for
+ * its user to read the error or EOF.
+ */
+void tcp_done(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tcp_set_state(sk, TCP_CLOSE);
+	tcp_clear_xmit_timers(sk);
+	tcp_unhash(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	if (tp->parent) {
+		tcp_child_unlink(tp);
+		tcp_free(sk);
+		return;
+	}
+	if (tp->closed_by_user || !sk->sk_socket) {
+		tcp_free(sk);
+		return;
+	}
+	sk->sk_state_change(sk);
+}
+
+/** tcp_child_established - a child finished its handshake: to the accept queue. */
+void tcp_child_established(struct tcp_sock *tp)
+{
+	struct tcp_sock *ltp = tp->parent;
+
+	list_del_init(&tp->accept_node);
+	ltp->syn_len--;
+	list_add_tail(&tp->accept_node, &ltp->accept_queue);
+	ltp->accept_len++;
+	tp->in_syn_queue = false;
+	tp->inet.sk.sk_flags &= ~(1ul << SOCK_DEAD);
+	ltp->inet.sk.sk_data_ready(&ltp->inet.sk);
+}
+
+/* ---- listen and accept ------------------------------------------------------------ */
+
+/** tcp_listen - LISTEN with room for @backlog (clamped to somaxconn 4096). */
+int tcp_listen(struct sock *sk, int backlog)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if ((unsigned int)backlog > 4096)
+		backlog = 4096;
+	tp->backlog = backlog;
+	if (sk->sk_state == TCP_LISTEN)
+		return 0;
+	if (sk->sk_state != TCP_CLOSE)
+		return -EINVAL;
+	if (!sk->sk_num) {
+		if (tcp_get_port(sk, 0))
+			return -EADDRINUSE;
+		inet_sk(sk)->inet_sport = htons(sk->sk_num);
+	}
+	tcp_set_state(sk, TCP_LISTEN);
+	tcp_hash(sk);
+	return 0;
+}
+
+/**
+ * tcp_accept - the oldest established child, waiting for one unless
+ * @flags has O_NONBLOCK.  Return: the child or NULL with *@err.
+ */
+struct sock *tcp_accept(struct sock *sk, int flags, int *err)
+{
+	struct tcp_sock *ltp = tcp_sk(sk), *tp;
+	ktime_t timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+
+	if (sk->sk_state != TCP_LISTEN) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	*err = sk_wait_event(sk, &timeo, !list_empty(&ltp->accept_queue) || sk->sk_state != TCP_LISTEN);
+	if (*err)
+		return NULL;
+	if (sk->sk_state != TCP_LISTEN) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	tp = list_first_entry(&ltp->accept_queue, struct tcp_sock, accept_node);
+	tcp_child_unlink(tp);
+	return &tp->inet.sk;
+}
+
+/* ---- sending ------------------------------------------------------------------------ */
+
+static bool tcp_stream_writeable(const struct sock *sk)
+{
+	return sk->sk_wmem_alloc < sk->sk_sndbuf;
+}
+
+/* Wait for the handshake of a connecting socket (sk_stream_wait_connect). */
+static int tcp_wait_connect(struct sock *sk, ktime_t *timeo)
+{
+	int err = sk_wait_event(sk, timeo, sk->sk_err || (sk->sk_state != TCP_SYN_SENT &&
+							  sk->sk_state != TCP_SYN_RECV));
+
+	if (sk->sk_err)
+		return sock_error(sk);
+	return err;
+}
+
+/**
+ * tcp_sendmsg - cut the user's bytes into MSS-sized skbs with
+ * MAX_TCP_HEADER headroom on the write queue (the seeds' tcp_sendmsg),
+ * then push.  Blocks for send buffer space unless non-blocking.
+ * Return: bytes queued (possibly fewer than asked when interrupted or
+ * non-blocking), or -errno (EPIPE after shutdown, ENOTCONN, EAGAIN, ...).
+ */
+static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int flags = msg->msg_flags, err = 0;
+	ktime_t timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	size_t copied = 0, off = 0;
+
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV) {
+		err = tcp_wait_connect(sk, &timeo);
+		if (err)
+			return err;
+	}
+	while (copied < size) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		u32 mss = tp->mss_cache;
+		size_t copy;
+
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			goto out;
+		}
+		if ((sk->sk_shutdown & SEND_SHUTDOWN) ||
+		    (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)) {
+			err = sk->sk_state == TCP_CLOSE && !sock_flag(sk, SOCK_DONE) &&
+					      !(sk->sk_shutdown & SEND_SHUTDOWN) ? -ENOTCONN : -EPIPE;
+			goto out;
+		}
+		if (!skb || skb != tp->send_head || skb->len >= mss ||
+		    (TCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN))) {
+			/* a new segment, if the send buffer has room */
+			if (!tcp_stream_writeable(sk)) {
+				tcp_push(sk, 0);
+				err = sk_wait_event(sk, &timeo, tcp_stream_writeable(sk) || sk->sk_err ||
+								(sk->sk_shutdown & SEND_SHUTDOWN) ||
+								sk->sk_state != TCP_ESTABLISHED);
+				if (err)
+					goto out;
+				continue;
+			}
+			skb = tcp_alloc_skb(sk, mss);
+			if (!skb) {
+				err = -ENOBUFS;
+				goto out;
+			}
+			skb_set_owner_w(skb, sk);
+			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
+			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
+			skb_queue_tail(&sk->sk_write_queue, skb);
+			if (!tp->send_head)
+				tp->send_head = skb;
+		}
+		copy = mss - skb->len;
+		if (copy > size - copied)
+			copy = size - copied;
+		if ((size_t)skb_tailroom(skb) < copy)
+			copy = (size_t)skb_tailroom(skb);
+		err = memcpy_from_msg(skb_put(skb, (unsigned int)copy), msg, copy, &off);
+		if (err) {
+			skb_trim(skb, skb->len - (unsigned int)copy);
+			goto out;
+		}
+		TCP_SKB_CB(skb)->end_seq += (u32)copy;
+		tp->write_seq += (u32)copy;
+		copied += copy;
+	}
+out:
+	if (copied) {
+		tcp_push(sk, flags);
+		return (int)copied;
+	}
+	return err;
+}
+
+/* ---- receiving ------------------------------------------------------------------------ */
+
+/* Reading opened the window enough to tell the peer (tcp_cleanup_rbuf). */
+static void tcp_cleanup_rbuf(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	s32 cur = (s32)(tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt);
+	int free_space = (sk->sk_rcvbuf - sk->sk_rmem_alloc) / 2;
+
+	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_FIN_WAIT1 ||
+	    sk->sk_state == TCP_FIN_WAIT2) {
+		if (free_space >= 2 * (cur > 0 ? cur : 0) && free_space - cur >= (int)tp->advmss)
+			tcp_send_ack(sk);
+		else if (tp->ack_pending && tp->quickack)
+			tcp_send_ack(sk);
+	}
+}
+
+static int tcp_recv_bytes_ready(const struct sock *sk)
+{
+	const struct sk_buff *skb;
+	int n = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		n += (int)skb->len;
+	return n;
+}
+
+/**
+ * tcp_recvmsg - copy in-order bytes to the user.  Waits for at least
+ * min(len, SO_RCVLOWAT) bytes (all of @len with MSG_WAITALL), EOF, an error
+ * or the timeout.  MSG_PEEK leaves the bytes.  Return: bytes, 0 at EOF,
+ * -errno (ENOTCONN for a listener, EAGAIN, ECONNRESET ...).
+ */
+static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	ktime_t timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	size_t copied = 0, off = 0, target;
+	int err = 0;
+
+	(void)addr_len;
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (flags & MSG_OOB)
+		return -EINVAL; /* no urgent data is kept (SO_OOBINLINE-free minimum) */
+	target = (flags & MSG_WAITALL) ? len : ((size_t)sk->sk_rcvlowat < len ? (size_t)sk->sk_rcvlowat : len);
+	if (!target)
+		target = 1;
+	while (copied < len) {
+		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+		size_t peek_skip = (flags & MSG_PEEK) ? copied : 0;
+
+		while (skb && peek_skip >= skb->len) {
+			peek_skip -= skb->len;
+			skb = skb_peek_next(skb, &sk->sk_receive_queue);
+		}
+		if (skb) {
+			size_t chunk = skb->len - peek_skip;
+
+			if (chunk > len - copied)
+				chunk = len - copied;
+			err = memcpy_to_msg(msg, skb->data + peek_skip, chunk, &off);
+			if (err)
+				break;
+			copied += chunk;
+			if (!(flags & MSG_PEEK)) {
+				tp->copied_seq += (u32)chunk;
+				if (chunk == skb->len) {
+					skb_unlink(skb, &sk->sk_receive_queue);
+					consume_skb(skb);
+				} else {
+					__skb_pull(skb, (unsigned int)chunk);
+					/* the skb still owns its truesize: charged until fully read */
+				}
+			}
+			continue;
+		}
+		if (copied >= target)
+			break;
+		if (sk->sk_err) {
+			err = copied ? 0 : sock_error(sk);
+			break;
+		}
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			break;
+		if (sk->sk_state == TCP_CLOSE) {
+			err = sock_flag(sk, SOCK_DONE) ? 0 : -ENOTCONN;
+			break;
+		}
+		if (!(flags & MSG_PEEK))
+			tcp_cleanup_rbuf(sk);
+		err = sk_wait_event(sk, &timeo, !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
+							(sk->sk_shutdown & RCV_SHUTDOWN) ||
+							sk->sk_state == TCP_CLOSE);
+		if (err)
+			break;
+	}
+	if (!(flags & MSG_PEEK) && copied)
+		tcp_cleanup_rbuf(sk);
+	return copied ? (int)copied : err;
+}
+
+/* ---- shutdown and close ----------------------------------------------------------------- */
+
+/* RFC 9293 §3.10.4 CLOSE: where a FIN takes each state. */
+static bool tcp_close_state(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_SYN_RECV:
+		tcp_set_state(sk, TCP_FIN_WAIT1);
+		return true;
+	case TCP_CLOSE_WAIT:
+		tcp_set_state(sk, TCP_LAST_ACK);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int tcp_shutdown(struct sock *sk, int how)
+{
+	if (!(how & SEND_SHUTDOWN))
+		return 0;
+	if (tcp_close_state(sk))
+		tcp_send_fin(sk);
+	return 0;
+}
+
+/* Close every child a closing listener still holds (they are reset). */
+static void tcp_close_listener(struct sock *sk)
+{
+	struct tcp_sock *ltp = tcp_sk(sk), *tp, *tmp;
+
+	list_for_each_entry_safe(tp, tmp, &ltp->accept_queue, accept_node) {
+		tcp_send_active_reset(&tp->inet.sk);
+		tcp_done(&tp->inet.sk);
+	}
+	list_for_each_entry_safe(tp, tmp, &ltp->syn_queue, accept_node)
+		tcp_done(&tp->inet.sk);
+}
+
+/**
+ * tcp_close - the user closed the socket: an orphan finishes the protocol
+ * on its own.  Unread data, or SO_LINGER with a zero timeout, aborts with a
+ * RST (RFC 1122 §4.2.2.13, RFC 9293 §3.10.5); otherwise a FIN goes out.
+ */
+static void tcp_close(struct sock *sk, long timeout)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool unread = !skb_queue_empty(&sk->sk_receive_queue);
+
+	(void)timeout;
+	tp->closed_by_user = true;
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	sk->sk_socket = NULL;
+	if (sk->sk_state == TCP_LISTEN) {
+		tcp_close_listener(sk);
+		tcp_done(sk);
+		return;
+	}
+	skb_queue_purge(&sk->sk_receive_queue);
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_SYN_SENT) {
+		tcp_done(sk);
+		return;
+	}
+	if (unread || (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+		if (sk->sk_state != TCP_TIME_WAIT)
+			tcp_send_active_reset(sk);
+		tcp_done(sk);
+		return;
+	}
+	if (tcp_close_state(sk)) {
+		tcp_send_fin(sk);
+	} else if (sk->sk_state == TCP_FIN_WAIT2) {
+		mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_FIN_TIMEOUT);
+	}
+}
+
+/** tcp_reset - abort from our side (used by tests and the shim's SO_LINGER 0). */
+void tcp_reset(struct sock *sk)
+{
+	tcp_send_active_reset(sk);
+	sk->sk_err = ECONNRESET;
+	tcp_done(sk);
+}
+
+/* ---- options ----------------------------------------------------------------------------- */
+
+static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
+			  unsigned int optlen)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	char name[16];
+	int val;
+
+	if (level != IPPROTO_TCP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (optname == TCP_CONGESTION) {
+		if (!optlen)
+			return -EINVAL;
+		memset(name, 0, sizeof(name));
+		memcpy(name, optval, optlen < sizeof(name) - 1 ? optlen : sizeof(name) - 1);
+		if (!strcmp(name, "reno"))
+			tp->ca_ops = &tcp_reno;
+		else if (!strcmp(name, "cubic"))
+			tp->ca_ops = &tcp_cubic;
+		else
+			return -ENOENT;
+		tp->ca_ops->init(tp);
+		return 0;
+	}
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	memcpy(&val, optval, sizeof(val));
+	switch (optname) {
+	case TCP_NODELAY:
+		tp->nonagle = val != 0;
+		if (val)
+			tcp_push(sk, 0);
+		return 0;
+	case TCP_CORK:
+		tp->cork = val != 0;
+		if (!val)
+			tcp_push(sk, 0);
+		return 0;
+	case TCP_MAXSEG:
+		if (val && (val < 88 || val > 32767))
+			return -EINVAL;
+		tp->user_mss = (u16)val;
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > 32767)
+			return -EINVAL;
+		if (optname == TCP_KEEPIDLE)
+			tp->keepalive_time_s = val;
+		else
+			tp->keepalive_intvl_s = val;
+		return 0;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > 127)
+			return -EINVAL;
+		tp->keepalive_probes = val;
+		return 0;
+	case TCP_SYNCNT:
+		if (val < 1 || val > 127)
+			return -EINVAL;
+		tp->syn_retries = (u8)val;
+		return 0;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL;
+		tp->user_timeout = (ktime_t)val * NSEC_PER_MSEC;
+		return 0;
+	case TCP_QUICKACK:
+		tp->quickack = val ? 16 : 0;
+		return 0;
+	case TCP_DEFER_ACCEPT:
+	case TCP_FASTOPEN:
+	case TCP_LINGER2:
+		return optname == TCP_FASTOPEN && val < 0 ? -EINVAL : 0;
+	case TCP_WINDOW_CLAMP:
+		tp->window_clamp = val <= 0 ? (val ? SOCK_MIN_RCVBUF / 2 : 0)
+					    : (u32)(val < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : val);
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static void tcp_get_info(const struct sock *sk, struct tcp_info *info)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = sk->sk_state;
+	info->tcpi_retransmits = tp->retransmits;
+	info->tcpi_backoff = tp->backoff;
+	info->tcpi_snd_wscale = tp->rx_opt.snd_wscale;
+	info->tcpi_rcv_wscale = tp->rx_opt.rcv_wscale;
+	if (tp->rx_opt.wscale_ok)
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+	info->tcpi_rto = (u32)(tp->rto / NSEC_PER_USEC);
+	info->tcpi_snd_mss = tp->mss_cache;
+	info->tcpi_rcv_mss = tp->advmss;
+	info->tcpi_unacked = tcp_packets_in_flight(tp, tp->mss_cache ? tp->mss_cache : 536);
+	info->tcpi_rtt = (u32)(tp->srtt / NSEC_PER_USEC);
+	info->tcpi_rttvar = (u32)(tp->rttvar / NSEC_PER_USEC);
+	info->tcpi_snd_ssthresh = tp->snd_ssthresh;
+	info->tcpi_snd_cwnd = tp->snd_cwnd;
+	info->tcpi_advmss = tp->advmss;
+	info->tcpi_rcv_space = tp->rcv_wnd;
+	info->tcpi_total_retrans = tp->total_retrans;
+}
+
+static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
+			  unsigned int *optlen)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	unsigned int len = *optlen;
+	struct tcp_info info;
+	char name[16];
+	int val;
+
+	if (level != IPPROTO_TCP)
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if ((int)len < 0)
+		return -EINVAL;
+	switch (optname) {
+	case TCP_INFO:
+		tcp_get_info(sk, &info);
+		len = len < sizeof(info) ? len : (unsigned int)sizeof(info);
+		memcpy(optval, &info, len);
+		*optlen = len;
+		return 0;
+	case TCP_CONGESTION:
+		memset(name, 0, sizeof(name));
+		strcpy(name, tp->ca_ops->name);
+		len = len < sizeof(name) ? len : (unsigned int)sizeof(name);
+		memcpy(optval, name, len);
+		*optlen = len;
+		return 0;
+	case TCP_NODELAY: val = tp->nonagle; break;
+	case TCP_CORK: val = tp->cork; break;
+	case TCP_MAXSEG:
+		val = sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT
+			      ? tp->mss_cache : (tp->user_mss ? tp->user_mss : TCP_MSS_DEFAULT);
+		break;
+	case TCP_KEEPIDLE: val = tp->keepalive_time_s ? tp->keepalive_time_s : 7200; break;
+	case TCP_KEEPINTVL: val = tp->keepalive_intvl_s ? tp->keepalive_intvl_s : 75; break;
+	case TCP_KEEPCNT: val = tp->keepalive_probes ? tp->keepalive_probes : TCP_KEEPALIVE_PROBES; break;
+	case TCP_SYNCNT: val = tp->syn_retries ? tp->syn_retries : TCP_SYN_RETRIES; break;
+	case TCP_USER_TIMEOUT: val = (int)(tp->user_timeout / NSEC_PER_MSEC); break;
+	case TCP_QUICKACK: val = tp->quickack != 0; break;
+	case TCP_WINDOW_CLAMP: val = (int)tp->window_clamp; break;
+	case TCP_LINGER2: val = 60; break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = len < sizeof(int) ? len : (unsigned int)sizeof(int);
+	memcpy(optval, &val, len);
+	*optlen = len;
+	return 0;
+}
+
+static int tcp_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
+{
+	int amount;
+
+	switch (cmd) {
+	case SIOCINQ_SKBOS:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		amount = tcp_recv_bytes_ready(sk);
+		break;
+	case SIOCOUTQ_SKBOS:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		amount = (int)(tcp_sk(sk)->write_seq - tcp_sk(sk)->snd_una);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	memcpy((void *)arg, &amount, sizeof(amount));
+	return 0;
+}
+
+/** tcp_poll_mask - the readiness of a TCP socket (net/ipv4/tcp.c tcp_poll). */
+unsigned int tcp_poll_mask(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	unsigned int mask = 0;
+
+	if (sk->sk_state == TCP_LISTEN)
+		return list_empty(&tp->accept_queue) ? 0 : EPOLLIN | EPOLLRDNORM;
+	if (sk->sk_shutdown == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV) {
+		if (tcp_recv_bytes_ready(sk) >= (sk->sk_rcvlowat > 0 ? sk->sk_rcvlowat : 1))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_writeable(sk))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		else if (sk->sk_shutdown & SEND_SHUTDOWN)
+			mask |= EPOLLOUT | EPOLLWRNORM; /* a write will report EPIPE at once */
+	}
+	if (sk->sk_err)
+		mask |= EPOLLERR;
+	return mask;
+}
+
+struct proto tcp_prot = {
+	.name = "TCP",
+	.obj_size = sizeof(struct tcp_sock),
+	.init = tcp_init_sk,
+	.close = tcp_close,
+	.connect = tcp_v4_connect,
+	.get_port = tcp_get_port,
+	.unhash = tcp_unhash,
+	.sendmsg = tcp_sendmsg,
+	.recvmsg = tcp_recvmsg,
+	.setsockopt = tcp_setsockopt,
+	.getsockopt = tcp_getsockopt,
+	.ioctl = tcp_ioctl,
+	.shutdown = tcp_shutdown,
+};

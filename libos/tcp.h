@@ -1,0 +1,260 @@
+/*
+ * tcp.h - TCP (RFC 9293): struct tcp_sock, the per-segment control block,
+ * and the entry points of tcp*.c.
+ *
+ * Read first: RFC 9293 (§3.10 "Event Processing" is the state machine),
+ * RFC 6298 (RTO), RFC 5681 (congestion control), RFC 7323 (window scaling),
+ * RFC 5961 (RST/SYN protections), RFC 6528 (ISNs).
+ *
+ *   send:    tcp_sendmsg (MSS skbs with MAX_TCP_HEADER headroom on
+ *            sk_write_queue) -> tcp_write_xmit (cwnd, rwnd, Nagle)
+ *            -> tcp_transmit_skb (clone, push header, checksum)
+ *            -> ip_queue_xmit (sk_dst_cache) -> ip_local_out ...
+ *   receive: ip_local_deliver_finish -> tcp_v4_rcv (checksum, lookup)
+ *            -> tcp_rcv_state_process (RFC 9293 §3.10.7 steps)
+ *            -> tcp_data_queue (in order / out-of-order) -> sk_data_ready
+ *   timers:  retransmit (RTO, SYN retries, persist), delayed ACK,
+ *            keepalive, TIME_WAIT (tcp_timer.c)
+ */
+#ifndef SKBOS_TCP_H
+#define SKBOS_TCP_H
+
+#include <netinet/tcp.h>
+#include "sock.h"
+#include "timer.h"
+#include "ip.h"
+
+struct tcp_sock;
+
+/* Sequence space arithmetic (RFC 9293 §3.4): modulo 2^32. */
+static inline bool before(u32 seq1, u32 seq2)
+{
+	return (s32)(seq1 - seq2) < 0;
+}
+#define after(seq2, seq1) before(seq1, seq2)
+
+/* is s2 <= s1 <= s3 ? */
+static inline bool between(u32 seq1, u32 seq2, u32 seq3)
+{
+	return seq3 - seq2 >= seq1 - seq2;
+}
+
+/* Header flag bits as in the 13th byte of the header. */
+#define TCPHDR_FIN 0x01
+#define TCPHDR_SYN 0x02
+#define TCPHDR_RST 0x04
+#define TCPHDR_PSH 0x08
+#define TCPHDR_ACK 0x10
+#define TCPHDR_URG 0x20
+
+#define TCP_HEADER_LEN 20
+#define TCP_MSS_DEFAULT 536U       /* RFC 9293 §3.7.1 */
+#define TCP_MAX_WSCALE 14          /* RFC 7323 §2.3 */
+#define TCP_INIT_CWND 10           /* RFC 6928 */
+#define TCP_RTO_MIN (200 * NSEC_PER_MSEC)
+#define TCP_RTO_MAX (120 * NSEC_PER_SEC)
+#define TCP_TIMEOUT_INIT (1 * NSEC_PER_SEC) /* RFC 6298 §2.1 */
+#define TCP_DELACK_MAX (40 * NSEC_PER_MSEC)
+#define TCP_DELACK_MIN (4 * NSEC_PER_MSEC)
+#define TCP_TIMEWAIT_LEN (60 * NSEC_PER_SEC)
+#define TCP_FIN_TIMEOUT (60 * NSEC_PER_SEC)
+#define TCP_SYN_RETRIES 6
+#define TCP_SYNACK_RETRIES 5
+#define TCP_RETRIES2 15
+#define TCP_KEEPALIVE_TIME (7200 * NSEC_PER_SEC)
+#define TCP_KEEPALIVE_INTVL (75 * NSEC_PER_SEC)
+#define TCP_KEEPALIVE_PROBES 9
+
+/* Option kinds (RFC 9293 §3.2, RFC 7323, RFC 2018). */
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WINDOW 3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_SACK 5
+#define TCPOPT_TIMESTAMP 8
+
+/**
+ * struct tcp_skb_cb - TCP_SKB_CB(skb): what TCP knows about a segment.
+ * @seq/@end_seq: first sequence number, and one past the last (SYN and FIN
+ *	count one each)
+ * @tcp_flags: TCPHDR_*
+ * @when: when it was last sent (RTT samples; Karn's rule uses @retrans)
+ */
+struct tcp_skb_cb {
+	struct inet_skb_parm h; /* IPCB, kept while IP still looks */
+	u32 seq;
+	u32 end_seq;
+	u32 ack_seq;
+	u8 tcp_flags;
+	u8 retrans;
+	ktime_t when;
+};
+#define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)((skb)->cb))
+
+/**
+ * struct tcp_options_received - what the peer's SYN told us, and what
+ * both sides agreed (RFC 7323 §1.3: an option is used only if both sent it).
+ */
+struct tcp_options_received {
+	u16 mss_clamp;      /* the peer's MSS option, or TCP_MSS_DEFAULT */
+	u8 wscale_ok : 1, sack_ok : 1, tstamp_ok : 1;
+	u8 snd_wscale;      /* the peer's shift: applied to windows it sends */
+	u8 rcv_wscale;      /* our shift: applied to windows we send */
+};
+
+/**
+ * struct tcp_congestion_ops - a congestion control algorithm (RFC 5681
+ * vocabulary), selectable per socket with TCP_CONGESTION.
+ */
+struct tcp_congestion_ops {
+	const char *name;
+	void (*init)(struct tcp_sock *tp);
+	u32 (*ssthresh)(struct tcp_sock *tp);                 /* on loss */
+	void (*cong_avoid)(struct tcp_sock *tp, u32 acked);   /* on new data ACKed */
+};
+
+/**
+ * struct tcp_sock - one TCP connection (or listener).
+ * Send sequence space (RFC 9293 §3.3.1): snd_una <= snd_nxt; snd_wnd from
+ * the peer.  Receive: rcv_nxt, rcv_wnd (what we advertised).
+ * @write_queue: sk->sk_write_queue holds sent-but-unacked (head) and unsent
+ *	(from @send_head) skbs, in sequence order
+ * @out_of_order_queue: received segments beyond rcv_nxt, sorted, disjoint
+ */
+struct tcp_sock {
+	struct inet_sock inet;
+
+	u32 snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, max_window, write_seq;
+	u32 snd_max;        /* highest sequence ever sent (snd_nxt goes back after an RTO) */
+	u32 rcv_nxt, rcv_wnd, rcv_wup, copied_seq, window_clamp, rcv_ssthresh;
+	u32 iss, irs;
+	u16 mss_cache;      /* what we send per segment now */
+	u16 advmss;         /* what we advertise */
+	u16 user_mss;       /* TCP_MAXSEG */
+	struct tcp_options_received rx_opt;
+	struct sk_buff *send_head; /* first unsent skb on sk_write_queue */
+
+	/* RTT and RTO (RFC 6298) */
+	ktime_t srtt, rttvar, rto;
+	bool rtt_seen;      /* srtt holds a sample (0 is a valid one in virtual time) */
+	u8 backoff;
+	u8 retransmits;     /* consecutive RTOs of the same data */
+	u32 total_retrans;
+	u8 syn_retries;     /* TCP_SYNCNT, 0: default */
+	ktime_t user_timeout;
+	ktime_t retrans_stamp; /* first retransmission of the current episode */
+
+	/* congestion control (RFC 5681, NewReno RFC 6582) */
+	u32 snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
+	u32 dupacks, high_seq;
+	bool in_recovery;
+	const struct tcp_congestion_ops *ca_ops;
+	u64 ca_priv[8];   /* the congestion algorithm's own state */
+
+	/* receiving */
+	struct sk_buff_head out_of_order_queue;
+	u8 ack_pending;     /* an ACK is owed (ICSK_ACK_*) */
+	u8 quickack;        /* segments still to ACK at once (Linux's quick-ack mode) */
+	u32 segs_since_ack;
+
+	/* options from the user */
+	u8 nonagle : 1, cork : 1, defer_accept : 1;
+	int keepalive_time_s, keepalive_intvl_s, keepalive_probes;
+	u8 probes_out;      /* keepalive / zero-window probes without answer */
+
+	/* timers */
+	struct timer_list retransmit_timer; /* RTO, SYN, persist */
+	struct timer_list delack_timer;
+	struct timer_list keepalive_timer;  /* keepalive, FIN_WAIT2, TIME_WAIT */
+	bool persist;                       /* retransmit_timer is the persist timer */
+
+	/* listening and accepting */
+	struct tcp_sock *parent;            /* the listener of a not yet accepted child */
+	struct list_head accept_node;       /* on the listener's accept_queue or syn_queue */
+	struct list_head accept_queue;      /* established children, oldest first */
+	struct list_head syn_queue;         /* children still in SYN_RECV */
+	int backlog, accept_len, syn_len;
+
+	struct list_head ehash_node;        /* established table (4-tuple) */
+	struct list_head lhash_node;        /* listening table (port) */
+	bool in_ehash, in_lhash, in_syn_queue;
+	bool closed_by_user;                /* close() was called: orphan */
+};
+
+static inline struct tcp_sock *tcp_sk(const struct sock *sk)
+{
+	return (struct tcp_sock *)(void *)sk;
+}
+
+static inline u32 tcp_wnd_end(const struct tcp_sock *tp)
+{
+	return tp->snd_una + tp->snd_wnd;
+}
+
+static inline u32 tcp_packets_in_flight(const struct tcp_sock *tp, u32 mss)
+{
+	return (tp->snd_nxt - tp->snd_una + mss - 1) / mss;
+}
+
+extern struct proto tcp_prot;
+extern const struct tcp_congestion_ops tcp_reno;
+extern const struct tcp_congestion_ops tcp_cubic;
+
+/* tcp_ipv4.c */
+int tcp_init(struct stack *st);
+void tcp_exit(struct stack *st);
+int tcp_v4_rcv(struct sk_buff *skb);
+int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info);
+int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len);
+void tcp_v4_send_reset(struct stack *st, struct sk_buff *skb);
+void tcp_hash(struct sock *sk);
+void tcp_unhash(struct sock *sk);
+int tcp_get_port(struct sock *sk, u16 snum);
+void tcp_bind_release(struct sock *sk);
+unsigned int tcp_socket_count(const struct stack *st);
+
+/* tcp_input.c */
+int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
+void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt, bool syn);
+
+/* tcp_output.c */
+int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
+void tcp_write_xmit(struct sock *sk, bool push_one);
+void tcp_push(struct sock *sk, int flags);
+void tcp_send_ack(struct sock *sk);
+void tcp_send_delayed_ack(struct sock *sk);
+int tcp_send_syn(struct sock *sk);
+int tcp_send_synack(struct sock *sk);
+void tcp_send_fin(struct sock *sk);
+void tcp_send_active_reset(struct sock *sk);
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void tcp_send_probe0(struct sock *sk);
+u32 tcp_select_window(struct sock *sk);
+void tcp_init_rcv_wnd(struct tcp_sock *tp, u32 mss);
+u16 tcp_mss_for_route(struct sock *sk);
+void tcp_sync_mss(struct sock *sk);
+struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size);
+
+/* tcp_timer.c */
+void tcp_init_xmit_timers(struct sock *sk);
+void tcp_clear_xmit_timers(struct sock *sk);
+void tcp_reset_rto(struct sock *sk);
+void tcp_time_wait(struct sock *sk);
+void tcp_set_keepalive(struct sock *sk, bool on);
+
+/* tcp.c */
+void tcp_set_state(struct sock *sk, int state);
+void tcp_done(struct sock *sk);
+void tcp_reset(struct sock *sk);
+void tcp_init_sock(struct tcp_sock *tp);
+const char *tcp_state_name(int state);
+u32 tcp_isn(struct stack *st, __be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+int tcp_listen(struct sock *sk, int backlog);
+void tcp_child_established(struct tcp_sock *tp);
+int getrandom_isn_key(struct stack *st);
+unsigned int tcp_poll_mask(struct sock *sk);
+struct sock *tcp_accept(struct sock *sk, int flags, int *err);
+
+#endif /* SKBOS_TCP_H */

@@ -1,0 +1,650 @@
+/*
+ * tcp_input.c - receiving segments (net/ipv4/tcp_input.c).
+ *
+ * Read first: RFC 9293 §3.10.7 "SEGMENT ARRIVES": the steps below carry its
+ * numbers.  Then RFC 5961 (RST and SYN in the window), RFC 6298 (RTT
+ * samples, Karn's rule), RFC 5681 and RFC 6582 (fast retransmit, NewReno).
+ *
+ *   tcp_v4_rcv -> tcp_rcv_listen (LISTEN: a child in SYN_RECV)
+ *              -> tcp_rcv_state_process
+ *                   SYN_SENT: tcp_rcv_synsent
+ *                   else: check seq (1), RST (2), SYN (4), ACK (5: tcp_ack),
+ *                         data (7: tcp_data_queue), FIN (8: tcp_fin)
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "tcp.h"
+#include "stack.h"
+#include "log.h"
+
+/**
+ * tcp_parse_options - MSS, window scale, SACK-permitted, timestamps.  Every
+ * length is checked before it is read: options running past the header,
+ * zero or short lengths end the parse (RFC 9293 §3.2).
+ */
+void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt, bool syn)
+{
+	const u8 *p = (const u8 *)(th + 1);
+	int len = th->doff * 4 - (int)sizeof(*th);
+
+	while (len > 0) {
+		u8 kind = *p, size;
+
+		if (kind == TCPOPT_EOL)
+			return;
+		if (kind == TCPOPT_NOP) {
+			p++;
+			len--;
+			continue;
+		}
+		if (len < 2)
+			return;
+		size = p[1];
+		if (size < 2 || size > len)
+			return;
+		switch (kind) {
+		case TCPOPT_MSS:
+			if (size == 4 && syn) {
+				u16 mss = (u16)(p[2] << 8 | p[3]);
+
+				if (mss >= 88)
+					opt->mss_clamp = mss;
+			}
+			break;
+		case TCPOPT_WINDOW:
+			if (size == 3 && syn) {
+				opt->wscale_ok = 1;
+				/* RFC 7323 §2.3: a shift above 14 is used as 14 */
+				opt->snd_wscale = p[2] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : p[2];
+			}
+			break;
+		case TCPOPT_SACK_PERM:
+			if (size == 2 && syn)
+				opt->sack_ok = 1;
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (size == 10)
+				opt->tstamp_ok = syn ? 1 : opt->tstamp_ok;
+			break;
+		}
+		p += size;
+		len -= size;
+	}
+}
+
+static const struct tcphdr *tcp_hdr(const struct sk_buff *skb)
+{
+	return (const struct tcphdr *)(const void *)skb_transport_header(skb);
+}
+
+/* RFC 6298 §2: fold one RTT sample into srtt/rttvar, recompute RTO. */
+static void tcp_rtt_estimator(struct tcp_sock *tp, ktime_t r)
+{
+	ktime_t var;
+
+	if (!tp->rtt_seen) {
+		tp->rtt_seen = true;
+		tp->srtt = r;
+		tp->rttvar = r / 2;
+	} else {
+		ktime_t d = tp->srtt > r ? tp->srtt - r : r - tp->srtt;
+
+		tp->rttvar = (3 * tp->rttvar + d) / 4;
+		tp->srtt = (7 * tp->srtt + r) / 8;
+	}
+	/* Linux: the variance term is at least rto_min, so RTO >= srtt + 200 ms. */
+	var = 4 * tp->rttvar > TCP_RTO_MIN ? 4 * tp->rttvar : TCP_RTO_MIN;
+	tp->rto = tp->srtt + var;
+	if (tp->rto > TCP_RTO_MAX)
+		tp->rto = TCP_RTO_MAX;
+}
+
+/* The peer's window, scaled (a SYN's never is: RFC 7323 §2.2). */
+static u32 tcp_seg_window(const struct tcp_sock *tp, const struct tcphdr *th)
+{
+	u32 w = ntohs(th->window);
+
+	return th->syn ? w : w << tp->rx_opt.snd_wscale;
+}
+
+/*
+ * RFC 9293 §3.10.7.4 step 5, "update the send window": only from a segment
+ * at least as new as the last one that did (SND.WL1, SND.WL2).
+ */
+static void tcp_ack_update_window(struct tcp_sock *tp, const struct sk_buff *skb, u32 ack)
+{
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	u32 nwin = tcp_seg_window(tp, tcp_hdr(skb));
+
+	if (before(tp->snd_wl1, tcb->seq) ||
+	    (tp->snd_wl1 == tcb->seq && !after(tp->snd_wl2, ack)) || nwin > tp->snd_wnd) {
+		tp->snd_wnd = nwin;
+		tp->snd_wl1 = tcb->seq;
+		tp->snd_wl2 = ack;
+		if (nwin > tp->max_window)
+			tp->max_window = nwin;
+	}
+}
+
+/*
+ * Free what @ack covers from the write queue.  RTT (RFC 6298 §3, Karn): the
+ * sample comes from the oldest segment this ACK covers, and there is none
+ * if any covered segment was retransmitted (Linux's FLAG_RETRANS_DATA_ACKED).
+ * Return: payload bytes newly acknowledged.
+ */
+static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	ktime_t now = stack_now(sk->sk_stack), first = 0;
+	u32 acked = ack - tp->snd_una;
+	bool have_first = false, retrans_acked = false;
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+		if (after(tcb->end_seq, ack))
+			break;
+		if (tcb->retrans)
+			retrans_acked = true;
+		else if (!have_first && tcb->when) {
+			first = tcb->when;
+			have_first = true;
+		}
+		if (skb == tp->send_head)
+			tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
+		skb_unlink(skb, &sk->sk_write_queue);
+		consume_skb(skb);
+	}
+	if (have_first && !retrans_acked)
+		tcp_rtt_estimator(tp, now - first);
+	return acked;
+}
+
+/* NewReno (RFC 6582): enter fast recovery on the third duplicate ACK. */
+static void tcp_enter_recovery(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	tp->snd_ssthresh = tp->ca_ops->ssthresh(tp);
+	tp->snd_cwnd = tp->snd_ssthresh + 3;
+	tp->high_seq = tp->snd_max;
+	tp->in_recovery = true;
+	if (head && head != tp->send_head)
+		tcp_retransmit_skb(sk, head);
+}
+
+static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+	struct sk_buff *head;
+
+	if (tp->in_recovery) {
+		if (before(ack, tp->high_seq)) {
+			/* partial ACK: the next hole is lost too (RFC 6582 §3.2 step 5) */
+			head = skb_peek(&sk->sk_write_queue);
+			if (head && head != tp->send_head)
+				tcp_retransmit_skb(sk, head);
+			tp->snd_cwnd = tp->snd_cwnd > acked / mss ? tp->snd_cwnd - acked / mss + 1 : 1;
+			return;
+		}
+		tp->in_recovery = false;
+		tp->snd_cwnd = tp->snd_ssthresh; /* full ACK: deflate (RFC 6582 §3.2 step 6) */
+		return;
+	}
+	tp->ca_ops->cong_avoid(tp, (acked + mss - 1) / mss);
+}
+
+/**
+ * tcp_ack - RFC 9293 §3.10.7.4 step 5 for synchronized states.
+ * Return: 0 to go on with the segment, -1 to drop it (ACK of unsent data).
+ */
+static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	u32 ack = tcb->ack_seq, prior_wnd = tp->snd_wnd, acked;
+
+	/* "If the ACK acks something not yet sent ... send an ACK, drop the segment" */
+	if (after(ack, tp->snd_max)) {
+		tcp_send_ack(sk);
+		return -1;
+	}
+	if (before(ack, tp->snd_una))
+		return 0; /* an old duplicate: ignore it */
+	tcp_ack_update_window(tp, skb, ack);
+	if (after(ack, tp->snd_una)) {
+		acked = tcp_clean_rtx_queue(sk, ack);
+		tp->snd_una = ack;
+		if (after(ack, tp->snd_nxt))
+			tp->snd_nxt = ack;
+		tp->dupacks = 0;
+		tp->retransmits = 0;
+		tp->backoff = 0;
+		tp->retrans_stamp = 0;
+		tp->probes_out = 0;
+		tcp_cong_on_ack(sk, ack, acked);
+		if (tp->snd_una == tp->snd_max)
+			del_timer(&tp->retransmit_timer);
+		else
+			tcp_reset_rto(sk);
+		sk->sk_write_space(sk);
+	} else if (tcb->end_seq == tcb->seq && tp->snd_wnd == prior_wnd && tp->snd_una != tp->snd_max) {
+		/* RFC 5681 §2: a duplicate ACK */
+		if (++tp->dupacks == 3 && !tp->in_recovery)
+			tcp_enter_recovery(sk);
+		else if (tp->in_recovery)
+			tp->snd_cwnd++; /* each further dupack: one segment left the network */
+	}
+	if (tp->persist && tp->snd_wnd) {
+		del_timer(&tp->retransmit_timer);
+		tp->persist = false;
+		tp->backoff = 0;
+	}
+	tcp_write_xmit(sk, false);
+	return 0;
+}
+
+/* Our FIN is acknowledged once everything we queued is. */
+static bool tcp_fin_acked(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	return sk->sk_shutdown & SEND_SHUTDOWN && tp->snd_una == tp->write_seq;
+}
+
+/* RFC 9293 §3.10.7.4 step 8: the peer's FIN, now in order. */
+static void tcp_fin(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->rcv_nxt++;
+	sk->sk_shutdown |= RCV_SHUTDOWN;
+	sock_set_flag(sk, SOCK_DONE);
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		/* simultaneous close: our FIN is not acknowledged yet */
+		tcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		tcp_time_wait(sk);
+		break;
+	}
+	tcp_send_ack(sk);
+	skb_queue_purge(&tp->out_of_order_queue);
+	sk->sk_state_change(sk);
+	sk->sk_data_ready(sk);
+}
+
+/* Append in-order data to the receive queue, charging the socket. */
+static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	bool fin = tcb->tcp_flags & TCPHDR_FIN;
+
+	tp->rcv_nxt = tcb->end_seq - (fin ? 1 : 0);
+	if (skb->len) {
+		skb_dst_drop(skb);
+		skb_set_owner_r(skb, sk);
+		skb_queue_tail(&sk->sk_receive_queue, skb);
+	} else {
+		consume_skb(skb);
+	}
+	if (fin)
+		tcp_fin(sk);
+}
+
+/* Move what has become in order from the out-of-order queue. */
+static void tcp_ofo_drain(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&tp->out_of_order_queue)) != NULL) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+		if (after(tcb->seq, tp->rcv_nxt))
+			break;
+		skb_unlink(skb, &tp->out_of_order_queue);
+		if (!after(tcb->end_seq, tp->rcv_nxt) && !(tcb->tcp_flags & TCPHDR_FIN)) {
+			consume_skb(skb); /* wholly old */
+			continue;
+		}
+		if (before(tcb->seq, tp->rcv_nxt)) {
+			u32 trim = tp->rcv_nxt - tcb->seq;
+
+			__skb_pull(skb, trim < skb->len ? trim : skb->len);
+			tcb->seq = tp->rcv_nxt;
+		}
+		tcp_queue_rcv(sk, skb);
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			break;
+	}
+}
+
+/* Keep a segment beyond rcv_nxt, sorted by sequence, without duplicates. */
+static void tcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	struct sk_buff *pos;
+
+	skb_queue_reverse_walk(&tp->out_of_order_queue, pos) {
+		struct tcp_skb_cb *pcb = TCP_SKB_CB(pos);
+
+		if (!after(tcb->seq, pcb->seq) && !before(pcb->end_seq, tcb->end_seq) &&
+		    pcb->seq == tcb->seq) {
+			consume_skb(skb); /* we have it */
+			return;
+		}
+		if (!before(tcb->seq, pcb->seq)) {
+			if (!after(tcb->end_seq, pcb->end_seq)) {
+				consume_skb(skb); /* covered */
+				return;
+			}
+			skb_queue_after(&tp->out_of_order_queue, pos, skb);
+			return;
+		}
+	}
+	skb_queue_head(&tp->out_of_order_queue, skb);
+}
+
+/**
+ * tcp_data_queue - RFC 9293 §3.10.7.4 step 7: in-order data goes to the
+ * reader (and pulls the out-of-order queue after it), out-of-order data
+ * waits and is answered at once with a duplicate ACK (RFC 5681 §3.2).
+ * Consumes @skb.
+ */
+static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	bool fin = tcb->tcp_flags & TCPHDR_FIN;
+
+	if (tcb->seq == tcb->end_seq) {
+		consume_skb(skb);
+		return;
+	}
+	/* It may wait in a queue: never pin a device receive buffer. */
+	if (skb_has_external_data(skb)) {
+		struct sk_buff *c = skb_copy_compact(skb);
+
+		consume_skb(skb);
+		if (!c)
+			return;
+		skb = c;
+		tcb = TCP_SKB_CB(skb);
+	}
+	if (!after(tcb->end_seq, tp->rcv_nxt)) {
+		/* all old: a retransmission of what we have; ACK at once */
+		consume_skb(skb);
+		tcp_send_ack(sk);
+		return;
+	}
+	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf + (sk->sk_rcvbuf >> 1)) {
+		/* beyond the buffer (the window was not respected): drop, re-ACK */
+		sk->sk_drops++;
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+		tcp_send_ack(sk);
+		return;
+	}
+	if (!after(tcb->seq, tp->rcv_nxt)) {
+		if (before(tcb->seq, tp->rcv_nxt)) {
+			u32 trim = tp->rcv_nxt - tcb->seq;
+
+			__skb_pull(skb, trim < skb->len ? trim : skb->len);
+			tcb->seq = tp->rcv_nxt;
+		}
+		tcp_queue_rcv(sk, skb);
+		if (!skb_queue_empty(&tp->out_of_order_queue)) {
+			tcp_ofo_drain(sk);
+			tcp_send_ack(sk); /* a hole was filled: tell the sender now */
+		} else if (!fin) {
+			tcp_send_delayed_ack(sk);
+		}
+		sk->sk_data_ready(sk);
+		return;
+	}
+	tcp_ofo_queue(sk, skb);
+	tcp_send_ack(sk);
+}
+
+/* RFC 9293 §3.10.7.4 step 1: is the segment in the receive window? */
+static bool tcp_sequence_ok(const struct tcp_sock *tp, const struct tcp_skb_cb *tcb)
+{
+	u32 wnd = tp->rcv_wnd, len = tcb->end_seq - tcb->seq;
+
+	if (!len)
+		return wnd ? between(tcb->seq, tp->rcv_nxt, tp->rcv_nxt + wnd - 1) || tcb->seq == tp->rcv_nxt
+			   : tcb->seq == tp->rcv_nxt;
+	if (!wnd)
+		return false;
+	return between(tcb->seq, tp->rcv_nxt, tp->rcv_nxt + wnd - 1) ||
+	       between(tcb->end_seq - 1, tp->rcv_nxt, tp->rcv_nxt + wnd - 1) ||
+	       (before(tcb->seq, tp->rcv_nxt) && after(tcb->end_seq, tp->rcv_nxt));
+}
+
+/* The connection became established: both directions may carry data. */
+static void tcp_finish_connect(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tcp_set_state(sk, TCP_ESTABLISHED);
+	tcp_sync_mss(sk);
+	tp->snd_cwnd = TCP_INIT_CWND;
+	tp->ca_ops->init(tp);
+	tp->quickack = 16;
+	(void)skb;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		tcp_set_keepalive(sk, true);
+	sk->sk_state_change(sk);
+	sk->sk_write_space(sk);
+}
+
+/* RFC 9293 §3.10.7.3: SYN_SENT. */
+static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	/* first: the ACK must acknowledge our SYN */
+	if (th->ack && (!after(tcb->ack_seq, tp->iss) || after(tcb->ack_seq, tp->snd_max)))
+		goto reset_and_drop;
+	/* second: RST */
+	if (th->rst) {
+		if (th->ack) {
+			sk->sk_err = ECONNREFUSED;
+			sk->sk_error_report(sk);
+			SNMP_INC_STATS(sk->sk_stack, TCP_MIB_ATTEMPTFAILS);
+			tcp_done(sk);
+		}
+		goto drop;
+	}
+	/* fourth: SYN */
+	if (!th->syn)
+		goto drop;
+	tp->irs = tcb->seq;
+	tp->rcv_nxt = tcb->seq + 1;
+	tp->copied_seq = tp->rcv_nxt;
+	tcp_parse_options(th, &tp->rx_opt, true);
+	if (!tp->rx_opt.wscale_ok)
+		tp->rx_opt.rcv_wscale = 0; /* RFC 7323 §1.3: both or neither */
+	tp->snd_wnd = ntohs(th->window);
+	tp->snd_wl1 = tcb->seq;
+	tp->snd_wl2 = tcb->ack_seq;
+	if (th->ack) {
+		tcp_clean_rtx_queue(sk, tcb->ack_seq);
+		tp->snd_una = tcb->ack_seq;
+		tp->retransmits = 0;
+		tp->backoff = 0;
+		del_timer(&tp->retransmit_timer);
+		tcp_finish_connect(sk, skb);
+		tcp_send_ack(sk);
+		tcp_write_xmit(sk, false);
+		goto drop;
+	}
+	/* simultaneous open (RFC 9293 §3.5 figure 8): SYN_RECV, SYN-ACK */
+	tcp_set_state(sk, TCP_SYN_RECV);
+	skb_queue_purge(&sk->sk_write_queue);
+	tp->send_head = NULL;
+	tp->snd_nxt = tp->iss;
+	tp->snd_max = tp->iss;
+	tcp_send_synack(sk);
+	goto drop;
+
+reset_and_drop:
+	if (!th->rst)
+		tcp_v4_send_reset(sk->sk_stack, skb);
+drop:
+	consume_skb(skb);
+	return 0;
+}
+
+/* RFC 5961 §4.2/§3.2: answer a suspicious RST or SYN with an ACK, no more. */
+static void tcp_send_challenge_ack(struct sock *sk)
+{
+	tcp_send_ack(sk);
+}
+
+static void tcp_reset_connection(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+		/* a passive open that never was: it vanishes (RFC 9293 §3.10.7.4) */
+		break;
+	case TCP_CLOSE_WAIT:
+		sk->sk_err = EPIPE;
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		sk->sk_err = ECONNRESET;
+	}
+	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT)
+		SNMP_INC_STATS(sk->sk_stack, TCP_MIB_ESTABRESETS);
+	sk->sk_error_report(sk);
+	tcp_done(sk);
+}
+
+/* Step 5 beyond tcp_ack: the states where our FIN being acknowledged matters. */
+static bool tcp_ack_state(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		if (tcp_fin_acked(sk)) {
+			tcp_set_state(sk, TCP_FIN_WAIT2);
+			sk->sk_state_change(sk);
+			if (tp->closed_by_user)
+				mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_FIN_TIMEOUT);
+		}
+		return true;
+	case TCP_CLOSING:
+		if (tcp_fin_acked(sk))
+			tcp_time_wait(sk);
+		return true;
+	case TCP_LAST_ACK:
+		if (tcp_fin_acked(sk)) {
+			tcp_done(sk);
+			return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+/**
+ * tcp_rcv_state_process - a segment for a connection (not a listener).
+ * Data at the payload, TCP_SKB_CB filled.  Consumes @skb.  Return: 0.
+ */
+int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		goto drop;
+	case TCP_SYN_SENT:
+		return tcp_rcv_synsent(sk, skb);
+	case TCP_TIME_WAIT:
+		/* a retransmitted FIN: ACK it again and restart 2*MSL (RFC 9293 §3.10.7.4) */
+		if (th->fin && !th->rst) {
+			tcp_send_ack(sk);
+			mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_TIMEWAIT_LEN);
+		}
+		goto drop;
+	}
+
+	/* first: check the sequence number */
+	if (!tcp_sequence_ok(tp, tcb)) {
+		if (!th->rst)
+			tcp_send_ack(sk); /* "send an acknowledgment ... and drop" */
+		goto drop;
+	}
+	/* second: RST (RFC 5961 §3.2: exact match resets, else a challenge ACK) */
+	if (th->rst) {
+		if (tcb->seq == tp->rcv_nxt)
+			tcp_reset_connection(sk);
+		else
+			tcp_send_challenge_ack(sk);
+		goto drop;
+	}
+	/* fourth: SYN in a synchronized state (RFC 5961 §4.2) */
+	if (th->syn) {
+		tcp_send_challenge_ack(sk);
+		goto drop;
+	}
+	/* fifth: ACK */
+	if (!th->ack)
+		goto drop;
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (!after(tcb->ack_seq, tp->snd_una) || after(tcb->ack_seq, tp->snd_max)) {
+			tcp_v4_send_reset(sk->sk_stack, skb);
+			goto drop;
+		}
+		tp->snd_wnd = tcp_seg_window(tp, th);
+		tp->snd_wl1 = tcb->seq;
+		tp->snd_wl2 = tcb->ack_seq;
+		tcp_clean_rtx_queue(sk, tcb->ack_seq);
+		tp->snd_una = tcb->ack_seq;
+		del_timer(&tp->retransmit_timer);
+		tp->retransmits = 0;
+		tcp_finish_connect(sk, skb);
+		SNMP_INC_STATS(sk->sk_stack, TCP_MIB_PASSIVEOPENS);
+		if (tp->parent)
+			tcp_child_established(tp);
+	} else if (tcp_ack(sk, skb) < 0) {
+		goto drop;
+	}
+	if (!tcp_ack_state(sk))
+		goto drop;
+	/* seventh: segment text; eighth: FIN (through the queue, in order) */
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+		tcp_data_queue(sk, skb);
+		return 0;
+	default:
+		/* CLOSE_WAIT, CLOSING, LAST_ACK: the peer already sent its FIN */
+		if (tcb->end_seq != tcb->seq)
+			tcp_send_ack(sk);
+		goto drop;
+	}
+drop:
+	consume_skb(skb);
+	return 0;
+}

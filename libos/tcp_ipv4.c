@@ -1,0 +1,518 @@
+/*
+ * tcp_ipv4.c - TCP over IPv4: the socket tables, receive demultiplexing,
+ * active open, RSTs for strays, ICMP errors (net/ipv4/tcp_ipv4.c,
+ * inet_hashtables.c, inet_connection_sock.c).
+ *
+ *   ip_local_deliver_finish -> tcp_v4_rcv: validate, checksum, fill
+ *   TCP_SKB_CB -> established table (4-tuple) -> listener (port) -> RST
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp.h"
+#include "checksum.h"
+#include "icmp.h"
+#include "inetdevice.h"
+#include "ip.h"
+#include "route.h"
+#include "stack.h"
+
+#define TCP_EHASH_SIZE 4096
+#define TCP_LHASH_SIZE 256
+#define TCP_BHASH_SIZE 1024
+
+struct tcp_tables {
+	struct list_head ehash[TCP_EHASH_SIZE];
+	struct list_head lhash[TCP_LHASH_SIZE];
+	struct list_head bhash[TCP_BHASH_SIZE];
+	unsigned int count;
+};
+
+static struct tcp_tables *tcp_tables(const struct stack *st)
+{
+	return st->ipv4.tcp;
+}
+
+static u32 tcp_ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
+{
+	u32 h = (laddr ^ faddr) * 0x9e3779b1u ^ ((u32)lport << 16 | ntohs(fport)) * 0x85ebca6bu;
+
+	return (h ^ (h >> 15)) & (TCP_EHASH_SIZE - 1);
+}
+
+/** tcp_hash - make @sk findable: listeners by port, others by 4-tuple. */
+void tcp_hash(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_tables *t = tcp_tables(sk->sk_stack);
+
+	if (sk->sk_state == TCP_LISTEN) {
+		if (!tp->in_lhash) {
+			list_add_tail(&tp->lhash_node, &t->lhash[sk->sk_num & (TCP_LHASH_SIZE - 1)]);
+			tp->in_lhash = true;
+		}
+		return;
+	}
+	if (!tp->in_ehash) {
+		list_add_tail(&tp->ehash_node,
+			      &t->ehash[tcp_ehashfn(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr, sk->sk_dport)]);
+		tp->in_ehash = true;
+	}
+}
+
+void tcp_unhash(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->in_ehash) {
+		list_del_init(&tp->ehash_node);
+		tp->in_ehash = false;
+	}
+	if (tp->in_lhash) {
+		list_del_init(&tp->lhash_node);
+		tp->in_lhash = false;
+	}
+}
+
+static struct sock *tcp_lookup_established(struct stack *st, __be32 saddr, __be16 sport,
+					   __be32 daddr, u16 hnum)
+{
+	struct tcp_sock *tp;
+
+	list_for_each_entry(tp, &tcp_tables(st)->ehash[tcp_ehashfn(daddr, hnum, saddr, sport)], ehash_node) {
+		struct sock *sk = &tp->inet.sk;
+
+		if (sk->sk_num == hnum && sk->sk_dport == sport && sk->sk_daddr == saddr &&
+		    sk->sk_rcv_saddr == daddr)
+			return sk;
+	}
+	return NULL;
+}
+
+static struct sock *tcp_lookup_listener(struct stack *st, __be32 daddr, u16 hnum, int dif)
+{
+	struct tcp_sock *tp;
+	struct sock *best = NULL;
+
+	list_for_each_entry(tp, &tcp_tables(st)->lhash[hnum & (TCP_LHASH_SIZE - 1)], lhash_node) {
+		struct sock *sk = &tp->inet.sk;
+
+		if (sk->sk_num != hnum || (sk->sk_bound_dev_if && sk->sk_bound_dev_if != dif))
+			continue;
+		if (sk->sk_rcv_saddr == daddr)
+			return sk; /* an exact address beats the wildcard */
+		if (!sk->sk_rcv_saddr && !best)
+			best = sk;
+	}
+	return best;
+}
+
+/* ---- ports ------------------------------------------------------------------- */
+
+static bool tcp_port_conflict(struct stack *st, const struct sock *sk, u16 port)
+{
+	struct sock *sk2;
+
+	list_for_each_entry(sk2, &tcp_tables(st)->bhash[port & (TCP_BHASH_SIZE - 1)], sk_bind_node) {
+		if (sk2 == sk || sk2->sk_num != port)
+			continue;
+		if (sk2->sk_rcv_saddr && sk->sk_rcv_saddr && sk2->sk_rcv_saddr != sk->sk_rcv_saddr)
+			continue;
+		/* SO_REUSEADDR: allowed unless the other one listens (inet_csk_bind_conflict) */
+		if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
+			continue;
+		if (sk->sk_reuseport && sk2->sk_reuseport)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/**
+ * tcp_get_port - bind @sk to @snum, or an ephemeral port from a random
+ * start (RFC 6056 §3.3.1).  Return: 0 or -EADDRINUSE.
+ */
+int tcp_get_port(struct sock *sk, u16 snum)
+{
+	struct stack *st = sk->sk_stack;
+	const struct sysctl *s = &st->sysctl;
+
+	if (!snum) {
+		u32 n = (u32)s->ip_local_port_max - s->ip_local_port_min + 1;
+		u32 start = stack_rand(st) % n;
+
+		for (u32 i = 0; i < n && !snum; i++) {
+			u16 port = (u16)(s->ip_local_port_min + (start + i) % n);
+
+			if (!tcp_port_conflict(st, sk, port))
+				snum = port;
+		}
+		if (!snum)
+			return -EADDRINUSE;
+	} else if (tcp_port_conflict(st, sk, snum)) {
+		return -EADDRINUSE;
+	}
+	sk->sk_num = snum;
+	list_add_tail(&sk->sk_bind_node, &tcp_tables(st)->bhash[snum & (TCP_BHASH_SIZE - 1)]);
+	sock_reset_flag(sk, SOCK_ZAPPED);
+	return 0;
+}
+
+/** tcp_bind_release - give the port back. */
+void tcp_bind_release(struct sock *sk)
+{
+	if (!list_empty(&sk->sk_bind_node))
+		list_del_init(&sk->sk_bind_node);
+}
+
+/* ---- RST for segments nobody wants --------------------------------------------- */
+
+/**
+ * tcp_v4_send_reset - answer @skb (data at its payload, TCP_SKB_CB filled)
+ * with a RST, per RFC 9293 §3.10.7.1: if it had an ACK, RST with seq = its
+ * ACK; else RST|ACK acknowledging it.  Never answers a RST.  Borrows @skb.
+ */
+void tcp_v4_send_reset(struct stack *st, struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	struct flowi4 fl4 = { .daddr = iph->saddr, .saddr = iph->daddr, .proto = IPPROTO_TCP };
+	struct sk_buff *rst;
+	struct tcphdr *rh;
+
+	if (th->rst || skb_rtable(skb)->rt_type != RTN_LOCAL)
+		return;
+	rst = alloc_skb(st, MAX_TCP_HEADER);
+	if (!rst)
+		return;
+	skb_reserve(rst, MAX_TCP_HEADER);
+	rh = (struct tcphdr *)(void *)skb_put_zero(rst, sizeof(*rh));
+	rh->source = th->dest;
+	rh->dest = th->source;
+	rh->doff = sizeof(*rh) / 4;
+	rh->rst = 1;
+	if (th->ack) {
+		rh->seq = th->ack_seq;
+	} else {
+		rh->ack = 1;
+		rh->ack_seq = htonl(tcb->end_seq);
+	}
+	rh->check = csum_tcpudp_magic(iph->daddr, iph->saddr, sizeof(*rh), IPPROTO_TCP,
+				      csum_partial(rh, sizeof(*rh), 0));
+	SNMP_INC_STATS(st, TCP_MIB_OUTSEGS);
+	SNMP_INC_STATS(st, TCP_MIB_OUTRSTS);
+	ip_build_and_send(st, rst, &fl4, 0);
+}
+
+/* ---- receive ----------------------------------------------------------------- */
+
+static bool tcp_csum_ok(const struct sk_buff *skb, const struct tcphdr *th, unsigned int len)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (skb->ip_summed == CHECKSUM_UNNECESSARY || skb->ip_summed == CHECKSUM_PARTIAL)
+		return true;
+	return csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_TCP,
+				 csum_partial(th, len, 0)) == 0;
+}
+
+/**
+ * tcp_v4_rcv - the IPPROTO_TCP handler; data at the TCP header.
+ * Consumes @skb.
+ */
+int tcp_v4_rcv(struct sk_buff *skb)
+{
+	struct stack *st = skb->stack;
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th;
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	unsigned int hlen, len = skb->len;
+	struct sock *sk;
+
+	if (!pskb_may_pull(skb, sizeof(*th)))
+		goto bad;
+	th = (const struct tcphdr *)(const void *)skb->data;
+	hlen = th->doff * 4u;
+	if (hlen < sizeof(*th) || hlen > len)
+		goto bad;
+	if (!tcp_csum_ok(skb, th, len)) {
+		SNMP_INC_STATS(st, TCP_MIB_INCSUMERRORS);
+		SNMP_INC_STATS(st, TCP_MIB_INERRS);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CSUM);
+		return 0;
+	}
+	SNMP_INC_STATS(st, TCP_MIB_INSEGS);
+	tcb->seq = ntohl(th->seq);
+	tcb->end_seq = tcb->seq + th->syn + th->fin + len - hlen;
+	tcb->ack_seq = ntohl(th->ack_seq);
+	tcb->tcp_flags = ((const u8 *)th)[13];
+	tcb->retrans = 0;
+	tcb->when = 0;
+	__skb_pull(skb, hlen);
+
+	sk = tcp_lookup_established(st, iph->saddr, th->source, iph->daddr, ntohs(th->dest));
+	if (sk)
+		return tcp_rcv_state_process(sk, skb);
+	sk = tcp_lookup_listener(st, iph->daddr, ntohs(th->dest), skb->dev->ifindex);
+	if (sk)
+		return tcp_rcv_listen(sk, skb);
+	/* RFC 9293 §3.10.7.1: CLOSED: every segment but a RST gets a RST. */
+	tcp_v4_send_reset(st, skb);
+	kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+	return 0;
+bad:
+	SNMP_INC_STATS(st, TCP_MIB_INERRS);
+	kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+	return 0;
+}
+
+/**
+ * tcp_v4_err - an ICMP error about a segment we sent (data at the quoted IP
+ * header).  RFC 1122 §4.2.3.9: unreachables are soft errors except during
+ * connection setup, where port/protocol unreachable abort; fragmentation
+ * needed lowers the MSS (the route's MTU is already updated).
+ */
+int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)(const void *)skb->data;
+	const struct tcphdr *th;
+	struct sock *sk;
+	bool fatal;
+	int err;
+
+	(void)info;
+	if (skb->len < iph->ihl * 4u + 8)
+		return -EINVAL;
+	th = (const struct tcphdr *)(const void *)(skb->data + iph->ihl * 4u);
+	sk = tcp_lookup_established(skb->stack, iph->daddr, th->dest, iph->saddr, ntohs(th->source));
+	if (!sk)
+		return 0;
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		sk_dst_reset(sk); /* the next segment takes the lowered route MTU */
+		tcp_sync_mss(sk);
+		return 0;
+	}
+	err = icmp_err_convert(type, code, &fatal);
+	if (!err)
+		return 0;
+	/* Linux: while connecting, any unreachable ends the attempt at once
+	 * (so connect() to a silent LAN address fails with EHOSTUNREACH once
+	 * ARP gives up); once established only a soft error is kept. */
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV) {
+		sk->sk_err = err;
+		sk->sk_error_report(sk);
+		tcp_done(sk);
+	} else {
+		sk->sk_err_soft = err;
+	}
+	return 0;
+}
+
+/* ---- the listener: a SYN makes a child in SYN_RECV ------------------------------- */
+
+static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
+{
+	struct tcp_sock *ltp = tcp_sk(lsk), *tp;
+	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk = sk_alloc(lsk->sk_stack, AF_INET, &tcp_prot);
+
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	sk->sk_type = SOCK_STREAM;
+	sk->sk_protocol = IPPROTO_TCP;
+	tp = tcp_sk(sk);
+	tcp_init_sock(tp);
+	/* what the listener was set up with is inherited (inet_csk_clone_lock) */
+	sk->sk_rcvbuf = lsk->sk_rcvbuf;
+	sk->sk_sndbuf = lsk->sk_sndbuf;
+	sk->sk_flags = lsk->sk_flags & ~(1ul << SOCK_ZAPPED);
+	sk->sk_rcvtimeo = lsk->sk_rcvtimeo;
+	sk->sk_sndtimeo = lsk->sk_sndtimeo;
+	tp->nonagle = ltp->nonagle;
+	tp->user_mss = ltp->user_mss;
+	tp->ca_ops = ltp->ca_ops;
+	tp->keepalive_time_s = ltp->keepalive_time_s;
+	tp->keepalive_intvl_s = ltp->keepalive_intvl_s;
+	tp->keepalive_probes = ltp->keepalive_probes;
+	inet_sk(sk)->tos = inet_sk(lsk)->tos;
+	inet_sk(sk)->uc_ttl = inet_sk(lsk)->uc_ttl;
+	sk->sk_rcv_saddr = iph->daddr;
+	inet_sk(sk)->inet_saddr = iph->daddr;
+	sk->sk_daddr = iph->saddr;
+	sk->sk_dport = th->source;
+	sk->sk_num = lsk->sk_num;
+	inet_sk(sk)->inet_sport = htons(lsk->sk_num);
+	tp->irs = TCP_SKB_CB(skb)->seq;
+	tp->rcv_nxt = tp->irs + 1;
+	tp->copied_seq = tp->rcv_nxt;
+	tcp_parse_options(th, &tp->rx_opt, true);
+	tp->snd_wnd = ntohs(th->window);
+	tp->snd_wl1 = tp->irs;
+	tp->iss = tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet_sk(sk)->inet_sport,
+			  sk->sk_dport);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
+	tp->advmss = tcp_mss_for_route(sk);
+	tcp_init_rcv_wnd(tp, tp->advmss);
+	if (!tp->rx_opt.wscale_ok)
+		tp->rx_opt.rcv_wscale = 0;
+	tcp_set_state(sk, TCP_SYN_RECV);
+	tcp_hash(sk);
+	tp->parent = ltp;
+	list_add_tail(&tp->accept_node, &ltp->syn_queue);
+	ltp->syn_len++;
+	tp->in_syn_queue = true;
+	return sk;
+}
+
+/**
+ * tcp_rcv_listen - RFC 9293 §3.10.7.2, LISTEN: a SYN creates a child (in
+ * SYN_RECV, answered with a SYN-ACK) while the backlog has room; an ACK gets
+ * a RST; everything else is dropped.  Consumes @skb.
+ */
+int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *ltp = tcp_sk(sk);
+	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
+	struct sock *child;
+
+	if (th->rst)
+		goto drop;
+	if (th->ack) {
+		tcp_v4_send_reset(sk->sk_stack, skb);
+		goto drop;
+	}
+	if (!th->syn || th->fin)
+		goto drop;
+	if (ltp->syn_len + ltp->accept_len > ltp->backlog) {
+		/* the listen queue is full: drop the SYN, the client retries */
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+		return 0;
+	}
+	child = tcp_create_child(sk, skb);
+	if (child)
+		tcp_send_synack(child);
+drop:
+	consume_skb(skb);
+	return 0;
+}
+
+/* ---- active open -------------------------------------------------------------- */
+
+/**
+ * tcp_v4_connect - route, pick the source and an ephemeral port, send SYN.
+ * Return: 0 (SYN_SENT) or -errno.
+ */
+int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
+{
+	const struct sockaddr_in *usin = (const struct sockaddr_in *)(const void *)uaddr;
+	struct inet_sock *inet = inet_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct flowi4 fl4 = { 0 };
+	struct rtable *rt;
+	int err;
+
+	if (addr_len < (int)sizeof(*usin))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	fl4.daddr = usin->sin_addr.s_addr;
+	fl4.saddr = sk->sk_rcv_saddr;
+	fl4.oif = sk->sk_bound_dev_if;
+	fl4.proto = IPPROTO_TCP;
+	fl4.tos = inet->tos;
+	rt = ip_route_output_flow(sk->sk_stack, &fl4);
+	if (IS_ERR(rt)) {
+		if (PTR_ERR(rt) == -ENETUNREACH)
+			SNMP_INC_STATS(sk->sk_stack, IPSTATS_MIB_OUTNOROUTES);
+		return (int)PTR_ERR(rt);
+	}
+	if (rt->rt_type == RTN_BROADCAST || rt->rt_type == RTN_MULTICAST) {
+		dst_release(&rt->dst);
+		return -ENETUNREACH;
+	}
+	if (!sk->sk_rcv_saddr)
+		sk->sk_rcv_saddr = fl4.saddr;
+	inet->inet_saddr = fl4.saddr;
+	sk->sk_daddr = fl4.daddr;
+	sk->sk_dport = usin->sin_port;
+	sk_dst_set(sk, &rt->dst);
+	if (!sk->sk_num) {
+		err = tcp_get_port(sk, 0);
+		if (err) {
+			sk_dst_reset(sk);
+			return -EADDRNOTAVAIL;
+		}
+		inet->inet_sport = htons(sk->sk_num);
+	}
+	tp->iss = tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet->inet_sport, sk->sk_dport);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
+	tp->advmss = tcp_mss_for_route(sk);
+	tp->mss_cache = tp->advmss;
+	tcp_init_rcv_wnd(tp, tp->advmss);
+	tcp_set_state(sk, TCP_SYN_SENT);
+	tcp_hash(sk);
+	SNMP_INC_STATS(sk->sk_stack, TCP_MIB_ACTIVEOPENS);
+	return tcp_send_syn(sk);
+}
+
+static const struct net_protocol tcp_protocol = {
+	.handler = tcp_v4_rcv,
+	.err_handler = tcp_v4_err,
+};
+
+/** tcp_init - TCP's tables and protocol handler.  Return: 0 or -errno. */
+int tcp_init(struct stack *st)
+{
+	struct tcp_tables *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (int i = 0; i < TCP_EHASH_SIZE; i++)
+		INIT_LIST_HEAD(&t->ehash[i]);
+	for (int i = 0; i < TCP_LHASH_SIZE; i++)
+		INIT_LIST_HEAD(&t->lhash[i]);
+	for (int i = 0; i < TCP_BHASH_SIZE; i++)
+		INIT_LIST_HEAD(&t->bhash[i]);
+	st->ipv4.tcp = t;
+	if (getrandom_isn_key(st))
+		return -EIO;
+	return inet_add_protocol(st, &tcp_protocol, IPPROTO_TCP);
+}
+
+/** tcp_exit - free every connection still alive (stack teardown). */
+void tcp_exit(struct stack *st)
+{
+	struct tcp_tables *t = tcp_tables(st);
+
+	if (!t)
+		return;
+	inet_del_protocol(st, &tcp_protocol, IPPROTO_TCP);
+	for (int i = 0; i < TCP_EHASH_SIZE; i++) {
+		struct tcp_sock *tp, *tmp;
+
+		list_for_each_entry_safe(tp, tmp, &t->ehash[i], ehash_node)
+			tcp_done(&tp->inet.sk);
+	}
+	free(t);
+	st->ipv4.tcp = NULL;
+}
+
+unsigned int tcp_socket_count(const struct stack *st)
+{
+	const struct tcp_tables *t = tcp_tables(st);
+	unsigned int n = 0;
+
+	if (!t)
+		return 0;
+	for (int i = 0; i < TCP_EHASH_SIZE; i++) {
+		const struct list_head *pos;
+
+		for (pos = t->ehash[i].next; pos != &t->ehash[i]; pos = pos->next)
+			n++;
+	}
+	return n;
+}

@@ -1,0 +1,194 @@
+/*
+ * tcp_timer.c - TCP's timers (net/ipv4/tcp_timer.c).
+ *
+ *   retransmit_timer: RTO (RFC 6298 §5: back off, retransmit the first
+ *     unacknowledged segment, collapse cwnd), SYN/SYN-ACK retries, or, with
+ *     tp->persist, the zero-window probe (RFC 9293 §3.8.6.1)
+ *   delack_timer: the delayed ACK is due (RFC 1122 §4.2.3.2)
+ *   keepalive_timer: keepalive probes; FIN_WAIT2 and TIME_WAIT lifetimes
+ */
+#include "tcp.h"
+#include "stack.h"
+
+static ktime_t tcp_backoff_rto(const struct tcp_sock *tp)
+{
+	ktime_t rto = tp->rto << (tp->backoff < 20 ? tp->backoff : 20);
+
+	return rto > TCP_RTO_MAX ? TCP_RTO_MAX : rto;
+}
+
+/** tcp_reset_rto - (re)arm the retransmission timer for the current RTO. */
+void tcp_reset_rto(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->persist = false;
+	mod_timer(&tp->retransmit_timer, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
+}
+
+/* A connection that cannot make progress any more: report and give up. */
+static void tcp_write_err(struct sock *sk)
+{
+	sk->sk_err = sk->sk_err_soft ? sk->sk_err_soft : ETIMEDOUT;
+	sk->sk_error_report(sk);
+	tcp_done(sk);
+}
+
+static bool tcp_out_of_resources_or_timeout(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 limit = TCP_RETRIES2;
+
+	if (sk->sk_state == TCP_SYN_SENT)
+		limit = tp->syn_retries ? tp->syn_retries : TCP_SYN_RETRIES;
+	else if (sk->sk_state == TCP_SYN_RECV)
+		limit = TCP_SYNACK_RETRIES;
+	if (tp->user_timeout && tp->retrans_stamp &&
+	    stack_now(sk->sk_stack) - tp->retrans_stamp >= tp->user_timeout)
+		return true;
+	return tp->retransmits >= limit;
+}
+
+static void tcp_persist_fire(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tp->send_head || tp->snd_wnd) {
+		tp->persist = false;
+		tcp_write_xmit(sk, false);
+		return;
+	}
+	tcp_send_probe0(sk);
+	if (tp->backoff < 20)
+		tp->backoff++;
+	tp->persist = true;
+	mod_timer(&tp->retransmit_timer, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
+}
+
+static void tcp_retransmit_timer(struct timer_list *t)
+{
+	struct tcp_sock *tp = from_timer(tp, t, retransmit_timer);
+	struct sock *sk = &tp->inet.sk;
+	struct sk_buff *skb;
+
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
+		return;
+	if (tp->persist) {
+		tcp_persist_fire(sk);
+		return;
+	}
+	skb = skb_peek(&sk->sk_write_queue);
+	if (!skb || skb == tp->send_head)
+		return; /* nothing in flight */
+	if (tcp_out_of_resources_or_timeout(sk)) {
+		tcp_write_err(sk);
+		return;
+	}
+	/* RFC 6298 §5.5-5.6 and RFC 5681 §3.1 (eq. 4): back off, one segment. */
+	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT ||
+	    sk->sk_state == TCP_FIN_WAIT1 || sk->sk_state == TCP_CLOSING || sk->sk_state == TCP_LAST_ACK) {
+		if (!tp->retransmits) {
+			tp->snd_ssthresh = tp->ca_ops->ssthresh(tp);
+		}
+		tp->snd_cwnd = 1;
+		tp->snd_cwnd_cnt = 0;
+		tp->in_recovery = false;
+		tp->dupacks = 0;
+		tp->high_seq = tp->snd_nxt;
+		/* Go back: everything after the first segment is sent again as cwnd grows. */
+		tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
+		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
+	}
+	tp->retransmits++;
+	if (tp->backoff < 20)
+		tp->backoff++;
+	tcp_retransmit_skb(sk, skb);
+	tcp_reset_rto(sk);
+}
+
+static void tcp_delack_timer(struct timer_list *t)
+{
+	struct tcp_sock *tp = from_timer(tp, t, delack_timer);
+
+	if (tp->ack_pending)
+		tcp_send_ack(&tp->inet.sk);
+}
+
+static void tcp_keepalive_timer(struct timer_list *t)
+{
+	struct tcp_sock *tp = from_timer(tp, t, keepalive_timer);
+	struct sock *sk = &tp->inet.sk;
+	ktime_t intvl;
+
+	switch (sk->sk_state) {
+	case TCP_TIME_WAIT:
+	case TCP_FIN_WAIT2:
+		/* TIME_WAIT is over (RFC 9293 §3.6.1, 2*MSL = 60 s as Linux),
+		 * or an orphan in FIN_WAIT2 waited tcp_fin_timeout. */
+		tcp_done(sk);
+		return;
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		break;
+	default:
+		return;
+	}
+	if (!sock_flag(sk, SOCK_KEEPOPEN))
+		return;
+	/* RFC 1122 §4.2.3.6: probe an idle connection; give up after keepcnt. */
+	if (tp->probes_out >= (tp->keepalive_probes ? tp->keepalive_probes : TCP_KEEPALIVE_PROBES)) {
+		tcp_write_err(sk);
+		return;
+	}
+	tcp_send_probe0(sk);
+	tp->probes_out++;
+	intvl = tp->keepalive_intvl_s ? (ktime_t)tp->keepalive_intvl_s * NSEC_PER_SEC
+				      : TCP_KEEPALIVE_INTVL;
+	mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + intvl);
+}
+
+/** tcp_set_keepalive - SO_KEEPALIVE: (re)arm or stop the idle timer. */
+void tcp_set_keepalive(struct sock *sk, bool on)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	ktime_t idle = tp->keepalive_time_s ? (ktime_t)tp->keepalive_time_s * NSEC_PER_SEC
+					    : TCP_KEEPALIVE_TIME;
+
+	if (sk->sk_state == TCP_TIME_WAIT || sk->sk_state == TCP_FIN_WAIT2)
+		return;
+	if (on && (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT)) {
+		tp->probes_out = 0;
+		mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + idle);
+	} else if (!on) {
+		del_timer(&tp->keepalive_timer);
+	}
+}
+
+/** tcp_time_wait - enter TIME_WAIT: the connection lingers 2*MSL to absorb strays. */
+void tcp_time_wait(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tcp_set_state(sk, TCP_TIME_WAIT);
+	del_timer(&tp->retransmit_timer);
+	del_timer(&tp->delack_timer);
+	mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_TIMEWAIT_LEN);
+}
+
+void tcp_init_xmit_timers(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	timer_setup(sk->sk_stack, &tp->retransmit_timer, tcp_retransmit_timer);
+	timer_setup(sk->sk_stack, &tp->delack_timer, tcp_delack_timer);
+	timer_setup(sk->sk_stack, &tp->keepalive_timer, tcp_keepalive_timer);
+}
+
+void tcp_clear_xmit_timers(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	del_timer(&tp->retransmit_timer);
+	del_timer(&tp->delack_timer);
+	del_timer(&tp->keepalive_timer);
+}

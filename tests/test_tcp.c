@@ -1,0 +1,431 @@
+/*
+ * test_tcp.c - TCP between two stacks on virtual time: handshakes, data in
+ * both directions, close in every order, errors (refused, reset, timeout),
+ * RTO backoff, zero window and persist, and bulk transfers verified by hash
+ * under loss, reordering, duplication and corruption.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+
+#include "inet.h"
+#include "frames.h"
+#include "socks.h"
+#include "tcp.h"
+
+#define MS NSEC_PER_MSEC
+#define SEC NSEC_PER_SEC
+
+static struct inet_pair p;
+static struct stack *sa, *sb;
+
+static void setup(void)
+{
+	inet_pair_setup(&p);
+	sa = p.w.st[0];
+	sb = p.w.st[1];
+}
+
+static void teardown(void)
+{
+	world_advance(&p.w, 121 * SEC); /* TIME_WAIT and orphans run out */
+	cr_assert(eq(u32, tcp_socket_count(sa) + tcp_socket_count(sb), 0), "connections left");
+	world_assert_no_leaks(&p.w);
+	inet_pair_teardown(&p);
+}
+
+TestSuite(tcp, .init = setup, .fini = teardown, .timeout = 300);
+
+static struct socket *listener(u16 port)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0);
+
+	cr_assert(eq(int, t_bind(l, 0, port), 0));
+	cr_assert(eq(int, l->ops->listen(l, 16), 0));
+	return l;
+}
+
+/* A connected pair: client on A, accepted server socket on B. */
+static void connect_pair(u16 port, struct socket **cli, struct socket **srv, struct socket **lis)
+{
+	*lis = listener(port);
+	*cli = t_socket(sa, SOCK_STREAM, 0);
+	cr_assert(eq(int, t_connect(*cli, p.b, port), 0), "blocking connect");
+	cr_assert(eq(int, (*cli)->sk->sk_state, TCP_ESTABLISHED));
+	cr_assert(eq(int, sock_accept(*lis, srv, 0), 0));
+	cr_assert(eq(int, (*srv)->sk->sk_state, TCP_ESTABLISHED));
+}
+
+static int t_recv(struct socket *s, void *buf, size_t len, int flags)
+{
+	return t_recvfrom(s, buf, len, flags, NULL, NULL);
+}
+
+Test(tcp, handshake_and_echo)
+{
+	struct socket *c, *s, *l;
+	char buf[64];
+
+	connect_pair(80, &c, &s, &l);
+	cr_assert(eq(u64, mib(sa, TCP_MIB_ACTIVEOPENS), 1));
+	cr_assert(eq(u64, mib(sb, TCP_MIB_PASSIVEOPENS), 1));
+	cr_assert(eq(int, t_send(c, "hello", 5, 0), 5));
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), 0), 5));
+	cr_assert(eq(int, memcmp(buf, "hello", 5), 0));
+	cr_assert(eq(int, t_send(s, "world!", 6, 0), 6));
+	cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), 6));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+Test(tcp, orderly_close_from_the_client)
+{
+	struct socket *c, *s, *l;
+	char buf[8];
+
+	connect_pair(80, &c, &s, &l);
+	cr_assert(eq(int, c->ops->shutdown(c, SHUT_WR), 0));
+	world_run(&p.w);
+	cr_assert(eq(int, c->sk->sk_state, TCP_FIN_WAIT2));
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), 0), 0), "EOF");
+	cr_assert(eq(int, t_send(s, "late", 4, 0), 4), "half-close: the other way still works");
+	cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), 4));
+	sock_release(s); /* LAST_ACK */
+	world_run(&p.w);
+	cr_assert(eq(int, c->sk->sk_state, TCP_TIME_WAIT));
+	cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), 0));
+	sock_release(c);
+	sock_release(l);
+}
+
+Test(tcp, connection_refused_without_a_listener)
+{
+	struct socket *c = t_socket(sa, SOCK_STREAM, 0);
+
+	cr_assert(eq(int, t_connect(c, p.b, 81), -ECONNREFUSED));
+	cr_assert(eq(u64, mib(sb, TCP_MIB_OUTRSTS), 1));
+	sock_release(c);
+}
+
+Test(tcp, nonblocking_connect_inprogress_then_so_error)
+{
+	struct socket *l = listener(82), *c = t_socket(sa, SOCK_STREAM | SOCK_NONBLOCK, 0), *s;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(82) };
+
+	sin.sin_addr.s_addr = p.b;
+	cr_assert(eq(int, c->ops->connect(c, (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK), -EINPROGRESS));
+	cr_assert(eq(int, c->ops->connect(c, (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK), -EALREADY));
+	cr_assert(eq(u32, sock_poll(c) & EPOLLOUT, 0));
+	world_run(&p.w);
+	cr_assert(ne(u32, sock_poll(c) & EPOLLOUT, 0), "writable once connected");
+	cr_assert(eq(int, t_getint(c, SOL_SOCKET, SO_ERROR), 0));
+	cr_assert(eq(int, c->ops->connect(c, (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK), -EISCONN));
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+static void fill(u8 *buf, size_t len, u32 seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (u8)((seed + i) * 2654435761u >> 24);
+}
+
+/* Move @total bytes c -> s in chunks, interleaving both sides; verify every byte. */
+static void bulk(struct socket *c, struct socket *s, size_t total)
+{
+	static u8 out[65536], in[65536], ref[65536];
+	size_t sent = 0, got = 0;
+
+	for (int rounds = 0; got < total && rounds < 2000000; rounds++) {
+		if (sent < total) {
+			size_t n = total - sent < sizeof(out) ? total - sent : sizeof(out);
+			int rc;
+
+			fill(out, n, (u32)sent);
+			rc = t_send(c, out, n, MSG_DONTWAIT);
+			if (rc > 0)
+				sent += (size_t)rc;
+			else
+				cr_assert(eq(int, rc, -EAGAIN));
+		}
+		world_advance(&p.w, MS);
+		for (;;) {
+			int rc = t_recv(s, in, sizeof(in), MSG_DONTWAIT);
+
+			if (rc <= 0) {
+				cr_assert(eq(int, rc, -EAGAIN), "recv: %d at %zu", rc, got);
+				break;
+			}
+			fill(ref, (size_t)rc, (u32)got);
+			cr_assert(eq(int, memcmp(in, ref, (size_t)rc), 0), "byte mismatch at %zu", got);
+			got += (size_t)rc;
+		}
+	}
+	if (got != total) {
+		struct tcp_sock *ct = tcp_sk(c->sk), *st2 = tcp_sk(s->sk);
+
+		cr_log_error("stuck at %zu/%zu: c state %s una %u nxt %u max %u write %u head %p cwnd %u "
+			     "ssth %u rec %d rtx %u rto %llu persist %d timer %d snd_wnd %u err %d | s rcv_nxt %u "
+			     "rcv_wnd %u ofo %u rq %u rmem %d",
+			     got, total, tcp_state_name(c->sk->sk_state), ct->snd_una, ct->snd_nxt,
+			     ct->snd_max, ct->write_seq, (void *)ct->send_head, ct->snd_cwnd, ct->snd_ssthresh,
+			     ct->in_recovery, ct->retransmits, (unsigned long long)(ct->rto / MS), ct->persist,
+			     timer_pending(&ct->retransmit_timer), ct->snd_wnd, c->sk->sk_err, st2->rcv_nxt,
+			     st2->rcv_wnd, skb_queue_len(&st2->out_of_order_queue),
+			     skb_queue_len(&s->sk->sk_receive_queue), s->sk->sk_rmem_alloc);
+	}
+	cr_assert(eq(u64, got, total));
+}
+
+Test(tcp, bulk_transfer_clean)
+{
+	struct socket *c, *s, *l;
+
+	connect_pair(90, &c, &s, &l);
+	bulk(c, s, 4 << 20);
+	cr_log_info("clean: cwnd %u srtt %llu us retrans %u", tcp_sk(c->sk)->snd_cwnd,
+		    (unsigned long long)(tcp_sk(c->sk)->srtt / 1000), tcp_sk(c->sk)->total_retrans);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+static void impair_both(const char *spec)
+{
+	struct impair_config cfg = { 0 };
+
+	cr_assert(eq(int, impair_parse(&cfg, spec), 0));
+	wire_set_impair(p.wire, 0, &cfg);
+	cfg.seed ^= 0x55;
+	wire_set_impair(p.wire, 1, &cfg);
+}
+
+static void bulk_under(const char *spec, size_t total)
+{
+	struct socket *c, *s, *l;
+
+	connect_pair(90, &c, &s, &l);
+	impair_both(spec);
+	bulk(c, s, total);
+	cr_log_info("%s: %zu bytes, retrans %u, cwnd %u, srtt %llu us, csum drops %llu", spec, total,
+		    tcp_sk(c->sk)->total_retrans, tcp_sk(c->sk)->snd_cwnd,
+		    (unsigned long long)(tcp_sk(c->sk)->srtt / 1000),
+		    (unsigned long long)mib(sb, TCP_MIB_INCSUMERRORS));
+	impair_both("seed=1");
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+Test(tcp, bulk_under_1pct_loss)
+{
+	bulk_under("drop=1%,delay=1ms,seed=11", 8 << 20);
+}
+
+Test(tcp, bulk_under_5pct_loss)
+{
+	bulk_under("drop=5%,delay=1ms,seed=12", 4 << 20);
+}
+
+Test(tcp, bulk_under_10pct_loss)
+{
+	bulk_under("drop=10%,delay=1ms,seed=13", 2 << 20);
+}
+
+Test(tcp, bulk_under_reordering_and_duplication)
+{
+	bulk_under("reorder=10%,dup=2%,delay=1ms,seed=14", 8 << 20);
+}
+
+Test(tcp, bulk_under_corruption_is_caught_by_checksums)
+{
+	bulk_under("corrupt=1%,delay=1ms,seed=15", 4 << 20);
+	cr_assert(gt(u64, mib(sb, TCP_MIB_INCSUMERRORS) + mib(sa, TCP_MIB_INCSUMERRORS) +
+			      mib(sb, IPSTATS_MIB_INCSUMERRORS) + mib(sa, IPSTATS_MIB_INCSUMERRORS), 0));
+}
+
+Test(tcp, rto_backs_off_exponentially)
+{
+	struct socket *c, *s, *l;
+	struct tcp_sock *tp;
+	ktime_t t[6];
+	u32 n = 0, prev;
+
+	connect_pair(91, &c, &s, &l);
+	tp = tcp_sk(c->sk);
+	impair_both("drop=/1"); /* the link dies */
+	cr_assert(eq(int, t_send(c, "x", 1, 0), 1));
+	prev = tp->total_retrans;
+	for (int ms = 0; ms < 40000 && n < 6; ms += 1) {
+		world_advance(&p.w, MS);
+		if (tp->total_retrans != prev) {
+			t[n++] = p.w.now;
+			prev = tp->total_retrans;
+		}
+	}
+	for (u32 i = 0; i < n; i++)
+		cr_log_info("retransmission %u at %llu ms", i, (unsigned long long)((t[i] - t[0]) / MS));
+	cr_assert(eq(u32, n, 6));
+	for (u32 i = 2; i < n; i++) {
+		ktime_t gap = t[i] - t[i - 1], before_gap = t[i - 1] - t[i - 2];
+
+		cr_assert(ge(u64, gap, 2 * before_gap - 2 * MS), "gap %u doubles", i);
+		cr_assert(le(u64, gap, 2 * before_gap + 2 * MS));
+	}
+	cr_assert(ge(u64, t[1] - t[0], 200 * MS), "RTO >= 200 ms (Linux's minimum)");
+	impair_both("seed=1");
+	world_advance(&p.w, 120 * SEC);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+Test(tcp, zero_window_then_persist_probes_reopen_it)
+{
+	static u8 data[300000];
+	struct socket *c, *s, *l;
+	size_t sent = 0;
+	int rc;
+
+	connect_pair(92, &c, &s, &l);
+	t_setint(c, SOL_SOCKET, SO_SNDBUF, 1 << 20);
+	while ((rc = t_send(c, data, sizeof(data), MSG_DONTWAIT)) > 0)
+		sent += (size_t)rc;
+	for (int i = 0; i < 50; i++)
+		world_advance(&p.w, 10 * MS);
+	/* The reader's buffer is full: less than a segment of window is left
+	 * (never shrunk, RFC 9293 §3.8.6.2.2), so the sender probes. */
+	cr_assert(lt(u32, tcp_wnd_end(tcp_sk(c->sk)) - tcp_sk(c->sk)->snd_nxt, tcp_sk(c->sk)->mss_cache));
+	cr_assert(tcp_sk(c->sk)->persist, "the persist timer runs");
+	world_advance(&p.w, 5 * SEC);
+	cr_assert(eq(int, c->sk->sk_state, TCP_ESTABLISHED), "probes keep it alive");
+	{
+		static u8 in[1 << 20];
+		size_t got = 0;
+
+		for (int i = 0; i < 2000 && got < sent; i++) {
+			while ((rc = t_recv(s, in, sizeof(in), MSG_DONTWAIT)) > 0)
+				got += (size_t)rc;
+			world_advance(&p.w, 10 * MS);
+		}
+		cr_assert(eq(u64, got, sent), "everything arrives once the reader reads");
+	}
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+Test(tcp, two_thousand_short_connections)
+{
+	struct socket *l = listener(93);
+	char buf[16];
+
+	for (int i = 0; i < 2000; i++) {
+		struct socket *c = t_socket(sa, SOCK_STREAM, 0), *s;
+
+		cr_assert(eq(int, t_connect(c, p.b, 93), 0), "connection %d", i);
+		cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+		cr_assert(eq(int, t_send(c, "ping", 4, 0), 4));
+		cr_assert(eq(int, t_recv(s, buf, sizeof(buf), 0), 4));
+		cr_assert(eq(int, t_send(s, "pong", 4, 0), 4));
+		cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), 4));
+		sock_release(c);
+		sock_release(s);
+		world_run(&p.w);
+	}
+	sock_release(l);
+}
+
+Test(tcp, simultaneous_open)
+{
+	struct socket *a = t_socket(sa, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct socket *b = t_socket(sb, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in to_b = { .sin_family = AF_INET, .sin_port = htons(7001) };
+	struct sockaddr_in to_a = { .sin_family = AF_INET, .sin_port = htons(7000) };
+	char buf[8];
+
+	to_b.sin_addr.s_addr = p.b;
+	to_a.sin_addr.s_addr = p.a;
+	t_bind(a, 0, 7000);
+	t_bind(b, 0, 7001);
+	cr_assert(eq(int, a->ops->connect(a, (struct sockaddr *)&to_b, sizeof(to_b), O_NONBLOCK), -EINPROGRESS));
+	cr_assert(eq(int, b->ops->connect(b, (struct sockaddr *)&to_a, sizeof(to_a), O_NONBLOCK), -EINPROGRESS));
+	world_advance(&p.w, 10 * MS);
+	cr_assert(eq(int, a->sk->sk_state, TCP_ESTABLISHED), "RFC 9293 §3.5 figure 8");
+	cr_assert(eq(int, b->sk->sk_state, TCP_ESTABLISHED));
+	cr_assert(eq(int, t_send(a, "sim", 3, 0), 3));
+	world_run(&p.w);
+	cr_assert(eq(int, t_recv(b, buf, sizeof(buf), MSG_DONTWAIT), 3));
+	sock_release(a);
+	sock_release(b);
+}
+
+Test(tcp, reset_mid_transfer_is_econnreset)
+{
+	struct socket *c, *s, *l;
+	struct linger lg = { 1, 0 };
+	char buf[16];
+
+	connect_pair(94, &c, &s, &l);
+	t_send(c, "data", 4, 0);
+	world_run(&p.w);
+	s->ops->setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	sock_release(s); /* linger 0: abort with RST */
+	world_run(&p.w);
+	cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), -ECONNRESET));
+	cr_assert(eq(int, t_send(c, "x", 1, 0), -EPIPE), "after the reset");
+	cr_assert(eq(u64, mib(sa, TCP_MIB_ESTABRESETS), 1));
+	sock_release(c);
+	sock_release(l);
+}
+
+Test(tcp, close_with_unread_data_sends_rst)
+{
+	struct socket *c, *s, *l;
+	char buf[8];
+
+	connect_pair(95, &c, &s, &l);
+	t_send(c, "unread", 6, 0);
+	world_run(&p.w);
+	sock_release(s); /* RFC 1122 §4.2.2.13 */
+	world_run(&p.w);
+	cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), -ECONNRESET));
+	sock_release(c);
+	sock_release(l);
+}
+
+Test(tcp, connect_to_a_silent_address_is_ehostunreach_after_arp)
+{
+	struct socket *c = t_socket(sa, SOCK_STREAM, 0);
+	ktime_t t0 = p.w.now;
+
+	cr_assert(eq(int, t_connect(c, ip4("10.0.0.99"), 96), -EHOSTUNREACH));
+	cr_assert(eq(u64, p.w.now - t0, 3 * SEC), "when ARP gives up (neighbour.c schedule)");
+	sock_release(c);
+}
+
+Test(tcp, connect_times_out_after_syn_retries)
+{
+	struct socket *c = t_socket(sa, SOCK_STREAM, 0);
+	int syncnt = 2;
+	ktime_t t0;
+
+	cr_assert(eq(int, t_connect(c, p.b, 96), -ECONNREFUSED), "resolves ARP first");
+	sock_release(c);
+	c = t_socket(sa, SOCK_STREAM, 0);
+	t0 = p.w.now;
+	impair_both("drop=/1");
+	c->ops->setsockopt(c, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
+	cr_assert(eq(int, t_connect(c, p.b, 96), -ETIMEDOUT));
+	/* SYN at 0, retries at 1 s and 3 s, give up at 7 s */
+	cr_assert(eq(u64, p.w.now - t0, 7 * SEC));
+	impair_both("seed=1");
+	sock_release(c);
+}
