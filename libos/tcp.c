@@ -290,14 +290,18 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		u32 mss = tp->mss_cache;
 		size_t copy;
 
+		/* Linux (sk_stream_error): a pending error is reported by the call
+		 * that has sent nothing; a partial count leaves it pending. */
 		if (sk->sk_err) {
-			err = sock_error(sk);
+			err = copied ? 0 : sock_error(sk);
 			goto out;
 		}
 		if ((sk->sk_shutdown & SEND_SHUTDOWN) ||
 		    (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)) {
 			err = sk->sk_state == TCP_CLOSE && !sock_flag(sk, SOCK_DONE) &&
 					      !(sk->sk_shutdown & SEND_SHUTDOWN) ? -ENOTCONN : -EPIPE;
+			if (err == -EPIPE && sk->sk_err && !copied)
+				err = sock_error(sk);
 			goto out;
 		}
 		if (!skb || skb != tp->send_head || skb->len >= mss ||
