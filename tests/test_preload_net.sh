@@ -74,7 +74,7 @@ same() {
 		fail "LD_PRELOAD changed '$*': status $wrc -> $grc, output '$want' -> '$got'"
 	echo "ok: LD_PRELOAD into '$*' changes nothing (status $grc, $(printf '%s' "$got" | wc -l) lines)"
 }
-same ls -la /
+same ls -la /usr/share/common-licenses  # a directory nothing touches during the suite
 same bash -c 'echo hi'
 if command -v python3 >/dev/null; then
 	same python3 -c 'print(1)'
