@@ -23,12 +23,12 @@
 
 static bool bit(const fd_set *s, int fd)
 {
-	return s && (__FDS_BITS(s)[fd / NBITS] & ((__fd_mask)1 << (fd % NBITS)));
+	return s && (__FDS_BITS(s)[fd / NBITS] & (__fd_mask)((unsigned long)1 << (fd % NBITS)));
 }
 
 static void set_bit(fd_set *s, int fd)
 {
-	__FDS_BITS(s)[fd / NBITS] |= (__fd_mask)1 << (fd % NBITS);
+	__FDS_BITS(s)[fd / NBITS] |= (__fd_mask)((unsigned long)1 << (fd % NBITS));
 }
 
 static bool sets_have_skbos(int nfds, const fd_set *r, const fd_set *w, const fd_set *x)
