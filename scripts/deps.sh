@@ -14,7 +14,8 @@ pkgs=(
 	iputils-ping      # the kernel's ping, the peer of the first-contact test
 	tshark            # checks that skbos's pcap files parse clean
 	ethtool           # turns veth offloads off where a test needs whole frames
-	socat             # the kernel-side UDP echo server of the UDP test
+	socat             # the kernel-side peer of the UDP and TCP tests
+	bc                # arithmetic in bench/tcp.sh
 	tcpdump           # test_pcap reads the capture back the way a user would
 	ethtool           # test_afpacket turns veth offloads off to check skbos's own
 )
