@@ -68,7 +68,12 @@ struct afp_v3_frame {
  *	frame's header, copied out while it was still intact
  *
  * A block goes back to the kernel when it has been read to the end and
- * @lent[b] is 0, whichever comes last.
+ * @lent[b] is 0, whichever comes last.  Until then its block_status stays
+ * TP_STATUS_USER, so that alone does not make a block new: one read on the
+ * last lap and still held by skbs looks just like one the kernel has just
+ * handed over, and the cursor reaches it again once it has read every other
+ * block.  Only a block with TP_STATUS_USER and no lent skbs is opened
+ * (afp_v3_block_ready).
  */
 struct afp_v3ring {
 	struct afpacket_priv *priv;
@@ -225,12 +230,24 @@ static int afp_v3_frame(struct afp_v3ring *r, const struct afp_v3_frame *f, u32 
 	return 1;
 }
 
+/*
+ * Whether the kernel has handed block @b (not being read) over: it is
+ * TP_STATUS_USER and no skb still holds it from the last lap.  A held block
+ * is where the kernel, which fills strictly in order, has stopped; reading
+ * it again would hand its frames up twice and build skbs over live ones.
+ */
+static bool afp_v3_block_ready(const struct afp_v3ring *r, u32 b)
+{
+	return !r->lent[b] && (__atomic_load_n(&afp_v3_block(r, b)->hdr.bh1.block_status,
+					       __ATOMIC_ACQUIRE) & TP_STATUS_USER);
+}
+
 /* Take block @cur from the kernel if it has handed it over. */
 static bool afp_v3_block_open(struct afp_v3ring *r)
 {
 	struct tpacket_block_desc *bd = afp_v3_block(r, r->cur);
 
-	if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+	if (!afp_v3_block_ready(r, r->cur))
 		return false;
 	r->reading = true;
 	r->user++;
@@ -293,8 +310,7 @@ bool afp_v3_pending(const struct afpacket_priv *p)
 {
 	const struct afp_v3ring *r = p->v3;
 
-	return r->reading || (__atomic_load_n(&afp_v3_block(r, r->cur)->hdr.bh1.block_status,
-					      __ATOMIC_ACQUIRE) & TP_STATUS_USER);
+	return r->reading || afp_v3_block_ready(r, r->cur);
 }
 
 /** afp_v3_get_stats - fill the TPACKET_V3 counters of @s (blocks). */

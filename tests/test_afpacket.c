@@ -441,6 +441,70 @@ Test(afpacket_tpv3, held_blocks_are_capped_and_every_block_comes_back)
 	close(peer_fd);
 }
 
+/*
+ * A block whose skbs are still alive stays TP_STATUS_USER, and the kernel
+ * stops at it; the reader, once round the ring, stops there too and does not
+ * take it for a new one.  Two blocks, one frame each (the retire timer hands
+ * each over): frame 1's block is held, frame 2's is copied and goes back.
+ */
+static bool rx_two(void)
+{
+	return rx_seen >= 2;
+}
+
+Test(afpacket_tpv3, a_held_block_is_not_read_again_when_the_reader_comes_round)
+{
+	const struct afpacket_config cfg = {
+		.rx_mode = AFP_RX_TPACKET_V3, .rx_block_size = 4096, .rx_blocks = 2,
+		.rx_frame_max = 1600,
+	};
+	struct afpacket_stats s;
+	struct sk_buff *skb;
+	u64 deadline;
+
+	recreate_dev(&cfg);
+	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
+	cr_assert(ge(int, peer_fd, 0));
+	peer_send_test_frame(peer_fd, 1, 200);
+	frames_wanted = 1;
+	cr_assert(run_until(rx_all), "frame 1 never arrived");
+	cr_assert(eq(u32, stats().rx_bufs_lent, 1), "frame 1 is lent, its block held");
+	peer_send_test_frame(peer_fd, 2, 200);
+	cr_assert(run_until(rx_two), "frame 2 never arrived");
+	/* Both blocks read; the cursor is back at the held one.  Keep polling
+	 * a while: nothing more may come up. */
+	deadline = now_ms() + 50;
+	while (now_ms() < deadline) {
+		afpacket_wait(dev, 5);
+		stack_poll(st, 64);
+	}
+	cr_assert(eq(u64, rx_seen, 2), "%lu frames handed up for 2 sent", (unsigned long)rx_seen);
+	s = stats();
+	cr_assert(eq(u32, s.rx_bufs_lent, 1));
+	cr_assert(eq(u32, s.rx_bufs_in_ring, 1), "the held block is ours, the other the kernel's");
+	for (u32 id = 1; id <= 2; id++) {
+		skb = skb_dequeue(&rxq);
+		cr_assert(not(eq(ptr, skb, NULL)));
+		cr_assert(eq(u32, test_frame_id(skb), id));
+		cr_assert(test_frame_intact(skb, 200), "frame %u damaged", id);
+		consume_skb(skb);
+	}
+	/* Freed: the block goes back, and the kernel fills it again. */
+	s = stats();
+	cr_assert(eq(u32, s.rx_bufs_lent, 0));
+	cr_assert(eq(u32, s.rx_bufs_in_ring, 2));
+	peer_send_test_frame(peer_fd, 3, 200);
+	frames_wanted = 3;
+	cr_assert(run_until(rx_all), "frame 3 never arrived");
+	skb = skb_dequeue(&rxq);
+	cr_assert(not(eq(ptr, skb, NULL)));
+	cr_assert(eq(u32, test_frame_id(skb), 3));
+	cr_assert(test_frame_intact(skb, 200));
+	consume_skb(skb);
+	cr_assert(eq(u64, stats().rx_ring_drops, 0));
+	close(peer_fd);
+}
+
 static bool rx_quiet(void)
 {
 	struct afpacket_stats s = stats();
@@ -456,6 +520,7 @@ Test(afpacket_tpv3, frames_dropped_for_want_of_a_block_are_counted)
 		.rx_frame_max = 1600,
 	};
 	const u32 n = 100;
+	bool got[101] = { false };
 	struct sk_buff *skb;
 
 	recreate_dev(&cfg);
@@ -470,7 +535,12 @@ Test(afpacket_tpv3, frames_dropped_for_want_of_a_block_are_counted)
 		  (unsigned long)stats().rx_ring_drops);
 	cr_assert(gt(u64, stats().rx_ring_drops, 0));
 	cr_assert(lt(u64, rx_seen, n));
+	/* The reader came round to the block its skbs hold: read once only. */
 	while ((skb = skb_dequeue(&rxq)) != NULL) {
+		u32 id = test_frame_id(skb);
+
+		cr_assert(id >= 1 && id <= n && !got[id], "unexpected id %u", id);
+		got[id] = true;
 		cr_assert(test_frame_intact(skb, 200));
 		consume_skb(skb);
 	}
