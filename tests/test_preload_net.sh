@@ -57,9 +57,11 @@ skip() {
 pre=$lib
 asan=$(ldd "$lib" 2>/dev/null | awk '/libasan/ {print $3}')
 if [ -n "$asan" ]; then
-	pre="$asan $lib"
-	export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
-	echo "(sanitizer build: LD_PRELOAD=$pre)"
+	# Preloading an ASan-built shim into uninstrumented programs hangs some
+	# of them (coreutils' timeout deadlocks on glibc's _nl_state_lock before
+	# main); the shim itself runs under ASan+UBSan in tests/test_preload.
+	echo "SKIP: sanitizer build: the shim is ASan-linked; programs are tested in the plain build"
+	exit 77
 fi
 
 # ---- 1. nothing configured: nothing changes ------------------------------------
