@@ -185,9 +185,10 @@ int skbos_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		return -1;
 	}
 	API_SOCK(fd, in, sock);
-	rc = sock_accept(sock, &newsock, (flags & SOCK_NONBLOCK) |
-					       (int)(sock->file_flags & O_NONBLOCK));
+	rc = sock_accept(sock, &newsock, (int)(sock->file_flags & O_NONBLOCK));
 	if (!rc) {
+		if (flags & SOCK_NONBLOCK)
+			newsock->file_flags |= O_NONBLOCK;
 		if (addr) {
 			int n = newsock->ops->getname(newsock, (struct sockaddr *)&ss, 1);
 

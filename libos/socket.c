@@ -86,7 +86,8 @@ unsigned int sock_poll(struct socket *sock)
 
 /**
  * sock_accept - accept(): a new struct socket for the oldest connection.
- * @flags: SOCK_NONBLOCK for the new socket, O_NONBLOCK to not wait
+ * @flags: O_NONBLOCK not to wait.  (SOCK_NONBLOCK has the same value on
+ *	Linux, so the caller sets the new socket's own flags afterwards.)
  * Return: 0 and *@res, or -errno.
  */
 int sock_accept(struct socket *sock, struct socket **res, int flags)
@@ -103,8 +104,6 @@ int sock_accept(struct socket *sock, struct socket **res, int flags)
 		free(newsock);
 		return err;
 	}
-	if (flags & SOCK_NONBLOCK)
-		newsock->file_flags |= O_NONBLOCK;
 	*res = newsock;
 	return 0;
 }
