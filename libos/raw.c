@@ -226,26 +226,6 @@ static int raw_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
-static int raw_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
-{
-	struct sk_buff *skb;
-	int amount;
-
-	switch (cmd) {
-	case SIOCINQ_SKBOS:
-		skb = skb_peek(&sk->sk_receive_queue);
-		amount = skb ? (int)skb->len : 0;
-		break;
-	case SIOCOUTQ_SKBOS:
-		amount = sk->sk_wmem_alloc;
-		break;
-	default:
-		return -ENOIOCTLCMD;
-	}
-	memcpy((void *)arg, &amount, sizeof(amount));
-	return 0;
-}
-
 struct proto raw_prot = {
 	.name = "RAW",
 	.obj_size = sizeof(struct raw_sock),
@@ -258,5 +238,5 @@ struct proto raw_prot = {
 	.recvmsg = raw_recvmsg,
 	.setsockopt = ip_setsockopt,
 	.getsockopt = ip_getsockopt,
-	.ioctl = raw_ioctl,
+	.ioctl = datagram_ioctl,
 };

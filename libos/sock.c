@@ -646,3 +646,51 @@ int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
 	}
 	return put_opt(optval, optlen, &v, sizeof(v));
 }
+
+/* ---- shared by the inet protocols ---------------------------------------------------- */
+
+/**
+ * inet_ephemeral_port - a free port from net.ipv4.ip_local_port_range for
+ * @sk, searched from a random start so ports are not predictable
+ * (RFC 6056 §3.3.1); @inuse says whether a port would clash.
+ * Return: the port, or 0 when the range is exhausted.
+ */
+u16 inet_ephemeral_port(struct sock *sk, bool (*inuse)(struct stack *st, const struct sock *sk, u16 port))
+{
+	struct stack *st = sk->sk_stack;
+	const struct sysctl *s = &st->sysctl;
+	u32 n = (u32)s->ip_local_port_max - s->ip_local_port_min + 1;
+	u32 start = stack_rand(st) % n;
+
+	for (u32 i = 0; i < n; i++) {
+		u16 port = (u16)(s->ip_local_port_min + (start + i) % n);
+
+		if (!inuse(st, sk, port))
+			return port;
+	}
+	return 0;
+}
+
+/**
+ * datagram_ioctl - FIONREAD is the size of the next datagram (Linux's
+ * SIOCINQ for UDP and raw), TIOCOUTQ the bytes not yet sent.
+ */
+int datagram_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
+{
+	struct sk_buff *skb;
+	int amount;
+
+	switch (cmd) {
+	case SIOCINQ_SKBOS:
+		skb = skb_peek(&sk->sk_receive_queue);
+		amount = skb ? (int)skb->len : 0;
+		break;
+	case SIOCOUTQ_SKBOS:
+		amount = sk->sk_wmem_alloc;
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	memcpy((void *)arg, &amount, sizeof(amount));
+	return 0;
+}

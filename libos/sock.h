@@ -348,6 +348,9 @@ int memcpy_from_msg(void *data, struct msghdr *msg, size_t len, size_t *offset);
 int memcpy_to_msg(struct msghdr *msg, const void *data, size_t len, size_t *offset);
 size_t msg_data_left(const struct msghdr *msg);
 void sock_def_wakeup(struct sock *sk);
+u16 inet_ephemeral_port(struct sock *sk,
+			bool (*inuse)(struct stack *st, const struct sock *sk, u16 port));
+int datagram_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg);
 
 /**
  * sk_wait_event - block until @condition holds, *@timeo runs out (-EAGAIN

@@ -136,18 +136,9 @@ static bool tcp_port_conflict(struct stack *st, const struct sock *sk, u16 port)
 int tcp_get_port(struct sock *sk, u16 snum)
 {
 	struct stack *st = sk->sk_stack;
-	const struct sysctl *s = &st->sysctl;
 
 	if (!snum) {
-		u32 n = (u32)s->ip_local_port_max - s->ip_local_port_min + 1;
-		u32 start = stack_rand(st) % n;
-
-		for (u32 i = 0; i < n && !snum; i++) {
-			u16 port = (u16)(s->ip_local_port_min + (start + i) % n);
-
-			if (!tcp_port_conflict(st, sk, port))
-				snum = port;
-		}
+		snum = inet_ephemeral_port(sk, tcp_port_conflict);
 		if (!snum)
 			return -EADDRINUSE;
 	} else if (tcp_port_conflict(st, sk, snum)) {

@@ -68,20 +68,9 @@ static bool udp_port_inuse(struct stack *st, const struct sock *sk, u16 port)
 int udp_get_port(struct sock *sk, u16 snum)
 {
 	struct stack *st = sk->sk_stack;
-	const struct sysctl *s = &st->sysctl;
 
 	if (!snum) {
-		u32 n = (u32)s->ip_local_port_max - s->ip_local_port_min + 1;
-		u32 start = stack_rand(st) % n;
-
-		for (u32 i = 0; i < n; i++) {
-			u16 port = (u16)(s->ip_local_port_min + (start + i) % n);
-
-			if (!udp_port_inuse(st, sk, port)) {
-				snum = port;
-				break;
-			}
-		}
+		snum = inet_ephemeral_port(sk, udp_port_inuse);
 		if (!snum)
 			return -EADDRINUSE;
 	} else if (udp_port_inuse(st, sk, snum)) {
@@ -697,27 +686,6 @@ static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	return 0;
 }
 
-/** udp_ioctl - FIONREAD is the size of the next datagram (Linux's SIOCINQ). */
-static int udp_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
-{
-	struct sk_buff *skb;
-	int amount;
-
-	switch (cmd) {
-	case SIOCINQ_SKBOS:
-		skb = skb_peek(&sk->sk_receive_queue);
-		amount = skb ? (int)skb->len : 0;
-		break;
-	case SIOCOUTQ_SKBOS:
-		amount = sk->sk_wmem_alloc;
-		break;
-	default:
-		return -ENOIOCTLCMD;
-	}
-	memcpy((void *)arg, &amount, sizeof(amount));
-	return 0;
-}
-
 struct proto udp_prot = {
 	.name = "UDP",
 	.obj_size = sizeof(struct udp_sock),
@@ -730,7 +698,7 @@ struct proto udp_prot = {
 	.recvmsg = udp_recvmsg,
 	.setsockopt = udp_setsockopt,
 	.getsockopt = udp_getsockopt,
-	.ioctl = udp_ioctl,
+	.ioctl = datagram_ioctl,
 };
 
 static const struct net_protocol udp_protocol = {
