@@ -43,12 +43,6 @@
 #include "sock.h"
 #include "stack.h"
 
-/*
- * TCP is not in skbos yet (inet_create answers -ESOCKTNOSUPPORT), so stream
- * sockets are the kernel's.  When inet_create accepts SOCK_STREAM, delete
- * this switch and stream sockets are skbos's: nothing else changes.
- */
-#define SHIM_STREAM_TO_KERNEL 1
 
 struct shim_real real;
 bool shim_resolved;
@@ -462,8 +456,6 @@ static bool serves(int domain, int type)
 	int t = type & SOCK_TYPE_MASK_SKBOS;
 
 	if (shim_inside || !shim_enabled || domain != AF_INET)
-		return false;
-	if (SHIM_STREAM_TO_KERNEL && t == SOCK_STREAM)
 		return false;
 	return t == SOCK_DGRAM || t == SOCK_RAW || t == SOCK_STREAM;
 }

@@ -16,6 +16,7 @@ pkgs=(
 	ethtool           # turns veth offloads off where a test needs whole frames
 	socat             # the kernel-side peer of the UDP and TCP tests
 	bc                # arithmetic in bench/tcp.sh
+	curl python3      # unmodified programs run under skbos-run (tests, demo)
 	tcpdump           # test_pcap reads the capture back the way a user would
 	ethtool           # test_afpacket turns veth offloads off to check skbos's own
 )
