@@ -99,7 +99,6 @@ void inet_exit(struct stack *st)
 
 extern const struct proto_ops inet_dgram_ops;
 extern const struct proto_ops inet_stream_ops;
-extern const struct proto_ops inet_sockraw_ops;
 
 /* inetsw: which proto and ops a (type, protocol) gets; IPPROTO_IP: any. */
 static const struct inet_protosw {
@@ -110,7 +109,9 @@ static const struct inet_protosw {
 } inetsw[] = {
 	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },
 	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
-	{ SOCK_RAW, IPPROTO_IP, &raw_prot, &inet_sockraw_ops },
+	/* Linux's inet_sockraw_ops differs only in its poll (udp_poll vs
+	 * datagram_poll); both use datagram_poll here, so raw shares the ops. */
+	{ SOCK_RAW, IPPROTO_IP, &raw_prot, &inet_dgram_ops },
 };
 
 /**
@@ -372,23 +373,6 @@ static int sock_no_accept(struct socket *sock, struct socket *newsock, int flags
 }
 
 const struct proto_ops inet_dgram_ops = {
-	.family = AF_INET,
-	.release = inet_release,
-	.bind = inet_bind,
-	.connect = inet_dgram_connect,
-	.accept = sock_no_accept,
-	.getname = inet_getname,
-	.poll = datagram_poll,
-	.ioctl = inet_ioctl,
-	.listen = sock_no_listen,
-	.shutdown = inet_shutdown,
-	.setsockopt = inet_setsockopt,
-	.getsockopt = inet_getsockopt,
-	.sendmsg = inet_sendmsg,
-	.recvmsg = inet_recvmsg,
-};
-
-const struct proto_ops inet_sockraw_ops = {
 	.family = AF_INET,
 	.release = inet_release,
 	.bind = inet_bind,

@@ -13,14 +13,7 @@ IMP=
 RCV=
 failed=0
 
-unavailable() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL (CI=true): $1"
-		exit 1
-	fi
-	echo "SKIP: $1"
-	exit 77
-}
+. "$(dirname "$0")/lib.sh"
 
 cleanup() {
 	[ -n "$IMP" ] && kill "$IMP" 2>/dev/null && wait "$IMP" 2>/dev/null
@@ -31,11 +24,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-[ "$(id -u)" = 0 ] || unavailable "needs root (network namespaces)"
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
 for t in ip ethtool ping; do
-	command -v $t >/dev/null 2>&1 || unavailable "$t is not installed (scripts/deps.sh)"
+	command -v $t >/dev/null 2>&1 || skip "$t is not installed (scripts/deps.sh)"
 done
-sh "$net" up "$P" || unavailable "cannot build namespaces and veth pairs"
+sh "$net" up "$P" || skip "cannot build namespaces and veth pairs"
 
 # Wait (at most 5 s) for a program to say it is ready.
 wait_file() {

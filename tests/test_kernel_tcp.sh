@@ -16,24 +16,14 @@ impair=$top/tests/tools/impair
 P=sky$$
 tmp=$(mktemp -d)
 pids=()
-skip() {
-	if [ "${CI:-}" = true ]; then echo "FAIL (CI=true, cannot skip): $*"; exit 1; fi
-	echo "SKIP: $*"
-	exit 77
-}
+. "$(dirname "$0")/lib.sh"
+FAIL_TAIL=5
 cleanup() {
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	sleep 0.2
-	for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-	for ns in a b c m d; do ip netns del "$P$ns" 2>/dev/null; done
+	kill_pids
+	del_netns a b c m d
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/*.log; do [ -f "$f" ] && { echo "==== $f"; tail -5 "$f"; }; done
-	exit 1
-}
 [ "$(id -u)" = 0 ] || skip "needs root"
 command -v socat >/dev/null || skip "socat is not installed"
 ip netns add "${P}a" 2>/dev/null || skip "cannot create network namespaces"

@@ -19,36 +19,14 @@ P=skp$$
 tmp=$(mktemp -d)
 pids=()
 
+. "$(dirname "$0")/lib.sh"
+
 cleanup() {
-	for pid in "${pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	sleep 0.2
-	for pid in "${pids[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
-	done
-	ip netns del "${P}a" 2>/dev/null
-	ip netns del "${P}b" 2>/dev/null
+	kill_pids
+	del_netns a b
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/*.log; do
-		[ -f "$f" ] && { echo "==== $f"; tail -20 "$f"; }
-	done
-	exit 1
-}
-
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL (CI=true, cannot skip): $*"
-		exit 1
-	fi
-	echo "SKIP: $*"
-	exit 77
-}
 
 [ -f "$lib" ] || skip "no $lib (static-only build?)"
 [ -x "$run" ] || fail "no $run (run make)"

@@ -12,11 +12,8 @@ B=$(cd "$top" && pwd)
 run=(env SKBOS_PRELOAD_LIB="$B/.libs/libskbos-preload.so" bash "$B/preload/skbos-run")
 P=skt$$
 tmp=$(mktemp -d)
-skip() {
-	if [ "${CI:-}" = true ]; then echo "FAIL (CI=true, cannot skip): $*"; exit 1; fi
-	echo "SKIP: $*"
-	exit 77
-}
+. "$(dirname "$0")/lib.sh"
+FAIL_TAIL=5
 cleanup() {
 	exec 2>/dev/null # the servers' "Killed" notices
 	for ns in "${P}a" "${P}b"; do
@@ -26,7 +23,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -5 "$tmp"/*.log 2>/dev/null; exit 1; }
 [ "$(id -u)" = 0 ] || skip "needs root"
 # As test_preload_net.sh: an ASan-built shim hangs uninstrumented programs
 # before main; the shim's own tests run under ASan in tests/test_preload.
