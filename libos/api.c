@@ -49,8 +49,11 @@ out:
 	return 0;
 }
 
+void api_close_all(void); /* api_socket.c */
+
 void skbos_fini(void)
 {
+	api_close_all();
 	pthread_mutex_lock(&skbos_init_lock);
 	skbos_instance_destroy(skbos_current);
 	skbos_current = NULL;

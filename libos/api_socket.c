@@ -124,6 +124,30 @@ int skbos_close(int fd)
 	return 0;
 }
 
+/**
+ * api_close_all - skbos_fini: close every socket the process left open, as
+ * exit(2) closes a process's sockets (a FIN, or a RST where data was left
+ * unread), so that nothing outlives the stack.  Called with it running.
+ */
+void api_close_all(void)
+{
+	struct skbos_instance *in = api_enter();
+
+	if (!in)
+		return;
+	for (int fd = 0; fd < nhandles; fd++) {
+		struct socket *sock = handles[fd];
+
+		handles[fd] = NULL;
+		if (sock && --sock->refcnt == 0)
+			sock_release(sock);
+	}
+	free(handles);
+	handles = NULL;
+	nhandles = 0;
+	api_leave(in);
+}
+
 int skbos_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	long rc;

@@ -102,6 +102,9 @@ static int parse_link(struct skbos_config *c, char *err, size_t errlen)
 			return bad(err, errlen, "SKBOS_MAC=%s: expected a unicast xx:xx:xx:xx:xx:xx", v);
 		c->have_mac = true;
 	}
+	v = env("SKBOS_OFFLOAD");
+	if (v && netdev_offload_off(v, &c->offloads_off))
+		return bad(err, errlen, "SKBOS_OFFLOAD=%s: expected none, csum, tso or all", v);
 	v = env("SKBOS_MTU");
 	if (v && parse_uint(v, IPV4_MIN_MTU, 65535, &c->mtu))
 		return bad(err, errlen, "SKBOS_MTU=%s: expected a number from %d to 65535", v,
@@ -162,6 +165,22 @@ static bool read_sysctl(const char *path, long *a, long *b)
 	return n == (b ? 2 : 1);
 }
 
+/* net.ipv4.tcp_{r,w}mem: three increasing sizes, else keep the defaults. */
+static void read_tcp_mem(const char *path, int v[3])
+{
+	FILE *f = fopen(path, "r");
+	long a, b, c;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%ld %ld %ld", &a, &b, &c) == 3 && a > 0 && a <= b && b <= c && c <= INT_MAX) {
+		v[0] = (int)a;
+		v[1] = (int)b;
+		v[2] = (int)c;
+	}
+	fclose(f);
+}
+
 /**
  * sysctl_from_host - take the host kernel's values for the tunables that
  * applications see (buffer sizes, TTL, ephemeral ports), so a program gets
@@ -180,6 +199,10 @@ void sysctl_from_host(struct sysctl *s)
 		s->rmem_max = (int)a;
 	if (read_sysctl("/proc/sys/net/core/wmem_max", &a, NULL) && a > 0 && a <= INT_MAX)
 		s->wmem_max = (int)a;
+	read_tcp_mem("/proc/sys/net/ipv4/tcp_rmem", s->tcp_rmem);
+	read_tcp_mem("/proc/sys/net/ipv4/tcp_wmem", s->tcp_wmem);
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_moderate_rcvbuf", &a, NULL))
+		s->tcp_moderate_rcvbuf = a != 0;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_default_ttl", &a, NULL) && a > 0 && a < 256)
 		s->ip_default_ttl = (int)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", &a, &b) && a > 0 && b <= 65535 && a <= b) {

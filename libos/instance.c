@@ -49,6 +49,7 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 			 strerror(-rc), rc == -EPERM ? " (AF_PACKET needs CAP_NET_RAW)" : "");
 		return rc;
 	}
+	in->dev->features &= ~c->offloads_off;
 	rc = inet_addr_add(in->dev, c->addr, c->prefixlen);
 	if (rc) {
 		snprintf(err, errlen, "SKBOS_ADDR: cannot configure it: %s", strerror(-rc));

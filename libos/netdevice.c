@@ -18,6 +18,8 @@
 #include "stack.h"
 #include "dst.h"
 #include "log.h"
+#include "gso.h"
+#include "checksum.h"
 
 /**
  * alloc_netdev - allocate a device with @sizeof_priv bytes of private state.
@@ -35,6 +37,10 @@ struct net_device *alloc_netdev(struct stack *st, size_t sizeof_priv, const char
 	INIT_LIST_HEAD(&dev->dev_list);
 	strncpy(dev->name, name, IFNAMSIZ - 1);
 	dev->priv = sizeof_priv ? (void *)(dev + 1) : NULL;
+	/* As Linux: TCP builds super-packets for every device; one that cannot
+	 * segment gets them cut in dev_queue_xmit, one pass of the stack per
+	 * 64 KB instead of one per segment. */
+	dev->features = NETIF_F_GSO;
 	if (setup)
 		setup(dev);
 	return dev;
@@ -182,6 +188,62 @@ static void deliver_to_taps(struct sk_buff *skb, struct net_device *dev, u8 pkt_
 }
 
 /**
+ * netdev_offload_off - the offloads a level turns off (SKBOS_OFFLOAD):
+ * "none" (all off: TCP sends one segment per skb); "csum" (checksums both
+ * ways, segmentation in software); "tso" (and segmentation by the device);
+ * "all" (and large receive: nothing off).  Each
+ * level adds to the one before: Linux too needs checksum offload for TSO.
+ * Return: 0 with *@off the NETIF_F_* to clear, or -EINVAL (unknown level).
+ */
+int netdev_offload_off(const char *level, u64 *off)
+{
+	static const struct {
+		const char *name;
+		u64 keep;
+	} levels[] = {
+		{ "none", 0 },
+		{ "csum", NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO },
+		{ "tso", NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO | NETIF_F_SG | NETIF_F_TSO },
+		{ "all", NETIF_F_OFFLOADS },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+		if (!strcmp(level, levels[i].name)) {
+			*off = NETIF_F_OFFLOADS & ~levels[i].keep;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * validate_xmit_skb's software fallback: a super-frame for a device that
+ * cannot segment goes out as the segments the kernel would have made.
+ */
+static int dev_xmit_gso(struct sk_buff *skb, struct net_device *dev)
+{
+	struct sk_buff_head segs;
+	struct sk_buff *seg;
+	int err, rc = 0;
+
+	skb_queue_head_init(&segs);
+	err = skb_gso_segment(skb, dev->features, &segs);
+	if (err) {
+		dev->stats.tx_dropped++;
+		kfree_skb_reason(skb, err == -ENOMEM ? SKB_DROP_REASON_NOMEM
+						     : SKB_DROP_REASON_SKB_GSO_SEG);
+		return err;
+	}
+	consume_skb(skb);
+	while ((seg = skb_dequeue(&segs)) != NULL) {
+		err = dev_queue_xmit(seg);
+		if (err && !rc)
+			rc = err;
+	}
+	return rc;
+}
+
+/**
  * dev_queue_xmit - send a complete frame (link header included) on skb->dev.
  * Consumes @skb.  Return: 0, -ENETDOWN (device down) or -ENOBUFS (busy).
  */
@@ -193,6 +255,14 @@ int dev_queue_xmit(struct sk_buff *skb)
 		dev->stats.tx_dropped++;
 		kfree_skb_reason(skb, SKB_DROP_REASON_DEV_DOWN);
 		return -ENETDOWN;
+	}
+	if (skb_is_gso(skb) && !(dev->features & NETIF_F_TSO))
+		return dev_xmit_gso(skb, dev);
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !(dev->features & NETIF_F_HW_CSUM) &&
+	    unlikely(skb_checksum_help(skb))) {
+		dev->stats.tx_dropped++;
+		kfree_skb_reason(skb, SKB_DROP_REASON_SKB_CSUM);
+		return -EINVAL;
 	}
 	if (unlikely(!list_empty(&dev->stack->ptype_all)))
 		deliver_to_taps(skb, dev, PACKET_OUTGOING);

@@ -44,6 +44,9 @@ struct stack;
 #define NETIF_F_GRO (1ull << 3)
 #define NETIF_F_RXCSUM (1ull << 4)
 #define NETIF_F_LOOPBACK (1ull << 5)
+#define NETIF_F_GSO (1ull << 6) /* segmentation in software, late (every device) */
+#define NETIF_F_OFFLOADS                                                                  \
+	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_GRO | NETIF_F_RXCSUM | NETIF_F_GSO)
 
 typedef enum {
 	NETDEV_TX_OK = 0,   /* the driver consumed the skb */
@@ -152,6 +155,7 @@ void dev_add_pack(struct stack *st, struct packet_type *pt);
 void dev_remove_pack(struct stack *st, struct packet_type *pt);
 
 int dev_queue_xmit(struct sk_buff *skb);
+int netdev_offload_off(const char *level, u64 *off);
 int netif_receive_skb(struct sk_buff *skb);
 
 #endif /* SKBOS_NETDEVICE_H */

@@ -24,6 +24,7 @@ struct skbos_config {
 	int log_level;      /* -1: not set */
 	bool loopback;
 	unsigned int spin_us;
+	u64 offloads_off;   /* NETIF_F_* the device must not use (SKBOS_OFFLOAD) */
 };
 
 int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);

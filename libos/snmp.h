@@ -123,6 +123,9 @@ enum snmp_mib {
 	X(TCP_CSUM)            /* bad TCP checksum */                          \
 	X(NO_SOCKET)           /* no socket for the packet */                  \
 	X(SOCKET_RCVBUFF)      /* socket receive buffer full */                \
+	X(TCP_OFO_DROP)        /* out-of-order data pruned for in-order data */ \
+	X(SKB_CSUM)            /* a partial checksum could not be finished */  \
+	X(SKB_GSO_SEG)         /* software segmentation of a super-frame failed */ \
 	X(NOMEM)               /* out of memory while handling it */
 
 enum skb_drop_reason {

@@ -28,6 +28,13 @@ void sysctl_init(struct sysctl *s)
 	s->wmem_default = 212992;
 	s->rmem_max = 212992;
 	s->wmem_max = 212992;
+	s->tcp_rmem[0] = 4096;
+	s->tcp_rmem[1] = 131072;
+	s->tcp_rmem[2] = 6291456;
+	s->tcp_wmem[0] = 4096;
+	s->tcp_wmem[1] = 16384;
+	s->tcp_wmem[2] = 4194304;
+	s->tcp_moderate_rcvbuf = true;
 
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;
 	s->neigh_retrans_time = 1 * NSEC_PER_SEC;

@@ -32,6 +32,8 @@ struct sysctl {
 	u16 ip_local_port_max;
 	int rmem_default, wmem_default; /* net.core.{r,w}mem_default */
 	int rmem_max, wmem_max;         /* net.core.{r,w}mem_max */
+	int tcp_rmem[3], tcp_wmem[3];   /* net.ipv4.tcp_{r,w}mem: min, initial, autotuning max */
+	bool tcp_moderate_rcvbuf;       /* net.ipv4.tcp_moderate_rcvbuf */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;

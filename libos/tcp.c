@@ -120,9 +120,8 @@ void tcp_init_sock(struct tcp_sock *tp)
 	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
 	tp->ca_ops = &tcp_cubic;
 	tp->quickack = 16;
-	/* net.ipv4.tcp_rmem[1] / tcp_wmem[1] */
-	sk->sk_rcvbuf = 131072;
-	sk->sk_sndbuf = 16384;
+	sk->sk_rcvbuf = sk->sk_stack->sysctl.tcp_rmem[1];
+	sk->sk_sndbuf = sk->sk_stack->sysctl.tcp_wmem[1];
 	tcp_init_xmit_timers(sk);
 }
 
@@ -255,6 +254,30 @@ static bool tcp_stream_writeable(const struct sock *sk)
 	return sk->sk_wmem_alloc < sk->sk_sndbuf;
 }
 
+/*
+ * How many bytes may be appended to the unsent skb at the tail: up to the
+ * size goal; where the buffer ends first, up to the last segment boundary
+ * it holds, so that every segment but a write's last stays full-sized.
+ * Header offsets are 16 bits from head (as Linux's) and tcp_fragment moves
+ * data forward as parts are sent: nothing may lie beyond 64 KB into the
+ * buffer, or the headers pushed in front of it could not be addressed.
+ * Return: bytes, 0 for "start a new skb".
+ */
+static u32 tcp_append_room(const struct sk_buff *skb, u32 goal, u32 mss)
+{
+	u32 room = (u32)skb_tailroom(skb), want = goal > skb->len ? goal - skb->len : 0, end;
+
+	if (skb->tail >= 0xffffu)
+		return 0;
+	if (skb->tail + room > 0xffffu)
+		room = 0xffffu - skb->tail;
+	if (room >= want)
+		return want;
+	end = skb->len + room;
+	end -= end % mss;
+	return end > skb->len ? end - skb->len : 0;
+}
+
 /* Wait for the handshake of a connecting socket (sk_stream_wait_connect). */
 static int tcp_wait_connect(struct sock *sk, ktime_t *timeo)
 {
@@ -287,7 +310,7 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	}
 	while (copied < size) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		u32 mss = tp->mss_cache;
+		u32 goal = tcp_xmit_size_goal(sk), want;
 		size_t copy;
 
 		/* Linux (sk_stream_error): a pending error is reported by the call
@@ -304,8 +327,9 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				err = sock_error(sk);
 			goto out;
 		}
-		if (!skb || skb != tp->send_head || skb->len >= mss ||
-		    (TCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN))) {
+		/* append to the tail while it is unsent and not full */
+		if (!skb || !tp->send_head || (TCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN)) ||
+		    !tcp_append_room(skb, goal, tp->mss_cache)) {
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
 				tcp_push(sk, 0);
@@ -316,7 +340,9 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 					goto out;
 				continue;
 			}
-			skb = tcp_alloc_skb(sk, mss);
+			/* a small write gets an MSS-sized skb that later writes fill */
+			want = size - copied < goal ? max_t(u32, size - copied, tp->mss_cache) : goal;
+			skb = tcp_alloc_skb(sk, want);
 			if (!skb) {
 				err = -ENOBUFS;
 				goto out;
@@ -328,11 +354,9 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			if (!tp->send_head)
 				tp->send_head = skb;
 		}
-		copy = mss - skb->len;
+		copy = tcp_append_room(skb, goal, tp->mss_cache);
 		if (copy > size - copied)
 			copy = size - copied;
-		if ((size_t)skb_tailroom(skb) < copy)
-			copy = (size_t)skb_tailroom(skb);
 		err = memcpy_from_msg(skb_put(skb, (unsigned int)copy), msg, copy, &off);
 		if (err) {
 			skb_trim(skb, skb->len - (unsigned int)copy);
@@ -448,8 +472,10 @@ static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flag
 		if (err)
 			break;
 	}
-	if (!(flags & MSG_PEEK) && copied)
+	if (!(flags & MSG_PEEK) && copied) {
+		tcp_rcv_space_adjust(sk);
 		tcp_cleanup_rbuf(sk);
+	}
 	return copied ? (int)copied : err;
 }
 

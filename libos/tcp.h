@@ -6,8 +6,8 @@
  * RFC 6298 (RTO), RFC 5681 (congestion control), RFC 7323 (window scaling),
  * RFC 5961 (RST/SYN protections), RFC 6528 (ISNs).
  *
- *   send:    tcp_sendmsg (MSS skbs with MAX_TCP_HEADER headroom on
- *            sk_write_queue) -> tcp_write_xmit (cwnd, rwnd, Nagle)
+ *   send:    tcp_sendmsg (skbs of up to 64 KB, MAX_TCP_HEADER headroom, on
+ *            sk_write_queue: GSO super-packets of MSS segments) -> tcp_write_xmit (cwnd, rwnd, Nagle)
  *            -> tcp_transmit_skb (clone, push header, checksum)
  *            -> ip_queue_xmit (sk_dst_cache) -> ip_local_out ...
  *   receive: ip_local_deliver_finish -> tcp_v4_rcv (checksum, lookup)
@@ -48,6 +48,8 @@ static inline bool between(u32 seq1, u32 seq2, u32 seq3)
 #define TCPHDR_URG 0x20
 
 #define TCP_HEADER_LEN 20
+/* A super-packet is one IPv4 datagram: 16-bit total length, 60-byte headers at most. */
+#define TCP_GSO_MAX_PAYLOAD (65535U - 20U - 60U)
 #define TCP_MSS_DEFAULT 536U       /* RFC 9293 §3.7.1 */
 #define TCP_MAX_WSCALE 14          /* RFC 7323 §2.3 */
 #define TCP_INIT_CWND 10           /* RFC 6928 */
@@ -132,6 +134,8 @@ struct tcp_sock {
 	u16 mss_cache;      /* what we send per segment now */
 	u16 advmss;         /* what we advertise */
 	u16 user_mss;       /* TCP_MAXSEG */
+	u16 rcv_mss;        /* the peer's segment size as received (tcp_measure_rcv_mss) */
+	u64 route_caps;     /* NETIF_F_* of the route's device (Linux's sk_route_caps) */
 	struct tcp_options_received rx_opt;
 	struct sk_buff *send_head; /* first unsent skb on sk_write_queue */
 
@@ -156,7 +160,18 @@ struct tcp_sock {
 	struct sk_buff_head out_of_order_queue;
 	u8 ack_pending;     /* an ACK is owed (ICSK_ACK_*) */
 	u8 quickack;        /* segments still to ACK at once (Linux's quick-ack mode) */
-	u32 segs_since_ack;
+	/* receive buffer autotuning (Linux's dynamic right-sizing) */
+	struct {
+		u32 space;      /* bytes the application read in the last RTT, at most */
+		u32 seq;        /* copied_seq when that RTT began */
+		ktime_t time;
+	} rcvq_space;
+	struct {
+		ktime_t rtt;    /* the receiver's RTT estimate (a window's worth arriving) */
+		bool valid;
+		u32 seq;        /* a measurement ends when rcv_nxt passes this */
+		ktime_t time;
+	} rcv_rtt_est;
 
 	/* options from the user */
 	u8 nonagle : 1, cork : 1, defer_accept : 1;
@@ -235,7 +250,18 @@ u32 tcp_select_window(struct sock *sk);
 void tcp_init_rcv_wnd(struct tcp_sock *tp, u32 mss);
 u16 tcp_mss_for_route(struct sock *sk);
 void tcp_sync_mss(struct sock *sk);
+u32 tcp_xmit_size_goal(struct sock *sk);
 struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size);
+struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
+struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb);
+
+/* tcp_buffers.c */
+void tcp_init_buffer_space(struct sock *sk);
+void tcp_sndbuf_expand(struct sock *sk);
+void tcp_rcv_rtt_measure(struct sock *sk);
+void tcp_rcv_space_adjust(struct sock *sk);
+void tcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb);
+u8 tcp_select_wscale(const struct sock *sk);
 
 /* tcp_timer.c */
 void tcp_init_xmit_timers(struct sock *sk);

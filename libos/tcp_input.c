@@ -227,6 +227,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		tp->retrans_stamp = 0;
 		tp->probes_out = 0;
 		tcp_cong_on_ack(sk, ack, acked);
+		if (!tp->in_recovery)
+			tcp_sndbuf_expand(sk); /* the window grew: let the queue behind it grow */
 		if (tp->snd_una == tp->snd_max)
 			del_timer(&tp->retransmit_timer);
 		else
@@ -293,13 +295,40 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	tp->rcv_nxt = tcb->end_seq - (fin ? 1 : 0);
 	if (skb->len) {
 		skb_dst_drop(skb);
-		skb_set_owner_r(skb, sk);
+		if (skb->sk != sk) /* out-of-order data is charged already */
+			skb_set_owner_r(skb, sk);
 		skb_queue_tail(&sk->sk_receive_queue, skb);
 	} else {
 		consume_skb(skb);
 	}
 	if (fin)
 		tcp_fin(sk);
+}
+
+static bool tcp_rmem_full(const struct sock *sk, const struct sk_buff *skb)
+{
+	return sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf + (sk->sk_rcvbuf >> 1);
+}
+
+/*
+ * Out of buffer for a segment that fills the hole at rcv_nxt: drop
+ * out-of-order data from the far end until it fits (tcp_prune_ofo_queue);
+ * the peer sends it again, and the connection moves on instead of waiting
+ * forever for a segment there is never room for.  Return: true if @skb fits.
+ */
+static bool tcp_prune_ofo_queue(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *last;
+
+	if (after(TCP_SKB_CB(skb)->seq, tp->rcv_nxt))
+		return false;
+	while (tcp_rmem_full(sk, skb) && (last = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
+		skb_unlink(last, &tp->out_of_order_queue);
+		sk->sk_drops++;
+		kfree_skb_reason(last, SKB_DROP_REASON_TCP_OFO_DROP);
+	}
+	return !tcp_rmem_full(sk, skb);
 }
 
 /* Move what has become in order from the out-of-order queue. */
@@ -337,6 +366,9 @@ static void tcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	struct sk_buff *pos;
 
+	/* it holds receive memory like in-order data (the window shrinks) */
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
 	skb_queue_reverse_walk(&tp->out_of_order_queue, pos) {
 		struct tcp_skb_cb *pcb = TCP_SKB_CB(pos);
 
@@ -389,13 +421,14 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		tcp_send_ack(sk);
 		return;
 	}
-	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf + (sk->sk_rcvbuf >> 1)) {
+	if (tcp_rmem_full(sk, skb) && !tcp_prune_ofo_queue(sk, skb)) {
 		/* beyond the buffer (the window was not respected): drop, re-ACK */
 		sk->sk_drops++;
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 		tcp_send_ack(sk);
 		return;
 	}
+	tcp_measure_rcv_mss(sk, skb);
 	if (!after(tcb->seq, tp->rcv_nxt)) {
 		if (before(tcb->seq, tp->rcv_nxt)) {
 			u32 trim = tp->rcv_nxt - tcb->seq;
@@ -404,6 +437,7 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 			tcb->seq = tp->rcv_nxt;
 		}
 		tcp_queue_rcv(sk, skb);
+		tcp_rcv_rtt_measure(sk);
 		if (!skb_queue_empty(&tp->out_of_order_queue)) {
 			tcp_ofo_drain(sk);
 			tcp_send_ack(sk); /* a hole was filled: tell the sender now */
@@ -442,6 +476,7 @@ static void tcp_finish_connect(struct sock *sk, const struct sk_buff *skb)
 	tp->snd_cwnd = TCP_INIT_CWND;
 	tp->ca_ops->init(tp);
 	tp->quickack = 16;
+	tcp_init_buffer_space(sk);
 	(void)skb;
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		tcp_set_keepalive(sk, true);
@@ -474,6 +509,7 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	tp->irs = tcb->seq;
 	tp->rcv_nxt = tcb->seq + 1;
+	tp->rcv_wup = tp->rcv_nxt; /* the window we offered starts here */
 	tp->copied_seq = tp->rcv_nxt;
 	tcp_parse_options(th, &tp->rx_opt, true);
 	if (!tp->rx_opt.wscale_ok)

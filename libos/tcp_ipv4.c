@@ -320,6 +320,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	/* what the listener was set up with is inherited (inet_csk_clone_lock) */
 	sk->sk_rcvbuf = lsk->sk_rcvbuf;
 	sk->sk_sndbuf = lsk->sk_sndbuf;
+	sk->sk_userlocks = lsk->sk_userlocks;
 	sk->sk_flags = lsk->sk_flags & ~(1ul << SOCK_ZAPPED);
 	sk->sk_rcvtimeo = lsk->sk_rcvtimeo;
 	sk->sk_sndtimeo = lsk->sk_sndtimeo;

@@ -17,6 +17,7 @@
 #include "ip.h"
 #include "route.h"
 #include "stack.h"
+#include "netdevice.h"
 
 /** tcp_alloc_skb - an empty skb for @size payload bytes with MAX_TCP_HEADER headroom. */
 struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size)
@@ -79,9 +80,34 @@ void tcp_sync_mss(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	u16 mss = tcp_mss_for_route(sk);
 
+	struct dst_entry *dst = __sk_dst_check(sk);
+
 	if (tp->rx_opt.mss_clamp && tp->rx_opt.mss_clamp < mss)
 		mss = tp->rx_opt.mss_clamp;
 	tp->mss_cache = mss;
+	tp->route_caps = dst && dst->dev ? dst->dev->features : 0;
+}
+
+/*
+ * The most payload one skb may carry: with a route whose device segments
+ * (NETIF_F_TSO) or lets dev_queue_xmit do it (NETIF_F_GSO), as many whole
+ * segments as one IPv4 datagram holds (64 KB),
+ * but no more than half the largest window the peer offered, so two skbs
+ * can be in flight (tcp_bound_to_half_wnd); otherwise one MSS.
+ */
+u32 tcp_xmit_size_goal(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT, goal, half;
+
+	if (!(tp->route_caps & (NETIF_F_TSO | NETIF_F_GSO)))
+		return mss;
+	goal = TCP_GSO_MAX_PAYLOAD;
+	half = tp->max_window / 2;
+	if (half && goal > half)
+		goal = half;
+	goal -= goal % mss;
+	return goal > mss ? goal : mss;
 }
 
 /*
@@ -123,11 +149,9 @@ void tcp_init_rcv_wnd(struct tcp_sock *tp, u32 mss)
 {
 	struct sock *sk = &tp->inet.sk;
 	u32 space = (u32)sk->sk_rcvbuf / 2;
-	u8 ws = 0;
+	u8 ws = tcp_select_wscale(sk);
 
 	(void)mss;
-	while (ws < TCP_MAX_WSCALE && (space >> ws) > 65535)
-		ws++;
 	tp->rx_opt.rcv_wscale = ws;
 	tp->rcv_wnd = space > 65535u << ws ? 65535u << ws : space;
 	tp->rcv_wup = tp->rcv_nxt;
@@ -151,6 +175,28 @@ static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
 	return n;
 }
 
+/*
+ * A payload longer than one MSS goes out as a GSO super-packet: the device
+ * (or skb_gso_segment) cuts it into gso_segs segments of gso_size
+ * (tcp_set_skb_tso_segs).  @skb is the copy about to be sent: its shared
+ * info is shared with the queued original only, never with a packet still
+ * in a device queue.
+ */
+static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss)
+{
+	struct skb_shared_info *sh = skb_shinfo(skb);
+
+	if (skb->len <= mss) {
+		sh->gso_size = 0;
+		sh->gso_segs = 1;
+		sh->gso_type = 0;
+		return;
+	}
+	sh->gso_size = (u16)mss;
+	sh->gso_segs = (u16)((skb->len + mss - 1) / mss);
+	sh->gso_type = SKB_GSO_TCPV4;
+}
+
 /**
  * tcp_transmit_skb - put a TCP header on (a clone of) @skb and hand it to
  * IP.  With @clone the queued skb stays for retransmission (the seeds'
@@ -167,10 +213,13 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	u32 win;
 
 	if (clone) {
-		skb = skb_clone(skb);
+		/* A clone of an earlier send may still sit in the device queue: it
+		 * shares the headroom we are about to write (Linux: pskb_copy). */
+		skb = skb_cloned(skb) ? skb_copy(skb) : skb_clone(skb);
 		if (!skb)
 			return -ENOBUFS;
 	}
+	tcp_set_skb_tso_segs(skb, tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT);
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		optlen = tcp_syn_options(tp, opt, tcb->tcp_flags & TCPHDR_ACK);
 	hlen = TCP_HEADER_LEN + ALIGN(optlen, 4u);
@@ -185,7 +234,6 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (tcb->tcp_flags & TCPHDR_ACK) {
 		th->ack_seq = htonl(tp->rcv_nxt);
 		tp->ack_pending = 0;
-		tp->segs_since_ack = 0;
 		del_timer(&tp->delack_timer);
 	}
 	/* RFC 7323 §2.2: a SYN's window is never scaled. */
@@ -193,9 +241,17 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 					    : tcp_select_window(sk);
 	th->window = htons((u16)win);
 	memcpy(th + 1, opt, optlen);
-	th->check = csum_tcpudp_magic(sk->sk_rcv_saddr, sk->sk_daddr, skb->len, IPPROTO_TCP,
-				      csum_partial(th, skb->len, 0));
-	SNMP_INC_STATS(sk->sk_stack, TCP_MIB_OUTSEGS);
+	/* Checksum offload as Linux's tcp_v4_send_check: the pseudo-header sum
+	 * in the field, the rest for the device, or for dev_queue_xmit's
+	 * software fallback (skb_checksum_help) when the device cannot. */
+	th->check = (__sum16)~csum_tcpudp_magic(sk->sk_rcv_saddr, sk->sk_daddr, skb->len,
+						IPPROTO_TCP, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = (u16)((u8 *)th - skb->head);
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	skb->csum = 0;
+	/* counted per segment on the wire, as Linux's tcp_skb_pcount */
+	SNMP_ADD_STATS(sk->sk_stack, TCP_MIB_OUTSEGS, skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1);
 	return ip_queue_xmit(sk, skb);
 }
 
@@ -239,23 +295,94 @@ static int tcp_send_head_skb(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/**
+ * tcp_fragment - split the first @len payload bytes of the queued @skb into
+ * a new skb placed before it; @skb keeps the rest.  Linux keeps the head
+ * and copies the tail; skbos's skbs are linear, so it copies the part about
+ * to be sent and only pulls the big remainder (no quadratic copying when
+ * cwnd lets a 64 KB skb out a few segments at a time).  FIN and PSH stay
+ * with the last byte.  Return: the new first part, or NULL (no memory).
+ */
+struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb), *ncb;
+	struct sk_buff *buff = tcp_alloc_skb(sk, len);
+
+	if (!buff)
+		return NULL;
+	skb_set_owner_w(buff, sk);
+	skb_put_data(buff, skb->data, len);
+	ncb = TCP_SKB_CB(buff);
+	*ncb = *tcb;
+	ncb->end_seq = tcb->seq + len;
+	ncb->tcp_flags &= (u8)~(TCPHDR_FIN | TCPHDR_PSH);
+	__skb_pull(skb, len);
+	tcb->seq += len;
+	skb_queue_before(&sk->sk_write_queue, skb, buff);
+	if (tcp_sk(sk)->send_head == skb)
+		tcp_sk(sk)->send_head = buff;
+	return buff;
+}
+
 /*
  * Nagle (RFC 896, RFC 1122 §4.2.3.4): a small segment waits while data is
  * unacknowledged, unless TCP_NODELAY; TCP_CORK holds every partial segment.
  */
-static bool tcp_nagle_holds(const struct tcp_sock *tp, const struct sk_buff *skb, bool more)
+static bool tcp_nagle_holds(const struct tcp_sock *tp, u32 len, u8 flags, bool more)
 {
-	if (skb->len >= tp->mss_cache || (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN))
+	if (len >= tp->mss_cache || (flags & TCPHDR_FIN))
 		return false;
 	if (tp->cork || more)
 		return true;
 	return !tp->nonagle && tp->snd_nxt != tp->snd_una;
 }
 
+/*
+ * How much of @skb may go now (tcp_mss_split_point): whole segments within
+ * the congestion window and the peer's window; a trailing partial segment
+ * only if Nagle lets it.  Return: payload bytes (all of @skb, or a multiple
+ * of @mss), or 0 when nothing may go.
+ */
+static u32 tcp_send_limit(struct sock *sk, struct sk_buff *skb, u32 mss, bool more)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	u32 in_flight = tcp_packets_in_flight(tp, mss), limit, room;
+	bool last = !skb_peek_next(skb, &sk->sk_write_queue);
+
+	if (in_flight >= tp->snd_cwnd)
+		return 0;
+	if (tcb->tcp_flags & TCPHDR_SYN)
+		return skb->len + 1;
+	limit = (tp->snd_cwnd - in_flight) * mss;
+	if (after(tcb->end_seq, tcp_wnd_end(tp))) {
+		/* RFC 9293 §3.8.6.2.1: within the offered window, whole segments */
+		room = after(tcp_wnd_end(tp), tcb->seq) ? tcp_wnd_end(tp) - tcb->seq : 0;
+		room -= room % mss;
+		if (room < limit)
+			limit = room;
+		if (!limit)
+			return 0;
+	}
+	if (skb->len <= limit) {
+		/* Nagle and cork hold only the queue's last skb: data behind a
+		 * small one must not wait for it (Linux's tcp_nagle_test) */
+		if (last && skb->len > mss && skb->len % mss &&
+		    tcp_nagle_holds(tp, skb->len % mss, tcb->tcp_flags, more))
+			return skb->len - skb->len % mss; /* the full segments go, the tail waits */
+		if (last && tcp_nagle_holds(tp, skb->len, tcb->tcp_flags, more))
+			return 0;
+		return skb->len ? skb->len : 1;
+	}
+	return limit - limit % mss;
+}
+
 /**
  * tcp_write_xmit - send what the congestion window, the peer's window and
- * Nagle allow, from send_head on.  With nothing in flight and a closed
- * window, arm the persist timer instead (RFC 9293 §3.8.6.1).
+ * Nagle allow, from send_head on, whole skbs as GSO super-packets, a part
+ * split off (tcp_fragment) where a limit ends inside one.  With nothing in
+ * flight and a closed window, arm the persist timer instead (RFC 9293
+ * §3.8.6.1).
  */
 void tcp_write_xmit(struct sock *sk, bool more)
 {
@@ -264,13 +391,11 @@ void tcp_write_xmit(struct sock *sk, bool more)
 
 	while ((skb = tp->send_head) != NULL) {
 		u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+		u32 limit = tcp_send_limit(sk, skb, mss, more);
 
-		if (tcp_packets_in_flight(tp, mss) >= tp->snd_cwnd)
+		if (!limit)
 			break;
-		if (after(TCP_SKB_CB(skb)->end_seq, tcp_wnd_end(tp)) &&
-		    !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
-			break;
-		if (tcp_nagle_holds(tp, skb, more && !skb_peek_next(skb, &sk->sk_write_queue)))
+		if (limit < skb->len && !(skb = tcp_fragment(sk, skb, limit)))
 			break;
 		if (tcp_send_head_skb(sk, skb))
 			break;
@@ -318,7 +443,9 @@ void tcp_send_delayed_ack(struct sock *sk)
 		tcp_send_ack(sk);
 		return;
 	}
-	if (++tp->segs_since_ack >= 2) {
+	/* more than one full-sized segment since our last ACK (byte-counted:
+	 * a coalesced super-segment counts as the segments it holds) */
+	if (tp->rcv_nxt - tp->rcv_wup > (tp->rcv_mss ? tp->rcv_mss : tp->advmss)) {
 		tcp_send_ack(sk);
 		return;
 	}
@@ -383,13 +510,18 @@ void tcp_send_active_reset(struct sock *sk)
 }
 
 /**
- * tcp_retransmit_skb - send a queued segment again, trimming what the
- * peer already has.  Return: 0 or -errno.
+ * tcp_retrans_prepare - make @skb, the first unacknowledged skb, one
+ * segment to send again: drop what the peer already has, split off the
+ * first MSS of a super-packet (a loss is repaired a segment at a time, as
+ * Linux's tcp_retransmit_skb does).  Return: the skb to retransmit, which
+ * may be a new one before @skb, or @skb if no memory to split.
  */
-int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+	struct sk_buff *front;
 
 	if (before(tcb->seq, tp->snd_una) && skb->len) {
 		u32 trim = tp->snd_una - tcb->seq;
@@ -399,6 +531,22 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		__skb_pull(skb, trim);
 		tcb->seq += trim;
 	}
+	if (skb->len > mss && (front = tcp_fragment(sk, skb, mss)) != NULL)
+		return front;
+	return skb;
+}
+
+/**
+ * tcp_retransmit_skb - send the first unacknowledged data again, one
+ * segment (tcp_retrans_prepare).  Return: 0 or -errno.
+ */
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb;
+
+	skb = tcp_retrans_prepare(sk, skb);
+	tcb = TCP_SKB_CB(skb);
 	tcb->retrans++;
 	tcb->when = stack_now(sk->sk_stack);
 	tp->total_retrans++;

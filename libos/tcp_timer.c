@@ -96,6 +96,7 @@ static void tcp_retransmit_timer(struct timer_list *t)
 		tp->dupacks = 0;
 		tp->high_seq = tp->snd_nxt;
 		/* Go back: everything after the first segment is sent again as cwnd grows. */
+		skb = tcp_retrans_prepare(sk, skb);
 		tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	}

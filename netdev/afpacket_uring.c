@@ -337,7 +337,8 @@ int afp_rx_vnet(struct afpacket_priv *p, struct sk_buff *skb, const struct afp_v
 		skb->csum_start = (u16)(skb_headroom(skb) + start);
 		skb->csum_offset = (u16)off;
 		p->st.rx_csum_partial++;
-	} else if (vh->flags & VNET_F_DATA_VALID) {
+	} else if ((vh->flags & VNET_F_DATA_VALID) && (p->dev->features & NETIF_F_RXCSUM)) {
+		/* without receive checksum offload the stack verifies it itself */
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 		p->st.rx_csum_valid++;
 	}
@@ -886,7 +887,7 @@ static void afp_dev_init(struct net_device *dev, struct afpacket_priv *p,
 	dev->mtu = c->mtu ? c->mtu : ifi->mtu;
 	memcpy(dev->dev_addr, c->mac ? c->mac : ifi->mac, ETH_ALEN);
 	/* The kernel finishes checksums and segments super-frames for us. */
-	dev->features = NETIF_F_RXCSUM | NETIF_F_HW_CSUM | NETIF_F_SG | NETIF_F_TSO;
+	dev->features |= NETIF_F_RXCSUM | NETIF_F_HW_CSUM | NETIF_F_SG | NETIF_F_TSO;
 }
 
 /**

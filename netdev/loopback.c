@@ -66,7 +66,7 @@ static void loopback_setup(struct net_device *dev)
 	dev->type = ARPHRD_LOOPBACK;
 	dev->mtu = 65536;
 	dev->flags = IFF_LOOPBACK | IFF_NOARP;
-	dev->features = NETIF_F_LOOPBACK | NETIF_F_HW_CSUM | NETIF_F_RXCSUM;
+	dev->features |= NETIF_F_LOOPBACK | NETIF_F_HW_CSUM | NETIF_F_RXCSUM;
 }
 
 /**

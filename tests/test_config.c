@@ -13,7 +13,7 @@
 
 static const char *const vars[] = { "SKBOS_IF", "SKBOS_ADDR", "SKBOS_GW", "SKBOS_MAC",
 				    "SKBOS_MTU", "SKBOS_PCAP", "SKBOS_LOG", "SKBOS_LOOPBACK",
-				    "SKBOS_SPIN_US" };
+				    "SKBOS_SPIN_US", "SKBOS_OFFLOAD" };
 
 static void clear_env(void)
 {
@@ -45,7 +45,9 @@ Test(config, a_full_valid_configuration)
 	setenv("SKBOS_LOG", "info", 1);
 	setenv("SKBOS_LOOPBACK", "1", 1);
 	setenv("SKBOS_SPIN_US", "50", 1);
+	setenv("SKBOS_OFFLOAD", "csum", 1);
 	cr_assert(eq(int, skbos_config_from_env(&c, err, sizeof(err)), 0), "%s", err);
+	cr_assert(eq(u64, c.offloads_off, NETIF_F_GRO | NETIF_F_TSO | NETIF_F_SG));
 	cr_assert(eq(str, c.ifname, "lo"));
 	cr_assert(eq(u32, c.addr, ip4("10.1.0.2")));
 	cr_assert(eq(int, c.prefixlen, 24));
@@ -75,6 +77,7 @@ static struct bad_case bad_cases[] = {
 	{ "SKBOS_MAC", "01:00:5e:00:00:01", "SKBOS_MAC=01:00:5e:00:00:01" },
 	{ "SKBOS_MAC", "02:00", "SKBOS_MAC=02:00" },
 	{ "SKBOS_MTU", "40", "SKBOS_MTU=40" },
+	{ "SKBOS_OFFLOAD", "fast", "SKBOS_OFFLOAD=fast" },
 	{ "SKBOS_MTU", "1500x", "SKBOS_MTU=1500x" },
 	{ "SKBOS_LOG", "verbose", "SKBOS_LOG=verbose" },
 	{ "SKBOS_LOOPBACK", "yes", "SKBOS_LOOPBACK=yes" },

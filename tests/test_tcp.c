@@ -14,6 +14,8 @@
 #include "inet.h"
 #include "frames.h"
 #include "socks.h"
+#include "capture.h"
+#include "checksum.h"
 #include "tcp.h"
 
 #define MS NSEC_PER_MSEC
@@ -77,6 +79,41 @@ Test(tcp, handshake_and_echo)
 	cr_assert(eq(int, memcmp(buf, "hello", 5), 0));
 	cr_assert(eq(int, t_send(s, "world!", 6, 0), 6));
 	cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), 6));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+/*
+ * RFC 7323 §2.2: the scale in our SYN leaves room for the largest buffer
+ * autotuning may reach (tcp_rmem[2] = 6 MB: shift 7); every window we then
+ * offer fits the buffer we have, from the handshake's last ACK on.
+ */
+Test(tcp, offered_windows_fit_the_receive_buffer)
+{
+	struct socket *c, *s, *l;
+	struct capture cap;
+	struct sk_buff *f;
+	int n = 0;
+
+	capture_attach(&cap, sa, p.da, CAPTURE_TX);
+	connect_pair(80, &c, &s, &l);
+	cr_assert(eq(int, tcp_sk(c->sk)->rx_opt.rcv_wscale, 7));
+	while ((f = capture_pop(&cap)) != NULL) {
+		const u8 *th = f->data + 14 + 20;
+		u32 win = (u32)(th[14] << 8 | th[15]);
+
+		if (f->data[23] == IPPROTO_TCP && !(th[13] & TCPHDR_SYN)) {
+			win <<= tcp_sk(c->sk)->rx_opt.rcv_wscale;
+			cr_assert(le(u32, win, (u32)c->sk->sk_rcvbuf), "window %u, buffer %d", win,
+				  c->sk->sk_rcvbuf);
+			cr_assert(gt(u32, win, 0));
+			n++;
+		}
+		kfree_skb(f);
+	}
+	cr_assert(ge(int, n, 1), "the handshake's ACK was seen");
+	capture_detach(&cap);
 	sock_release(c);
 	sock_release(s);
 	sock_release(l);
@@ -428,4 +465,163 @@ Test(tcp, connect_times_out_after_syn_retries)
 	cr_assert(eq(u64, p.w.now - t0, 7 * SEC));
 	impair_both("seed=1");
 	sock_release(c);
+}
+
+/* ---- super-packets (GSO): the wire has no TSO, dev_queue_xmit cuts them ---- */
+
+/* Send @len bytes c -> s, let the wire run, read and check them all. */
+static void send_and_check(struct socket *c, struct socket *s, size_t len)
+{
+	static u8 out[1 << 20], in[1 << 20], ref[1 << 20];
+	size_t got = 0;
+
+	size_t sent = 0;
+
+	cr_assert(le(sz, len, sizeof(out)));
+	fill(out, len, 5);
+	for (int i = 0; i < 20000 && got < len; i++) {
+		int rc = sent < len ? t_send(c, out + sent, len - sent, MSG_DONTWAIT) : 0;
+
+		if (rc > 0)
+			sent += (size_t)rc;
+		else
+			cr_assert(eq(int, rc, sent < len ? -EAGAIN : 0));
+		world_advance(&p.w, MS);
+		while ((rc = t_recv(s, in + got, len - got, MSG_DONTWAIT)) > 0)
+			got += (size_t)rc;
+	}
+	fill(ref, len, 5);
+	cr_assert(eq(sz, got, len));
+	cr_assert(eq(int, memcmp(in, ref, len), 0), "bytes differ");
+}
+
+static bool tcp_csum_ok(const struct iphdr *iph, const struct tcphdr *th, unsigned int tlen)
+{
+	return !csum_tcpudp_magic(iph->saddr, iph->daddr, tlen, IPPROTO_TCP, csum_partial(th, tlen, 0));
+}
+
+/* Every captured TCP data frame is at most one MSS with a valid checksum. */
+static unsigned int check_frames(struct capture *cap, u32 mss, u32 *max_seen)
+{
+	struct sk_buff *f;
+	unsigned int n = 0;
+
+	*max_seen = 0;
+	while ((f = capture_pop(cap)) != NULL) {
+		const struct iphdr *iph = (const struct iphdr *)(const void *)(f->data + 14);
+		const struct tcphdr *th = (const struct tcphdr *)(const void *)(f->data + 14 + iph->ihl * 4);
+		u32 tlen = ntohs(iph->tot_len) - iph->ihl * 4u, plen = tlen - th->doff * 4u;
+
+		if (iph->protocol == IPPROTO_TCP && plen) {
+			cr_assert(le(u32, plen, mss), "a frame of %u bytes left a device without TSO", plen);
+			cr_assert(tcp_csum_ok(iph, th, tlen), "checksum of a cut segment");
+			if (plen > *max_seen)
+				*max_seen = plen;
+			n++;
+		}
+		kfree_skb(f);
+	}
+	return n;
+}
+
+Test(tcp, tcp_queues_super_packets_and_the_device_gets_segments)
+{
+	struct socket *c, *s, *l;
+	struct capture cap;
+	struct sk_buff *head;
+	u32 mss, biggest, frames;
+	static u8 buf[65536];
+	u64 outsegs;
+
+	connect_pair(90, &c, &s, &l);
+	mss = tcp_sk(c->sk)->mss_cache;
+	cr_assert(ne(u64, tcp_sk(c->sk)->route_caps & NETIF_F_GSO, 0), "GSO on every route");
+	/* one write of 13 segments: the initial window (10) leaves as one
+	 * super-packet, split off the skb; the other 3 wait for ACKs */
+	cr_assert(eq(int, t_send(c, buf, 13 * mss, 0), (int)(13 * mss)));
+	cr_assert(eq(u32, skb_queue_len(&c->sk->sk_write_queue), 2));
+	head = skb_peek(&c->sk->sk_write_queue);
+	cr_assert(eq(u32, head->len, TCP_INIT_CWND * mss), "one skb, ten segments: %u", head->len);
+	cr_assert(eq(u32, skb_peek_next(head, &c->sk->sk_write_queue)->len, 3 * mss));
+	cr_assert(eq(ptr, tcp_sk(c->sk)->send_head, skb_peek_next(head, &c->sk->sk_write_queue)));
+	world_advance(&p.w, 100 * MS);
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0, 1));
+	while (t_recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+
+	capture_attach(&cap, sa, p.da, CAPTURE_TX);
+	outsegs = mib(sa, TCP_MIB_OUTSEGS);
+	send_and_check(c, s, 1 << 20);
+	frames = check_frames(&cap, mss, &biggest);
+	cr_assert(gt(u32, frames, (1u << 20) / mss));
+	/* OutSegs counts segments on the wire (data frames plus pure ACKs) */
+	cr_assert(ge(u64, mib(sa, TCP_MIB_OUTSEGS) - outsegs, frames));
+	cr_assert(eq(u32, biggest, mss), "full-sized segments");
+	capture_detach(&cap);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+/* Lose the 5th data frame of A -> B once: the 5th segment of a super-packet. */
+static bool lose_fifth_data_frame(void *arg, const u8 *frame, u32 len, u64 index)
+{
+	unsigned int *data_frames = arg;
+
+	(void)index;
+	if (len < 14 + 20 + 20 || frame[23] != IPPROTO_TCP || len <= 14 + 20 + (frame[46] >> 4) * 4u)
+		return false;
+	return ++*data_frames == 5;
+}
+
+Test(tcp, a_lost_segment_of_a_super_packet_is_sent_again_alone)
+{
+	struct impair_config cfg = { 0 };
+	unsigned int data_frames = 0;
+	struct socket *c, *s, *l;
+	struct capture cap;
+	u32 mss, biggest;
+
+	connect_pair(91, &c, &s, &l);
+	mss = tcp_sk(c->sk)->mss_cache;
+	cfg.filter = lose_fifth_data_frame;
+	cfg.filter_arg = &data_frames;
+	wire_set_impair(p.wire, 0, &cfg);
+	capture_attach(&cap, sa, p.da, CAPTURE_TX);
+	send_and_check(c, s, 256 << 10);
+	check_frames(&cap, mss, &biggest);
+	cr_assert(eq(u32, tcp_sk(c->sk)->total_retrans, 1), "one segment again, not the super-packet");
+	cr_assert(eq(u64, mib(sa, TCP_MIB_RETRANSSEGS), 1));
+	capture_detach(&cap);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+Test(tcp, without_gso_tcp_queues_one_segment_per_skb)
+{
+	struct socket *c, *s, *l;
+	struct capture cap;
+	struct sk_buff *skb;
+	u32 mss, biggest;
+	static u8 buf[65536];
+	u64 off;
+
+	cr_assert(eq(int, netdev_offload_off("none", &off), 0));
+	p.da->features &= ~off;
+	connect_pair(92, &c, &s, &l);
+	mss = tcp_sk(c->sk)->mss_cache;
+	cr_assert(eq(int, t_send(c, buf, 13 * mss, 0), (int)(13 * mss)));
+	skb_queue_walk(&c->sk->sk_write_queue, skb)
+		cr_assert(le(u32, skb->len, mss));
+	world_advance(&p.w, 100 * MS);
+	while (t_recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	capture_attach(&cap, sa, p.da, CAPTURE_TX);
+	send_and_check(c, s, 256 << 10);
+	check_frames(&cap, mss, &biggest);
+	capture_detach(&cap);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
 }
