@@ -34,6 +34,7 @@ struct sysctl {
 	int rmem_max, wmem_max;         /* net.core.{r,w}mem_max */
 	int tcp_rmem[3], tcp_wmem[3];   /* net.ipv4.tcp_{r,w}mem: min, initial, autotuning max */
 	bool tcp_moderate_rcvbuf;       /* net.ipv4.tcp_moderate_rcvbuf */
+	bool tcp_sack;                  /* net.ipv4.tcp_sack */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;

@@ -94,6 +94,14 @@ struct tcp_skb_cb {
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)((skb)->cb))
 
+/* RFC 2018: at most 4 blocks fit the 40 bytes of options (3 beside timestamps). */
+#define TCP_NUM_SACKS 4
+
+struct tcp_sack_block {
+	u32 start_seq;
+	u32 end_seq;
+};
+
 /**
  * struct tcp_options_received - what the peer's SYN told us, and what
  * both sides agreed (RFC 7323 §1.3: an option is used only if both sent it).
@@ -158,6 +166,9 @@ struct tcp_sock {
 
 	/* receiving */
 	struct sk_buff_head out_of_order_queue;
+	u32 last_ofo_seq;   /* the latest out-of-order arrival: the first SACK block */
+	struct tcp_sack_block duplicate_sack; /* D-SACK to report once (RFC 2883) */
+	bool dsack;
 	u8 ack_pending;     /* an ACK is owed (ICSK_ACK_*) */
 	u8 quickack;        /* segments still to ACK at once (Linux's quick-ack mode) */
 	/* receive buffer autotuning (Linux's dynamic right-sizing) */
@@ -254,6 +265,10 @@ u32 tcp_xmit_size_goal(struct sock *sk);
 struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size);
 struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb);
+
+/* tcp_sack.c */
+unsigned int tcp_sack_options(struct tcp_sock *tp, u8 *opt, unsigned int room);
+void tcp_dsack_set(struct tcp_sock *tp, u32 seq, u32 end_seq);
 
 /* tcp_buffers.c */
 void tcp_init_buffer_space(struct sock *sk);

@@ -369,16 +369,19 @@ static void tcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 	/* it holds receive memory like in-order data (the window shrinks) */
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
+	tp->last_ofo_seq = tcb->seq;
 	skb_queue_reverse_walk(&tp->out_of_order_queue, pos) {
 		struct tcp_skb_cb *pcb = TCP_SKB_CB(pos);
 
 		if (!after(tcb->seq, pcb->seq) && !before(pcb->end_seq, tcb->end_seq) &&
 		    pcb->seq == tcb->seq) {
+			tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
 			consume_skb(skb); /* we have it */
 			return;
 		}
 		if (!before(tcb->seq, pcb->seq)) {
 			if (!after(tcb->end_seq, pcb->end_seq)) {
+				tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
 				consume_skb(skb); /* covered */
 				return;
 			}
@@ -416,7 +419,9 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		tcb = TCP_SKB_CB(skb);
 	}
 	if (!after(tcb->end_seq, tp->rcv_nxt)) {
-		/* all old: a retransmission of what we have; ACK at once */
+		/* all old: a retransmission of what we have; ACK at once, with a
+		 * D-SACK that tells the sender it was spurious (RFC 2883 §4.1.1) */
+		tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
 		consume_skb(skb);
 		tcp_send_ack(sk);
 		return;
@@ -433,6 +438,7 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		if (before(tcb->seq, tp->rcv_nxt)) {
 			u32 trim = tp->rcv_nxt - tcb->seq;
 
+			tcp_dsack_set(tp, tcb->seq, tp->rcv_nxt); /* RFC 2883 §4.1.2 */
 			__skb_pull(skb, trim < skb->len ? trim : skb->len);
 			tcb->seq = tp->rcv_nxt;
 		}
@@ -514,6 +520,8 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tcp_parse_options(th, &tp->rx_opt, true);
 	if (!tp->rx_opt.wscale_ok)
 		tp->rx_opt.rcv_wscale = 0; /* RFC 7323 §1.3: both or neither */
+	if (!sk->sk_stack->sysctl.tcp_sack)
+		tp->rx_opt.sack_ok = 0;  /* RFC 2018 §2: only if our SYN offered it */
 	tp->snd_wnd = ntohs(th->window);
 	tp->snd_wl1 = tcb->seq;
 	tp->snd_wl2 = tcb->ack_seq;
@@ -626,8 +634,12 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/* first: check the sequence number */
 	if (!tcp_sequence_ok(tp, tcb)) {
+		/* "send an acknowledgment ... and drop"; an old duplicate's
+		 * range goes in a D-SACK (RFC 2883 §4.1.1, tcp_send_dupack) */
+		if (!th->rst && after(tcb->end_seq, tcb->seq) && !after(tcb->end_seq, tp->rcv_nxt))
+			tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
 		if (!th->rst)
-			tcp_send_ack(sk); /* "send an acknowledgment ... and drop" */
+			tcp_send_ack(sk);
 		goto drop;
 	}
 	/* second: RST (RFC 5961 §3.2: exact match resets, else a challenge ACK) */

@@ -351,6 +351,8 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	tcp_init_rcv_wnd(tp, tp->advmss);
 	if (!tp->rx_opt.wscale_ok)
 		tp->rx_opt.rcv_wscale = 0;
+	if (!sk->sk_stack->sysctl.tcp_sack)
+		tp->rx_opt.sack_ok = 0;
 	tcp_set_state(sk, TCP_SYN_RECV);
 	tcp_hash(sk);
 	tp->parent = ltp;

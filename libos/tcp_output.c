@@ -157,7 +157,10 @@ void tcp_init_rcv_wnd(struct tcp_sock *tp, u32 mss)
 	tp->rcv_wup = tp->rcv_nxt;
 }
 
-/* Options of a SYN or SYN-ACK: MSS, and window scale when allowed (RFC 7323 §1.3). */
+/*
+ * Options of a SYN or SYN-ACK: MSS; SACK-permitted (RFC 2018 §2) and
+ * window scale (RFC 7323 §1.3), each in a SYN-ACK only if the SYN had it.
+ */
 static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
 {
 	unsigned int n = 0;
@@ -166,6 +169,12 @@ static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
 	opt[n++] = 4;
 	opt[n++] = (u8)(tp->advmss >> 8);
 	opt[n++] = (u8)tp->advmss;
+	if (synack ? tp->rx_opt.sack_ok : tp->inet.sk.sk_stack->sysctl.tcp_sack) {
+		opt[n++] = TCPOPT_NOP;
+		opt[n++] = TCPOPT_NOP;
+		opt[n++] = TCPOPT_SACK_PERM;
+		opt[n++] = 2;
+	}
 	if (!synack || tp->rx_opt.wscale_ok) {
 		opt[n++] = TCPOPT_NOP;
 		opt[n++] = TCPOPT_WINDOW;
@@ -222,6 +231,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	tcp_set_skb_tso_segs(skb, tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT);
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		optlen = tcp_syn_options(tp, opt, tcb->tcp_flags & TCPHDR_ACK);
+	else if (tcb->tcp_flags & TCPHDR_ACK)
+		optlen = tcp_sack_options(tp, opt, sizeof(opt));
 	hlen = TCP_HEADER_LEN + ALIGN(optlen, 4u);
 	th = (struct tcphdr *)(void *)skb_push(skb, hlen);
 	skb_reset_transport_header(skb);

@@ -41,12 +41,12 @@ TestSuite(gso, .init = setup, .fini = teardown, .timeout = 60);
  * 12 bytes of options, @payload bytes, gso_size MSS, checksum partial. */
 static struct sk_buff *super_frame(unsigned int payload, u8 flags)
 {
-	struct sk_buff *skb = alloc_skb(st, 128 + 14 + 20 + 32 + payload);
+	struct sk_buff *skb = alloc_skb(st, 130 + 14 + 20 + 32 + payload);
 	struct iphdr *iph;
 	struct tcphdr *th;
 	u8 *eth, *data;
 
-	skb_reserve(skb, 128);
+	skb_reserve(skb, 128 + NET_IP_ALIGN); /* the IP header 4-byte aligned */
 	eth = skb_put_zero(skb, 14);
 	eth[12] = 0x08;
 	skb_reset_mac_header(skb);

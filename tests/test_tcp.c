@@ -625,3 +625,115 @@ Test(tcp, without_gso_tcp_queues_one_segment_per_skb)
 	sock_release(s);
 	sock_release(l);
 }
+
+/* ---- SACK (RFC 2018) and D-SACK (RFC 2883), the receiver's blocks ---------- */
+
+struct sack_ack {
+	u32 ack;
+	unsigned int n;
+	struct tcp_sack_block b[TCP_NUM_SACKS];
+};
+
+/* The ACK number and SACK blocks of a captured TCP frame. */
+static void parse_sack(const struct sk_buff *f, struct sack_ack *a)
+{
+	const u8 *th = f->data + 14 + 20, *o = th + 20, *end = th + (th[12] >> 4) * 4;
+
+	memset(a, 0, sizeof(*a));
+	a->ack = (u32)th[8] << 24 | (u32)th[9] << 16 | (u32)th[10] << 8 | th[11];
+	while (o < end && *o != TCPOPT_EOL) {
+		if (*o == TCPOPT_NOP) {
+			o++;
+			continue;
+		}
+		if (o[0] == TCPOPT_SACK)
+			for (a->n = 0; a->n < (o[1] - 2u) / 8; a->n++) {
+				const u8 *p8 = o + 2 + 8 * a->n;
+
+				a->b[a->n].start_seq = (u32)p8[0] << 24 | (u32)p8[1] << 16 | (u32)p8[2] << 8 | p8[3];
+				a->b[a->n].end_seq = (u32)p8[4] << 24 | (u32)p8[5] << 16 | (u32)p8[6] << 8 | p8[7];
+			}
+		o += o[1];
+	}
+}
+
+static bool lose_second_data_frame(void *arg, const u8 *frame, u32 len, u64 index)
+{
+	return lose_fifth_data_frame(arg, frame, len, index + 3);
+}
+
+Test(tcp, sack_blocks_describe_the_out_of_order_queue)
+{
+	struct impair_config cfg = { 0 };
+	unsigned int data_frames = 3, i;
+	struct socket *c, *s, *l;
+	struct capture cap;
+	struct sack_ack a;
+	struct sk_buff *f;
+	static u8 buf[8192];
+	u32 iss, mss;
+
+	connect_pair(93, &c, &s, &l);
+	cr_assert(tcp_sk(c->sk)->rx_opt.sack_ok && tcp_sk(s->sk)->rx_opt.sack_ok, "negotiated");
+	mss = tcp_sk(c->sk)->mss_cache;
+	iss = tcp_sk(c->sk)->snd_nxt;
+	cfg.filter = lose_second_data_frame; /* counts from 3: the 2nd data frame is "5th" */
+	cfg.filter_arg = &data_frames;
+	wire_set_impair(p.wire, 0, &cfg);
+	cr_assert(eq(int, t_setint(c, IPPROTO_TCP, TCP_NODELAY, 1), 0));
+	capture_attach(&cap, sb, p.db, CAPTURE_TX);
+	for (i = 0; i < 4; i++)
+		cr_assert(eq(int, t_send(c, buf, mss, 0), (int)mss));
+	world_advance(&p.w, 10 * MS); /* less than an RTO: the hole stays */
+	/* B's ACKs for segments 3 and 4: ack at the hole, one growing block */
+	for (i = 0; (f = capture_pop(&cap)) != NULL; kfree_skb(f)) {
+		parse_sack(f, &a);
+		if (!a.n)
+			continue;
+		cr_assert(eq(u32, a.ack, iss + mss), "the cumulative ACK stops at the hole");
+		cr_assert(eq(u32, a.n, 1));
+		cr_assert(eq(u32, a.b[0].start_seq, iss + 2 * mss));
+		cr_assert(eq(u32, a.b[0].end_seq, iss + (3 + i) * mss), "block %u", i);
+		i++;
+	}
+	cr_assert(eq(u32, i, 2), "two ACKs with SACK blocks");
+	world_advance(&p.w, 2 * SEC);
+	cr_assert(eq(int, t_recv(s, buf, 4 * mss, MSG_WAITALL), (int)(4 * mss)));
+	capture_detach(&cap);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+Test(tcp, a_duplicate_segment_is_reported_by_dsack)
+{
+	struct impair_config cfg = { 0 };
+	struct socket *c, *s, *l;
+	struct capture cap;
+	struct sack_ack a;
+	struct sk_buff *f;
+	static u8 buf[1448];
+	unsigned int dsacks = 0;
+
+	connect_pair(94, &c, &s, &l);
+	cfg.dup.every_nth = 1; /* every frame A sends arrives twice */
+	wire_set_impair(p.wire, 0, &cfg);
+	capture_attach(&cap, sb, p.db, CAPTURE_TX);
+	cr_assert(eq(int, t_send(c, buf, 1000, 0), 1000));
+	world_advance(&p.w, 100 * MS);
+	while ((f = capture_pop(&cap)) != NULL) {
+		parse_sack(f, &a);
+		/* RFC 2883 §4: the first block, below the cumulative ACK */
+		if (a.n == 1 && !after(a.b[0].end_seq, a.ack) &&
+		    a.b[0].end_seq - a.b[0].start_seq == 1000)
+			dsacks++;
+		kfree_skb(f);
+	}
+	cr_assert(eq(u32, dsacks, 1), "one D-SACK for the one duplicate");
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), 0), 1000));
+	capture_detach(&cap);
+	wire_set_impair(p.wire, 0, &(struct impair_config){ 0 });
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
