@@ -40,3 +40,14 @@ del_netns() {
 		ip netns del "$P$s" 2>/dev/null
 	done
 }
+
+# veth_pair KADDR/N - namespace ${P}b (the kernel's side: interface ${P}k
+# with KADDR/N) joined by a veth pair to ${P}a (skbos's side: ${P}s, up, no
+# address), which the test has made already (its "can we?" check).
+veth_pair() {
+	ip netns add "${P}b" &&
+		ip link add "${P}s" netns "${P}a" type veth peer name "${P}k" netns "${P}b" &&
+		ip -n "${P}a" link set "${P}s" up &&
+		ip -n "${P}b" link set "${P}k" up &&
+		ip -n "${P}b" addr add "$1" dev "${P}k" || fail "cannot make the veth pair"
+}

@@ -28,11 +28,7 @@ for c in socat tcpdump tshark ethtool; do command -v $c >/dev/null || skip "$c i
 ip netns add "${P}a" 2>/dev/null || skip "cannot create network namespaces"
 [ -x "$tool" ] || fail "no $tool (run make)"
 
-ip netns add "${P}b"
-ip link add "${P}s" netns "${P}a" type veth peer name "${P}k" netns "${P}b"
-ip -n "${P}a" link set "${P}s" up
-ip -n "${P}b" link set "${P}k" up
-ip -n "${P}b" addr add 10.89.0.1/24 dev "${P}k"
+veth_pair 10.89.0.1/24
 ip netns exec "${P}a" ethtool -K "${P}s" tx off tso off gso off >/dev/null ||
 	fail "ethtool cannot turn ${P}s's offloads off"
 head -c 8000000 /dev/urandom >"$tmp/data"

@@ -66,11 +66,7 @@ wait_exit() {
 }
 
 # ---- 1. direct veth, default offloads on the kernel side -------------------
-ip netns add "${P}b"
-ip link add "${P}s" netns "${P}a" type veth peer name "${P}k" netns "${P}b"
-inns "${P}a" ip link set "${P}s" up
-inns "${P}b" ip link set "${P}k" up
-inns "${P}b" ip addr add 10.81.0.1/24 dev "${P}k"
+veth_pair 10.81.0.1/24
 
 ip netns exec "${P}a" "$node" --if "${P}s" --addr 10.81.0.2/24 --ping 10.81.0.1 --count 20 \
 	--interval 10 --size 1000 --duration 120 --pcap "$tmp/direct.pcap" --stats \

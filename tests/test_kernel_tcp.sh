@@ -73,11 +73,7 @@ head -c 200000000 /dev/urandom >"$tmp/200m"
 head -c 20000000 "$tmp/200m" >"$tmp/20m"
 
 # ---- 1. direct veth -------------------------------------------------------
-ip netns add "${P}b"
-ip link add "${P}s" netns "${P}a" type veth peer name "${P}k" netns "${P}b"
-ip -n "${P}a" link set "${P}s" up
-ip -n "${P}b" link set "${P}k" up
-ip -n "${P}b" addr add 10.87.0.1/24 dev "${P}k"
+veth_pair 10.87.0.1/24
 transfer 1 "${P}a" "${P}s" 10.87.0.2 "${P}b" 10.87.0.1 "$tmp/200m" "skbos->kernel clean"
 transfer 0 "${P}a" "${P}s" 10.87.0.2 "${P}b" 10.87.0.1 "$tmp/200m" "kernel->skbos clean"
 

@@ -30,11 +30,7 @@ trap cleanup EXIT
 command -v socat >/dev/null || skip "socat is not installed"
 ip netns add "${P}a" 2>/dev/null || skip "cannot create network namespaces"
 [ -x "$echo_tool" ] || fail "no $echo_tool (run make)"
-ip netns add "${P}b"
-ip link add "${P}s" netns "${P}a" type veth peer name "${P}k" netns "${P}b"
-ip -n "${P}a" link set "${P}s" up
-ip -n "${P}b" link set "${P}k" up
-ip -n "${P}b" addr add 10.84.0.1/24 dev "${P}k"
+veth_pair 10.84.0.1/24
 skbos_env=(env SKBOS_IF="${P}s" SKBOS_ADDR=10.84.0.2/24)
 
 # 1. skbos client -> kernel socat echo server
