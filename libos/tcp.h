@@ -90,8 +90,12 @@ struct tcp_skb_cb {
 	u32 ack_seq;
 	u8 tcp_flags;
 	u8 retrans;
+	u8 sacked;      /* TCPCB_*: the SACK scoreboard (RFC 6675) */
 	ktime_t when;
 };
+#define TCPCB_SACKED_ACKED 0x01   /* the peer holds it (a SACK block covered it) */
+#define TCPCB_SACKED_RETRANS 0x02 /* sent again in this recovery, not yet answered */
+#define TCPCB_LOST 0x04           /* taken for lost: to send again */
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)((skb)->cb))
 
 /* RFC 2018: at most 4 blocks fit the 40 bytes of options (3 beside timestamps). */
@@ -161,6 +165,7 @@ struct tcp_sock {
 	u32 snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
 	u32 dupacks, high_seq;
 	bool in_recovery;
+	u32 sacked_out, lost_out, retrans_out; /* segments, from the scoreboard */
 	const struct tcp_congestion_ops *ca_ops;
 	u64 ca_priv[8];   /* the congestion algorithm's own state */
 
@@ -218,9 +223,16 @@ static inline u32 tcp_wnd_end(const struct tcp_sock *tp)
 	return tp->snd_una + tp->snd_wnd;
 }
 
+/*
+ * Segments in the network (RFC 6675's "pipe", Linux's tcp_packets_in_flight):
+ * those sent and not acknowledged, less what the peer SACKed or we count
+ * as lost, plus what we sent again.  Without SACK both counts are 0.
+ */
 static inline u32 tcp_packets_in_flight(const struct tcp_sock *tp, u32 mss)
 {
-	return (tp->snd_nxt - tp->snd_una + mss - 1) / mss;
+	u32 out = (tp->snd_nxt - tp->snd_una + mss - 1) / mss, left = tp->sacked_out + tp->lost_out;
+
+	return (out > left ? out - left : 0) + tp->retrans_out;
 }
 
 extern struct proto tcp_prot;
@@ -269,6 +281,10 @@ struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb);
 /* tcp_sack.c */
 unsigned int tcp_sack_options(struct tcp_sock *tp, u8 *opt, unsigned int room);
 void tcp_dsack_set(struct tcp_sock *tp, u32 seq, u32 end_seq);
+bool tcp_sacktag(struct sock *sk, const struct tcphdr *th);
+void tcp_sack_mark_head_lost(struct sock *sk);
+void tcp_sack_xmit_lost(struct sock *sk);
+void tcp_sack_clear(struct sock *sk);
 
 /* tcp_buffers.c */
 void tcp_init_buffer_space(struct sock *sk);

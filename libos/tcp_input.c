@@ -162,16 +162,27 @@ static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	return acked;
 }
 
-/* NewReno (RFC 6582): enter fast recovery on the third duplicate ACK. */
+/*
+ * Enter fast recovery: on the third duplicate ACK, or (with SACK) once the
+ * scoreboard counts a segment lost.  NewReno (RFC 6582 §3.2) inflates cwnd
+ * by the three segments that left and resends the first; with SACK (RFC
+ * 6675 §5) cwnd is ssthresh and the pipe decides what goes, lost segments
+ * first (tcp_sack_xmit_lost).
+ */
 static void tcp_enter_recovery(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
 
 	tp->snd_ssthresh = tp->ca_ops->ssthresh(tp);
-	tp->snd_cwnd = tp->snd_ssthresh + 3;
 	tp->high_seq = tp->snd_max;
 	tp->in_recovery = true;
+	if (tp->rx_opt.sack_ok) {
+		tp->snd_cwnd = tp->snd_ssthresh;
+		tcp_sack_mark_head_lost(sk);
+		return;
+	}
+	tp->snd_cwnd = tp->snd_ssthresh + 3;
 	if (head && head != tp->send_head)
 		tcp_retransmit_skb(sk, head);
 }
@@ -183,6 +194,10 @@ static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked)
 	struct sk_buff *head;
 
 	if (tp->in_recovery) {
+		if (before(ack, tp->high_seq) && tp->rx_opt.sack_ok) {
+			tcp_sack_mark_head_lost(sk); /* the next hole (Linux's NewReno-with-SACK rule) */
+			return;
+		}
 		if (before(ack, tp->high_seq)) {
 			/* partial ACK: the next hole is lost too (RFC 6582 §3.2 step 5) */
 			head = skb_peek(&sk->sk_write_queue);
@@ -221,6 +236,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		tp->snd_una = ack;
 		if (after(ack, tp->snd_nxt))
 			tp->snd_nxt = ack;
+		if (tp->rx_opt.sack_ok)
+			tcp_sacktag(sk, tcp_hdr(skb));
 		tp->dupacks = 0;
 		tp->retransmits = 0;
 		tp->backoff = 0;
@@ -236,10 +253,19 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		sk->sk_write_space(sk);
 	} else if (tcb->end_seq == tcb->seq && tp->snd_wnd == prior_wnd && tp->snd_una != tp->snd_max) {
 		/* RFC 5681 §2: a duplicate ACK */
+		if (tp->rx_opt.sack_ok)
+			tcp_sacktag(sk, tcp_hdr(skb));
 		if (++tp->dupacks == 3 && !tp->in_recovery)
 			tcp_enter_recovery(sk);
-		else if (tp->in_recovery)
+		else if (tp->in_recovery && !tp->rx_opt.sack_ok)
 			tp->snd_cwnd++; /* each further dupack: one segment left the network */
+	}
+	if (tp->rx_opt.sack_ok && tp->snd_una != tp->snd_max) {
+		/* RFC 6675 §5: SACK alone may show a loss before three dupacks */
+		if (!tp->in_recovery && tp->lost_out)
+			tcp_enter_recovery(sk);
+		if (tp->in_recovery)
+			tcp_sack_xmit_lost(sk);
 	}
 	if (tp->persist && tp->snd_wnd) {
 		del_timer(&tp->retransmit_timer);

@@ -559,6 +559,7 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	skb = tcp_retrans_prepare(sk, skb);
 	tcb = TCP_SKB_CB(skb);
 	tcb->retrans++;
+	tcb->sacked |= TCPCB_SACKED_RETRANS;
 	tcb->when = stack_now(sk->sk_stack);
 	tp->total_retrans++;
 	if (!tp->retrans_stamp)

@@ -109,3 +109,205 @@ unsigned int tcp_sack_options(struct tcp_sock *tp, u8 *opt, unsigned int room)
 	}
 	return len;
 }
+
+/* ---- the sender's half: the scoreboard (RFC 6675) ------------------------ */
+
+/* The SACK blocks of an ACK (RFC 2018 §3), at most TCP_NUM_SACKS. */
+static unsigned int tcp_sack_parse(const struct tcphdr *th, struct tcp_sack_block *b)
+{
+	const u8 *p = (const u8 *)(th + 1);
+	int len = th->doff * 4 - (int)sizeof(*th);
+
+	while (len > 0) {
+		u8 kind = p[0], size;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			p++;
+			len--;
+			continue;
+		}
+		if (len < 2 || (size = p[1]) < 2 || size > len)
+			break;
+		if (kind == TCPOPT_SACK && size >= 10 && (size - 2) % 8 == 0) {
+			unsigned int n = (size - 2u) / 8;
+
+			if (n > TCP_NUM_SACKS)
+				n = TCP_NUM_SACKS;
+			for (unsigned int i = 0; i < n; i++) {
+				u32 s, e;
+
+				memcpy(&s, p + 2 + 8 * i, 4);
+				memcpy(&e, p + 6 + 8 * i, 4);
+				b[i].start_seq = ntohl(s);
+				b[i].end_seq = ntohl(e);
+			}
+			return n;
+		}
+		p += size;
+		len -= size;
+	}
+	return 0;
+}
+
+static u32 tcp_skb_pcount(const struct sk_buff *skb, u32 mss)
+{
+	return skb->len > mss ? (skb->len + mss - 1) / mss : 1;
+}
+
+/* sacked_out, lost_out, retrans_out from the marks of what was sent. */
+static void tcp_sack_recount(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+	struct sk_buff *skb;
+
+	tp->sacked_out = tp->lost_out = tp->retrans_out = 0;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		u8 sacked = TCP_SKB_CB(skb)->sacked;
+
+		if (skb == tp->send_head)
+			break;
+		if (sacked & TCPCB_SACKED_ACKED)
+			tp->sacked_out += tcp_skb_pcount(skb, mss);
+		else if (sacked & TCPCB_LOST)
+			tp->lost_out += tcp_skb_pcount(skb, mss);
+		if ((sacked & TCPCB_SACKED_RETRANS) && !(sacked & TCPCB_SACKED_ACKED))
+			tp->retrans_out += tcp_skb_pcount(skb, mss);
+	}
+}
+
+/*
+ * Mark what one block covers.  An skb the block covers only in part is
+ * split at the block's edge first (Linux's tcp_match_skb_to_sack), so that
+ * marks stay whole-skb.  Only data sent and not yet acknowledged counts.
+ */
+static void tcp_sacktag_block(struct sock *sk, u32 start, u32 end)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	while (skb && skb != tp->send_head) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		struct sk_buff *next = skb_peek_next(skb, &sk->sk_write_queue);
+
+		if (!after(start, tcb->seq) && !after(tcb->end_seq, end)) {
+			tcb->sacked = (u8)((tcb->sacked | TCPCB_SACKED_ACKED) & ~TCPCB_LOST);
+		} else if (before(tcb->seq, start) && after(tcb->end_seq, start) && skb->len &&
+			   !(tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
+			if (!tcp_fragment(sk, skb, start - tcb->seq))
+				return;
+			continue; /* @skb now starts at the block */
+		} else if (before(tcb->seq, end) && after(tcb->end_seq, end) && skb->len &&
+			   !(tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
+			struct sk_buff *front = tcp_fragment(sk, skb, end - tcb->seq);
+
+			if (front)
+				TCP_SKB_CB(front)->sacked = (u8)((TCP_SKB_CB(front)->sacked |
+								  TCPCB_SACKED_ACKED) & ~TCPCB_LOST);
+			return;
+		} else if (!before(tcb->seq, end)) {
+			return;
+		}
+		skb = next;
+	}
+}
+
+/*
+ * RFC 6675 §4 IsLost: a segment not SACKed with more than (DupThresh - 1)
+ * segments' worth of SACKed data above it is taken for lost.
+ */
+static void tcp_sack_mark_lost(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT, above = tp->sacked_out;
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+		if (skb == tp->send_head || above < 3)
+			break;
+		if (tcb->sacked & TCPCB_SACKED_ACKED)
+			above -= tcp_skb_pcount(skb, mss);
+		else if (!(tcb->sacked & TCPCB_LOST))
+			tcb->sacked |= TCPCB_LOST;
+	}
+}
+
+/**
+ * tcp_sacktag - fold an ACK's SACK blocks into the scoreboard, then mark
+ * losses.  D-SACK blocks (below the cumulative ACK: RFC 2883 §4) and blocks
+ * outside what was sent are skipped.  Return: true if the ACK had SACK
+ * information about data in flight.
+ */
+bool tcp_sacktag(struct sock *sk, const struct tcphdr *th)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_sack_block b[TCP_NUM_SACKS];
+	unsigned int n = tcp_sack_parse(th, b);
+	bool any = false;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (!after(b[i].end_seq, b[i].start_seq) || !after(b[i].end_seq, tp->snd_una) ||
+		    before(b[i].start_seq, tp->snd_una) || after(b[i].end_seq, tp->snd_max))
+			continue;
+		tcp_sacktag_block(sk, b[i].start_seq, b[i].end_seq);
+		any = true;
+	}
+	tcp_sack_recount(sk);
+	if (any)
+		tcp_sack_mark_lost(sk);
+	tcp_sack_recount(sk);
+	return any;
+}
+
+/** tcp_sack_mark_head_lost - the first unacknowledged segment is lost (3 dupacks, partial ACK). */
+void tcp_sack_mark_head_lost(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	if (head && head != tp->send_head && !(TCP_SKB_CB(head)->sacked & TCPCB_SACKED_ACKED) &&
+	    !(TCP_SKB_CB(head)->sacked & TCPCB_SACKED_RETRANS)) {
+		TCP_SKB_CB(head)->sacked |= TCPCB_LOST;
+		tcp_sack_recount(sk);
+	}
+}
+
+/**
+ * tcp_sack_xmit_lost - in recovery: send again what is lost and not yet
+ * resent, lowest first, while the pipe has room (RFC 6675 §5 step (C),
+ * rule 1).  One segment at a time: tcp_retransmit_skb splits super-packets.
+ */
+void tcp_sack_xmit_lost(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	while (skb && skb != tp->send_head && tcp_packets_in_flight(tp, mss) < tp->snd_cwnd) {
+		u8 sacked = TCP_SKB_CB(skb)->sacked;
+
+		if ((sacked & TCPCB_LOST) && !(sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) {
+			if (tcp_retransmit_skb(sk, skb))
+				break;
+			tcp_sack_recount(sk);
+			skb = skb_peek(&sk->sk_write_queue); /* the queue may have been split */
+			continue;
+		}
+		skb = skb_peek_next(skb, &sk->sk_write_queue);
+	}
+}
+
+/** tcp_sack_clear - forget the scoreboard (RTO: everything is sent again). */
+void tcp_sack_clear(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		TCP_SKB_CB(skb)->sacked = 0;
+	tp->sacked_out = tp->lost_out = tp->retrans_out = 0;
+}

@@ -121,10 +121,10 @@ ip netns exec "${P}m" "$impair" --a "${P}m0" --b "${P}m1" --ab "$spec" --ba "$sp
 pids+=($!)
 for _ in $(seq 100); do [ -e "$tmp/impair.ready" ] && break; sleep 0.05; done
 [ -e "$tmp/impair.ready" ] || fail "impairment cable did not start"
-transfer 1 "${P}c" "${P}s2" 10.88.0.2 "${P}d" 10.88.0.1 "$tmp/20m" "skbos->kernel impaired"
+transfer 1 "${P}c" "${P}s2" 10.88.0.2 "${P}d" 10.88.0.1 "$tmp/200m" "skbos->kernel impaired"
 offload=none transfer 1 "${P}c" "${P}s2" 10.88.0.2 "${P}d" 10.88.0.1 "$tmp/20m" \
 	"skbos->kernel impaired, offloads off"
-transfer 0 "${P}c" "${P}s2" 10.88.0.2 "${P}d" 10.88.0.1 "$tmp/20m" "kernel->skbos impaired"
+transfer 0 "${P}c" "${P}s2" 10.88.0.2 "${P}d" 10.88.0.1 "$tmp/200m" "kernel->skbos impaired"
 # skbos_fini frees everything: a buffer still in use at exit is a leak.
 leaks=$(grep -l "stack freed with" "$tmp"/*.log 2>/dev/null)
 [ -z "$leaks" ] || fail "buffers leaked at exit: $(grep -h "stack freed with" $leaks | head -3)"

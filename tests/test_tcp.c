@@ -263,27 +263,27 @@ static void bulk_under(const char *spec, size_t total)
 
 Test(tcp, bulk_under_1pct_loss)
 {
-	bulk_under("drop=1%,delay=1ms,seed=11", 8 << 20);
+	bulk_under("drop=1%,delay=1ms,seed=11", 64 << 20);
 }
 
 Test(tcp, bulk_under_5pct_loss)
 {
-	bulk_under("drop=5%,delay=1ms,seed=12", 4 << 20);
+	bulk_under("drop=5%,delay=1ms,seed=12", 64 << 20);
 }
 
 Test(tcp, bulk_under_10pct_loss)
 {
-	bulk_under("drop=10%,delay=1ms,seed=13", 2 << 20);
+	bulk_under("drop=10%,delay=1ms,seed=13", 64 << 20);
 }
 
 Test(tcp, bulk_under_reordering_and_duplication)
 {
-	bulk_under("reorder=10%,dup=2%,delay=1ms,seed=14", 8 << 20);
+	bulk_under("reorder=10%,dup=2%,delay=1ms,seed=14", 64 << 20);
 }
 
 Test(tcp, bulk_under_corruption_is_caught_by_checksums)
 {
-	bulk_under("corrupt=1%,delay=1ms,seed=15", 4 << 20);
+	bulk_under("corrupt=1%,delay=1ms,seed=15", 64 << 20);
 	cr_assert(gt(u64, mib(sb, TCP_MIB_INCSUMERRORS) + mib(sa, TCP_MIB_INCSUMERRORS) +
 			      mib(sb, IPSTATS_MIB_INCSUMERRORS) + mib(sa, IPSTATS_MIB_INCSUMERRORS), 0));
 }
