@@ -126,7 +126,7 @@ bg redis-s "${ina[@]}" timeout 900 "${skr[@]}" redis-server --port 6379 --bind "
 	--appendonly no --protected-mode no --dir "$tmp"
 redis_pid=$bgpid
 wait_until 300 "${inb[@]}" redis-cli -h "$R" ping || fail "redis-server under skbos did not start"
-"${inb[@]}" timeout 900 redis-benchmark -h "$R" -q -n 100000 -c 50 >"$tmp/bench.out" 2>&1 ||
+"${inb[@]}" timeout 600 redis-benchmark -h "$R" -q -n 100000 -c 50 >"$tmp/bench.out" 2>&1 ||
 	{ cat "$tmp/bench.out"; fail "redis-benchmark against redis-server under skbos"; }
 tr '\r' '\n' <"$tmp/bench.out" | grep -E 'requests per second' >"$tmp/bench.sum"
 grep -q -i -E 'error|refused|reset' "$tmp/bench.out" && { cat "$tmp/bench.sum"; fail "redis-benchmark reported errors"; }
