@@ -310,9 +310,12 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
 				tcp_push(sk, 0);
+				/* sk_stream_wait_memory: CLOSE_WAIT still sends, so it
+				 * waits too (it spun here, holding the stack lock) */
 				err = sk_wait_event(sk, &timeo, tcp_stream_writeable(sk) || sk->sk_err ||
 								(sk->sk_shutdown & SEND_SHUTDOWN) ||
-								sk->sk_state != TCP_ESTABLISHED);
+								(sk->sk_state != TCP_ESTABLISHED &&
+								 sk->sk_state != TCP_CLOSE_WAIT));
 				if (err)
 					goto out;
 				continue;

@@ -250,6 +250,28 @@ static void bulk_under(const char *spec, size_t total)
 	sock_release(l);
 }
 
+/*
+ * A peer that half-closed still takes our data: in CLOSE_WAIT a send that
+ * finds the buffer full waits for room (or says EAGAIN) as in ESTABLISHED.
+ * It spun instead, holding the stack lock so no ACK could ever make room:
+ * socat SYSTEM:cat under skbos hung at 100% CPU echoing 20 MB back to a
+ * kernel socat that had sent its FIN.  (.timeout: the old spin never ends.)
+ */
+Test(tcp, close_wait_send_waits_for_room, .timeout = 60)
+{
+	struct socket *c, *s, *l;
+
+	connect_pair(97, &c, &s, &l);
+	cr_assert(eq(int, c->ops->shutdown(c, SHUT_WR), 0));
+	world_run(&p.w);
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
+	bulk(s, c, 4 << 20); /* far more than the send buffer holds */
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
 Test(tcp, bulk_under_1pct_loss)
 {
 	bulk_under("drop=1%,delay=1ms,seed=11", 8 << 20);
