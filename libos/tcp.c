@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -333,9 +334,12 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
 				tcp_push(sk, 0);
+				/* sk_stream_wait_memory: CLOSE_WAIT still sends, so it
+				 * waits too (it spun here, holding the stack lock) */
 				err = sk_wait_event(sk, &timeo, tcp_stream_writeable(sk) || sk->sk_err ||
 								(sk->sk_shutdown & SEND_SHUTDOWN) ||
-								sk->sk_state != TCP_ESTABLISHED);
+								(sk->sk_state != TCP_ESTABLISHED &&
+								 sk->sk_state != TCP_CLOSE_WAIT));
 				if (err)
 					goto out;
 				continue;
@@ -648,11 +652,33 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	}
 }
 
-static void tcp_get_info(const struct sock *sk, struct tcp_info *info)
+/*
+ * Linux's struct tcp_info as <linux/tcp.h> of Debian 12 (6.1) lays it out:
+ * glibc's <netinet/tcp.h> stops at tcpi_total_retrans (104 bytes), Linux
+ * answers up to 232 (6.1; newer kernels more), and programs built on
+ * <linux/tcp.h> (iperf3's tcpi_snd_wnd) read the later fields.
+ */
+struct tcp_info_linux {
+	struct tcp_info base;
+	u64 tcpi_pacing_rate, tcpi_max_pacing_rate, tcpi_bytes_acked, tcpi_bytes_received;
+	u32 tcpi_segs_out, tcpi_segs_in, tcpi_notsent_bytes, tcpi_min_rtt;
+	u32 tcpi_data_segs_in, tcpi_data_segs_out;
+	u64 tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited;
+	u32 tcpi_delivered, tcpi_delivered_ce;
+	u64 tcpi_bytes_sent, tcpi_bytes_retrans;
+	u32 tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack, tcpi_snd_wnd;
+};
+_Static_assert(sizeof(struct tcp_info_linux) == 232, "Linux 6.1's struct tcp_info");
+_Static_assert(offsetof(struct tcp_info_linux, tcpi_snd_wnd) == 228, "Linux's layout");
+
+static void tcp_get_info(const struct sock *sk, struct tcp_info_linux *linfo)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_info *info = &linfo->base;
 
-	memset(info, 0, sizeof(*info));
+	memset(linfo, 0, sizeof(*linfo));
+	linfo->tcpi_snd_wnd = tp->snd_wnd;
+	linfo->tcpi_notsent_bytes = tp->write_seq - tp->snd_nxt;
 	info->tcpi_state = sk->sk_state;
 	info->tcpi_retransmits = tp->retransmits;
 	info->tcpi_backoff = tp->backoff;
@@ -678,7 +704,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	unsigned int len = *optlen;
-	struct tcp_info info;
+	struct tcp_info_linux info;
 	char name[16];
 	int val;
 

@@ -251,6 +251,7 @@ void tcp_unhash(struct sock *sk);
 int tcp_get_port(struct sock *sk, u16 snum);
 void tcp_bind_release(struct sock *sk);
 unsigned int tcp_socket_count(const struct stack *st);
+int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 
 /* tcp_input.c */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);

@@ -650,12 +650,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	case TCP_SYN_SENT:
 		return tcp_rcv_synsent(sk, skb);
 	case TCP_TIME_WAIT:
-		/* a retransmitted FIN: ACK it again and restart 2*MSL (RFC 9293 §3.10.7.4) */
-		if (th->fin && !th->rst) {
-			tcp_send_ack(sk);
-			mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_TIMEWAIT_LEN);
-		}
-		goto drop;
+		return tcp_timewait_state_process(sk, skb); /* tcp_ipv4.c: a SYN may reopen */
 	}
 
 	/* first: check the sequence number */

@@ -1,10 +1,12 @@
 /*
  * tcp_ipv4.c - TCP over IPv4: the socket tables, receive demultiplexing,
- * active open, RSTs for strays, ICMP errors (net/ipv4/tcp_ipv4.c,
- * inet_hashtables.c, inet_connection_sock.c).
+ * active open, RSTs for strays, ICMP errors, TIME_WAIT (net/ipv4/tcp_ipv4.c,
+ * inet_hashtables.c, inet_connection_sock.c, tcp_minisocks.c).
  *
  *   ip_local_deliver_finish -> tcp_v4_rcv: validate, checksum, fill
  *   TCP_SKB_CB -> established table (4-tuple) -> listener (port) -> RST
+ *   tcp_rcv_state_process (TIME_WAIT) -> tcp_timewait_state_process
+ *	-> (a new SYN) the listener
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -362,12 +364,20 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	return sk;
 }
 
+/* A SYN for listener @sk; @isn: the child's ISN, or 0 to choose one. */
+static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn);
+
 /**
  * tcp_rcv_listen - RFC 9293 §3.10.7.2, LISTEN: a SYN creates a child (in
  * SYN_RECV, answered with a SYN-ACK) while the backlog has room; an ACK gets
  * a RST; everything else is dropped.  Consumes @skb.
  */
 int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
+{
+	return tcp_listen_syn(sk, skb, 0);
+}
+
+static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 {
 	struct tcp_sock *ltp = tcp_sk(sk);
 	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
@@ -387,8 +397,67 @@ int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	child = tcp_create_child(sk, skb);
-	if (child)
+	if (child) {
+		if (isn) {
+			struct tcp_sock *tp = tcp_sk(child);
+
+			tp->iss = isn;
+			tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
+		}
 		tcp_send_synack(child);
+	}
+drop:
+	consume_skb(skb);
+	return 0;
+}
+
+/**
+ * tcp_timewait_state_process - a segment for a connection in TIME_WAIT, as
+ * Linux (net/ipv4/tcp_minisocks.c, with tcp_rfc1337 = 0).  Consumes @skb.
+ *
+ * RFC 1122 §4.2.2.13: a TCP "MAY accept a new SYN from the remote TCP to
+ * reopen the connection directly from TIME-WAIT state, if it: (1) assigns
+ * its initial sequence number for the new connection to be larger than the
+ * largest sequence number it used on the previous connection incarnation,
+ * and (2) returns to TIME-WAIT state if the SYN turns out to be an old
+ * duplicate."  Linux does (for a SYN above RCV.NXT), and its clients count
+ * on it: a server that closed first holds TIME_WAIT, the client does not, so
+ * the client's port allocator reuses the 4-tuple at once.  Dropping that SYN
+ * would stall the new connection for up to 2*MSL of SYN retransmissions.
+ */
+int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
+	struct stack *st = sk->sk_stack;
+	struct sock *lsk;
+	u32 isn;
+
+	if (tcb->seq == tp->rcv_nxt && (tcb->seq == tcb->end_seq || th->rst)) {
+		/* in window: a bare ACK restarts 2*MSL; a RST ends TIME_WAIT
+		 * (the "assassination" of RFC 1337, which Linux allows) */
+		if (th->rst)
+			tcp_done(sk);
+		else
+			mod_timer(&tp->keepalive_timer, stack_now(st) + TCP_TIMEWAIT_LEN);
+		goto drop;
+	}
+	if (th->syn && !th->rst && !th->ack && after(tcb->seq, tp->rcv_nxt)) {
+		lsk = tcp_lookup_listener(st, ip_hdr(skb)->daddr, ntohs(th->dest), skb->dev->ifindex);
+		if (lsk) {
+			isn = tp->snd_nxt + 65535 + 2; /* (1): above all we sent */
+			tcp_done(sk);
+			return tcp_listen_syn(lsk, skb, isn ? isn : 1);
+		}
+	}
+	/* Everything else (a retransmitted FIN, an old duplicate) is ACKed;
+	 * a segment with ACK set restarts 2*MSL (RFC 9293 §3.10.7.4). */
+	if (!th->rst) {
+		if (th->ack)
+			mod_timer(&tp->keepalive_timer, stack_now(st) + TCP_TIMEWAIT_LEN);
+		tcp_send_ack(sk);
+	}
 drop:
 	consume_skb(skb);
 	return 0;

@@ -17,6 +17,9 @@ pkgs=(
 	socat             # the kernel-side peer of the UDP and TCP tests
 	bc                # arithmetic in bench/tcp.sh
 	curl python3      # unmodified programs run under skbos-run (tests, demo)
+	nginx wrk         # test_preload_apps: nginx under skbos and against it, wrk's load
+	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
+	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
 	tcpdump           # test_pcap reads the capture back the way a user would
 	ethtool           # test_afpacket turns veth offloads off to check skbos's own
 )

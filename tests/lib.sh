@@ -1,7 +1,7 @@
-# Shared by the shell tests (sourced, never run): the skip rule, the failure
-# report and the cleanup of what a test started. A test sets $tmp (its
-# scratch directory, where programs write *.log) and $pids (an array of the
-# PIDs it started) before it uses these.
+# Shared by the shell tests (sourced, never run; POSIX sh, as some of them
+# are sh): the skip rule, the failure report and the cleanup of what a test
+# started. A test sets $tmp (its scratch directory, where programs write
+# *.log) and $pids (an array of the PIDs it started) before it uses these.
 
 # skip REASON - exit 77 (automake's skip), except under CI=true, where a test
 # that cannot run is a failure.
@@ -50,4 +50,68 @@ veth_pair() {
 		ip -n "${P}a" link set "${P}s" up &&
 		ip -n "${P}b" link set "${P}k" up &&
 		ip -n "${P}b" addr add "$1" dev "${P}k" || fail "cannot make the veth pair"
+}
+
+# kill_netns_pids SUFFIX... - end every process left in this test's
+# namespaces ${P}SUFFIX (the children of `ip netns exec` and of skbos-run).
+kill_netns_pids() {
+	for s in "$@"; do
+		for pid in $(ip netns pids "$P$s" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+}
+
+# veth_netns KADDR/N - namespaces ${P}a and ${P}b joined by a veth pair
+# (veth_pair), loopback up in both.  Skips if namespaces cannot be made.
+veth_netns() {
+	ip netns add "${P}a" 2>/dev/null || skip "cannot create network namespaces"
+	veth_pair "$1"
+	ip -n "${P}a" link set lo up
+	ip -n "${P}b" link set lo up
+}
+
+# preload_test - the start of a test of programs under skbos-run over
+# veth_netns: sets $B (the build tree) and $run (the tree's skbos-run, with
+# SKBOS_PRELOAD_LIB exported: it runs programs on the tree's shim); skips without root, and exits 77 (even under CI) for an ASan-built
+# shim, which hangs uninstrumented programs before main (the shim itself runs
+# under ASan in tests/test_preload).  On exit everything the test started
+# ends ($pids, whatever is left in its namespaces) and $tmp is removed.
+preload_test() {
+	B=$(cd "${top_builddir:-.}" && pwd)
+	run=$B/preload/skbos-run
+	export SKBOS_PRELOAD_LIB="$B/.libs/libskbos-preload.so"
+	trap preload_test_cleanup EXIT
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	if ldd "$B/.libs/libskbos-preload.so" 2>/dev/null | grep -q libasan; then
+		echo "SKIP: an ASan shim cannot be preloaded into uninstrumented programs (test_preload_net.sh)"
+		exit 77
+	fi
+}
+
+preload_test_cleanup() {
+	exec 2>/dev/null # the servers' "Killed" notices
+	kill_pids
+	kill_netns_pids a b
+	del_netns a b
+	rm -rf "$tmp"
+}
+
+# need_progs PROG... - skip unless every PROG is installed.
+need_progs() {
+	for p in "$@"; do
+		command -v "$p" >/dev/null || skip "$p is not installed (scripts/deps.sh)"
+	done
+}
+
+# wait_until TRIES CMD... - run CMD every 0.1 s until it succeeds, at most
+# TRIES times.  Return: CMD's last status.
+wait_until() {
+	local n=$1
+	shift
+	for _ in $(seq "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
 }

@@ -7,43 +7,18 @@
 # kernel address: nothing but skbos can carry the traffic.
 # Needs root: skipped (77) without it, except under CI=true (a failure).
 set -u
-top=${top_builddir:-.}
-B=$(cd "$top" && pwd)
-run=(env SKBOS_PRELOAD_LIB="$B/.libs/libskbos-preload.so" bash "$B/preload/skbos-run")
 P=skt$$
 tmp=$(mktemp -d)
+pids=()
 . "$(dirname "$0")/lib.sh"
 FAIL_TAIL=5
-cleanup() {
-	exec 2>/dev/null # the servers' "Killed" notices
-	for ns in "${P}a" "${P}b"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-[ "$(id -u)" = 0 ] || skip "needs root"
-# As test_preload_net.sh: an ASan-built shim hangs uninstrumented programs
-# before main; the shim's own tests run under ASan in tests/test_preload.
-if ldd "$B/.libs/libskbos-preload.so" 2>/dev/null | grep -q libasan; then
-	echo "SKIP: an ASan shim cannot be preloaded into uninstrumented programs (test_preload_net.sh)"
-	exit 77
-fi
-command -v curl >/dev/null || skip "curl is not installed"
-command -v python3 >/dev/null || skip "python3 is not installed"
-ip netns add "${P}a" 2>/dev/null || skip "cannot create network namespaces"
-ip netns add "${P}b"
-ip link add "${P}s" netns "${P}a" type veth peer name "${P}k" netns "${P}b"
-ip -n "${P}a" link set "${P}s" up
-ip -n "${P}b" link set "${P}k" up
-ip -n "${P}a" link set lo up
-ip -n "${P}b" link set lo up
-ip -n "${P}b" addr add 10.97.0.1/24 dev "${P}k"
+preload_test
+need_progs curl python3
+veth_netns 10.97.0.1/24
 mkdir "$tmp/www"
 head -c 30000000 /dev/urandom >"$tmp/www/blob"
 want=$(sha256sum "$tmp/www/blob" | cut -d' ' -f1)
-skbos=("${run[@]}" --if "${P}s" --addr 10.97.0.2/24 --)
+skbos=("$run" --if "${P}s" --addr 10.97.0.2/24 --)
 
 wait_http() { # ns url
 	for _ in $(seq 100); do

@@ -119,6 +119,32 @@ Test(tcp, offered_windows_fit_the_receive_buffer)
 	sock_release(l);
 }
 
+/* Linux answers TCP_INFO with its whole struct (232 bytes as 6.1 has it):
+ * iperf3 reads tcpi_snd_wnd, past glibc's 104-byte struct tcp_info. */
+Test(tcp, tcp_info_has_linux_size_and_snd_wnd)
+{
+	struct socket *c, *s, *l;
+	unsigned char info[512];
+	unsigned int len = sizeof(info);
+	u32 snd_wnd;
+
+	connect_pair(96, &c, &s, &l);
+	memset(info, 0xa5, sizeof(info));
+	cr_assert(eq(int, c->ops->getsockopt(c, IPPROTO_TCP, TCP_INFO, info, &len), 0));
+	cr_assert(eq(u32, len, 232));
+	cr_assert(eq(u8, info[0], TCP_ESTABLISHED), "tcpi_state");
+	memcpy(&snd_wnd, info + 228, sizeof(snd_wnd)); /* tcpi_snd_wnd */
+	cr_assert(eq(u32, snd_wnd, tcp_sk(c->sk)->snd_wnd));
+	cr_assert(gt(u32, snd_wnd, 0));
+	cr_assert(eq(u8, info[232], 0xa5), "nothing written past the struct");
+	len = 8;
+	cr_assert(eq(int, c->ops->getsockopt(c, IPPROTO_TCP, TCP_INFO, info, &len), 0));
+	cr_assert(eq(u32, len, 8), "a short buffer gets its length");
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
 Test(tcp, orderly_close_from_the_client)
 {
 	struct socket *c, *s, *l;
@@ -261,6 +287,28 @@ static void bulk_under(const char *spec, size_t total)
 	sock_release(l);
 }
 
+/*
+ * A peer that half-closed still takes our data: in CLOSE_WAIT a send that
+ * finds the buffer full waits for room (or says EAGAIN) as in ESTABLISHED.
+ * It spun instead, holding the stack lock so no ACK could ever make room:
+ * socat SYSTEM:cat under skbos hung at 100% CPU echoing 20 MB back to a
+ * kernel socat that had sent its FIN.  (.timeout: the old spin never ends.)
+ */
+Test(tcp, close_wait_send_waits_for_room, .timeout = 60)
+{
+	struct socket *c, *s, *l;
+
+	connect_pair(97, &c, &s, &l);
+	cr_assert(eq(int, c->ops->shutdown(c, SHUT_WR), 0));
+	world_run(&p.w);
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
+	bulk(s, c, 4 << 20); /* far more than the send buffer holds */
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
 Test(tcp, bulk_under_1pct_loss)
 {
 	bulk_under("drop=1%,delay=1ms,seed=11", 64 << 20);
@@ -376,6 +424,50 @@ Test(tcp, two_thousand_short_connections)
 		sock_release(c);
 		sock_release(s);
 		world_run(&p.w);
+	}
+	sock_release(l);
+}
+
+/*
+ * The server closes first and keeps TIME_WAIT; the client (which does not)
+ * reuses its port at once, as Linux's port allocator does.  The new SYN is
+ * above RCV.NXT: it reopens the connection (RFC 1122 §4.2.2.13, Linux) at
+ * once, with an ISN above everything the old incarnation sent, instead of
+ * being dropped for 2*MSL (wrk -H 'Connection: close' against nginx stalled).
+ */
+Test(tcp, new_syn_reopens_time_wait)
+{
+	struct socket *l = listener(95), *c, *s;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(95) };
+	char buf[8];
+	u32 old_snd_nxt = 0;
+
+	sin.sin_addr.s_addr = p.b;
+	for (int round = 0; round < 2; round++) {
+		c = t_socket(sa, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		cr_assert(eq(int, t_setint(c, SOL_SOCKET, SO_REUSEADDR, 1), 0));
+		cr_assert(eq(int, t_bind(c, 0, 40000), 0), "round %d: the client's port is free", round);
+		cr_assert(eq(int, c->ops->connect(c, (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK),
+			     -EINPROGRESS));
+		world_advance(&p.w, 10 * MS);
+		cr_assert(eq(int, c->sk->sk_state, TCP_ESTABLISHED), "round %d: connected at once", round);
+		cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+		if (round) {
+			cr_assert(eq(u32, tcp_sk(s->sk)->iss, old_snd_nxt + 65535 + 2),
+				  "the ISN is above the old incarnation's (Linux: +65537)");
+			cr_assert(eq(u32, tcp_socket_count(sb), 1), "the TIME_WAIT is gone");
+		}
+		cr_assert(eq(int, t_send(c, "ping", 4, 0), 4));
+		world_run(&p.w);
+		cr_assert(eq(int, t_recv(s, buf, sizeof(buf), 0), 4));
+		old_snd_nxt = tcp_sk(s->sk)->snd_nxt + 1; /* and its FIN */
+		sock_release(s); /* the server closes first: TIME_WAIT on B */
+		world_run(&p.w);
+		cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), 0));
+		sock_release(c);
+		world_run(&p.w);
+		cr_assert(eq(u32, tcp_socket_count(sb), 1), "B holds TIME_WAIT");
+		world_advance(&p.w, 100 * MS); /* the client's clock moves its ISN on */
 	}
 	sock_release(l);
 }
