@@ -152,7 +152,7 @@ def main():
                 rel.append(f"{(v / k if higher else (k / v if v else float('nan'))):.4f}")
         arrow = "↑" if higher else "↓"
         out.append(f"| {label} | {unit} {arrow} | " + " | ".join(cells + ratios) + " |")
-        if chart:
+        if chart and rel != ["nan", "nan"]:
             dat.append(f'"{chart}" {rel[0]} {rel[1]}')
     out.append("")
     out.append("The path: a plain AF_PACKET socket (`bench/afpacket_bench`, sendmmsg/recvmmsg, batches "
@@ -183,7 +183,10 @@ def main():
     out.append("Memory: the server's VmRSS; the kernel keeps its sockets outside the process, so for "
                "kernel↔kernel the growth is the application's own (here crr, which keeps an fd only).")
     out.append("")
-    out.append("![skbos relative to the kernel](CHART)")
+    if dat:
+        out.append("![skbos relative to the kernel](CHART)")
+    else:
+        out.append("(No chart: no skbos figure to set against the kernel's.)")
     out.append("")
     if fails:
         out.append("Failed runs:")
@@ -202,7 +205,7 @@ def main():
     stamp = out_md.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     text = "\n".join(out).replace("(CHART)", f"({stamp}.png)")
     open(out_md, "w").write(text)
-    open(out_dat, "w").write("\n".join(dat) + "\n")
+    open(out_dat, "w").write("".join(d + "\n" for d in dat))
 
 
 if __name__ == "__main__":

@@ -52,12 +52,13 @@ for f in .libs/libskbos-preload.so preload/skbos-run bench/crr bench/cpurun benc
 	[ -e "$B/$f" ] || { echo "bench: no $B/$f (make bench builds it)" >&2; exit 1; }
 done
 
-P=skb9$$
+P=skr$$
 tmp=$(mktemp -d /tmp/skbos-bench.XXXXXX)
-srv_tpid= srv_pid= bg_pid=
+srv_tpid= srv_pid= bg_pid= fg_pid=
 cleanup() {
 	trap - EXIT INT TERM
-	for pid in $bg_pid $srv_pid $srv_tpid; do kill -KILL "$pid" 2>/dev/null; done
+	exec 2>/dev/null # bash's "Killed" notices for what is ended here
+	for pid in $fg_pid $bg_pid $srv_pid $srv_tpid; do kill -KILL "$pid" 2>/dev/null; done
 	bench_netns_del
 	rm -rf "$tmp"
 }
@@ -111,6 +112,18 @@ prefix() {
 	pre2=(taskset -c "$cpu")
 	[ "$(side "$1" "$2")" = skbos ] && pre2+=("${skbos_run[@]}" --if "$P${2}0" --addr "$(addr "$1" "$2")/24" --)
 	return 0
+}
+
+# fg CMD... - run CMD and wait for it, in the background so that a signal
+# to this script runs its trap at once (bash defers traps while a
+# foreground child runs); returns CMD's status.
+fg() {
+	"$@" &
+	fg_pid=$!
+	wait "$fg_pid"
+	local rc=$?
+	fg_pid=
+	return $rc
 }
 
 # ---- results: one line per measurement in $tmp/res
@@ -188,7 +201,7 @@ client() {
 	prefix "$cfg" c
 	s0=$(cpu_of "$srv_pid")
 	echo 0 >"$tmp/cli.cpu"
-	"${pre[@]}" "$B/bench/cpurun" "$tmp/cli.cpu" timeout $((SECS * 3 + 20)) "${pre2[@]}" "$@" \
+	fg "${pre[@]}" "$B/bench/cpurun" "$tmp/cli.cpu" timeout $((SECS * 3 + 20)) "${pre2[@]}" "$@" \
 		>"$tmp/cli.out" 2>"$tmp/cli.err" </dev/null
 	rc=$?
 	srv_cpu=$(awk -v a="$s0" -v b="$(cpu_of "$srv_pid")" 'BEGIN { print b - a }')
@@ -366,21 +379,21 @@ t_mem() {
 # The path's raw frame rate: afpacket_bench's plain AF_PACKET socket
 # (sendmmsg / recvmmsg), 1514- and 64-byte frames, transmit and receive.
 t_wire() {
-	local size line bin=$B/bench/afpacket_bench
+	local size bin=$B/bench/afpacket_bench
 	for size in 1514 64; do
-		line=$(ip netns exec "${P}c" taskset -c "$CPU_C" timeout $((SECS + 10)) \
-			"$bin" tx-raw "${P}c0" $size "$SECS" "$MAC_S" 2>"$tmp/cli.err")
-		set -- $line
+		fg ip netns exec "${P}c" taskset -c "$CPU_C" timeout $((SECS + 10)) \
+			"$bin" tx-raw "${P}c0" $size "$SECS" "$MAC_S" >"$tmp/cli.out" 2>"$tmp/cli.err"
+		set -- $(cat "$tmp/cli.out")
 		[ $# -ge 4 ] && rec wire "tx${size}_pps" "$4" || rec_fail wire "tx-raw: $(why "$tmp/cli.err")" "tx${size}_pps"
 		ip netns exec "${P}c" taskset -c "$CPU_C" timeout $((SECS + 10)) \
 			"$bin" gen "${P}c0" $size "$(awk "BEGIN { print $SECS + 1 }")" "$MAC_S" >/dev/null 2>&1 &
 		bg_pid=$!
 		sleep 0.3
-		line=$(ip netns exec "${P}s" taskset -c "$CPU_S" timeout $((SECS + 10)) \
-			"$bin" rx-raw "${P}s0" $size "$SECS" 2>"$tmp/cli.err")
+		fg ip netns exec "${P}s" taskset -c "$CPU_S" timeout $((SECS + 10)) \
+			"$bin" rx-raw "${P}s0" $size "$SECS" >"$tmp/cli.out" 2>"$tmp/cli.err"
 		wait "$bg_pid"
 		bg_pid=
-		set -- $line
+		set -- $(cat "$tmp/cli.out")
 		[ $# -ge 4 ] && rec wire "rx${size}_pps" "$4" || rec_fail wire "rx-raw: $(why "$tmp/cli.err")" "rx${size}_pps"
 	done
 }
@@ -415,9 +428,12 @@ stamp=$(date -u +%Y-%m-%d-%H%M)
 	echo "mode ${QUICK:+quick}"
 } >"$tmp/machine"
 python3 "$here/report.py" "$tmp/machine" "$tmp/res" "$OUT/$stamp.md" "$OUT/$stamp.dat" || exit 1
-gnuplot -e "datafile='$OUT/$stamp.dat'; outfile='$OUT/$stamp.png'" "$here/chart.gp" ||
-	echo "bench: gnuplot failed; the table is still in $OUT/$stamp.md" >&2
+if [ -s "$OUT/$stamp.dat" ]; then
+	gnuplot -e "datafile='$OUT/$stamp.dat'; outfile='$OUT/$stamp.png'" "$here/chart.gp" ||
+		echo "bench: gnuplot failed; the table is still in $OUT/$stamp.md" >&2
+fi
 sed "s/$stamp\.png/latest.png/" "$OUT/$stamp.md" >"$OUT/latest.md"
+rm -f "$OUT/latest.png"
 [ -f "$OUT/$stamp.png" ] && cp "$OUT/$stamp.png" "$OUT/latest.png"
 cp "$tmp/res" "$OUT/$stamp.raw"
 # The README's copy, between its bench markers (default output only).
@@ -429,4 +445,4 @@ if [ "$OUT" = "$here/results" ] && grep -q '^<!-- bench:end -->' "$readme"; then
 		cat "$tmp/readme" >"$readme"
 fi
 cat "$OUT/latest.md"
-echo "bench: $elapsed s; $OUT/latest.md, $OUT/latest.png, dated copies $OUT/$stamp.*"
+echo "bench: $elapsed s; $OUT/latest.md (and .png), dated copies $OUT/$stamp.*"
