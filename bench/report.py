@@ -118,8 +118,9 @@ def main():
                "skbos↔kernel: the server (iperf3 -s, sockperf server, crr, nginx, redis-server) "
                "runs under `skbos-run`, the client on the kernel; skbos↔skbos: both under `skbos-run`. "
                "Ratios are skbos / kernel↔kernel (↑: higher is better, ↓: lower is better). "
-               "CPU is utime+stime from `/proc/PID/stat`; the kernel's softirq work on the other "
-               "CPU is not charged to either process.")
+               "CPU is utime+stime from `/proc/PID/stat`: the kernel's softirq work is charged to "
+               "whichever process it interrupted (on veth, mostly the sender), or to no one when "
+               "ksoftirqd runs it.")
     out.append("")
     head = ["test", "unit"] + [name for _, name in CONFIGS] + ["skbos↔kernel / kernel", "skbos↔skbos / kernel"]
     out.append("| " + " | ".join(head) + " |")
