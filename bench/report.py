@@ -110,11 +110,12 @@ def main():
                f"{' (`--quick`)' if m.get('mode') else ''}, medians; the run took {m.get('elapsed', '?')} s.")
     cpus = m.get("cpus", "").split()
     cpu_s, cpu_c = (cpus[1], cpus[3]) if len(cpus) >= 4 else ("?", "?")
+    busy = "/".join(m.get("busypoll", "? ?").split())
     out.append("")
     out.append("One veth pair between two network namespaces; the server side pinned to CPU "
                f"{cpu_s}, the client side to CPU {cpu_c} (`taskset`, whole process, skbos's stack "
                "thread included). Nothing busy-polls: `SKBOS_SPIN_US` unset, "
-               "`net.core.busy_poll`/`busy_read` 0, sockperf in its default blocking mode. "
+               f"`net.core.busy_poll`/`busy_read` {busy}, sockperf in its default blocking mode. "
                "skbos↔kernel: the server (iperf3 -s, sockperf server, crr, nginx, redis-server) "
                "runs under `skbos-run`, the client on the kernel; skbos↔skbos: both under `skbos-run`. "
                "Ratios are skbos / kernel↔kernel (↑: higher is better, ↓: lower is better). "

@@ -12,8 +12,9 @@
 #   skbos↔skbos    client under skbos-run -> server under skbos-run
 # The server side runs on CPU $CPU_S, the client side on CPU $CPU_C
 # (taskset, the whole process: skbos's stack thread too).  Nothing
-# busy-polls: SKBOS_SPIN_US is unset, net.core.busy_poll/busy_read are 0 in
-# the namespaces, sockperf uses its default blocking calls.
+# busy-polls: SKBOS_SPIN_US is unset, sockperf uses its default blocking
+# calls, and the report gives net.core.busy_poll/busy_read as found (0 by
+# default).
 #
 # Every round runs each test once per configuration, in turn (kk sk ss kk sk
 # ss ...), so drift falls on all three alike; the report gives medians over
@@ -103,8 +104,9 @@ addr() {
 		[ "$2" = s ] && echo "$NET.11" || echo "$NET.12"
 	fi
 }
-# prefix CONFIG s|c -> the command words that run a program on that end
-# (namespace, CPU, and skbos-run for an skbos end), in the array $pre
+# prefix CONFIG s|c -> the command words that run a program on that end:
+# $pre (its namespace) and $pre2 (its CPU, and skbos-run for an skbos end),
+# with room between them for timeout or cpurun
 prefix() {
 	local cpu=$CPU_S
 	[ "$2" = c ] && cpu=$CPU_C
@@ -114,10 +116,10 @@ prefix() {
 	return 0
 }
 
-# fg CMD... - run CMD and wait for it, in the background so that a signal
+# run_fg CMD... - run CMD and wait for it, in the background so that a signal
 # to this script runs its trap at once (bash defers traps while a
 # foreground child runs); returns CMD's status.
-fg() {
+run_fg() {
 	"$@" &
 	fg_pid=$!
 	wait "$fg_pid"
@@ -201,7 +203,7 @@ client() {
 	prefix "$cfg" c
 	s0=$(cpu_of "$srv_pid")
 	echo 0 >"$tmp/cli.cpu"
-	fg "${pre[@]}" "$B/bench/cpurun" "$tmp/cli.cpu" timeout $((SECS * 3 + 20)) "${pre2[@]}" "$@" \
+	run_fg "${pre[@]}" "$B/bench/cpurun" "$tmp/cli.cpu" timeout $((SECS * 3 + 20)) "${pre2[@]}" "$@" \
 		>"$tmp/cli.out" 2>"$tmp/cli.err" </dev/null
 	rc=$?
 	srv_cpu=$(awk -v a="$s0" -v b="$(cpu_of "$srv_pid")" 'BEGIN { print b - a }')
@@ -381,7 +383,7 @@ t_mem() {
 t_wire() {
 	local size bin=$B/bench/afpacket_bench
 	for size in 1514 64; do
-		fg ip netns exec "${P}c" taskset -c "$CPU_C" timeout $((SECS + 10)) \
+		run_fg ip netns exec "${P}c" taskset -c "$CPU_C" timeout $((SECS + 10)) \
 			"$bin" tx-raw "${P}c0" $size "$SECS" "$MAC_S" >"$tmp/cli.out" 2>"$tmp/cli.err"
 		set -- $(cat "$tmp/cli.out")
 		[ $# -ge 4 ] && rec wire "tx${size}_pps" "$4" || rec_fail wire "tx-raw: $(why "$tmp/cli.err")" "tx${size}_pps"
@@ -389,7 +391,7 @@ t_wire() {
 			"$bin" gen "${P}c0" $size "$(awk "BEGIN { print $SECS + 1 }")" "$MAC_S" >/dev/null 2>&1 &
 		bg_pid=$!
 		sleep 0.3
-		fg ip netns exec "${P}s" taskset -c "$CPU_S" timeout $((SECS + 10)) \
+		run_fg ip netns exec "${P}s" taskset -c "$CPU_S" timeout $((SECS + 10)) \
 			"$bin" rx-raw "${P}s0" $size "$SECS" >"$tmp/cli.out" 2>"$tmp/cli.err"
 		wait "$bg_pid"
 		bg_pid=
@@ -425,6 +427,7 @@ stamp=$(date -u +%Y-%m-%d-%H%M)
 	echo "secs $SECS"
 	echo "elapsed $elapsed"
 	echo "cpus server $CPU_S client $CPU_C"
+	echo "busypoll $(cat /proc/sys/net/core/busy_poll) $(cat /proc/sys/net/core/busy_read)"
 	echo "mode ${QUICK:+quick}"
 } >"$tmp/machine"
 python3 "$here/report.py" "$tmp/machine" "$tmp/res" "$OUT/$stamp.md" "$OUT/$stamp.dat" || exit 1
