@@ -12,15 +12,16 @@ BIN=${1:-./bench/afpacket_bench}
 SECS=${SECS:-1.5}
 REPS=${REPS:-5}
 P=skb$$
-A=${P}a
-B=${P}b
+A=${P}s
+B=${P}c
 tmp=$(mktemp -d /tmp/skbos-bench.XXXXXX)
 GEN=
 
+. "$(dirname "$0")/lib.sh"
+
 cleanup() {
 	[ -n "$GEN" ] && kill "$GEN" 2>/dev/null
-	ip netns del "$A" 2>/dev/null || true
-	ip netns del "$B" 2>/dev/null || true
+	bench_netns_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -28,22 +29,15 @@ trap 'exit 1' INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "afpacket.sh: needs root" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "afpacket.sh: no $BIN (make bench/afpacket_bench)" >&2; exit 1; }
-for ns in "$A" "$B"; do
-	ip netns add "$ns"
-	ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;
-		echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
-done
-ip link add "${P}x" netns "$A" type veth peer name "${P}y" netns "$B"
-ip -n "$A" link set "${P}x" up
-ip -n "$B" link set "${P}y" up
-macA=$(ip netns exec "$A" cat "/sys/class/net/${P}x/address")
-macB=$(ip netns exec "$B" cat "/sys/class/net/${P}y/address")
+bench_netns || exit 1
+macA=$MAC_S
+macB=$MAC_C
 
 rx() { # MODE SIZE [OPTS]: a raw generator in B floods A while MODE receives
-	ip netns exec "$B" "$BIN" gen "${P}y" "$2" "$(awk "BEGIN { print $SECS + 1 }")" "$macA" >/dev/null &
+	ip netns exec "$B" "$BIN" gen "${P}c0" "$2" "$(awk "BEGIN { print $SECS + 1 }")" "$macA" >/dev/null &
 	GEN=$!
 	sleep 0.3
-	ip netns exec "$A" "$BIN" "$1" "${P}x" "$2" "$SECS" ${3:-} >>"$tmp/res" 2>/dev/null
+	ip netns exec "$A" "$BIN" "$1" "${P}s0" "$2" "$SECS" ${3:-} >>"$tmp/res" 2>/dev/null
 	wait "$GEN" || true
 	GEN=
 }
@@ -51,11 +45,11 @@ rx() { # MODE SIZE [OPTS]: a raw generator in B floods A while MODE receives
 echo "device vs raw AF_PACKET, veth, ${SECS}s runs, $REPS repetitions, $(nproc) CPUs, $(uname -r)"
 for size in 64 1514; do
 	for rep in $(seq "$REPS"); do
-		ip netns exec "$A" "$BIN" tx-dev "${P}x" $size "$SECS" "$macB" >>"$tmp/res" 2>>"$tmp/err"
-		ip netns exec "$A" "$BIN" tx-raw "${P}x" $size "$SECS" "$macB" >>"$tmp/res"
+		ip netns exec "$A" "$BIN" tx-dev "${P}s0" $size "$SECS" "$macB" >>"$tmp/res" 2>>"$tmp/err"
+		ip netns exec "$A" "$BIN" tx-raw "${P}s0" $size "$SECS" "$macB" >>"$tmp/res"
 		if [ $size = 64 ]; then
 			# io_uring without DEFER_TASKRUN, registered file or ring fd.
-			ip netns exec "$A" "$BIN" tx-dev "${P}x" $size "$SECS" "$macB" 7 >>"$tmp/res" 2>/dev/null
+			ip netns exec "$A" "$BIN" tx-dev "${P}s0" $size "$SECS" "$macB" 7 >>"$tmp/res" 2>/dev/null
 		fi
 		rx rx-dev $size
 		rx rx-raw $size

@@ -28,15 +28,16 @@ RXMODES=${RXMODES-ms v3:1 v3:8}
 TX=${TX-1}
 PP=${PP-1}
 P=skm$$
-A=${P}a
-B=${P}b
+A=${P}s
+B=${P}c
 tmp=$(mktemp -d /tmp/skbos-modes.XXXXXX)
 PEER=
 
+. "$(dirname "$0")/lib.sh"
+
 cleanup() {
 	[ -n "$PEER" ] && kill "$PEER" 2>/dev/null
-	ip netns del "$A" 2>/dev/null || true
-	ip netns del "$B" 2>/dev/null || true
+	bench_netns_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -45,38 +46,31 @@ trap 'exit 1' INT TERM
 [ "$(id -u)" = 0 ] || { echo "afpacket_modes.sh: needs root" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "afpacket_modes.sh: no $BIN (make bench/afpacket_bench)" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "afpacket_modes.sh: needs taskset" >&2; exit 1; }
-for ns in "$A" "$B"; do
-	ip netns add "$ns"
-	ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;
-		echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
-done
-ip link add "${P}x" netns "$A" type veth peer name "${P}y" netns "$B"
-ip -n "$A" link set "${P}x" up
-ip -n "$B" link set "${P}y" up
-macA=$(ip netns exec "$A" cat "/sys/class/net/${P}x/address")
-macB=$(ip netns exec "$B" cat "/sys/class/net/${P}y/address")
+bench_netns || exit 1
+macA=$MAC_S
+macB=$MAC_C
 inA() { ip netns exec "$A" taskset -c "$CPU_DEV" "$BIN" "$@"; }
 inB() { ip netns exec "$B" taskset -c "$CPU_PEER" "$BIN" "$@"; }
 peer_wait() { wait "$PEER" || true; PEER=; }
 
 rx() { # SIZE RXMODE: the generator in B floods A while the device receives
-	inB gen "${P}y" "$1" "$(awk "BEGIN { print $SECS + 1 }")" "$macA" >/dev/null &
+	inB gen "${P}c0" "$1" "$(awk "BEGIN { print $SECS + 1 }")" "$macA" >/dev/null &
 	PEER=$!
 	sleep 0.3
-	inA rx-dev "${P}x" "$1" "$SECS" 0 "$2" 2>/dev/null | sed "s/^rx-dev/rx-$(echo "$2" | tr : -)/" >>"$tmp/res"
+	inA rx-dev "${P}s0" "$1" "$SECS" 0 "$2" 2>/dev/null | sed "s/^rx-dev/rx-$(echo "$2" | tr : -)/" >>"$tmp/res"
 	peer_wait
 }
 
 pp() { # RXMODE: ping-pong against the raw echo in B
-	inB echo "${P}y" 64 "$(awk "BEGIN { print $SECS + 1 }")" 2>/dev/null &
+	inB echo "${P}c0" 64 "$(awk "BEGIN { print $SECS + 1 }")" 2>/dev/null &
 	PEER=$!
 	sleep 0.3
-	inA pp-dev "${P}x" 64 "$SECS" "$macB" 0 "$1" | sed "s/^pp-dev/pp-$(echo "$1" | tr : -)/" >>"$tmp/pp"
+	inA pp-dev "${P}s0" 64 "$SECS" "$macB" 0 "$1" | sed "s/^pp-dev/pp-$(echo "$1" | tr : -)/" >>"$tmp/pp"
 	peer_wait
 }
 
 tx() { # SIZE OPTS
-	inA tx-dev "${P}x" "$1" "$SECS" "$macB" "$2" 2>/dev/null |
+	inA tx-dev "${P}s0" "$1" "$SECS" "$macB" "$2" 2>/dev/null |
 		sed "s/^tx-dev[^ ]*/tx-bypass-$([ "$2" = 8 ] && echo on || echo off)/" >>"$tmp/res"
 }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages skbos needs to build and test (as root).
 # The one list of packages; check.sh, demo.sh and .ci/run all come here.
+# --bench adds what bench/run.sh (make bench) drives, which make check
+# does not need.
 set -euo pipefail
 
 pkgs=(
@@ -15,7 +17,6 @@ pkgs=(
 	tshark            # checks that skbos's pcap files parse clean
 	ethtool           # turns veth offloads off where a test needs whole frames
 	socat             # the kernel-side peer of the UDP and TCP tests
-	bc                # arithmetic in bench/tcp.sh
 	curl python3      # unmodified programs run under skbos-run (tests, demo)
 	nginx wrk         # test_preload_apps: nginx under skbos and against it, wrk's load
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
@@ -23,6 +24,15 @@ pkgs=(
 	tcpdump           # test_pcap reads the capture back the way a user would
 	ethtool           # test_afpacket turns veth offloads off to check skbos's own
 )
+bench_pkgs=(
+	iperf3            # bulk TCP throughput, 1 and 4 streams, small writes
+	sockperf          # TCP and UDP ping-pong latency percentiles
+	wrk nginx-light   # HTTP requests/s, keep-alive and a connection each
+	redis-server redis-tools  # redis-benchmark SET/GET
+	gnuplot-nox       # the results chart
+	util-linux        # taskset: each side pinned to its CPU
+)
+[ "${1:-}" = "--bench" ] && pkgs+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
