@@ -54,6 +54,7 @@ void api_close_all(void); /* api_socket.c */
 void skbos_fini(void)
 {
 	api_close_all();
+	skbos_instance_drain(skbos_current, SKBOS_EXIT_DRAIN_MS);
 	pthread_mutex_lock(&skbos_init_lock);
 	skbos_instance_destroy(skbos_current);
 	skbos_current = NULL;

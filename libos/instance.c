@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "instance.h"
 #include "../netdev/afpacket_uring.h"
@@ -20,6 +21,7 @@
 #include "pcap.h"
 #include "route.h"
 #include "stack.h"
+#include "tcp.h"
 
 static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 {
@@ -108,6 +110,27 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 fail:
 	skbos_instance_destroy(in);
 	return rc;
+}
+
+/**
+ * skbos_instance_drain - the process is ending and its sockets are closed:
+ * wait, at most @max_ms, while TCP still has data or a FIN to deliver.  The
+ * kernel would go on sending for an exiting process; a stack inside the
+ * process must finish first or the peer gets a truncated stream.  The stack
+ * thread does the work; this thread only looks, once a millisecond.
+ */
+void skbos_instance_drain(struct skbos_instance *in, int max_ms)
+{
+	for (int ms = 0; in && ms < max_ms; ms++) {
+		bool done;
+
+		loop_lock(in->loop);
+		done = tcp_all_sent(in->st);
+		loop_unlock(in->loop);
+		if (done)
+			return;
+		usleep(1000);
+	}
 }
 
 /** skbos_instance_destroy - stop the stack thread, then free everything. */

@@ -26,6 +26,10 @@ struct skbos_instance {
 int skbos_instance_create(struct skbos_instance **out, const struct skbos_config *cfg,
 			  char *err, size_t errlen);
 void skbos_instance_destroy(struct skbos_instance *inst);
+void skbos_instance_drain(struct skbos_instance *inst, int max_ms);
+
+/* How long an ending process waits for TCP to deliver what it was given. */
+#define SKBOS_EXIT_DRAIN_MS 10000
 void skbos_instance_dump_stats(struct skbos_instance *inst, FILE *out);
 
 #endif /* SKBOS_INSTANCE_H */

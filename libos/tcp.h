@@ -166,6 +166,10 @@ struct tcp_sock {
 	u32 dupacks, high_seq;
 	bool in_recovery;
 	u32 sacked_out, lost_out, retrans_out; /* segments, from the scoreboard */
+	u32 snd_sml;        /* end of the last small segment sent (Minshall's Nagle) */
+	/* congestion window validation (RFC 7661, Linux's tcp_cwnd_validate) */
+	u32 max_packets_out, cwnd_usage_seq;
+	bool is_cwnd_limited;
 	const struct tcp_congestion_ops *ca_ops;
 	u64 ca_priv[8];   /* the congestion algorithm's own state */
 
@@ -251,6 +255,7 @@ void tcp_unhash(struct sock *sk);
 int tcp_get_port(struct sock *sk, u16 snum);
 void tcp_bind_release(struct sock *sk);
 unsigned int tcp_socket_count(const struct stack *st);
+bool tcp_all_sent(const struct stack *st);
 int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 
 /* tcp_input.c */

@@ -210,7 +210,11 @@ static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked)
 		tp->snd_cwnd = tp->snd_ssthresh; /* full ACK: deflate (RFC 6582 §3.2 step 6) */
 		return;
 	}
-	tp->ca_ops->cong_avoid(tp, (acked + mss - 1) / mss);
+	/* cwnd grows only while it limits: in slow start while what was in
+	 * flight is at least half of it, else when it held data back */
+	if (tp->snd_cwnd < tp->snd_ssthresh ? tp->snd_cwnd < 2 * tp->max_packets_out
+					     : tp->is_cwnd_limited)
+		tp->ca_ops->cong_avoid(tp, (acked + mss - 1) / mss);
 }
 
 /**

@@ -564,6 +564,35 @@ void tcp_exit(struct stack *st)
 	st->ipv4.tcp = NULL;
 }
 
+/**
+ * tcp_all_sent - has every connection delivered what it was given?  False
+ * while one that still sends (ESTABLISHED, CLOSE_WAIT, FIN_WAIT1, CLOSING,
+ * LAST_ACK) has data or its FIN unacknowledged.
+ */
+bool tcp_all_sent(const struct stack *st)
+{
+	const struct tcp_tables *t = tcp_tables(st);
+
+	if (!t)
+		return true;
+	for (int i = 0; i < TCP_EHASH_SIZE; i++) {
+		const struct tcp_sock *tp;
+
+		list_for_each_entry(tp, &t->ehash[i], ehash_node) {
+			switch (tp->inet.sk.sk_state) {
+			case TCP_ESTABLISHED:
+			case TCP_CLOSE_WAIT:
+			case TCP_FIN_WAIT1:
+			case TCP_CLOSING:
+			case TCP_LAST_ACK:
+				if (tp->snd_una != tp->write_seq)
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
 unsigned int tcp_socket_count(const struct stack *st)
 {
 	const struct tcp_tables *t = tcp_tables(st);

@@ -296,6 +296,8 @@ static int tcp_send_head_skb(struct sock *sk, struct sk_buff *skb)
 	err = tcp_transmit_skb(sk, skb, true);
 	if (err && err != -EMSGSIZE && err != -ENETUNREACH)
 		return err;
+	if (skb->len % (tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT))
+		tp->snd_sml = TCP_SKB_CB(skb)->end_seq; /* it ends with a small segment */
 	tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
 	if (after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt))
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
@@ -345,7 +347,10 @@ static bool tcp_nagle_holds(const struct tcp_sock *tp, u32 len, u8 flags, bool m
 		return false;
 	if (tp->cork || more)
 		return true;
-	return !tp->nonagle && tp->snd_nxt != tp->snd_una;
+	/* Minshall's variant, as Linux (tcp_minshall_check): only while a
+	 * small segment is unacknowledged, so full segments in flight do not
+	 * hold a small one back against the peer's delayed ACK */
+	return !tp->nonagle && after(tp->snd_sml, tp->snd_una) && !after(tp->snd_sml, tp->snd_nxt);
 }
 
 /*
@@ -388,6 +393,23 @@ static u32 tcp_send_limit(struct sock *sk, struct sk_buff *skb, u32 mss, bool mo
 	return limit - limit % mss;
 }
 
+/*
+ * RFC 7661 (Linux's tcp_cwnd_validate): remember, per window of data,
+ * whether cwnd was what held data back and how much was in flight, so
+ * that cwnd grows only when it is used (tcp_is_cwnd_limited); a sender
+ * limited by the application would otherwise grow it without bound.
+ */
+static void tcp_cwnd_validate(struct tcp_sock *tp, bool cwnd_limited, u32 mss)
+{
+	u32 out = (tp->snd_nxt - tp->snd_una + mss - 1) / mss;
+
+	if (!before(tp->snd_una, tp->cwnd_usage_seq) || cwnd_limited || out > tp->max_packets_out) {
+		tp->is_cwnd_limited = cwnd_limited;
+		tp->max_packets_out = out;
+		tp->cwnd_usage_seq = tp->snd_nxt;
+	}
+}
+
 /**
  * tcp_write_xmit - send what the congestion window, the peer's window and
  * Nagle allow, from send_head on, whole skbs as GSO super-packets, a part
@@ -400,8 +422,9 @@ void tcp_write_xmit(struct sock *sk, bool more)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
 
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+
 	while ((skb = tp->send_head) != NULL) {
-		u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
 		u32 limit = tcp_send_limit(sk, skb, mss, more);
 
 		if (!limit)
@@ -411,6 +434,7 @@ void tcp_write_xmit(struct sock *sk, bool more)
 		if (tcp_send_head_skb(sk, skb))
 			break;
 	}
+	tcp_cwnd_validate(tp, tp->send_head && tcp_packets_in_flight(tp, mss) >= tp->snd_cwnd, mss);
 	if (tp->send_head && tp->snd_nxt == tp->snd_una && !timer_pending(&tp->retransmit_timer)) {
 		tp->persist = true;
 		mod_timer(&tp->retransmit_timer, stack_now(sk->sk_stack) +

@@ -139,6 +139,29 @@ __attribute__((constructor)) static void shim_load(void)
 	shim_inside--;
 }
 
+/*
+ * exit(3): the kernel would close the process's sockets and go on
+ * delivering what they hold; skbos lives in the process, so it closes them
+ * here (a FIN, or a RST where data was left unread) and waits, bounded,
+ * until TCP has delivered everything before the exit goes on.
+ */
+__attribute__((destructor)) static void shim_unload(void)
+{
+	struct skbos_instance *in = shim_instance();
+
+	if (!in || shim_inside)
+		return;
+	shim_lock(in);
+	for (int fd = 0; fd < fdt_size; fd++) {
+		uintptr_t e = fd_peek(fd);
+
+		if (e && fd_entry_sock(e))
+			fd_drop_entry(in, fd, e);
+	}
+	shim_unlock(in);
+	skbos_instance_drain(in, SKBOS_EXIT_DRAIN_MS);
+}
+
 /* ---- the instance and its lock -------------------------------------------------- */
 
 struct skbos_instance *shim_instance(void)

@@ -15,20 +15,17 @@ pkgs=(
 	binutils          # nm, for the exported-symbols test
 	iputils-ping      # the kernel's ping, the peer of the first-contact test
 	tshark            # checks that skbos's pcap files parse clean
-	ethtool           # turns veth offloads off where a test needs whole frames
+	ethtool           # turns veth offloads off where a test needs whole frames or
+	                  # checks skbos's own (test_afpacket, test_kernel_gso)
 	socat             # the kernel-side peer of the UDP and TCP tests
 	curl python3      # unmodified programs run under skbos-run (tests, demo)
 	nginx wrk         # test_preload_apps: nginx under skbos and against it, wrk's load
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
 	tcpdump           # test_pcap reads the capture back the way a user would
-	ethtool           # test_afpacket turns veth offloads off to check skbos's own
 )
-bench_pkgs=(
-	iperf3            # bulk TCP throughput, 1 and 4 streams, small writes
+bench_pkgs=(                 # (iperf3, wrk, nginx, redis: installed for the tests)
 	sockperf          # TCP and UDP ping-pong latency percentiles
-	wrk nginx-light   # HTTP requests/s, keep-alive and a connection each
-	redis-server redis-tools  # redis-benchmark SET/GET
 	gnuplot-nox       # the results chart
 	util-linux        # taskset: each side pinned to its CPU
 )

@@ -829,3 +829,46 @@ Test(tcp, a_duplicate_segment_is_reported_by_dsack)
 	sock_release(s);
 	sock_release(l);
 }
+
+/* Nagle as Linux (Minshall's variant): a small segment waits only for an
+ * unacknowledged small one, never for full segments in flight. */
+Test(tcp, nagle_holds_a_small_segment_only_behind_another_small_one)
+{
+	struct socket *c, *s, *l;
+	static u8 buf[8192];
+	struct tcp_sock *tp;
+	u32 mss;
+
+	connect_pair(97, &c, &s, &l);
+	tp = tcp_sk(c->sk);
+	mss = tp->mss_cache;
+	cr_assert(eq(int, t_send(c, buf, 3 * mss + 100, 0), (int)(3 * mss + 100)));
+	cr_assert(eq(u32, tp->snd_nxt, tp->write_seq), "full segments and the small tail all left");
+	cr_assert(eq(int, t_send(c, buf, 100, 0), 100));
+	cr_assert(eq(u32, tp->write_seq - tp->snd_nxt, 100), "behind an unacked small one: held");
+	world_advance(&p.w, 100 * MS);
+	cr_assert(eq(u32, tp->snd_nxt, tp->write_seq), "sent once that was acknowledged");
+	cr_assert(eq(int, t_recv(s, buf, 3 * mss + 200, MSG_WAITALL), (int)(3 * mss + 200)));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+/* RFC 7661: an application that sends little does not grow cwnd. */
+Test(tcp, cwnd_grows_only_while_it_limits)
+{
+	struct socket *c, *s, *l;
+	static u8 buf[2048];
+
+	connect_pair(98, &c, &s, &l);
+	for (int i = 0; i < 500; i++) {
+		cr_assert(eq(int, t_send(c, buf, 1000, 0), 1000));
+		world_advance(&p.w, 50 * MS); /* past the delayed ACK Nagle waits for */
+		cr_assert(eq(int, t_recv(s, buf, sizeof(buf), MSG_DONTWAIT), 1000));
+	}
+	cr_assert(le(u32, tcp_sk(c->sk)->snd_cwnd, 2 * TCP_INIT_CWND), "cwnd %u",
+		  tcp_sk(c->sk)->snd_cwnd);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
