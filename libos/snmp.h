@@ -69,6 +69,7 @@
 	X(UDP_MIB_RCVBUFERRORS, "Udp", "RcvbufErrors")                         \
 	X(UDP_MIB_SNDBUFERRORS, "Udp", "SndbufErrors")                         \
 	X(UDP_MIB_INCSUMERRORS, "Udp", "InCsumErrors")                         \
+	X(LINUX_MIB_PAWSESTABREJECTED, "TcpExt", "PAWSEstab")                  \
 	X(LINUX_MIB_ARPFILTER, "ArpExt", "InDropped")                          \
 	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \
 	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")

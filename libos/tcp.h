@@ -48,6 +48,8 @@ static inline bool between(u32 seq1, u32 seq2, u32 seq3)
 #define TCPHDR_URG 0x20
 
 #define TCP_HEADER_LEN 20
+#define TCPOLEN_TSTAMP_ALIGNED 12  /* NOP NOP TSopt: what timestamps cost a segment */
+#define TCP_PAWS_24DAYS (24LL * 86400 * NSEC_PER_SEC) /* RFC 7323 §5.5 */
 /* A super-packet is one IPv4 datagram: 16-bit total length, 60-byte headers at most. */
 #define TCP_GSO_MAX_PAYLOAD (65535U - 20U - 60U)
 #define TCP_MSS_DEFAULT 536U       /* RFC 9293 §3.7.1 */
@@ -113,6 +115,10 @@ struct tcp_sack_block {
 struct tcp_options_received {
 	u16 mss_clamp;      /* the peer's MSS option, or TCP_MSS_DEFAULT */
 	u8 wscale_ok : 1, sack_ok : 1, tstamp_ok : 1;
+	u8 saw_tstamp : 1;  /* the segment being processed had a TSopt */
+	u32 rcv_tsval, rcv_tsecr; /* its TSval, TSecr */
+	u32 ts_recent;      /* RFC 7323 §4.3 TS.Recent: echoed in our TSecr */
+	ktime_t ts_recent_stamp; /* when TS.Recent was set (PAWS ages it) */
 	u8 snd_wscale;      /* the peer's shift: applied to windows it sends */
 	u8 rcv_wscale;      /* our shift: applied to windows we send */
 };
@@ -143,6 +149,7 @@ struct tcp_sock {
 	u32 snd_max;        /* highest sequence ever sent (snd_nxt goes back after an RTO) */
 	u32 rcv_nxt, rcv_wnd, rcv_wup, copied_seq, window_clamp, rcv_ssthresh;
 	u32 iss, irs;
+	u32 tsoffset;       /* added to our TSval clock (RFC 7323 §7.1: per connection) */
 	u16 mss_cache;      /* what we send per segment now */
 	u16 advmss;         /* what we advertise */
 	u16 user_mss;       /* TCP_MAXSEG */
@@ -262,6 +269,7 @@ int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
 void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt, bool syn);
+void tcp_synack_tstamp(struct sock *sk);
 
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
@@ -283,6 +291,9 @@ u32 tcp_xmit_size_goal(struct sock *sk);
 struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size);
 struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb);
+
+/* tcp_output.c: RFC 7323 TSval clock, milliseconds */
+u32 tcp_time_stamp(const struct tcp_sock *tp);
 
 /* tcp_sack.c */
 unsigned int tcp_sack_options(struct tcp_sock *tp, u8 *opt, unsigned int room);

@@ -28,6 +28,7 @@ void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt
 	const u8 *p = (const u8 *)(th + 1);
 	int len = th->doff * 4 - (int)sizeof(*th);
 
+	opt->saw_tstamp = 0;
 	while (len > 0) {
 		u8 kind = *p, size;
 
@@ -64,8 +65,13 @@ void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt
 				opt->sack_ok = 1;
 			break;
 		case TCPOPT_TIMESTAMP:
-			if (size == 10)
-				opt->tstamp_ok = syn ? 1 : opt->tstamp_ok;
+			if (size == 10) {
+				if (syn)
+					opt->tstamp_ok = 1;
+				opt->saw_tstamp = 1;
+				opt->rcv_tsval = (u32)p[2] << 24 | (u32)p[3] << 16 | (u32)p[4] << 8 | p[5];
+				opt->rcv_tsecr = (u32)p[6] << 24 | (u32)p[7] << 16 | (u32)p[8] << 8 | p[9];
+			}
 			break;
 		}
 		p += size;
@@ -76,6 +82,52 @@ void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt
 static const struct tcphdr *tcp_hdr(const struct sk_buff *skb)
 {
 	return (const struct tcphdr *)(const void *)skb_transport_header(skb);
+}
+
+/* ---- timestamps (RFC 7323 §3-5) ------------------------------------------ */
+
+/*
+ * PAWS (RFC 7323 §5.3 R1): the segment's TSval is older than TS.Recent.  A
+ * TS.Recent idle for 24 days is too old to judge by (§5.5).
+ */
+static bool tcp_paws_discard(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	return tp->rx_opt.saw_tstamp && (s32)(tp->rx_opt.ts_recent - tp->rx_opt.rcv_tsval) > 0 &&
+	       stack_now(sk->sk_stack) - tp->rx_opt.ts_recent_stamp <= TCP_PAWS_24DAYS;
+}
+
+/*
+ * RFC 7323 §4.3 (2): an acceptable segment that covers the left edge of
+ * the window (seq <= Last.ACK.sent, our rcv_wup) updates TS.Recent.
+ */
+static void tcp_store_ts_recent(struct sock *sk, const struct tcp_skb_cb *tcb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->rx_opt.saw_tstamp && !after(tcb->seq, tp->rcv_wup) &&
+	    (s32)(tp->rx_opt.rcv_tsval - tp->rx_opt.ts_recent) >= 0) {
+		tp->rx_opt.ts_recent = tp->rx_opt.rcv_tsval;
+		tp->rx_opt.ts_recent_stamp = stack_now(sk->sk_stack);
+	}
+}
+
+/**
+ * tcp_synack_tstamp - after parsing the peer's SYN or SYN-ACK: timestamps
+ * are on only if both sides sent them (RFC 7323 §3.2); the first TS.Recent
+ * is the peer's TSval.
+ */
+void tcp_synack_tstamp(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!sk->sk_stack->sysctl.tcp_timestamps || !tp->rx_opt.saw_tstamp) {
+		tp->rx_opt.tstamp_ok = 0;
+		return;
+	}
+	tp->rx_opt.ts_recent = tp->rx_opt.rcv_tsval;
+	tp->rx_opt.ts_recent_stamp = stack_now(sk->sk_stack);
 }
 
 /* RFC 6298 §2: fold one RTT sample into srtt/rttvar, recompute RTO. */
@@ -552,6 +604,7 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->rx_opt.rcv_wscale = 0; /* RFC 7323 §1.3: both or neither */
 	if (!sk->sk_stack->sysctl.tcp_sack)
 		tp->rx_opt.sack_ok = 0;  /* RFC 2018 §2: only if our SYN offered it */
+	tcp_synack_tstamp(sk);
 	tp->snd_wnd = ntohs(th->window);
 	tp->snd_wl1 = tcb->seq;
 	tp->snd_wl2 = tcb->ack_seq;
@@ -657,6 +710,17 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		return tcp_timewait_state_process(sk, skb); /* tcp_ipv4.c: a SYN may reopen */
 	}
 
+	if (tp->rx_opt.tstamp_ok && th->doff > 5)
+		tcp_parse_options(th, &tp->rx_opt, false);
+	else
+		tp->rx_opt.saw_tstamp = 0;
+	/* RFC 7323 §5.3 PAWS: a TSval older than TS.Recent marks an old
+	 * duplicate from a wrapped sequence space; a RST is let through */
+	if (tcp_paws_discard(sk) && !th->rst) {
+		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_PAWSESTABREJECTED);
+		tcp_send_ack(sk);
+		goto drop;
+	}
 	/* first: check the sequence number */
 	if (!tcp_sequence_ok(tp, tcb)) {
 		/* "send an acknowledgment ... and drop"; an old duplicate's
@@ -667,6 +731,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			tcp_send_ack(sk);
 		goto drop;
 	}
+	tcp_store_ts_recent(sk, tcb);
 	/* second: RST (RFC 5961 §3.2: exact match resets, else a challenge ACK) */
 	if (th->rst) {
 		if (tcb->seq == tp->rcv_nxt)

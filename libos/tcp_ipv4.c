@@ -355,6 +355,8 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 		tp->rx_opt.rcv_wscale = 0;
 	if (!sk->sk_stack->sysctl.tcp_sack)
 		tp->rx_opt.sack_ok = 0;
+	tcp_synack_tstamp(sk);
+	tp->tsoffset = stack_rand(sk->sk_stack);
 	tcp_set_state(sk, TCP_SYN_RECV);
 	tcp_hash(sk);
 	tp->parent = ltp;
@@ -512,6 +514,7 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
 		inet->inet_sport = htons(sk->sk_num);
 	}
 	tp->iss = tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet->inet_sport, sk->sk_dport);
+	tp->tsoffset = stack_rand(sk->sk_stack);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
 	tp->advmss = tcp_mss_for_route(sk);
 	tp->mss_cache = tp->advmss;

@@ -84,6 +84,9 @@ void tcp_sync_mss(struct sock *sk)
 
 	if (tp->rx_opt.mss_clamp && tp->rx_opt.mss_clamp < mss)
 		mss = tp->rx_opt.mss_clamp;
+	/* every segment carries its timestamps: they come out of the payload */
+	if (tp->rx_opt.tstamp_ok && mss > 88 + TCPOLEN_TSTAMP_ALIGNED)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
 	tp->mss_cache = mss;
 	tp->route_caps = dst && dst->dev ? dst->dev->features : 0;
 }
@@ -157,21 +160,50 @@ void tcp_init_rcv_wnd(struct tcp_sock *tp, u32 mss)
 	tp->rcv_wup = tp->rcv_nxt;
 }
 
+/** tcp_time_stamp - our TSval clock: milliseconds plus the connection's offset. */
+u32 tcp_time_stamp(const struct tcp_sock *tp)
+{
+	return (u32)(stack_now(tp->inet.sk.sk_stack) / NSEC_PER_MSEC) + tp->tsoffset;
+}
+
+/* TSopt (RFC 7323 §3.2): TSval now, TSecr what we echo.  10 bytes. */
+static unsigned int tcp_put_tstamp(const struct tcp_sock *tp, u8 *opt, u32 tsecr)
+{
+	u32 v = htonl(tcp_time_stamp(tp)), e = htonl(tsecr);
+
+	opt[0] = TCPOPT_TIMESTAMP;
+	opt[1] = 10;
+	memcpy(opt + 2, &v, 4);
+	memcpy(opt + 6, &e, 4);
+	return 10;
+}
+
 /*
- * Options of a SYN or SYN-ACK: MSS; SACK-permitted (RFC 2018 §2) and
- * window scale (RFC 7323 §1.3), each in a SYN-ACK only if the SYN had it.
+ * Options of a SYN or SYN-ACK, in Linux's order: MSS; SACK-permitted (RFC
+ * 2018 §2); timestamps (RFC 7323 §3.2); window scale (RFC 7323 §2.2); each
+ * in a SYN-ACK only if the SYN had it.
  */
 static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
 {
+	const struct sysctl *s = &tp->inet.sk.sk_stack->sysctl;
+	bool sack = synack ? tp->rx_opt.sack_ok : s->tcp_sack;
+	bool ts = synack ? tp->rx_opt.tstamp_ok : s->tcp_timestamps;
 	unsigned int n = 0;
 
 	opt[n++] = TCPOPT_MSS;
 	opt[n++] = 4;
 	opt[n++] = (u8)(tp->advmss >> 8);
 	opt[n++] = (u8)tp->advmss;
-	if (synack ? tp->rx_opt.sack_ok : tp->inet.sk.sk_stack->sysctl.tcp_sack) {
+	if (sack && ts) {
+		opt[n++] = TCPOPT_SACK_PERM;
+		opt[n++] = 2;
+	} else if (sack || ts) {
 		opt[n++] = TCPOPT_NOP;
 		opt[n++] = TCPOPT_NOP;
+	}
+	if (ts) {
+		n += tcp_put_tstamp(tp, opt + n, synack ? tp->rx_opt.ts_recent : 0);
+	} else if (sack) {
 		opt[n++] = TCPOPT_SACK_PERM;
 		opt[n++] = 2;
 	}
@@ -229,10 +261,17 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 			return -ENOBUFS;
 	}
 	tcp_set_skb_tso_segs(skb, tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT);
-	if (tcb->tcp_flags & TCPHDR_SYN)
+	if (tcb->tcp_flags & TCPHDR_SYN) {
 		optlen = tcp_syn_options(tp, opt, tcb->tcp_flags & TCPHDR_ACK);
-	else if (tcb->tcp_flags & TCPHDR_ACK)
-		optlen = tcp_sack_options(tp, opt, sizeof(opt));
+	} else {
+		if (tp->rx_opt.tstamp_ok) {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_NOP;
+			optlen += tcp_put_tstamp(tp, opt + optlen, tp->rx_opt.ts_recent);
+		}
+		if (tcb->tcp_flags & TCPHDR_ACK)
+			optlen += tcp_sack_options(tp, opt + optlen, sizeof(opt) - optlen);
+	}
 	hlen = TCP_HEADER_LEN + ALIGN(optlen, 4u);
 	th = (struct tcphdr *)(void *)skb_push(skb, hlen);
 	skb_reset_transport_header(skb);

@@ -872,3 +872,67 @@ Test(tcp, cwnd_grows_only_while_it_limits)
 	sock_release(s);
 	sock_release(l);
 }
+
+/* ---- timestamps (RFC 7323) ------------------------------------------------ */
+
+/* A segment A -> B on the connection c -> s, carrying TSopt @tsval. */
+static void inject_ts_segment(struct socket *c, u32 seq, u32 ack, u32 tsval, const char *data)
+{
+	u8 seg[64];
+	unsigned int dlen = (unsigned int)strlen(data), len = 32 + dlen;
+	struct tcphdr *th = (struct tcphdr *)(void *)seg;
+	u32 v = htonl(tsval), e = 0;
+
+	memset(seg, 0, sizeof(seg));
+	th->source = inet_sk(c->sk)->inet_sport;
+	th->dest = c->sk->sk_dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = 8;
+	seg[13] = TCPHDR_ACK | TCPHDR_PSH;
+	th->window = htons(1000);
+	seg[20] = TCPOPT_NOP;
+	seg[21] = TCPOPT_NOP;
+	seg[22] = TCPOPT_TIMESTAMP;
+	seg[23] = 10;
+	memcpy(seg + 24, &v, 4);
+	memcpy(seg + 28, &e, 4);
+	memcpy(seg + 32, data, dlen);
+	th->check = csum_tcpudp_magic(p.a, p.b, len, IPPROTO_TCP, csum_partial(seg, len, 0));
+	inject_ip(p.db, &(struct ipspec){ .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP,
+					   .payload = seg, .len = len });
+}
+
+Test(tcp, timestamps_are_negotiated_echoed_and_guard_against_old_segments)
+{
+	struct socket *c, *s, *l;
+	struct tcp_sock *ct, *st;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	char buf[16];
+	u64 paws;
+
+	connect_pair(99, &c, &s, &l);
+	ct = tcp_sk(c->sk);
+	st = tcp_sk(s->sk);
+	cr_assert(ct->rx_opt.tstamp_ok && st->rx_opt.tstamp_ok, "both SYNs carried TSopt");
+	cr_assert(eq(u32, ct->mss_cache, ct->advmss - TCPOLEN_TSTAMP_ALIGNED), "TSopt comes out of the MSS");
+	cr_assert(eq(int, t_send(c, "ping", 4, 0), 4));
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), 0), 4));
+	/* B's TS.Recent is A's latest TSval (RFC 7323 §4.3) */
+	cr_assert(le(u32, tcp_time_stamp(ct) - st->rx_opt.ts_recent, 1000));
+	/* PAWS (§5.3): in-window data with an older TSval is an old duplicate */
+	paws = mib(sb, LINUX_MIB_PAWSESTABREJECTED);
+	inject_ts_segment(c, st->rcv_nxt, st->snd_nxt, st->rx_opt.ts_recent - 100, "evil");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_PAWSESTABREJECTED), paws + 1));
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN), "not delivered");
+	/* a newer TSval at the same place is data */
+	inject_ts_segment(c, st->rcv_nxt, st->snd_nxt, st->rx_opt.ts_recent + 1, "good");
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), MSG_DONTWAIT), 4));
+	cr_assert(eq(int, memcmp(buf, "good", 4), 0));
+	/* A never sent those bytes: both ends abort (SO_LINGER 0: a RST) */
+	cr_assert(eq(int, s->ops->setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0));
+	cr_assert(eq(int, c->ops->setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
