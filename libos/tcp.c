@@ -309,9 +309,11 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
 				tcp_push(sk, 0);
+				/* CLOSE_WAIT may still send: waking on it would spin here */
 				err = sk_wait_event(sk, &timeo, tcp_stream_writeable(sk) || sk->sk_err ||
 								(sk->sk_shutdown & SEND_SHUTDOWN) ||
-								sk->sk_state != TCP_ESTABLISHED);
+								(sk->sk_state != TCP_ESTABLISHED &&
+								 sk->sk_state != TCP_CLOSE_WAIT));
 				if (err)
 					goto out;
 				continue;

@@ -124,3 +124,40 @@ Test(fuzz_regress, forged_data_does_not_start_an_ack_war)
 {
 	replay("regress/fuzz_input", "ack-war-after-forged-data");
 }
+
+/*
+ * send() in CLOSE_WAIT with a full send buffer: the wait for buffer space
+ * woke at once on "state is not ESTABLISHED" and the loop never ended.
+ */
+Test(fuzz_regress, send_in_close_wait_with_a_full_buffer_returns_eagain)
+{
+	struct inet_pair p;
+	struct socket *l, *c, *s;
+	static u8 buf[65536];
+	int rc = 0;
+
+	inet_pair_setup(&p);
+	l = t_socket(p.w.st[1], SOCK_STREAM, 0);
+	cr_assert(eq(int, t_bind(l, 0, 80), 0));
+	cr_assert(eq(int, l->ops->listen(l, 4), 0));
+	c = t_socket(p.w.st[0], SOCK_STREAM, 0);
+	cr_assert(eq(int, t_connect(c, p.b, 80), 0));
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	cr_assert(eq(int, c->ops->shutdown(c, SHUT_WR), 0));
+	world_run(&p.w);
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
+	/* c never reads: its window closes, then s's send buffer fills */
+	for (int i = 0; i < 1000 && rc != -EAGAIN; i++) {
+		rc = t_send(s, buf, sizeof(buf), MSG_DONTWAIT);
+		cr_assert(rc > 0 || rc == -EAGAIN, "send: %d", rc);
+		world_advance(&p.w, 10 * MS);
+	}
+	cr_assert(eq(int, rc, -EAGAIN));
+	sock_release(s);
+	sock_release(c);
+	sock_release(l);
+	world_advance(&p.w, 1800 * NSEC_PER_SEC);
+	cr_assert(eq(u32, tcp_socket_count(p.w.st[0]) + tcp_socket_count(p.w.st[1]), 0));
+	world_assert_no_leaks(&p.w);
+	inet_pair_teardown(&p);
+}
