@@ -126,6 +126,16 @@ Test(fuzz_regress, forged_data_does_not_start_an_ack_war)
 }
 
 /*
+ * The peer offers a window smaller than one segment and never answers: the
+ * persist timer fires forever without sending.  A closed socket must give
+ * up (tcp_orphan_retries) instead of living on.
+ */
+Test(fuzz_regress, orphan_facing_a_window_below_one_segment_dies)
+{
+	replay("regress/fuzz_input", "orphan-with-window-below-mss-never-dies");
+}
+
+/*
  * send() in CLOSE_WAIT with a full send buffer: the wait for buffer space
  * woke at once on "state is not ESTABLISHED" and the loop never ended.
  */
