@@ -396,7 +396,16 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 
 		if (trim >= skb->len)
 			trim = skb->len;
-		__skb_pull(skb, trim);
+		/*
+		 * Move the rest down rather than pull the acknowledged bytes:
+		 * the headers pushed in front of the data must stay aligned
+		 * (an odd trim would misalign tcphdr and iphdr).  A clone may
+		 * still be queued below (neighbour queue): copy it first.
+		 */
+		if (skb_cow(skb, 0))
+			return -ENOMEM;
+		memmove(skb->data, skb->data + trim, skb->len - trim);
+		__skb_trim(skb, skb->len - trim);
 		tcb->seq += trim;
 	}
 	tcb->retrans++;

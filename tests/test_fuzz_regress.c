@@ -171,3 +171,13 @@ Test(fuzz_regress, send_in_close_wait_with_a_full_buffer_returns_eagain)
 	world_assert_no_leaks(&p.w);
 	inet_pair_teardown(&p);
 }
+
+/*
+ * A retransmission after the peer acknowledged an odd number of its bytes:
+ * the acknowledged head was pulled off, the data started at an odd address
+ * and the TCP and IP headers pushed in front of it were misaligned.
+ */
+Test(fuzz_regress, retransmission_after_an_odd_partial_ack_is_aligned)
+{
+	replay("regress/fuzz_input", "retransmit-after-odd-partial-ack-misaligns-headers");
+}
