@@ -238,29 +238,35 @@ static void seed_active_open(void)
 	seed_end(&s, "active_open_synack");
 }
 
+/* Play the phantom's handshake with the listener from the SYN in @t. */
+static void phantom_handshake(struct seed *s, struct netfeed_tcp *t)
+{
+	u32 iss;
+
+	seed_begin(s);
+	t->daddr = s->f.p.b;
+	emit(s, CTL, s->frame, netfeed_tcp_frame(s->frame, t));
+	iss = captured_seq(s, TCPHDR_SYN | TCPHDR_ACK);
+	t->opt = NULL;
+	t->optlen = 0;
+	t->seq++;
+	t->ack = iss + 1;
+	t->flags = TCPHDR_ACK;
+	emit(s, CTL, s->frame, netfeed_tcp_frame(s->frame, t));
+}
+
 /* The phantom connects to the listener, sends data and closes. */
 static void seed_phantom(const char *name, bool options)
 {
 	static struct seed s;
-	__be32 ph = ip4(NETFEED_PHANTOM_ADDR);
-	struct netfeed_tcp t = { .src_mac = netfeed_phantom_mac, .saddr = ph, .daddr = 0,
+	struct netfeed_tcp t = { .src_mac = netfeed_phantom_mac, .saddr = ip4(NETFEED_PHANTOM_ADDR),
 				 .sport = 33333, .dport = NETFEED_TCP_PORT, .seq = 1000, .flags = TCPHDR_SYN };
-	u32 iss;
 
-	seed_begin(&s);
-	t.daddr = s.f.p.b;
 	if (options) {
 		t.opt = syn_opts;
 		t.optlen = sizeof(syn_opts);
 	}
-	emit(&s, CTL, s.frame, netfeed_tcp_frame(s.frame, &t));
-	iss = captured_seq(&s, TCPHDR_SYN | TCPHDR_ACK);
-	t.opt = NULL;
-	t.optlen = 0;
-	t.seq = 1001;
-	t.ack = iss + 1;
-	t.flags = TCPHDR_ACK;
-	emit(&s, CTL, s.frame, netfeed_tcp_frame(s.frame, &t));
+	phantom_handshake(&s, &t);
 	t.flags = TCPHDR_ACK | TCPHDR_PSH;
 	t.data = "hello";
 	t.len = 5;
@@ -272,6 +278,33 @@ static void seed_phantom(const char *name, bool options)
 	t.len = 0;
 	emit(&s, CTL, s.frame, netfeed_tcp_frame(s.frame, &t));
 	seed_end(&s, name);
+}
+
+/*
+ * The phantom's connection with B's data in flight: three duplicate ACKs
+ * (fast retransmit, RFC 5681 §3.2), a partial ACK (NewReno, RFC 6582), then
+ * the rest, 100 ms apart.
+ */
+static void seed_phantom_dupacks(void)
+{
+	static struct seed s;
+	struct netfeed_tcp t = { .src_mac = netfeed_phantom_mac, .saddr = ip4(NETFEED_PHANTOM_ADDR),
+				 .sport = 33334, .dport = NETFEED_TCP_PORT, .seq = 5000, .flags = TCPHDR_SYN,
+				 .opt = syn_opts, .optlen = sizeof(syn_opts) };
+	u32 una;
+
+	phantom_handshake(&s, &t);
+	una = t.ack;
+	/* B writes 4000 bytes (three segments); each ACK acks only the first 1000 */
+	t.ack = una + 1000;
+	emit(&s, CTL_ACT(NETFEED_ACT_WRITE), s.frame, netfeed_tcp_frame(s.frame, &t));
+	for (int i = 0; i < 3; i++)
+		emit(&s, CTL, s.frame, netfeed_tcp_frame(s.frame, &t));
+	t.ack = una + 2000;
+	emit(&s, CTL | 3 << NETFEED_TIME_SHIFT, s.frame, netfeed_tcp_frame(s.frame, &t));
+	t.ack = una + NETFEED_WRITE_LEN;
+	emit(&s, CTL | 3 << NETFEED_TIME_SHIFT, s.frame, netfeed_tcp_frame(s.frame, &t));
+	seed_end(&s, "phantom_dupacks");
 }
 
 static void seeds_arp(void)
@@ -325,6 +358,7 @@ int main(int argc, char **argv)
 	seed_active_open();
 	seed_phantom("phantom_handshake", false);
 	seed_phantom("phantom_handshake_options", true);
+	seed_phantom_dupacks();
 	seeds_arp();
 	seeds_options();
 	seeds_skb();
