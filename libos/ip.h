@@ -141,6 +141,7 @@ u16 ip_select_ident(struct stack *st, __be32 saddr, __be32 daddr, u8 proto);
 
 /* ip_fragment.c */
 int ip_fragment(struct sk_buff *skb, unsigned int mtu, int (*output)(struct sk_buff *));
+void ip_options_fragment(u8 *opt, unsigned int optlen);
 int ip_defrag(struct sk_buff **pskb);
 int ipfrag_init(struct stack *st);
 void ipfrag_exit(struct stack *st);

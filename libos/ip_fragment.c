@@ -82,11 +82,15 @@ struct ipfrag_state {
 
 /* ---- fragmentation ------------------------------------------------------- */
 
-/*
- * RFC 791 §3.1: options without the "copied" flag appear only in the first
- * fragment; in the others they become NOPs (ip_options_fragment).
+/**
+ * ip_options_fragment - RFC 791 §3.1: options without the "copied" flag
+ * appear only in the first fragment; in the others they become NOPs.
+ * @opt: the options of a fragment's header (after the fixed 20 bytes),
+ *	rewritten in place
+ * @optlen: their length; an option running past it ends the walk, as does
+ *	a length below 2 (the header is the peer's or the application's)
  */
-static void ip_options_fragment(u8 *opt, unsigned int optlen)
+void ip_options_fragment(u8 *opt, unsigned int optlen)
 {
 	unsigned int i = 0;
 

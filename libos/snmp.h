@@ -70,9 +70,12 @@
 	X(UDP_MIB_SNDBUFERRORS, "Udp", "SndbufErrors")                         \
 	X(UDP_MIB_INCSUMERRORS, "Udp", "InCsumErrors")                         \
 	X(LINUX_MIB_PAWSESTABREJECTED, "TcpExt", "PAWSEstab")                  \
+	X(LINUX_MIB_TCPACKSKIPPEDPAWS, "TcpExt", "TCPACKSkippedPAWS")          \
 	X(LINUX_MIB_ARPFILTER, "ArpExt", "InDropped")                          \
 	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \
-	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")
+	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")               \
+	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")            \
+	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge")
 
 enum snmp_mib {
 #define SNMP_MIB_ENUM(name, group, field) name,

@@ -16,6 +16,7 @@ void sysctl_init(struct sysctl *s)
 	s->ip_rt_mtu_expires = 600 * NSEC_PER_SEC;
 	s->ip_rt_min_pmtu = 552;
 
+	s->tcp_invalid_ratelimit = 500 * NSEC_PER_MSEC;
 	s->icmp_ratelimit = 1000 * NSEC_PER_MSEC;
 	/* dest unreachable, source quench, time exceeded, parameter problem */
 	s->icmp_ratemask = 0x1818;

@@ -23,6 +23,7 @@ struct sysctl {
 	ktime_t ip_rt_mtu_expires;    /* net.ipv4.route.mtu_expires */
 	u32 ip_rt_min_pmtu;           /* net.ipv4.route.min_pmtu */
 
+	ktime_t tcp_invalid_ratelimit; /* net.ipv4.tcp_invalid_ratelimit */
 	ktime_t icmp_ratelimit;       /* net.ipv4.icmp_ratelimit */
 	u32 icmp_ratemask;            /* net.ipv4.icmp_ratemask */
 	u32 icmp_msgs_per_sec;        /* net.ipv4.icmp_msgs_per_sec */

@@ -269,6 +269,43 @@ static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked)
 		tp->ca_ops->cong_avoid(tp, (acked + mss - 1) / mss);
 }
 
+/*
+ * RFC 5961 §7 and Linux's tcp_invalid_ratelimit: the ACKs that answer an
+ * unacceptable segment (out of the window, acking unsent data, a suspicious
+ * RST or SYN) go out at most once per tcp_invalid_ratelimit.  Otherwise two
+ * ends that disagree on the sequence space, after one was fed a forged
+ * segment, answer each other's ACKs with ACKs forever (an "ACK war").
+ * Return: true if the ACK must not be sent (counted in @mib).
+ */
+static bool __tcp_oow_rate_limited(struct sock *sk, enum snmp_mib mib)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct stack *st = sk->sk_stack;
+	ktime_t now = stack_now(st);
+
+	if (tp->last_oow_ack_time && now - tp->last_oow_ack_time < st->sysctl.tcp_invalid_ratelimit) {
+		SNMP_INC_STATS(st, mib);
+		return true;
+	}
+	tp->last_oow_ack_time = now;
+	return false;
+}
+
+/* Segments with data (or a SYN) are not part of an ACK loop: never limited. */
+static bool tcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb, enum snmp_mib mib)
+{
+	if (TCP_SKB_CB(skb)->seq != TCP_SKB_CB(skb)->end_seq && !tcp_hdr(skb)->syn)
+		return false;
+	return __tcp_oow_rate_limited(sk, mib);
+}
+
+/* RFC 5961 §4.2/§3.2/§5.2: answer a suspicious RST, SYN or ACK with an ACK, no more. */
+static void tcp_send_challenge_ack(struct sock *sk)
+{
+	if (!__tcp_oow_rate_limited(sk, LINUX_MIB_TCPACKSKIPPEDCHALLENGE))
+		tcp_send_ack(sk);
+}
+
 /**
  * tcp_ack - RFC 9293 §3.10.7.4 step 5 for synchronized states.
  * Return: 0 to go on with the segment, -1 to drop it (ACK of unsent data).
@@ -281,7 +318,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 
 	/* "If the ACK acks something not yet sent ... send an ACK, drop the segment" */
 	if (after(ack, tp->snd_max)) {
-		tcp_send_ack(sk);
+		tcp_send_challenge_ack(sk);
 		return -1;
 	}
 	if (before(ack, tp->snd_una))
@@ -636,12 +673,6 @@ drop:
 	return 0;
 }
 
-/* RFC 5961 §4.2/§3.2: answer a suspicious RST or SYN with an ACK, no more. */
-static void tcp_send_challenge_ack(struct sock *sk)
-{
-	tcp_send_ack(sk);
-}
-
 static void tcp_reset_connection(struct sock *sk)
 {
 	switch (sk->sk_state) {
@@ -718,7 +749,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	 * duplicate from a wrapped sequence space; a RST is let through */
 	if (tcp_paws_discard(sk) && !th->rst) {
 		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_PAWSESTABREJECTED);
-		tcp_send_ack(sk);
+		if (!tcp_oow_rate_limited(sk, skb, LINUX_MIB_TCPACKSKIPPEDPAWS))
+			tcp_send_ack(sk);
 		goto drop;
 	}
 	/* first: check the sequence number */
@@ -727,7 +759,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		 * range goes in a D-SACK (RFC 2883 §4.1.1, tcp_send_dupack) */
 		if (!th->rst && after(tcb->end_seq, tcb->seq) && !after(tcb->end_seq, tp->rcv_nxt))
 			tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
-		if (!th->rst)
+		/* not in an ACK war (tcp_oow_rate_limited) */
+		if (!th->rst && !tcp_oow_rate_limited(sk, skb, LINUX_MIB_TCPACKSKIPPEDSEQ))
 			tcp_send_ack(sk);
 		goto drop;
 	}

@@ -238,6 +238,31 @@ static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss)
 	sh->gso_type = SKB_GSO_TCPV4;
 }
 
+/*
+ * The headers pushed in front of the payload must be 4-byte aligned (IP
+ * and TCP headers are read as structs).  Pulling acknowledged or already
+ * sent bytes off the front of a queued skb (a partial ACK, tcp_fragment at
+ * a SACK edge) can leave the payload anywhere: move it back down to an
+ * aligned address, unsharing it first if a clone still points at it.
+ * Return: 0 or -ENOMEM.
+ */
+static int tcp_skb_realign(struct sk_buff *skb)
+{
+	unsigned int off = (unsigned int)((uintptr_t)skb->data & 3);
+
+	if (!off)
+		return 0;
+	if (skb_cloned(skb) && skb_cow(skb, 0))
+		return -ENOMEM;
+	off = (unsigned int)((uintptr_t)skb->data & 3);
+	if (!off || skb_headroom(skb) < off)
+		return 0;
+	memmove(skb->data - off, skb->data, skb->len);
+	skb->data -= off;
+	skb->tail -= off;
+	return 0;
+}
+
 /**
  * tcp_transmit_skb - put a TCP header on (a clone of) @skb and hand it to
  * IP.  With @clone the queued skb stays for retransmission (the seeds'
@@ -254,6 +279,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	u32 win;
 
 	if (clone) {
+		if (tcp_skb_realign(skb))
+			return -ENOBUFS;
 		/* A clone of an earlier send may still sit in the device queue: it
 		 * shares the headroom we are about to write (Linux: pskb_copy). */
 		skb = skb_cloned(skb) ? skb_copy(skb) : skb_clone(skb);
@@ -602,7 +629,7 @@ struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb)
 
 		if (trim >= skb->len)
 			trim = skb->len;
-		__skb_pull(skb, trim);
+		__skb_pull(skb, trim); /* tcp_transmit_skb realigns what is left */
 		tcb->seq += trim;
 	}
 	if (skb->len > mss && (front = tcp_fragment(sk, skb, mss)) != NULL)

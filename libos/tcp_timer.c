@@ -49,6 +49,12 @@ static bool tcp_out_of_resources_or_timeout(struct sock *sk)
 	return tp->retransmits >= limit;
 }
 
+/*
+ * Linux's tcp_orphan_retries (net.ipv4.tcp_orphan_retries = 0 means 8): how
+ * far a closed socket's persist timer backs off before it gives up.
+ */
+#define TCP_ORPHAN_RETRIES 8
+
 static void tcp_persist_fire(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -56,6 +62,15 @@ static void tcp_persist_fire(struct sock *sk)
 	if (!tp->send_head || tp->snd_wnd) {
 		tp->persist = false;
 		tcp_write_xmit(sk, false);
+		/* Still stuck with the window open: it is narrower than the next
+		 * segment, so probe on as for a closed one. */
+		if (!tp->persist)
+			return;
+	}
+	/* Linux's tcp_probe_timer: an orphan nobody will read from or write to
+	 * again does not probe forever (a process holding the socket does). */
+	if (tp->closed_by_user && tp->backoff >= TCP_ORPHAN_RETRIES) {
+		tcp_write_err(sk);
 		return;
 	}
 	tcp_send_probe0(sk);
