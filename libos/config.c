@@ -207,6 +207,8 @@ void sysctl_from_host(struct sysctl *s)
 		s->tcp_sack = a != 0;
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_timestamps", &a, NULL))
 		s->tcp_timestamps = a != 0;
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_syncookies", &a, NULL) && a >= 0 && a <= 2)
+		s->tcp_syncookies = (int)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_default_ttl", &a, NULL) && a > 0 && a < 256)
 		s->ip_default_ttl = (int)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", &a, &b) && a > 0 && b <= 65535 && a <= b) {

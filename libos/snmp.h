@@ -70,6 +70,10 @@
 	X(UDP_MIB_SNDBUFERRORS, "Udp", "SndbufErrors")                         \
 	X(UDP_MIB_INCSUMERRORS, "Udp", "InCsumErrors")                         \
 	X(LINUX_MIB_PAWSESTABREJECTED, "TcpExt", "PAWSEstab")                  \
+	X(LINUX_MIB_SYNCOOKIESSENT, "TcpExt", "SyncookiesSent")                \
+	X(LINUX_MIB_SYNCOOKIESRECV, "TcpExt", "SyncookiesRecv")                \
+	X(LINUX_MIB_SYNCOOKIESFAILED, "TcpExt", "SyncookiesFailed")            \
+	X(LINUX_MIB_LISTENOVERFLOWS, "TcpExt", "ListenOverflows")              \
 	X(LINUX_MIB_TCPACKSKIPPEDPAWS, "TcpExt", "TCPACKSkippedPAWS")          \
 	X(LINUX_MIB_ARPFILTER, "ArpExt", "InDropped")                          \
 	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \

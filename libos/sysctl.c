@@ -38,6 +38,7 @@ void sysctl_init(struct sysctl *s)
 	s->tcp_moderate_rcvbuf = true;
 	s->tcp_sack = true;
 	s->tcp_timestamps = true;
+	s->tcp_syncookies = 1;
 
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;
 	s->neigh_retrans_time = 1 * NSEC_PER_SEC;

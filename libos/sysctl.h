@@ -37,6 +37,7 @@ struct sysctl {
 	bool tcp_moderate_rcvbuf;       /* net.ipv4.tcp_moderate_rcvbuf */
 	bool tcp_sack;                  /* net.ipv4.tcp_sack */
 	bool tcp_timestamps;            /* net.ipv4.tcp_timestamps */
+	int tcp_syncookies;             /* net.ipv4.tcp_syncookies: 1 when the SYN queue overflows */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;

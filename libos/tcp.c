@@ -59,7 +59,7 @@ static u64 rotl(u64 x, int b)
 	} while (0)
 
 /* SipHash-2-4 of two 64-bit words (Aumasson and Bernstein), as Linux uses. */
-static u64 siphash_2u64(u64 a, u64 b, const u64 key[2])
+u64 siphash_2u64(u64 a, u64 b, const u64 key[2])
 {
 	u64 v0 = 0x736f6d6570736575ULL ^ key[0], v1 = 0x646f72616e646f6dULL ^ key[1];
 	u64 v2 = 0x6c7967656e657261ULL ^ key[0], v3 = 0x7465646279746573ULL ^ key[1];

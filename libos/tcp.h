@@ -218,6 +218,7 @@ struct tcp_sock {
 	struct list_head accept_queue;      /* established children, oldest first */
 	struct list_head syn_queue;         /* children still in SYN_RECV */
 	int backlog, accept_len, syn_len;
+	ktime_t last_synq_overflow;         /* when the SYN queue last sent cookies */
 
 	struct list_head ehash_node;        /* established table (4-tuple) */
 	struct list_head lhash_node;        /* listening table (port) */
@@ -296,6 +297,11 @@ struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb);
 /* tcp_output.c: RFC 7323 TSval clock, milliseconds */
 u32 tcp_time_stamp(const struct tcp_sock *tp);
 
+/* syncookies.c */
+u32 cookie_v4_init_sequence(struct stack *st, const struct sk_buff *skb, u16 *mss);
+int cookie_v4_check(struct stack *st, const struct sk_buff *skb);
+void tcp_v4_send_synack_cookie(struct stack *st, struct sk_buff *skb, u32 cookie, u16 mss);
+
 /* tcp_sack.c */
 unsigned int tcp_sack_options(struct tcp_sock *tp, u8 *opt, unsigned int room);
 void tcp_dsack_set(struct tcp_sock *tp, u32 seq, u32 end_seq);
@@ -326,6 +332,7 @@ void tcp_reset(struct sock *sk);
 void tcp_init_sock(struct tcp_sock *tp);
 const char *tcp_state_name(int state);
 u32 tcp_isn(struct stack *st, __be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u64 siphash_2u64(u64 a, u64 b, const u64 key[2]);
 int tcp_listen(struct sock *sk, int backlog);
 void tcp_child_established(struct tcp_sock *tp);
 int getrandom_isn_key(struct stack *st);

@@ -374,6 +374,48 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn);
  * SYN_RECV, answered with a SYN-ACK) while the backlog has room; an ACK gets
  * a RST; everything else is dropped.  Consumes @skb.
  */
+/*
+ * An ACK to a listener with no pending connection: the answer to a SYN
+ * cookie (checked only while the SYN queue overflowed recently, as Linux's
+ * tcp_synq_no_recent_overflow, so forged ACKs are not tried otherwise)?
+ * Then the connection is rebuilt from it, in SYN_RECV with our SYN-ACK as
+ * if sent: the ACK itself then completes it.  Return: the child or NULL.
+ */
+static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *ltp = tcp_sk(sk), *tp;
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	struct stack *st = sk->sk_stack;
+	struct sock *child;
+	int mss;
+
+	if (!st->sysctl.tcp_syncookies || !ltp->last_synq_overflow ||
+	    stack_now(st) - ltp->last_synq_overflow > 2 * 60 * NSEC_PER_SEC)
+		return NULL;
+	mss = cookie_v4_check(st, skb);
+	if (mss < 0) {
+		SNMP_INC_STATS(st, LINUX_MIB_SYNCOOKIESFAILED);
+		return NULL;
+	}
+	if (ltp->accept_len > ltp->backlog || !(child = tcp_create_child(sk, skb)))
+		return NULL;
+	SNMP_INC_STATS(st, LINUX_MIB_SYNCOOKIESRECV);
+	tp = tcp_sk(child);
+	/* what the cookie could not carry is off (RFC 4987 §3.6) */
+	tp->rx_opt.wscale_ok = tp->rx_opt.sack_ok = tp->rx_opt.tstamp_ok = 0;
+	tp->rx_opt.rcv_wscale = tp->rx_opt.snd_wscale = 0;
+	tp->rx_opt.mss_clamp = (u16)mss;
+	tp->irs = tcb->seq - 1;
+	tp->rcv_nxt = tp->copied_seq = tp->rcv_wup = tcb->seq;
+	tp->iss = tcb->ack_seq - 1;
+	tp->snd_una = tp->iss;
+	tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss + 1;
+	tp->snd_wl1 = tp->irs;
+	if (tp->rcv_wnd > 65535)
+		tp->rcv_wnd = 65535;
+	return child;
+}
+
 int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 {
 	return tcp_listen_syn(sk, skb, 0);
@@ -388,13 +430,29 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 	if (th->rst)
 		goto drop;
 	if (th->ack) {
+		if (!th->syn && (child = tcp_cookie_child(sk, skb)) != NULL)
+			return tcp_rcv_state_process(child, skb);
 		tcp_v4_send_reset(sk->sk_stack, skb);
 		goto drop;
 	}
 	if (!th->syn || th->fin)
 		goto drop;
-	if (ltp->syn_len + ltp->accept_len > ltp->backlog) {
-		/* the listen queue is full: drop the SYN, the client retries */
+	if (ltp->accept_len > ltp->backlog) {
+		/* the accept queue is full (sk_acceptq_is_full): drop, the client retries */
+		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_LISTENOVERFLOWS);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+		return 0;
+	}
+	if (ltp->syn_len >= (ltp->backlog > 8 ? ltp->backlog : 8)) {
+		/* the SYN queue is full: a cookie instead of state (RFC 4987 §3.6) */
+		if (sk->sk_stack->sysctl.tcp_syncookies && !isn) {
+			u16 mss;
+			u32 cookie = cookie_v4_init_sequence(sk->sk_stack, skb, &mss);
+
+			ltp->last_synq_overflow = stack_now(sk->sk_stack);
+			tcp_v4_send_synack_cookie(sk->sk_stack, skb, cookie, mss);
+			goto drop;
+		}
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 		return 0;
 	}

@@ -936,3 +936,80 @@ Test(tcp, timestamps_are_negotiated_echoed_and_guard_against_old_segments)
 	sock_release(s);
 	sock_release(l);
 }
+
+/* ---- SYN cookies (RFC 4987 §3.6) ------------------------------------------ */
+
+/* A SYN from a spoofed host that will never answer: it holds a SYN_RECV slot. */
+static void inject_spoofed_syn(u16 sport, u16 dport)
+{
+	u8 seg[24];
+	struct tcphdr *th = (struct tcphdr *)(void *)seg;
+	__be32 spoof = ip4("10.0.0.77");
+
+	memset(seg, 0, sizeof(seg));
+	th->source = htons(sport);
+	th->dest = htons(dport);
+	th->seq = htonl(1000u * sport);
+	th->doff = 6;
+	seg[13] = TCPHDR_SYN;
+	th->window = htons(65535);
+	seg[20] = TCPOPT_MSS;
+	seg[21] = 4;
+	seg[22] = 1460 >> 8;
+	seg[23] = 1460 & 0xff;
+	th->check = csum_tcpudp_magic(spoof, p.b, sizeof(seg), IPPROTO_TCP, csum_partial(seg, sizeof(seg), 0));
+	inject_ip(p.db, &(struct ipspec){ .saddr = spoof, .daddr = p.b, .proto = IPPROTO_TCP,
+					   .payload = seg, .len = sizeof(seg) });
+}
+
+Test(tcp, a_syn_flood_does_not_stop_real_clients)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *c, *s;
+	char buf[8];
+
+	cr_assert(eq(int, t_bind(l, 0, 100), 0));
+	cr_assert(eq(int, l->ops->listen(l, 8), 0));
+	for (u16 i = 0; i < 200; i++)
+		inject_spoofed_syn((u16)(20000 + i), 100);
+	cr_assert(eq(int, tcp_sk(l->sk)->syn_len, 8), "the SYN queue holds its 8, no more");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_SYNCOOKIESSENT), 192));
+	/* a real client gets a cookie too, and its ACK makes the connection */
+	c = t_socket(sa, SOCK_STREAM, 0);
+	cr_assert(eq(int, t_connect(c, p.b, 100), 0));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_SYNCOOKIESRECV), 1));
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	cr_assert(eq(int, tcp_sk(s->sk)->rx_opt.mss_clamp, 1460), "the MSS came back in the cookie");
+	cr_assert(eq(int, t_send(c, "cookie", 6, 0), 6));
+	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), 0), 6));
+	cr_assert(eq(int, t_send(s, "ok", 2, 0), 2));
+	cr_assert(eq(int, t_recv(c, buf, sizeof(buf), 0), 2));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+Test(tcp, a_forged_ack_is_no_cookie)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0);
+	u8 seg[20];
+	struct tcphdr *th = (struct tcphdr *)(void *)seg;
+
+	cr_assert(eq(int, t_bind(l, 0, 101), 0));
+	cr_assert(eq(int, l->ops->listen(l, 1), 0));
+	for (u16 i = 0; i < 20; i++)
+		inject_spoofed_syn((u16)(30000 + i), 101);
+	memset(seg, 0, sizeof(seg));
+	th->source = htons(31000);
+	th->dest = htons(101);
+	th->seq = htonl(5);
+	th->ack_seq = htonl(123456789);
+	th->doff = 5;
+	seg[13] = TCPHDR_ACK;
+	th->window = htons(1000);
+	th->check = csum_tcpudp_magic(p.a, p.b, sizeof(seg), IPPROTO_TCP, csum_partial(seg, sizeof(seg), 0));
+	inject_ip(p.db, &(struct ipspec){ .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP,
+					   .payload = seg, .len = sizeof(seg) });
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_SYNCOOKIESFAILED), 1));
+	cr_assert(eq(int, tcp_sk(l->sk)->accept_len, 0));
+	sock_release(l);
+}
