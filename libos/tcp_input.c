@@ -360,6 +360,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		if (tp->in_recovery)
 			tcp_sack_xmit_lost(sk);
 	}
+	if (tp->persist)
+		tp->probes_out = 0; /* the peer answers: it is alive (tcp_probe_timer) */
 	if (tp->persist && tp->snd_wnd) {
 		del_timer(&tp->retransmit_timer);
 		tp->persist = false;

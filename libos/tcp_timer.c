@@ -67,9 +67,10 @@ static void tcp_persist_fire(struct sock *sk)
 		if (!tp->persist)
 			return;
 	}
-	/* Linux's tcp_probe_timer: an orphan nobody will read from or write to
-	 * again does not probe forever (a process holding the socket does). */
-	if (tp->closed_by_user && tp->backoff >= TCP_ORPHAN_RETRIES) {
+	/* Linux's tcp_probe_timer: a peer that answers no probe is gone, after
+	 * tcp_retries2 of them (an orphan's: tcp_orphan_retries); every ACK
+	 * the peer sends resets the count, so a live zero window lasts */
+	if (++tp->probes_out > (tp->closed_by_user ? TCP_ORPHAN_RETRIES : TCP_RETRIES2)) {
 		tcp_write_err(sk);
 		return;
 	}

@@ -1,0 +1,23 @@
+/*
+ * tcp_pair.h - the fixture of the TCP suites: two stacks on a wire (p, with
+ * A = sa the client side and B = sb the server side), connected pairs, and
+ * the teardown that checks nothing is left (TIME_WAIT and orphans run out,
+ * no connection, no skb).
+ */
+#ifndef SKBOS_TEST_TCP_PAIR_H
+#define SKBOS_TEST_TCP_PAIR_H
+
+#include "inet.h"
+#include "sock.h"
+
+extern struct inet_pair p;
+extern struct stack *sa, *sb;
+
+void tcp_pair_setup(void);
+void tcp_pair_teardown(void);
+struct socket *listener(u16 port);
+void connect_pair(u16 port, struct socket **cli, struct socket **srv, struct socket **lis);
+int t_recv(struct socket *s, void *buf, size_t len, int flags);
+void fill(u8 *buf, size_t len, u32 seed);
+
+#endif /* SKBOS_TEST_TCP_PAIR_H */
