@@ -5,7 +5,9 @@
 # and by NAME must show the LISTEN and both ESTAB lines with the right
 # addresses and ports, and counters (TcpActiveOpens, TcpPassiveOpens,
 # TcpInSegs, ...) above zero; -s, -c and -j select and reshape; a PID that
-# is not skbos's and one that does not exist give one line and status 1.
+# is not skbos's and one that does not exist give one line and status 1;
+# a forked child answers only for its own stack, from its own first socket;
+# the name goes at exit(3), and after a SIGKILL when the next stack starts.
 # Needs root: skipped (77) without it, except under CI=true (a failure).
 set -u
 P=sks$$
@@ -107,10 +109,64 @@ err=$(timeout 10 "$stat" "no-such-$name" 2>&1) && fail "a NAME that does not exi
 [ "$(wc -l <<<"$err")" = 1 ] && grep -q "no such process" <<<"$err" || fail "no such NAME: $err"
 echo "ok: skbos-stat errors: not skbos, no such PID, no such NAME"
 
+# fork: the child does not answer for its parent; once its own stack starts
+# (its first socket) it answers on its own socket, with its own sockets
+timeout 30 "$run" --loopback -- python3 -c '
+import os, socket, subprocess, sys, time
+stat = sys.argv[1]
+def show(pid):
+    r = subprocess.run([stat, "-s", str(pid)], capture_output=True, text=True)
+    return r.returncode, r.stdout + r.stderr
+l = socket.socket()
+l.bind(("127.0.0.1", 7100))
+l.listen(4)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.read(r, 1)
+    c = socket.socket()
+    c.bind(("127.0.0.1", 7200))
+    c.listen(4)
+    os.read(r, 1)
+    sys.exit(0)
+rc, out = show(pid)
+assert rc == 1 and "not running skbos" in out, out
+os.write(w, b"1")
+for _ in range(100):
+    rc, out = show(pid)
+    if rc == 0:
+        break
+    time.sleep(0.05)
+assert rc == 0 and "127.0.0.1:7200" in out and "7100" not in out, out
+rc, out = show(os.getpid())
+assert rc == 0 and "127.0.0.1:7100" in out and "7200" not in out, out
+os.write(w, b"1")
+os.waitpid(pid, 0)
+assert not os.path.exists("/run/skbos/%d.sock" % pid), "the child left its name"
+' "$stat" >"$tmp/fork.log" 2>&1 || fail "fork: the child answered for its parent, or not for itself"
+echo "ok: after fork the child answers only for its own stack"
+
 # at exit(3) the control socket goes away (not at a fatal signal: no code
 # runs then; the name is stale until the pid is reused)
 touch "$tmp/ready.quit"
 wait_until 150 sh -c "! test -e /proc/$spid" || fail "the program did not exit"
 [ ! -e /run/skbos/"$spid".sock ] || fail "/run/skbos/$spid.sock left behind"
 echo "ok: the control socket is removed at exit"
+
+# killed by a signal: the name stays until the next stack starts and sweeps
+# it (the pid is gone and nothing listens)
+starter='import socket, sys, time; socket.socket().bind(("127.0.0.1", 0)); print(flush=True); time.sleep(int(sys.argv[1]))'
+"$run" --loopback -- python3 -c "$starter" 30 >"$tmp/killed.out" 2>&1 &
+killed=$!
+pids+=("$killed")
+wait_until 100 test -s "$tmp/killed.out" || fail "the program to kill never started"
+[ -S /run/skbos/"$killed".sock ] || fail "no /run/skbos/$killed.sock"
+kill -KILL "$killed"
+wait "$killed" 2>/dev/null
+[ -S /run/skbos/"$killed".sock ] || fail "a name went away without exit(3)?"
+err=$(timeout 10 "$stat" "$killed" 2>&1) && fail "a killed PID: status 0"
+[ "$err" = "skbos-stat: $killed: no such process" ] || fail "killed PID: $err"
+"$run" --loopback -- python3 -c "$starter" 0 >/dev/null 2>&1 || fail "a second program"
+[ ! -e /run/skbos/"$killed".sock ] || fail "the killed program's name was not swept"
+echo "ok: a killed program's name is swept by the next stack"
 exit 0
