@@ -72,6 +72,27 @@ static void report_line(struct report_ctx *c, const struct sock *sk, u32 recvq, 
 		sendq, local, info ? 21 : 0, peer);
 }
 
+/*
+ * Bytes received and not read.  A FIN takes a sequence number but is no
+ * byte: after it came (CLOSE_WAIT, LAST_ACK, CLOSING, TIME_WAIT) it is not
+ * counted; a TIME_WAIT socket shows 0 and 0, as Linux's timewait socks.
+ */
+static u32 tcp_recv_q(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 q = tp->rcv_nxt - tp->copied_seq;
+
+	switch (sk->sk_state) {
+	case TCP_TIME_WAIT:
+		return 0;
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_CLOSING:
+		return q ? q - 1 : 0;
+	}
+	return q;
+}
+
 static void report_tcp(struct sock *sk, void *arg)
 {
 	struct report_ctx *c = arg;
@@ -84,7 +105,8 @@ static void report_tcp(struct sock *sk, void *arg)
 	}
 	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT)
 		c->curr_estab++;
-	report_line(c, sk, tp->rcv_nxt - tp->copied_seq, tp->write_seq - tp->snd_una, true);
+	report_line(c, sk, tcp_recv_q(sk), sk->sk_state == TCP_TIME_WAIT ? 0 : tp->write_seq - tp->snd_una,
+		    true);
 	fprintf(c->out, " rtt:%.3f/%.3f cwnd:%u ssthresh:%u retrans:%u/%u mss:%u\n",
 		(double)tp->srtt / NSEC_PER_MSEC, (double)tp->rttvar / NSEC_PER_MSEC, tp->snd_cwnd,
 		tp->snd_ssthresh, tp->retransmits, tp->total_retrans, tp->mss_cache);

@@ -132,3 +132,32 @@ Test(report, an_empty_stack)
 	cr_assert(eq(str, line_of("TcpCurrEstab"), "TcpCurrEstab                    0"));
 	cr_assert(eq(ptr, line_of("Drop"), NULL));
 }
+
+/* The FIN is no byte: CLOSE-WAIT counts only data; TIME-WAIT shows 0 and 0. */
+Test(report, a_fin_is_not_in_recv_q)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *c = t_socket(sa, SOCK_STREAM, 0), *s;
+	char buf[16];
+
+	cr_assert(eq(int, t_bind(l, 0, 80), 0));
+	cr_assert(eq(int, l->ops->listen(l, 16), 0));
+	cr_assert(eq(int, t_connect(c, p.b, 80), 0));
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	cr_assert(eq(int, t_send(c, "0123456789", 10, 0), 10));
+	sock_release(c);
+	world_run(&p.w);
+	report(sb);
+	cr_assert(eq(int, strncmp(line_of("tcp   CLOSE-WAIT"), "tcp   CLOSE-WAIT 10     0 ", 26), 0),
+		  "%s", text);
+	cr_assert(eq(int, t_recvfrom(s, buf, sizeof(buf), 0, NULL, NULL), 10));
+	cr_assert(eq(int, t_recvfrom(s, buf, sizeof(buf), 0, NULL, NULL), 0));
+	report(sb);
+	cr_assert(eq(int, strncmp(line_of("tcp   CLOSE-WAIT"), "tcp   CLOSE-WAIT 0      0 ", 26), 0),
+		  "%s", text);
+	sock_release(s);
+	world_run(&p.w);
+	report(sa);
+	cr_assert(eq(int, strncmp(line_of("tcp   TIME-WAIT"), "tcp   TIME-WAIT  0      0 ", 26), 0),
+		  "%s", text);
+	sock_release(l);
+}
