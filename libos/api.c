@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <config.h> /* autoconf: PACKAGE_VERSION */
 #include "skbos_config.h"
@@ -86,6 +87,9 @@ int skbos_init_config(const struct skbos_config *cfg, char *err, size_t errlen)
  */
 void skbos_forget_after_fork(void)
 {
+	/* The parent's control socket is the parent's to answer on. */
+	if (skbos_current && skbos_current->ctl.fd >= 0)
+		close(skbos_current->ctl.fd);
 	pthread_mutex_init(&skbos_init_lock, NULL);
 	skbos_current = NULL;
 }

@@ -64,6 +64,25 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 	return 0;
 }
 
+static void instance_ctl_serve(void *arg)
+{
+	struct skbos_instance *in = arg;
+
+	ctl_serve(&in->ctl, in->loop, in->st);
+}
+
+/* skbos-stat's control socket; without one the stack still runs. */
+static void instance_ctl(struct skbos_instance *in)
+{
+	char err[256];
+
+	if (ctl_open(&in->ctl, err, sizeof(err))) {
+		skb_log(LOG_WARN, "%s", err);
+		return;
+	}
+	loop_watch_ctl(in->loop, in->ctl.fd, instance_ctl_serve, in);
+}
+
 /**
  * skbos_instance_create - a running skbos for @cfg.
  * Return: 0 and *@out, or -errno with one line in @err; nothing is left
@@ -77,6 +96,7 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 
 	if (!in)
 		return -ENOMEM;
+	in->ctl.fd = -1;
 	in->cfg = *cfg;
 	if (cfg->log_level >= 0)
 		skb_log_level = cfg->log_level;
@@ -99,6 +119,8 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 	in->loop = loop_create(in->st);
 	if (in->loop && in->lo)
 		loop_set_poll_until_dry(in->loop, true);
+	if (in->loop)
+		instance_ctl(in);
 	if (!in->loop || (in->dev && loop_watch_fd(in->loop, afpacket_event_fd(in->dev))) ||
 	    (rc = loop_start(in->loop))) {
 		snprintf(err, errlen, "cannot start the stack thread");
@@ -133,6 +155,17 @@ void skbos_instance_drain(struct skbos_instance *in, int max_ms)
 	}
 }
 
+/**
+ * skbos_instance_exiting - the process is exiting without a destroy (the
+ * shim's destructor): take the control socket's name away, so skbos-stat
+ * does not find a process that is gone.
+ */
+void skbos_instance_exiting(struct skbos_instance *in)
+{
+	if (in)
+		ctl_unlink(&in->ctl);
+}
+
 /** skbos_instance_destroy - stop the stack thread, then free everything. */
 void skbos_instance_destroy(struct skbos_instance *in)
 {
@@ -140,6 +173,7 @@ void skbos_instance_destroy(struct skbos_instance *in)
 		return;
 	if (in->loop)
 		loop_destroy(in->loop);
+	ctl_close(&in->ctl);
 	if (in->pcap)
 		skb_pcap_close(in->pcap);
 	stack_free(in->st);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include "skbos_config.h"
+#include "ctl.h"
 
 struct stack;
 struct skbos_loop;
@@ -21,6 +22,7 @@ struct skbos_instance {
 	struct net_device *dev; /* the AF_PACKET device, or NULL */
 	struct net_device *lo;  /* the in-process loopback, or NULL */
 	struct skb_pcap *pcap;
+	struct skbos_ctl ctl;    /* skbos-stat's control socket */
 };
 
 int skbos_instance_create(struct skbos_instance **out, const struct skbos_config *cfg,
@@ -31,5 +33,6 @@ void skbos_instance_drain(struct skbos_instance *inst, int max_ms);
 /* How long an ending process waits for TCP to deliver what it was given. */
 #define SKBOS_EXIT_DRAIN_MS 10000
 void skbos_instance_dump_stats(struct skbos_instance *inst, FILE *out);
+void skbos_instance_exiting(struct skbos_instance *inst);
 
 #endif /* SKBOS_INSTANCE_H */

@@ -43,6 +43,9 @@ struct skbos_loop {
 	ev_async kick;
 	ev_async stop;
 	ev_timer recheck;      /* while standing aside: is an app thread still driving? */
+	ev_io ctl;             /* skbos-stat's control socket (ctl.c) */
+	void (*ctl_cb)(void *arg);
+	void *ctl_arg;
 	bool standing_aside;
 	int app_waiters;       /* threads blocked in a call, driving the stack (atomic) */
 	ktime_t armed;         /* when the ev_timer is set to fire (KTIME_MAX: not) */
@@ -311,6 +314,29 @@ void loop_counters(const struct skbos_loop *l, u64 *stack_wakeups, u64 *app_wake
 {
 	*stack_wakeups = l->stack_wakeups;
 	*app_wakeups = l->app_wakeups;
+}
+
+static void ctl_cb(struct ev_loop *ev, ev_io *w, int revents)
+{
+	struct skbos_loop *l = ev_userdata(ev);
+
+	(void)w;
+	(void)revents;
+	l->ctl_cb(l->ctl_arg);
+}
+
+/**
+ * loop_watch_ctl - call @cb(@arg) on the stack thread, stack lock not held,
+ * whenever @fd is readable (the control socket, ctl.c).  It is not a device:
+ * the stack thread keeps watching it while it stands aside.  Before
+ * loop_start.
+ */
+void loop_watch_ctl(struct skbos_loop *l, int fd, void (*cb)(void *arg), void *arg)
+{
+	l->ctl_cb = cb;
+	l->ctl_arg = arg;
+	ev_io_init(&l->ctl, ctl_cb, fd, EV_READ);
+	ev_io_start(l->ev, &l->ctl);
 }
 
 static void stop_cb(struct ev_loop *ev, ev_async *w, int revents)

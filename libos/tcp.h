@@ -265,6 +265,7 @@ int tcp_get_port(struct sock *sk, u16 snum);
 void tcp_bind_release(struct sock *sk);
 unsigned int tcp_socket_count(const struct stack *st);
 bool tcp_all_sent(const struct stack *st);
+void tcp_for_each_sock(struct stack *st, void (*fn)(struct sock *sk, void *arg), void *arg);
 int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 
 /* tcp_input.c */

@@ -669,3 +669,23 @@ unsigned int tcp_socket_count(const struct stack *st)
 	}
 	return n;
 }
+
+/**
+ * tcp_for_each_sock - call @fn for every listener, then every connection in
+ * the established table (SYN_RECV to TIME_WAIT), for skbos-stat.  @fn must
+ * not change the tables.  Stack lock held.
+ */
+void tcp_for_each_sock(struct stack *st, void (*fn)(struct sock *sk, void *arg), void *arg)
+{
+	struct tcp_tables *t = tcp_tables(st);
+	struct tcp_sock *tp;
+
+	if (!t)
+		return;
+	for (int i = 0; i < TCP_LHASH_SIZE; i++)
+		list_for_each_entry(tp, &t->lhash[i], lhash_node)
+			fn(&tp->inet.sk, arg);
+	for (int i = 0; i < TCP_EHASH_SIZE; i++)
+		list_for_each_entry(tp, &t->ehash[i], ehash_node)
+			fn(&tp->inet.sk, arg);
+}

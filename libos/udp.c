@@ -730,3 +730,18 @@ unsigned int udp_socket_count(const struct stack *st)
 {
 	return st->ipv4.udp ? st->ipv4.udp->count : 0;
 }
+
+/**
+ * udp_for_each_sock - call @fn for every bound UDP socket (skbos-stat).
+ * @fn must not change the table.  Stack lock held.
+ */
+void udp_for_each_sock(struct stack *st, void (*fn)(struct sock *sk, void *arg), void *arg)
+{
+	struct sock *sk;
+
+	if (!st->ipv4.udp)
+		return;
+	for (int i = 0; i < UDP_HTABLE_SIZE; i++)
+		list_for_each_entry(sk, &st->ipv4.udp->hash[i], sk_bind_node)
+			fn(sk, arg);
+}

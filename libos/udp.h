@@ -40,6 +40,7 @@ int udp_disconnect(struct sock *sk, int flags);
 struct sock *__udp4_lib_lookup(struct stack *st, __be32 saddr, __be16 sport, __be32 daddr,
 			       __be16 dport, int dif);
 unsigned int udp_socket_count(const struct stack *st);
+void udp_for_each_sock(struct stack *st, void (*fn)(struct sock *sk, void *arg), void *arg);
 int ip4_datagram_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len);
 int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, unsigned int optlen);
 int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, unsigned int *optlen);

@@ -159,6 +159,7 @@ __attribute__((destructor)) static void shim_unload(void)
 			fd_drop_entry(in, fd, e);
 	}
 	shim_unlock(in);
+	skbos_instance_exiting(in);
 	skbos_instance_drain(in, SKBOS_EXIT_DRAIN_MS);
 }
 
