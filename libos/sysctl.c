@@ -36,6 +36,7 @@ void sysctl_init(struct sysctl *s)
 	s->tcp_wmem[2] = 4194304;
 	s->tcp_moderate_rcvbuf = true;
 	s->tcp_sack = true;
+	s->tcp_invalid_ratelimit = 500 * NSEC_PER_MSEC;
 
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;
 	s->neigh_retrans_time = 1 * NSEC_PER_SEC;

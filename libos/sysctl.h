@@ -35,6 +35,7 @@ struct sysctl {
 	int tcp_rmem[3], tcp_wmem[3];   /* net.ipv4.tcp_{r,w}mem: min, initial, autotuning max */
 	bool tcp_moderate_rcvbuf;       /* net.ipv4.tcp_moderate_rcvbuf */
 	bool tcp_sack;                  /* net.ipv4.tcp_sack */
+	ktime_t tcp_invalid_ratelimit;  /* net.ipv4.tcp_invalid_ratelimit */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;

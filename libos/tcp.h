@@ -160,6 +160,7 @@ struct tcp_sock {
 	u8 syn_retries;     /* TCP_SYNCNT, 0: default */
 	ktime_t user_timeout;
 	ktime_t retrans_stamp; /* first retransmission of the current episode */
+	ktime_t oow_ack_next;  /* no challenge ACK before (tcp_send_challenge_ack) */
 
 	/* congestion control (RFC 5681, NewReno RFC 6582) */
 	u32 snd_cwnd, snd_ssthresh, snd_cwnd_cnt;

@@ -583,9 +583,24 @@ drop:
 	return 0;
 }
 
-/* RFC 5961 §4.2/§3.2: answer a suspicious RST or SYN with an ACK, no more. */
+/*
+ * RFC 5961 §4.2/§3.2: answer a suspicious RST or SYN with an ACK, no more;
+ * §7: "An implementation SHOULD include an ACK throttling mechanism".  As
+ * Linux (__tcp_oow_rate_limited): one per tcp_invalid_ratelimit per socket,
+ * so a storm of spoofed RSTs cannot make us an ACK flood.
+ */
 static void tcp_send_challenge_ack(struct sock *sk)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct stack *st = sk->sk_stack;
+	ktime_t now = stack_now(st);
+
+	if (now < tp->oow_ack_next) {
+		SNMP_INC_STATS(st, LINUX_MIB_TCPACKSKIPPEDCHALLENGE);
+		return;
+	}
+	tp->oow_ack_next = now + st->sysctl.tcp_invalid_ratelimit;
+	SNMP_INC_STATS(st, LINUX_MIB_TCPCHALLENGEACK);
 	tcp_send_ack(sk);
 }
 

@@ -389,8 +389,13 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		tcp_v4_send_reset(sk->sk_stack, skb);
 		goto drop;
 	}
-	if (!th->syn || th->fin)
+	if (!th->syn)
 		goto drop;
+	/* SYN+FIN is no open (Linux: SKB_DROP_REASON_TCP_FLAGS) */
+	if (th->fin) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_FLAGS);
+		return 0;
+	}
 	if (ltp->syn_len + ltp->accept_len > ltp->backlog) {
 		/* the listen queue is full: drop the SYN, the client retries */
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);

@@ -872,3 +872,69 @@ Test(tcp, cwnd_grows_only_while_it_limits)
 	sock_release(s);
 	sock_release(l);
 }
+
+/* A bare segment from A (@sport) to B (@dport), injected into B's device. */
+static void inject_tcp(u16 sport, u16 dport, u32 seq, u32 ack, u8 flags)
+{
+	u8 seg[20];
+	struct ipspec s = { .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP, .payload = seg };
+
+	s.len = build_tcp(seg, p.a, p.b, sport, dport, seq, ack, flags);
+	inject_ip(p.db, &s);
+	world_run(&p.w);
+}
+
+static unsigned int frames_sent(struct capture *cap)
+{
+	struct sk_buff *f;
+	unsigned int n = 0;
+
+	for (; (f = capture_pop(cap)) != NULL; kfree_skb(f))
+		n++;
+	return n;
+}
+
+/* RFC 5961 §3.2: an in-window RST that is not at RCV.NXT gets a challenge
+ * ACK and leaves the connection alone; §7: those ACKs are throttled (Linux:
+ * one per tcp_invalid_ratelimit, 500 ms, per socket). */
+Test(tcp, challenge_acks_to_a_rst_storm_are_rate_limited)
+{
+	struct socket *c, *s, *l;
+	struct capture cap;
+	struct tcp_sock *tp;
+	u16 cport;
+
+	connect_pair(95, &c, &s, &l);
+	tp = tcp_sk(s->sk);
+	cport = ntohs(s->sk->sk_dport);
+	capture_attach(&cap, sb, p.db, CAPTURE_TX);
+	for (int i = 0; i < 10; i++)
+		inject_tcp(cport, 95, tp->rcv_nxt + 100 + (u32)i, 0, TCPHDR_RST);
+	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED), "not reset");
+	cr_assert(eq(u32, frames_sent(&cap), 1), "one challenge ACK for ten RSTs");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPCHALLENGEACK), 1));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPACKSKIPPEDCHALLENGE), 9));
+	world_advance(&p.w, 501 * MS);
+	inject_tcp(cport, 95, tp->rcv_nxt, tp->snd_nxt, TCPHDR_SYN);
+	cr_assert(eq(u32, frames_sent(&cap), 1), "the next one after 500 ms, for a SYN too");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPCHALLENGEACK), 2));
+	cr_assert(eq(u64, mib(sb, TCP_MIB_ESTABRESETS), 0));
+	capture_detach(&cap);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+/* SYN+FIN opens nothing (Linux: SKB_DROP_REASON_TCP_FLAGS, no SYN-ACK). */
+Test(tcp, syn_fin_to_a_listener_is_dropped)
+{
+	struct socket *l = listener(96);
+	struct capture cap;
+
+	capture_attach(&cap, sb, p.db, CAPTURE_TX);
+	inject_tcp(40000, 96, 1000, 0, TCPHDR_SYN | TCPHDR_FIN);
+	cr_assert(eq(u32, frames_sent(&cap), 0), "no SYN-ACK");
+	cr_assert(eq(u64, drops(sb, SKB_DROP_REASON_TCP_FLAGS), 1));
+	capture_detach(&cap);
+	sock_release(l);
+}
