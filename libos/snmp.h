@@ -64,6 +64,7 @@
 	X(TCP_MIB_INCSUMERRORS, "Tcp", "InCsumErrors")                         \
 	X(LINUX_MIB_TCPCHALLENGEACK, "TcpExt", "TCPChallengeACK")              \
 	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \
+	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")            \
 	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \

@@ -265,7 +265,8 @@ bad:
  * tcp_v4_err - an ICMP error about a segment we sent (data at the quoted IP
  * header).  RFC 1122 §4.2.3.9: unreachables are soft errors except during
  * connection setup, where port/protocol unreachable abort; fragmentation
- * needed lowers the MSS (the route's MTU is already updated).
+ * needed lowers the MSS (the route's MTU is already updated).  Only for an
+ * error that quotes data in flight (RFC 5927 §4.1).
  */
 int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 {
@@ -282,6 +283,18 @@ int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	sk = tcp_lookup_established(skb->stack, iph->daddr, th->dest, iph->saddr, ntohs(th->source));
 	if (!sk)
 		return 0;
+	/*
+	 * RFC 5927 §4.1: "TCP SHOULD check that the TCP sequence number
+	 * contained in the payload of the ICMP error message is within the
+	 * range SND.UNA =< SEG.SEQ < SND.NXT"; else a blind attacker who
+	 * guesses the 4-tuple aborts a connection being set up or shrinks its
+	 * MSS.  Linux (tcp_v4_err) allows SND.NXT itself; skbos's SND.NXT goes
+	 * back after an RTO, so the bound is snd_max, the highest ever sent.
+	 */
+	if (!between(ntohl(th->seq), tcp_sk(sk)->snd_una, tcp_sk(sk)->snd_max)) {
+		SNMP_INC_STATS(skb->stack, LINUX_MIB_OUTOFWINDOWICMPS);
+		return 0;
+	}
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
 		sk_dst_reset(sk); /* the next segment takes the lowered route MTU */
 		tcp_sync_mss(sk);

@@ -6,9 +6,10 @@
 # with a raw AF_PACKET socket: truncated headers at each layer, bad IHL,
 # version, total length and checksums, overlapping fragments and a ping of
 # death, malformed TCP options, bad data offsets, SYN+FIN, martian sources
-# (LAND, broadcast, multicast), and against the live connection's 4-tuple
-# RSTs with random and in-window sequence numbers, SYNs, ACKs of unsent data
-# (RFC 5961).  Then: the stream arrives whole (sha256), skbos exits 0, the
+# (LAND, broadcast, multicast), ICMP errors with short or foreign quotes,
+# and against the live connection's 4-tuple RSTs with random and in-window
+# sequence numbers, SYNs, ACKs of unsent data (RFC 5961) and ICMP errors
+# quoting sequence numbers it never sent (RFC 5927).  Then: the stream arrives whole (sha256), skbos exits 0, the
 # connection was never reset, and each class was counted under its MIB
 # counter and drop reason (tcpbulk --stats: the counters at exit).
 # Needs root: skipped (77) without it, except under CI=true (a failure).
@@ -86,7 +87,10 @@ expect DropUDP_CSUM -eq "$(sent udp_csum)"
 expect UdpInErrors -eq "$(sent udp_trunc udp_len_long udp_len_short udp_csum)"
 expect IcmpInCsumErrors -eq "$(sent icmp_csum)"
 expect DropICMP_CSUM -eq "$(sent icmp_csum)"
-expect IcmpInErrors -eq "$(sent icmp_trunc icmp_csum)"
+expect IcmpInErrors -eq "$(sent icmp_trunc icmp_csum icmp_quote_trunc icmp_quote_foreign)"
+expect DropICMP_INVALID -eq "$(sent icmp_quote_trunc icmp_quote_foreign)"
+expect IcmpInDestUnreachs -eq "$(sent icmp_quote_trunc icmp_quote_foreign live_icmp_oow)"
+expect TcpExtOutOfWindowIcmps -eq "$(sent live_icmp_oow)"
 expect DropPKT_TOO_SMALL -eq "$(sent ip_totlen_long tcp_trunc tcp_doff_small tcp_doff_big \
 	udp_trunc udp_len_long udp_len_short icmp_trunc)"
 expect ArpExtInDropped -eq "$(sent arp_trunc arp_bad_hlen)"

@@ -16,6 +16,7 @@
 #include "socks.h"
 #include "capture.h"
 #include "checksum.h"
+#include "icmp.h"
 #include "tcp.h"
 
 #define MS NSEC_PER_MSEC
@@ -936,5 +937,57 @@ Test(tcp, syn_fin_to_a_listener_is_dropped)
 	cr_assert(eq(u32, frames_sent(&cap), 0), "no SYN-ACK");
 	cr_assert(eq(u64, drops(sb, SKB_DROP_REASON_TCP_FLAGS), 1));
 	capture_detach(&cap);
+	sock_release(l);
+}
+
+/* An ICMP error from B to A about a segment A sent on @c: @seq quoted. */
+static void inject_icmp_error(struct socket *c, u8 type, u8 code, u16 mtu, u32 seq)
+{
+	u8 msg[sizeof(struct icmphdr) + sizeof(struct iphdr) + 8] = { 0 };
+	struct icmphdr *icmph = (struct icmphdr *)(void *)msg;
+	struct iphdr *inner = (struct iphdr *)(void *)(msg + sizeof(*icmph));
+	__be16 ports[2] = { htons(c->sk->sk_num), c->sk->sk_dport };
+	__be32 nseq = htonl(seq);
+	struct ipspec s = { .saddr = p.b, .daddr = p.a, .proto = IPPROTO_ICMP, .payload = msg,
+			    .len = sizeof(msg) };
+
+	icmph->type = type;
+	icmph->code = code;
+	icmph->un.frag.mtu = htons(mtu);
+	inner->version = 4;
+	inner->ihl = 5;
+	inner->tot_len = htons(1500);
+	inner->ttl = 64;
+	inner->protocol = IPPROTO_TCP;
+	inner->saddr = p.a;
+	inner->daddr = p.b;
+	memcpy(msg + sizeof(*icmph) + sizeof(*inner), ports, sizeof(ports));
+	memcpy(msg + sizeof(*icmph) + sizeof(*inner) + 4, &nseq, sizeof(nseq));
+	icmph->checksum = ip_compute_csum(msg, sizeof(msg));
+	inject_ip(p.da, &s);
+	world_run(&p.w);
+}
+
+/* RFC 5927 §4.1: an ICMP error quoting a sequence number that is not of
+ * data in flight is ignored (Linux: TcpExtOutOfWindowIcmps). */
+Test(tcp, icmp_error_quoting_data_never_sent_is_ignored)
+{
+	struct socket *c, *s, *l;
+	struct tcp_sock *tp;
+	u16 mss;
+
+	connect_pair(97, &c, &s, &l);
+	tp = tcp_sk(c->sk);
+	mss = tp->mss_cache;
+	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 576, tp->snd_una + 100000);
+	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, tp->snd_una - 100000);
+	cr_assert(eq(u64, mib(sa, LINUX_MIB_OUTOFWINDOWICMPS), 2));
+	cr_assert(eq(u16, tp->mss_cache, mss), "the MSS is not lowered");
+	cr_assert(eq(int, c->sk->sk_err_soft, 0), "no soft error");
+	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, tp->snd_una);
+	cr_assert(eq(int, c->sk->sk_err_soft, EHOSTUNREACH), "at SND.UNA it is believed");
+	cr_assert(eq(u64, mib(sa, LINUX_MIB_OUTOFWINDOWICMPS), 2));
+	sock_release(c);
+	sock_release(s);
 	sock_release(l);
 }

@@ -141,6 +141,15 @@ def main():
         s.send("udp_csum", s.udp(5353, 9999, b"hello", bad_csum=True))
         s.send("icmp_trunc", s.ip(1, b"\x08\0\xf7"))
         s.send("icmp_csum", s.icmp(8, 0, struct.pack("!HH", 7, i) + b"ping", bad_csum=True))
+        # ICMP errors: a quote too short for IP + 8 bytes; one about a datagram
+        # we never sent; and, quoting the live connection, sequence numbers
+        # it never sent (RFC 5927 §4.1: a blind PMTU or reset attack)
+        s.send("icmp_quote_trunc", s.icmp(3, 3, bytes(4) + s.ip(6, b"", src=s.dip)[:10]))
+        s.send("icmp_quote_foreign", s.icmp(3, 3, bytes(4) + s.ip(6, good_tcp, src=s.sip)[:28]))
+        live = s.ip(6, struct.pack("!HHI", ldport, lsport, rnd.getrandbits(32)) + bytes(12),
+                    src=s.dip, dst=s.sip)
+        s.send("live_icmp_oow", s.icmp(3, 4, struct.pack("!HH", 0, 576) + live[:28]))
+        s.send("live_icmp_oow", s.icmp(3, 1, bytes(4) + live[:28]))
         s.send("arp_trunc", bytes.fromhex("0001080006040001") + s.smac[:3], ETH_P_ARP)
         s.send("arp_bad_hlen", bytes.fromhex("0001080008040001") + bytes(20), ETH_P_ARP)
         # ---- fragments ----
