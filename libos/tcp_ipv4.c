@@ -265,8 +265,8 @@ bad:
  * tcp_v4_err - an ICMP error about a segment we sent (data at the quoted IP
  * header).  RFC 1122 §4.2.3.9: unreachables are soft errors except during
  * connection setup, where port/protocol unreachable abort; fragmentation
- * needed lowers the MSS (the route's MTU is already updated).  Only for an
- * error that quotes data in flight (RFC 5927 §4.1).
+ * needed lowers the path MTU and the MSS.  Only for an error that quotes
+ * data in flight (RFC 5927 §4.1).
  */
 int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 {
@@ -276,7 +276,6 @@ int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	bool fatal;
 	int err;
 
-	(void)info;
 	if (skb->len < iph->ihl * 4u + 8)
 		return -EINVAL;
 	th = (const struct tcphdr *)(const void *)(skb->data + iph->ihl * 4u);
@@ -296,6 +295,7 @@ int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 		return 0;
 	}
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		icmp_err_update_pmtu(skb, type, code, info);
 		sk_dst_reset(sk); /* the next segment takes the lowered route MTU */
 		tcp_sync_mss(sk);
 		return 0;

@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "route.h"
 #include "tcp.h"
 
 #define MS NSEC_PER_MSEC
@@ -983,6 +984,7 @@ Test(tcp, icmp_error_quoting_data_never_sent_is_ignored)
 	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, tp->snd_una - 100000);
 	cr_assert(eq(u64, mib(sa, LINUX_MIB_OUTOFWINDOWICMPS), 2));
 	cr_assert(eq(u16, tp->mss_cache, mss), "the MSS is not lowered");
+	cr_assert(eq(u32, ipv4_pmtu_lookup(sa, p.b), 0), "nor the path MTU");
 	cr_assert(eq(int, c->sk->sk_err_soft, 0), "no soft error");
 	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, tp->snd_una);
 	cr_assert(eq(int, c->sk->sk_err_soft, EHOSTUNREACH), "at SND.UNA it is believed");
