@@ -99,6 +99,14 @@ struct skbos_instance *skbos_current_instance(void)
 	return skbos_current;
 }
 
+void skbos_dump_stats(FILE *out)
+{
+	pthread_mutex_lock(&skbos_init_lock);
+	if (skbos_current)
+		skbos_instance_dump_stats(skbos_current, out);
+	pthread_mutex_unlock(&skbos_init_lock);
+}
+
 int skbos_active(void)
 {
 	return skbos_current != NULL;

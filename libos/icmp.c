@@ -284,6 +284,24 @@ void icmp_local_error(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	skb->len = len;
 }
 
+/**
+ * icmp_err_update_pmtu - an err_handler matched a "fragmentation needed"
+ * (@info: the next-hop MTU) to one of its sockets, and TCP to data in
+ * flight: only now is the path MTU to the quoted destination lowered.  As
+ * Linux, where each err_handler calls ipv4_sk_update_pmtu and icmp_unreach
+ * does not, a forged error about no one's traffic (or quoting a sequence
+ * number never sent, RFC 5927 §4.1) changes nothing.  @skb's data is at the
+ * quoted IP header.  Borrows @skb.
+ */
+void icmp_err_update_pmtu(struct sk_buff *skb, u8 type, u8 code, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)(const void *)skb->data;
+
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED && info >= IPV4_MIN_MTU &&
+	    !(IPCB(skb)->flags & IPSKB_LOCAL_ERROR))
+		ipv4_update_pmtu(skb->stack, iph->daddr, info);
+}
+
 /*
  * An error about a datagram we sent: validate the quoted header (RFC 792: it
  * carries the IP header and at least 64 bits of data), learn the path MTU,
@@ -309,11 +327,10 @@ static void icmp_unreach(struct sk_buff *skb)
 	/* Only believe errors about datagrams that we could have sent. */
 	if (inet_addr_type(st, inner->saddr) != RTN_LOCAL)
 		goto invalid;
-	if (icmph->type == ICMP_DEST_UNREACH && icmph->code == ICMP_FRAG_NEEDED) {
+	/* the transport that owns the quoted datagram learns the path MTU
+	 * (icmp_err_update_pmtu), not this function: see there */
+	if (icmph->type == ICMP_DEST_UNREACH && icmph->code == ICMP_FRAG_NEEDED)
 		info = ntohs(icmph->un.frag.mtu);
-		if (info >= IPV4_MIN_MTU)
-			ipv4_update_pmtu(st, inner->daddr, info);
-	}
 	__skb_pull(skb, sizeof(*icmph));
 	icmp_deliver_error(skb, icmph->type, icmph->code, info);
 	consume_skb(skb);

@@ -59,6 +59,7 @@ static inline struct icmphdr *icmp_hdr(const struct sk_buff *skb)
 
 void icmp_send(struct sk_buff *skb_in, u8 type, u8 code, __be32 info);
 void icmp_local_error(struct sk_buff *skb, u8 type, u8 code, u32 info);
+void icmp_err_update_pmtu(struct sk_buff *skb, u8 type, u8 code, u32 info);
 int icmp_rcv(struct sk_buff *skb);
 int icmp_err_convert(u8 type, u8 code, bool *fatal);
 int icmp_init(struct stack *st);

@@ -134,6 +134,7 @@ int ping_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	ps = ping_lookup(skb->stack, ntohs(icmph->un.echo.id));
 	if (!ps)
 		return 0;
+	icmp_err_update_pmtu(skb, type, code, info);
 	ps->err = icmp_err_convert(type, code, &fatal);
 	ps->err_type = type;
 	ps->err_code = code;

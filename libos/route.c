@@ -425,6 +425,13 @@ int ip_route_input(struct sk_buff *skb, __be32 daddr, __be32 saddr, u8 tos,
 		break;
 	}
 out:
+	/*
+	 * fib_validate_source with accept_local = 0: a datagram from the wire
+	 * whose source is one of our own addresses (the LAND attack: source =
+	 * destination) or a broadcast address is spoofed (RFC 1812 §5.3.7).
+	 */
+	if (saddr && !is_lo && inet_addr_type_dev(st, saddr, dev) != RTN_UNICAST)
+		return -EINVAL;
 	skb_dst_set(skb, dst_clone(&rt->dst));
 	return 0;
 }

@@ -62,6 +62,9 @@
 	X(TCP_MIB_INERRS, "Tcp", "InErrs")                                     \
 	X(TCP_MIB_OUTRSTS, "Tcp", "OutRsts")                                   \
 	X(TCP_MIB_INCSUMERRORS, "Tcp", "InCsumErrors")                         \
+	X(LINUX_MIB_TCPCHALLENGEACK, "TcpExt", "TCPChallengeACK")              \
+	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \
+	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")            \
 	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \
@@ -78,8 +81,7 @@
 	X(LINUX_MIB_ARPFILTER, "ArpExt", "InDropped")                          \
 	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \
 	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")               \
-	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")            \
-	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge")
+	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")
 
 enum snmp_mib {
 #define SNMP_MIB_ENUM(name, group, field) name,
@@ -129,6 +131,7 @@ enum snmp_mib {
 	X(ICMP_RATELIMIT)      /* ICMP error suppressed by the rate limit */   \
 	X(UDP_CSUM)            /* bad UDP checksum */                          \
 	X(TCP_CSUM)            /* bad TCP checksum */                          \
+	X(TCP_FLAGS)           /* TCP flags that make no sense (SYN+FIN) */    \
 	X(NO_SOCKET)           /* no socket for the packet */                  \
 	X(SOCKET_RCVBUFF)      /* socket receive buffer full */                \
 	X(TCP_OFO_DROP)        /* out-of-order data pruned for in-order data */ \

@@ -302,8 +302,10 @@ static bool tcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb, enu
 /* RFC 5961 §4.2/§3.2/§5.2: answer a suspicious RST, SYN or ACK with an ACK, no more. */
 static void tcp_send_challenge_ack(struct sock *sk)
 {
-	if (!__tcp_oow_rate_limited(sk, LINUX_MIB_TCPACKSKIPPEDCHALLENGE))
+	if (!__tcp_oow_rate_limited(sk, LINUX_MIB_TCPACKSKIPPEDCHALLENGE)) {
+		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPCHALLENGEACK);
 		tcp_send_ack(sk);
+	}
 }
 
 /**

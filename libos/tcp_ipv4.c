@@ -265,7 +265,8 @@ bad:
  * tcp_v4_err - an ICMP error about a segment we sent (data at the quoted IP
  * header).  RFC 1122 §4.2.3.9: unreachables are soft errors except during
  * connection setup, where port/protocol unreachable abort; fragmentation
- * needed lowers the MSS (the route's MTU is already updated).
+ * needed lowers the path MTU and the MSS.  Only for an error that quotes
+ * data in flight (RFC 5927 §4.1).
  */
 int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 {
@@ -275,14 +276,26 @@ int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	bool fatal;
 	int err;
 
-	(void)info;
 	if (skb->len < iph->ihl * 4u + 8)
 		return -EINVAL;
 	th = (const struct tcphdr *)(const void *)(skb->data + iph->ihl * 4u);
 	sk = tcp_lookup_established(skb->stack, iph->daddr, th->dest, iph->saddr, ntohs(th->source));
 	if (!sk)
 		return 0;
+	/*
+	 * RFC 5927 §4.1: "TCP SHOULD check that the TCP sequence number
+	 * contained in the payload of the ICMP error message is within the
+	 * range SND.UNA =< SEG.SEQ < SND.NXT"; else a blind attacker who
+	 * guesses the 4-tuple aborts a connection being set up or shrinks its
+	 * MSS.  Linux (tcp_v4_err) allows SND.NXT itself; skbos's SND.NXT goes
+	 * back after an RTO, so the bound is snd_max, the highest ever sent.
+	 */
+	if (!between(ntohl(th->seq), tcp_sk(sk)->snd_una, tcp_sk(sk)->snd_max)) {
+		SNMP_INC_STATS(skb->stack, LINUX_MIB_OUTOFWINDOWICMPS);
+		return 0;
+	}
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		icmp_err_update_pmtu(skb, type, code, info);
 		sk_dst_reset(sk); /* the next segment takes the lowered route MTU */
 		tcp_sync_mss(sk);
 		return 0;
@@ -435,8 +448,13 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		tcp_v4_send_reset(sk->sk_stack, skb);
 		goto drop;
 	}
-	if (!th->syn || th->fin)
+	if (!th->syn)
 		goto drop;
+	/* SYN+FIN is no open (Linux: SKB_DROP_REASON_TCP_FLAGS) */
+	if (th->fin) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_FLAGS);
+		return 0;
+	}
 	if (ltp->accept_len > ltp->backlog) {
 		/* the accept queue is full (sk_acceptq_is_full): drop, the client retries */
 		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_LISTENOVERFLOWS);

@@ -289,13 +289,13 @@ int udp_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	bool harderr;
 	int err;
 
-	(void)info;
 	if (skb->len < iph->ihl * 4u + 8)
 		return -EINVAL;
 	uh = (const struct udphdr *)(const void *)(skb->data + iph->ihl * 4u);
 	sk = __udp4_lib_lookup(skb->stack, iph->daddr, uh->dest, iph->saddr, uh->source, 0);
 	if (!sk)
 		return 0;
+	icmp_err_update_pmtu(skb, type, code, info);
 	err = icmp_err_convert(type, code, &harderr);
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
 		err = EMSGSIZE;

@@ -91,6 +91,13 @@ preload_test() {
 
 preload_test_cleanup() {
 	exec 2>/dev/null # the servers' "Killed" notices
+	netns_test_cleanup
+}
+
+# netns_test_cleanup - the EXIT trap of a test over veth_netns: end what it
+# started ($pids, whatever is left in its namespaces), remove the namespaces
+# and $tmp.
+netns_test_cleanup() {
 	kill_pids
 	kill_netns_pids a b
 	del_netns a b

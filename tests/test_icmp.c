@@ -286,30 +286,34 @@ Test(icmp, errors_are_rate_limited_per_destination)
 	cr_assert(eq(u64, mib(sb, ICMP_MIB_OUTDESTUNREACHS), 7), "then one per second");
 }
 
-Test(icmp, fragmentation_needed_lowers_the_path_mtu)
+/* A router (@from) says A's echo request with @id needs fragmenting: at most @mtu. */
+static void inject_frag_needed(__be32 from, u16 id, u16 mtu)
 {
-	static u8 data[1400];
-	u8 icmp[600], buf[700];
-	struct capture tx;
-	struct sk_buff *skb;
-	u8 req[8];
+	u8 icmp[600], buf[700], req[8];
+	struct icmphdr *h = (struct icmphdr *)(void *)icmp;
 	struct ipspec quoted = { .saddr = p.a, .daddr = p.b, .proto = IPPROTO_ICMP, .len = 8, .payload = req };
 	unsigned int qlen;
-	struct icmphdr *h = (struct icmphdr *)(void *)icmp;
 
-	build_icmp_echo(req, ICMP_ECHO, 4242, 7, NULL, 0); /* the request the router refused */
+	build_icmp_echo(req, ICMP_ECHO, id, 7, NULL, 0); /* the request the router refused */
 	qlen = build_ip_frame(buf, &quoted, mac_a, mac_b) - ETH_HLEN;
-
-	/* A router between A and B says: at most 1000 bytes. */
 	memset(h, 0, sizeof(*h));
 	h->type = ICMP_DEST_UNREACH;
 	h->code = ICMP_FRAG_NEEDED;
-	h->un.frag.mtu = htons(1000);
+	h->un.frag.mtu = htons(mtu);
 	memcpy(icmp + 8, buf + ETH_HLEN, qlen);
 	h->checksum = ip_compute_csum(icmp, 8 + qlen);
-	struct ipspec err = { .saddr = ip4("10.0.0.254"), .daddr = p.a, .proto = IPPROTO_ICMP,
+	struct ipspec err = { .saddr = from, .daddr = p.a, .proto = IPPROTO_ICMP,
 			      .payload = icmp, .len = 8 + qlen };
 	inject_frame(p.da, buf, build_ip_frame(buf, &err, mac_b, mac_a));
+}
+
+Test(icmp, fragmentation_needed_lowers_the_path_mtu)
+{
+	static u8 data[1400];
+	struct capture tx;
+	struct sk_buff *skb;
+
+	inject_frag_needed(ip4("10.0.0.254"), 4242, 1000);
 	cr_assert(eq(u32, ipv4_pmtu_lookup(sa, p.b), 1000));
 	cr_assert(eq(int, ping_sock_error(&ps), EMSGSIZE));
 
@@ -324,6 +328,15 @@ Test(icmp, fragmentation_needed_lowers_the_path_mtu)
 		consume_skb(skb);
 	}
 	capture_detach(&tx);
+}
+
+/* Linux learns the path MTU in the err_handler that owns the quoted
+ * datagram: an error about an echo no socket sent changes nothing. */
+Test(icmp, fragmentation_needed_about_no_socket_leaves_the_path_mtu)
+{
+	inject_frag_needed(p.b, 4343, 600); /* no ping socket has id 4343 */
+	cr_assert(eq(u32, ipv4_pmtu_lookup(sa, p.b), 0));
+	cr_assert(eq(u64, mib(sa, ICMP_MIB_INDESTUNREACHS), 1));
 }
 
 Test(icmp, spoofed_error_about_foreign_traffic_is_ignored)

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <criterion/parameterized.h>
 
 #include "inet.h"
 #include "capture.h"
@@ -145,20 +146,31 @@ Test(ip, total_length_shorter_than_the_header)
 	EXPECT_DROP(SKB_DROP_REASON_IP_INHDR, IPSTATS_MIB_INHDRERRORS);
 }
 
-Test(ip, martian_source_from_the_wire)
-{
-	struct ipspec s = echo_spec(1);
+/*
+ * RFC 1812 §5.3.7 martian sources, as Linux's ip_route_input_slow and
+ * fib_validate_source (accept_local = 0) see them: loopback and broadcast,
+ * multicast, and one of our own addresses (the LAND attack: source =
+ * destination) or our subnet's broadcast arriving from the wire.
+ */
+struct martian {
+	char saddr[16]; /* by value: Criterion copies parameters into the test process */
+};
 
-	s.saddr = ip4("127.0.0.1");
-	inject_ip(p.db, &s);
-	EXPECT_DROP(SKB_DROP_REASON_IP_INVALID_SOURCE, IPSTATS_MIB_INMARTIANS);
+static struct martian martian_sources[] = { { "127.0.0.1" }, { "255.255.255.255" },
+					    { "224.0.0.1" },  { ADDR_B },
+					    { "10.0.0.255" } };
+
+ParameterizedTestParameters(ip, martian_source_is_dropped)
+{
+	return cr_make_param_array(struct martian, martian_sources,
+				   sizeof(martian_sources) / sizeof(martian_sources[0]));
 }
 
-Test(ip, broadcast_source_is_martian)
+ParameterizedTest(struct martian *m, ip, martian_source_is_dropped)
 {
 	struct ipspec s = echo_spec(1);
 
-	s.saddr = ip4("255.255.255.255");
+	s.saddr = ip4(m->saddr);
 	inject_ip(p.db, &s);
 	EXPECT_DROP(SKB_DROP_REASON_IP_INVALID_SOURCE, IPSTATS_MIB_INMARTIANS);
 }

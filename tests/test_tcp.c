@@ -16,6 +16,8 @@
 #include "socks.h"
 #include "capture.h"
 #include "checksum.h"
+#include "icmp.h"
+#include "route.h"
 #include "tcp.h"
 
 #define MS NSEC_PER_MSEC
@@ -539,4 +541,123 @@ Test(tcp, connect_times_out_after_syn_retries)
 	cr_assert(eq(u64, p.w.now - t0, 7 * SEC));
 	impair_both("seed=1");
 	sock_release(c);
+}
+
+/* A bare segment from A (@sport) to B (@dport), injected into B's device. */
+static void inject_tcp(u16 sport, u16 dport, u32 seq, u32 ack, u8 flags)
+{
+	u8 seg[20];
+	struct ipspec s = { .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP, .payload = seg };
+
+	s.len = build_tcp(seg, p.a, p.b, sport, dport, seq, ack, flags);
+	inject_ip(p.db, &s);
+	world_run(&p.w);
+}
+
+static unsigned int frames_sent(struct capture *cap)
+{
+	struct sk_buff *f;
+	unsigned int n = 0;
+
+	for (; (f = capture_pop(cap)) != NULL; kfree_skb(f))
+		n++;
+	return n;
+}
+
+/* RFC 5961 §3.2: an in-window RST that is not at RCV.NXT gets a challenge
+ * ACK and leaves the connection alone; §7: those ACKs are throttled (Linux:
+ * one per tcp_invalid_ratelimit, 500 ms, per socket). */
+Test(tcp, challenge_acks_to_a_rst_storm_are_rate_limited)
+{
+	struct socket *c, *s, *l;
+	struct capture cap;
+	struct tcp_sock *tp;
+	u16 cport;
+
+	connect_pair(95, &c, &s, &l);
+	tp = tcp_sk(s->sk);
+	cport = ntohs(s->sk->sk_dport);
+	capture_attach(&cap, sb, p.db, CAPTURE_TX);
+	for (int i = 0; i < 10; i++)
+		inject_tcp(cport, 95, tp->rcv_nxt + 100 + (u32)i, 0, TCPHDR_RST);
+	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED), "not reset");
+	cr_assert(eq(u32, frames_sent(&cap), 1), "one challenge ACK for ten RSTs");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPCHALLENGEACK), 1));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPACKSKIPPEDCHALLENGE), 9));
+	world_advance(&p.w, 501 * MS);
+	inject_tcp(cport, 95, tp->rcv_nxt, tp->snd_nxt, TCPHDR_SYN);
+	cr_assert(eq(u32, frames_sent(&cap), 1), "the next one after 500 ms, for a SYN too");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPCHALLENGEACK), 2));
+	cr_assert(eq(u64, mib(sb, TCP_MIB_ESTABRESETS), 0));
+	capture_detach(&cap);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+/* SYN+FIN opens nothing (Linux: SKB_DROP_REASON_TCP_FLAGS, no SYN-ACK). */
+Test(tcp, syn_fin_to_a_listener_is_dropped)
+{
+	struct socket *l = listener(96);
+	struct capture cap;
+
+	capture_attach(&cap, sb, p.db, CAPTURE_TX);
+	inject_tcp(40000, 96, 1000, 0, TCPHDR_SYN | TCPHDR_FIN);
+	cr_assert(eq(u32, frames_sent(&cap), 0), "no SYN-ACK");
+	cr_assert(eq(u64, drops(sb, SKB_DROP_REASON_TCP_FLAGS), 1));
+	capture_detach(&cap);
+	sock_release(l);
+}
+
+/* An ICMP error from B to A about a segment A sent on @c: @seq quoted. */
+static void inject_icmp_error(struct socket *c, u8 type, u8 code, u16 mtu, u32 seq)
+{
+	u8 msg[sizeof(struct icmphdr) + sizeof(struct iphdr) + 8] = { 0 };
+	struct icmphdr *icmph = (struct icmphdr *)(void *)msg;
+	struct iphdr *inner = (struct iphdr *)(void *)(msg + sizeof(*icmph));
+	__be16 ports[2] = { htons(c->sk->sk_num), c->sk->sk_dport };
+	__be32 nseq = htonl(seq);
+	struct ipspec s = { .saddr = p.b, .daddr = p.a, .proto = IPPROTO_ICMP, .payload = msg,
+			    .len = sizeof(msg) };
+
+	icmph->type = type;
+	icmph->code = code;
+	icmph->un.frag.mtu = htons(mtu);
+	inner->version = 4;
+	inner->ihl = 5;
+	inner->tot_len = htons(1500);
+	inner->ttl = 64;
+	inner->protocol = IPPROTO_TCP;
+	inner->saddr = p.a;
+	inner->daddr = p.b;
+	memcpy(msg + sizeof(*icmph) + sizeof(*inner), ports, sizeof(ports));
+	memcpy(msg + sizeof(*icmph) + sizeof(*inner) + 4, &nseq, sizeof(nseq));
+	icmph->checksum = ip_compute_csum(msg, sizeof(msg));
+	inject_ip(p.da, &s);
+	world_run(&p.w);
+}
+
+/* RFC 5927 §4.1: an ICMP error quoting a sequence number that is not of
+ * data in flight is ignored (Linux: TcpExtOutOfWindowIcmps). */
+Test(tcp, icmp_error_quoting_data_never_sent_is_ignored)
+{
+	struct socket *c, *s, *l;
+	struct tcp_sock *tp;
+	u16 mss;
+
+	connect_pair(97, &c, &s, &l);
+	tp = tcp_sk(c->sk);
+	mss = tp->mss_cache;
+	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 576, tp->snd_una + 100000);
+	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, tp->snd_una - 100000);
+	cr_assert(eq(u64, mib(sa, LINUX_MIB_OUTOFWINDOWICMPS), 2));
+	cr_assert(eq(u16, tp->mss_cache, mss), "the MSS is not lowered");
+	cr_assert(eq(u32, ipv4_pmtu_lookup(sa, p.b), 0), "nor the path MTU");
+	cr_assert(eq(int, c->sk->sk_err_soft, 0), "no soft error");
+	inject_icmp_error(c, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, tp->snd_una);
+	cr_assert(eq(int, c->sk->sk_err_soft, EHOSTUNREACH), "at SND.UNA it is believed");
+	cr_assert(eq(u64, mib(sa, LINUX_MIB_OUTOFWINDOWICMPS), 2));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
 }

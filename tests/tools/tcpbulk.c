@@ -15,8 +15,11 @@
  *   tcpbulk [--kernel] reset PORT BYTES       accept one, read BYTES, abort it
  *                                             with a RST (SO_LINGER 0)
  *
- * skbos mode starts from SKBOS_* (skbos_init).  Errors print errno names so
- * a test can check e.g. ECONNRESET.  Exit status 0 on success.
+ * skbos mode starts from SKBOS_* (skbos_init).  With --stats it prints
+ * skbos's counters and drop reasons (skbos_dump_stats, nstat style) to stderr
+ * at exit, after the line "tcpbulk: stats", so a test can assert on them.
+ * Errors print errno names so a test can check e.g. ECONNRESET.  Exit status
+ * 0 on success.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -224,13 +227,18 @@ static int do_reset(const struct api *a, int port, long long bytes)
 int main(int argc, char **argv)
 {
 	const struct api *a = &skbos_api;
-	bool skbos = true;
+	bool skbos = true, stats = false;
 	int i = 1, rc = 2;
 
-	if (argc > 1 && !strcmp(argv[1], "--kernel")) {
-		a = &kernel_api;
-		skbos = false;
-		i++;
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--kernel")) {
+			a = &kernel_api;
+			skbos = false;
+		} else if (!strcmp(argv[i], "--stats")) {
+			stats = true;
+		} else {
+			break;
+		}
 	}
 	if (skbos && (skbos_init() || !skbos_active())) {
 		fprintf(stderr, "tcpbulk: skbos did not start (set SKBOS_IF and SKBOS_ADDR)\n");
@@ -249,7 +257,11 @@ int main(int argc, char **argv)
 	else if (argc - i == 3 && !strcmp(argv[i], "reset"))
 		rc = do_reset(a, atoi(argv[i + 1]), atoll(argv[i + 2]));
 	else
-		fprintf(stderr, "usage: tcpbulk [--kernel] send HOST PORT FILE | recv PORT | conns|parallel HOST PORT N | sink PORT N | reset PORT BYTES\n");
+		fprintf(stderr, "usage: tcpbulk [--kernel] [--stats] send HOST PORT FILE | recv PORT | conns|parallel HOST PORT N | sink PORT N | reset PORT BYTES\n");
+	if (skbos && stats) {
+		fprintf(stderr, "tcpbulk: stats\n");
+		skbos_dump_stats(stderr);
+	}
 	if (skbos)
 		skbos_fini();
 	return rc;

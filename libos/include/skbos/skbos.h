@@ -13,6 +13,7 @@ extern "C" {
 #endif
 
 #include <poll.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -74,6 +75,14 @@ SKBOS_API int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 /** skbos_wakeup_counters - wake-ups of the stack thread and of blocked calls. */
 SKBOS_API void skbos_wakeup_counters(unsigned long long *stack_thread,
 				     unsigned long long *app_threads);
+
+/**
+ * skbos_dump_stats - write every nonzero MIB counter and drop reason of the
+ * running stack to @out, one "Name value" line each, nstat style
+ * (IpInHdrErrors, TcpInCsumErrors, DropIP_CSUM, ...).  Nothing without a
+ * started stack.
+ */
+SKBOS_API void skbos_dump_stats(FILE *out);
 
 #ifdef __cplusplus
 }
