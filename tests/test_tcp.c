@@ -661,3 +661,90 @@ Test(tcp, icmp_error_quoting_data_never_sent_is_ignored)
 	sock_release(s);
 	sock_release(l);
 }
+
+/* ---- a passive connection's life, driven by crafted segments ---------------- */
+
+struct seg_seen {
+	u8 flags;
+	u32 seq, ack;
+	bool mss_opt;
+};
+
+/* The one TCP segment B sent since the last call (fails on none or several). */
+static struct seg_seen one_sent(struct capture *cap)
+{
+	struct seg_seen s = { 0 };
+	struct sk_buff *f;
+	unsigned int n = 0;
+
+	while ((f = capture_pop(cap)) != NULL) {
+		const u8 *th = f->data + 14 + 20;
+
+		if (f->data[23] == IPPROTO_TCP) {
+			s.flags = th[13];
+			s.seq = (u32)th[4] << 24 | (u32)th[5] << 16 | (u32)th[6] << 8 | th[7];
+			s.ack = (u32)th[8] << 24 | (u32)th[9] << 16 | (u32)th[10] << 8 | th[11];
+			s.mss_opt = (th[12] >> 4) > 5 && th[20] == TCPOPT_MSS;
+			n++;
+		}
+		kfree_skb(f);
+	}
+	cr_assert(eq(u32, n, 1), "one segment in answer, not %u", n);
+	return s;
+}
+
+/*
+ * RFC 9293 §3.10.7: LISTEN -(SYN)-> SYN_RECV -(ACK)-> ESTABLISHED -(FIN)->
+ * CLOSE_WAIT -(close)-> LAST_ACK -(ACK)-> CLOSED, each step checked on the
+ * segment B answers with; and an ACK to the listener for no connection gets
+ * a RST at the ACK's number (§3.10.7.2).  B's answers never reach A's stack
+ * (the wire drops B -> A), so A's stack takes no part.
+ */
+Test(tcp, crafted_segments_walk_a_passive_connection_through_its_states)
+{
+	struct socket *l = listener(102), *s;
+	struct capture cap;
+	struct seg_seen r;
+	unsigned int before;
+
+	struct socket *u = t_socket(sb, SOCK_DGRAM, 0);
+
+	/* B learns A's MAC first: its ARP request could not cross later */
+	cr_assert(eq(int, t_sendto(u, "x", 1, 0, p.a, 9), 1));
+	world_run(&p.w);
+	sock_release(u);
+	wire_set_impair(p.wire, 1, &(struct impair_config){ .drop = { .every_nth = 1 } });
+	capture_attach(&cap, sb, p.db, CAPTURE_TX);
+	inject_tcp(40000, 102, 1000, 0, TCPHDR_SYN);
+	r = one_sent(&cap);
+	cr_assert(eq(u8, r.flags, TCPHDR_SYN | TCPHDR_ACK));
+	cr_assert(eq(u32, r.ack, 1001));
+	cr_assert(r.mss_opt, "the SYN-ACK offers an MSS");
+	cr_assert(eq(int, tcp_sk(l->sk)->syn_len, 1));
+	inject_tcp(40000, 102, 1001, r.seq + 1, TCPHDR_ACK);
+	cr_assert(eq(int, tcp_sk(l->sk)->accept_len, 1), "ESTABLISHED, on the accept queue");
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED));
+	inject_tcp(40000, 102, 1001, r.seq + 1, TCPHDR_FIN | TCPHDR_ACK);
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
+	r = one_sent(&cap);
+	cr_assert(eq(u8, r.flags, TCPHDR_ACK));
+	cr_assert(eq(u32, r.ack, 1002), "the FIN is acknowledged");
+	cr_assert(eq(int, t_recv(s, &before, sizeof(before), 0), 0), "EOF");
+	before = tcp_socket_count(sb);
+	s->ops->shutdown(s, SHUT_WR);
+	cr_assert(eq(int, s->sk->sk_state, TCP_LAST_ACK));
+	r = one_sent(&cap);
+	cr_assert(eq(u8, r.flags, TCPHDR_FIN | TCPHDR_ACK));
+	inject_tcp(40000, 102, 1002, r.seq + 1, TCPHDR_ACK);
+	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE), "the FIN acknowledged: CLOSED");
+	cr_assert(eq(u32, tcp_socket_count(sb), before - 1));
+	inject_tcp(40001, 102, 5000, 777777, TCPHDR_ACK);
+	r = one_sent(&cap);
+	cr_assert(eq(u8, r.flags, TCPHDR_RST));
+	cr_assert(eq(u32, r.seq, 777777), "a RST at the stray ACK's number");
+	capture_detach(&cap);
+	wire_set_impair(p.wire, 1, &(struct impair_config){ 0 });
+	sock_release(s);
+	sock_release(l);
+}
