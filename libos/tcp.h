@@ -211,6 +211,7 @@ struct tcp_sock {
 	struct timer_list delack_timer;
 	struct timer_list keepalive_timer;  /* keepalive, FIN_WAIT2, TIME_WAIT */
 	bool persist;                       /* retransmit_timer is the persist timer */
+	u8 timers_on;                       /* TCP_TIMER_*: which are wanted (tcp_timer.c) */
 
 	/* listening and accepting */
 	struct tcp_sock *parent;            /* the listener of a not yet accepted child */
@@ -323,6 +324,14 @@ u8 tcp_select_wscale(const struct sock *sk);
 void tcp_init_xmit_timers(struct sock *sk);
 void tcp_clear_xmit_timers(struct sock *sk);
 void tcp_reset_rto(struct sock *sk);
+#define TCP_TIMER_RETRANS 1 /* retransmit_timer */
+#define TCP_TIMER_DACK 2    /* delack_timer */
+void tcp_reset_xmit_timer(struct sock *sk, int what, ktime_t expires);
+void tcp_clear_xmit_timer(struct sock *sk, int what);
+static inline bool tcp_xmit_timer_on(const struct tcp_sock *tp, int what)
+{
+	return tp->timers_on & what;
+}
 void tcp_time_wait(struct sock *sk);
 void tcp_set_keepalive(struct sock *sk, bool on);
 

@@ -342,7 +342,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		if (!tp->in_recovery)
 			tcp_sndbuf_expand(sk); /* the window grew: let the queue behind it grow */
 		if (tp->snd_una == tp->snd_max)
-			del_timer(&tp->retransmit_timer);
+			tcp_clear_xmit_timer(sk, TCP_TIMER_RETRANS);
 		else
 			tcp_reset_rto(sk);
 		sk->sk_write_space(sk);
@@ -365,7 +365,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 	if (tp->persist)
 		tp->probes_out = 0; /* the peer answers: it is alive (tcp_probe_timer) */
 	if (tp->persist && tp->snd_wnd) {
-		del_timer(&tp->retransmit_timer);
+		tcp_clear_xmit_timer(sk, TCP_TIMER_RETRANS);
 		tp->persist = false;
 		tp->backoff = 0;
 	}
@@ -654,7 +654,7 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->snd_una = tcb->ack_seq;
 		tp->retransmits = 0;
 		tp->backoff = 0;
-		del_timer(&tp->retransmit_timer);
+		tcp_clear_xmit_timer(sk, TCP_TIMER_RETRANS);
 		tcp_finish_connect(sk, skb);
 		tcp_send_ack(sk);
 		tcp_write_xmit(sk, false);
@@ -795,7 +795,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tp->snd_wl2 = tcb->ack_seq;
 		tcp_clean_rtx_queue(sk, tcb->ack_seq);
 		tp->snd_una = tcb->ack_seq;
-		del_timer(&tp->retransmit_timer);
+		tcp_clear_xmit_timer(sk, TCP_TIMER_RETRANS);
 		tp->retransmits = 0;
 		tcp_finish_connect(sk, skb);
 		SNMP_INC_STATS(sk->sk_stack, TCP_MIB_PASSIVEOPENS);

@@ -311,7 +311,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (tcb->tcp_flags & TCPHDR_ACK) {
 		th->ack_seq = htonl(tp->rcv_nxt);
 		tp->ack_pending = 0;
-		del_timer(&tp->delack_timer);
+		tcp_clear_xmit_timer(sk, TCP_TIMER_DACK);
 	}
 	/* RFC 7323 §2.2: a SYN's window is never scaled. */
 	win = (tcb->tcp_flags & TCPHDR_SYN) ? (tp->rcv_wnd > 65535 ? 65535 : tp->rcv_wnd)
@@ -369,7 +369,7 @@ static int tcp_send_head_skb(struct sock *sk, struct sk_buff *skb)
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	if (after(tp->snd_nxt, tp->snd_max))
 		tp->snd_max = tp->snd_nxt;
-	if (!timer_pending(&tp->retransmit_timer) || tp->persist)
+	if (!tcp_xmit_timer_on(tp, TCP_TIMER_RETRANS) || tp->persist)
 		tcp_reset_rto(sk);
 	return 0;
 }
@@ -501,16 +501,25 @@ void tcp_write_xmit(struct sock *sk, bool more)
 			break;
 	}
 	tcp_cwnd_validate(tp, tp->send_head && tcp_packets_in_flight(tp, mss) >= tp->snd_cwnd, mss);
-	if (tp->send_head && tp->snd_nxt == tp->snd_una && !timer_pending(&tp->retransmit_timer)) {
+	if (tp->send_head && tp->snd_nxt == tp->snd_una && !tcp_xmit_timer_on(tp, TCP_TIMER_RETRANS)) {
 		tp->persist = true;
-		mod_timer(&tp->retransmit_timer, stack_now(sk->sk_stack) +
+		tcp_reset_xmit_timer(sk, TCP_TIMER_RETRANS, stack_now(sk->sk_stack) +
 			  (tp->rto << (tp->backoff < 6 ? tp->backoff : 6)));
 	}
 }
 
-/** tcp_push - send queued data after a write; MSG_MORE keeps a partial segment back. */
+/**
+ * tcp_push - send queued data after a write; MSG_MORE keeps a partial
+ * segment back.  Without MSG_MORE the write ends with PSH (RFC 9293 §3.9.1:
+ * the sender pushes at the end of a send; Linux's tcp_mark_push), which a
+ * Linux receiver's GRO takes as the end of a burst.
+ */
 void tcp_push(struct sock *sk, int flags)
 {
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (tail && !(flags & MSG_MORE) && tcp_sk(sk)->send_head)
+		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
 	tcp_write_xmit(sk, flags & MSG_MORE);
 }
 
@@ -550,8 +559,8 @@ void tcp_send_delayed_ack(struct sock *sk)
 		tcp_send_ack(sk);
 		return;
 	}
-	if (!timer_pending(&tp->delack_timer))
-		mod_timer(&tp->delack_timer, stack_now(sk->sk_stack) + TCP_DELACK_MAX);
+	if (!tcp_xmit_timer_on(tp, TCP_TIMER_DACK))
+		tcp_reset_xmit_timer(sk, TCP_TIMER_DACK, stack_now(sk->sk_stack) + TCP_DELACK_MAX);
 }
 
 /** tcp_send_syn - queue and send our SYN (active open). */

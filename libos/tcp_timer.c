@@ -17,13 +17,44 @@ static ktime_t tcp_backoff_rto(const struct tcp_sock *tp)
 	return rto > TCP_RTO_MAX ? TCP_RTO_MAX : rto;
 }
 
+static struct timer_list *tcp_xmit_timer(struct tcp_sock *tp, int what)
+{
+	return what == TCP_TIMER_RETRANS ? &tp->retransmit_timer : &tp->delack_timer;
+}
+
+/**
+ * tcp_reset_xmit_timer - want the retransmit (or delayed-ACK) timer at
+ * @expires (Linux's inet_csk_reset_xmit_timer).
+ */
+void tcp_reset_xmit_timer(struct sock *sk, int what, ktime_t expires)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->timers_on |= (u8)what;
+	mod_timer(tcp_xmit_timer(tp, what), expires);
+}
+
+/**
+ * tcp_clear_xmit_timer - the timer is no longer wanted, but stays armed and
+ * fires into nothing: Linux's inet_csk_clear_xmit_timer without
+ * INET_CSK_CLEAR_TIMERS.  Why: a connection whose data is all acknowledged
+ * stops its RTO, and the next write moments later starts it again; a stopped
+ * timer comes back earlier than anything the stack thread is armed for and
+ * costs a wake-up of that thread per write (loop_after_call), where a timer
+ * left armed only moves later, which costs nothing until it fires.
+ */
+void tcp_clear_xmit_timer(struct sock *sk, int what)
+{
+	tcp_sk(sk)->timers_on &= (u8)~what;
+}
+
 /** tcp_reset_rto - (re)arm the retransmission timer for the current RTO. */
 void tcp_reset_rto(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	tp->persist = false;
-	mod_timer(&tp->retransmit_timer, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
+	tcp_reset_xmit_timer(sk, TCP_TIMER_RETRANS, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
 }
 
 /* A connection that cannot make progress any more: report and give up. */
@@ -78,7 +109,7 @@ static void tcp_persist_fire(struct sock *sk)
 	if (tp->backoff < 20)
 		tp->backoff++;
 	tp->persist = true;
-	mod_timer(&tp->retransmit_timer, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
+	tcp_reset_xmit_timer(sk, TCP_TIMER_RETRANS, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
 }
 
 static void tcp_retransmit_timer(struct timer_list *t)
@@ -87,6 +118,9 @@ static void tcp_retransmit_timer(struct timer_list *t)
 	struct sock *sk = &tp->inet.sk;
 	struct sk_buff *skb;
 
+	if (!tcp_xmit_timer_on(tp, TCP_TIMER_RETRANS))
+		return; /* cleared, left to fire into nothing */
+	tp->timers_on &= (u8)~TCP_TIMER_RETRANS;
 	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
 	if (tp->persist) {
@@ -128,6 +162,9 @@ static void tcp_delack_timer(struct timer_list *t)
 {
 	struct tcp_sock *tp = from_timer(tp, t, delack_timer);
 
+	if (!tcp_xmit_timer_on(tp, TCP_TIMER_DACK))
+		return;
+	tp->timers_on &= (u8)~TCP_TIMER_DACK;
 	if (tp->ack_pending)
 		tcp_send_ack(&tp->inet.sk);
 }
@@ -188,6 +225,7 @@ void tcp_time_wait(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	tcp_set_state(sk, TCP_TIME_WAIT);
+	tp->timers_on = 0;
 	del_timer(&tp->retransmit_timer);
 	del_timer(&tp->delack_timer);
 	mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_TIMEWAIT_LEN);
@@ -206,6 +244,7 @@ void tcp_clear_xmit_timers(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	tp->timers_on = 0;
 	del_timer(&tp->retransmit_timer);
 	del_timer(&tp->delack_timer);
 	del_timer(&tp->keepalive_timer);

@@ -193,7 +193,7 @@ static void bulk(struct socket *c, struct socket *s, size_t total)
 			     got, total, tcp_state_name(c->sk->sk_state), ct->snd_una, ct->snd_nxt,
 			     ct->snd_max, ct->write_seq, (void *)ct->send_head, ct->snd_cwnd, ct->snd_ssthresh,
 			     ct->in_recovery, ct->retransmits, (unsigned long long)(ct->rto / MS), ct->persist,
-			     timer_pending(&ct->retransmit_timer), ct->snd_wnd, c->sk->sk_err, st2->rcv_nxt,
+			     tcp_xmit_timer_on(ct, TCP_TIMER_RETRANS), ct->snd_wnd, c->sk->sk_err, st2->rcv_nxt,
 			     st2->rcv_wnd, skb_queue_len(&st2->out_of_order_queue),
 			     skb_queue_len(&s->sk->sk_receive_queue), s->sk->sk_rmem_alloc);
 	}
