@@ -218,12 +218,15 @@ static int loop_thread_eventfd(void)
 	return loop_thread_efd;
 }
 
+/* Every fd waited on here is a (non-semaphore) eventfd: one read takes the
+ * whole count, so a second read would only be a wasted system call. */
 static void drain_fd(int fd)
 {
 	u64 val;
 
-	while (read(fd, &val, sizeof(val)) > 0)
-		;
+	if (read(fd, &val, sizeof(val)) < 0) {
+		/* EAGAIN: nothing was signalled */
+	}
 }
 
 /*
@@ -240,7 +243,8 @@ static int loop_wait(struct stack *st, struct stack_waiter *w, ktime_t deadline)
 
 	if (efd < 0)
 		return -ENOMEM;
-	drain_fd(efd);
+	/* No drain first: a signal left from an earlier wait (rare since
+	 * loop_wake skips the waiter's own thread) costs one extra turn. */
 	w->driver = (void *)(intptr_t)(efd + 1);
 	pfd[n++] = (struct pollfd){ .fd = efd, .events = POLLIN };
 	for (int i = 0; i < l->nfds; i++)
@@ -284,6 +288,9 @@ static void loop_wake(struct stack *st, struct stack_waiter *w)
 	intptr_t efd = (intptr_t)w->driver - 1;
 
 	(void)st;
+	/* A waiter woken by its own pass is awake: it checks w->woken next. */
+	if (efd == loop_thread_efd)
+		return;
 	if (efd >= 0 && write((int)efd, &one, sizeof(one)) < 0) {
 		/* the counter cannot overflow in practice; nothing to do */
 	}
