@@ -23,6 +23,9 @@ ROWS = [
     ("bulk1r_gbps", "TCP bulk, 1 stream, server sends (iperf3 -R)", "Gbit/s", True, "bulk 1 -R"),
     ("bulk4_gbps", "TCP bulk, 4 streams (iperf3 -P 4)", "Gbit/s", True, "bulk 4"),
     ("small_gbps", "TCP small writes, 64 B (iperf3 -l 64)", "Mbit/s", True, "writes 64 B", 1000),
+    ("smallw_gbps", "TCP small writes, 64 B, sink reads 256 KB (bench/smallw)",
+     "Mbit/s", True, "sends 64 B", 1000),
+    ("smallw_cpu_snd", "CPU per 64-B send, sender (smallw)", "ns", False, None),
     ("bulk1_cpu_snd", "CPU per byte, sender (bulk 1 stream)", "ns/B", False, "CPU/B snd"),
     ("bulk1_cpu_rcv", "CPU per byte, receiver (bulk 1 stream)", "ns/B", False, "CPU/B rcv"),
     ("rr_tcp_avg", "TCP 64 B ping-pong RTT, avg (sockperf)", "µs", False, None),
@@ -51,7 +54,7 @@ ROWS = [
 ]
 
 # test names as run.sh's metrics start (longest first where one prefixes another)
-TESTS = ["bulk1r", "bulk1", "bulk4", "small", "rr_tcp", "rr_udp", "crr", "http_ka", "http_close",
+TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_udp", "crr", "http_ka", "http_close",
          "redis", "mem", "tx1514", "rx1514", "tx64", "rx64"]
 
 

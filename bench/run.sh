@@ -34,7 +34,7 @@ B=$(cd "$1" && pwd) || usage
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=5 SECS=5 QUICK= OUT=$here/results
-TESTS="bulk1 bulk1r bulk4 small rr_tcp rr_udp crr http_ka http_close redis mem wire"
+TESTS="bulk1 bulk1r bulk4 small smallw rr_tcp rr_udp crr http_ka http_close redis mem wire"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ROUNDS=1 SECS=1; shift ;;
@@ -49,7 +49,7 @@ done
 bash "$here/../scripts/deps.sh" --bench || exit 1
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces, AF_PACKET)" >&2; exit 1; }
 bench_need iperf3 sockperf wrk nginx redis-server redis-benchmark gnuplot python3 taskset timeout
-for f in .libs/libskbos-preload.so preload/skbos-run bench/crr bench/cpurun bench/afpacket_bench; do
+for f in .libs/libskbos-preload.so preload/skbos-run bench/crr bench/cpurun bench/smallw bench/afpacket_bench; do
 	[ -e "$B/$f" ] || { echo "bench: no $B/$f (make bench builds it)" >&2; exit 1; }
 done
 
@@ -256,6 +256,25 @@ t_bulk1() { iperf "$1" bulk1; }
 t_bulk1r() { iperf "$1" bulk1r -R; }
 t_bulk4() { iperf "$1" bulk4 -P 4; }
 t_small() { iperf "$1" small -l 64; }
+# smallw: 64-byte sends from the server side, a sink reading 256 KB at a
+# time (bench/smallw.c): the sender's cost alone, where iperf3 -l 64 also
+# pays a 64-byte read per message on the receiver
+t_smallw() {
+	local cfg=$1 rc bytes secs
+	local ms=(smallw_gbps smallw_cpu_snd)
+	start_server "$cfg" "listening on" "$B/bench/smallw" source 7001 64 "$SECS" ||
+		{ rec_fail "$cfg" "$srv_why" "${ms[@]}"; return; }
+	client "$cfg" "$B/bench/smallw" sink "$(addr "$cfg" s)" 7001
+	rc=$?
+	read -r _ bytes _ secs <"$tmp/cli.out" 2>/dev/null
+	if [ $rc != 0 ] || [ -z "${secs:-}" ]; then
+		fail_client "$cfg" "$rc" "${ms[@]}"
+	else
+		rec "$cfg" smallw_gbps "$(per "$bytes" "$secs" 8e-9)"
+		rec "$cfg" smallw_cpu_snd "$(per "$srv_cpu" "$bytes" 64e9)"
+	fi
+	stop_server
+}
 
 # sockperf CONFIG NAME [--tcp] - NAME_avg/p50/p99/p999 (us RTT), NAME_cpu_cli/srv (us per RTT)
 sockperf_rr() {
