@@ -1,107 +1,147 @@
 #!/usr/bin/env bash
-# skbos's main job (run as root on Debian 12): an unmodified program on skbos
+# skbos's main job (run as root on Debian 12): unmodified programs on skbos
 # over a veth pair this script creates, side by side with the kernel stack.
 #
-# python3's http.server runs under skbos-run (LD_PRELOAD: its sockets are
-# served by skbos, whose frames leave through AF_PACKET + io_uring on one end
-# of a veth pair); the same server runs on the kernel stack over an identical
-# veth pair; the kernel's curl downloads the same 100 MB file from each,
-# interleaved, every copy checked by sha256.  Then the kernel's ping talks to
-# skbos-node and to a kernel host, for latency.
+#   1. curl under skbos-run (LD_PRELOAD: its socket is skbos's, whose frames
+#      leave through AF_PACKET + io_uring) downloads 100 MB from nginx on the
+#      kernel, and the kernel's curl downloads the same file from the kernel
+#      nginx: every copy checked by sha256;
+#   2. the reverse: nginx under skbos-run, the kernel's curl fetching from it,
+#      beside a kernel nginx in the same namespace;
+#   3. the --quick bench (bench/run.sh, about a minute): throughput, latency,
+#      connection rate, nginx, redis, kernel↔kernel against skbos↔kernel on
+#      the same cable, as one table.
 #
-# Everything lives in namespaces named after this script's PID and is
-# removed on exit, even on failure.
+# Everything lives in two namespaces named after this script's PID (skd<PID>s
+# and skd<PID>c) and is removed on exit, Ctrl-C included; namespaces left by
+# an earlier run that was killed outright (its PID gone) are removed first.
+# Exit status: 0 when every copy arrived intact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/deps.sh
+bash scripts/deps.sh --bench
 [ -x configure ] || autoreconf -fi >/dev/null
 mkdir -p build && cd build
 [ -f Makefile ] || ../configure >/dev/null
 make -j"$(nproc)" >/dev/null
+make -j"$(nproc)" bench/crr bench/cpurun bench/smallw bench/afpacket_bench >/dev/null
+. ../bench/lib.sh
+
+# An earlier run that died without its cleanup (SIGKILL, a reboot of the
+# shell) left skd<PID>[sc] behind: those whose PID is gone are ours to remove.
+for ns in $(ip netns list | awk '{ print $1 }' | grep -E '^skd[0-9]+[sc]$' || true); do
+	pid=${ns#skd}
+	pid=${pid%?}
+	kill -0 "$pid" 2>/dev/null && continue
+	for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+	ip netns del "$ns" 2>/dev/null || true
+done
 
 P=skd$$
-node_pid=
-www=$(mktemp -d)
+tmp=$(mktemp -d /tmp/skbos-demo.XXXXXX)
 cleanup() {
+	trap - EXIT INT TERM
 	exec 2>/dev/null
-	[ -n "$node_pid" ] && kill -TERM "$node_pid" && sleep 0.3
-	for ns in "${P}s" "${P}k" "${P}p"; do
-		for pid in $(ip netns pids "$ns"); do kill -KILL "$pid"; done
-		ip netns del "$ns" || true
-	done
-	rm -rf "$www"
+	bench_netns_del
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
 
-# ns P s: skbos (no kernel address on its veth end); ns P k: a kernel host;
-# ns P p: the pinging kernel, with one veth to each.
-for ns in "${P}s" "${P}k" "${P}p"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
-ip link add "${P}a" netns "${P}p" type veth peer name "${P}b" netns "${P}s"
-ip link add "${P}c" netns "${P}p" type veth peer name "${P}d" netns "${P}k"
-for l in p:a s:b p:c k:d; do ip -n "$P${l%%:*}" link set "$P${l#*:}" up; done
-ip -n "${P}p" addr add 10.91.0.1/24 dev "${P}a"
-ip -n "${P}p" addr add 10.92.0.1/24 dev "${P}c"
-ip -n "${P}k" addr add 10.92.0.2/24 dev "${P}d"
+# ns skd<PID>s: kernel 10.93.0.1 and skbos 10.93.0.11 on one veth end;
+# ns skd<PID>c: kernel 10.93.0.2 on the other.
+NET=10.93.0
+bench_netns
+ip -n "${P}s" addr add "$NET.1/24" dev "${P}s0"
+ip -n "${P}c" addr add "$NET.2/24" dev "${P}c0"
+run=(env SKBOS_PRELOAD_LIB="$PWD/.libs/libskbos-preload.so" bash "$PWD/preload/skbos-run"
+	--if "${P}s0" --addr "$NET.11/24" --)
 
-for ns in "${P}s" "${P}k"; do ip -n "$ns" link set lo up; done
-head -c 100000000 /dev/urandom >"$www/blob"
-want=$(sha256sum "$www/blob" | cut -d' ' -f1)
-run=(env SKBOS_PRELOAD_LIB="$PWD/.libs/libskbos-preload.so" bash "$PWD/preload/skbos-run")
-(cd "$www" && exec ip netns exec "${P}s" "${run[@]}" --if "${P}b" --addr 10.91.0.2/24 -- \
-	python3 -m http.server 8080 >/dev/null 2>&1) &
-(cd "$www" && exec ip netns exec "${P}k" python3 -m http.server 8080 --bind 10.92.0.2 >/dev/null 2>&1) &
-for url in http://10.91.0.2:8080/ http://10.92.0.2:8080/; do
-	for _ in $(seq 100); do ip netns exec "${P}p" curl -s -o /dev/null "$url" && break; sleep 0.1; done
-done
-fetch() { # url -> "Gbit/s ok|BAD"
-	local out t
-	out=$(ip netns exec "${P}p" curl -s -o "$www/got" -w '%{time_total}' "$1")
-	t=$out
-	[ "$(sha256sum "$www/got" | cut -d' ' -f1)" = "$want" ] && ok=ok || ok=BAD
-	awk -v t="$t" -v ok="$ok" 'BEGIN { printf "%.2f %s", 0.8 / t, ok }'
+mkdir "$tmp/www"
+head -c 100000000 /dev/urandom >"$tmp/www/blob"
+want=$(sha256sum "$tmp/www/blob" | cut -d' ' -f1)
+nginx_conf() { # PORT -> a config file for one foreground nginx on PORT
+	cat >"$tmp/nginx$1.conf" <<EOF
+daemon off; master_process off; worker_processes 1; pid $tmp/nginx$1.pid;
+error_log stderr error;
+events { worker_connections 1024; }
+http {
+	access_log off; sendfile off;
+	client_body_temp_path $tmp; proxy_temp_path $tmp; fastcgi_temp_path $tmp;
+	uwsgi_temp_path $tmp; scgi_temp_path $tmp;
+	server { listen $1; root $tmp/www; }
 }
-echo "python3 -m http.server, unmodified; the kernel's curl fetches 100 MB (sha256 checked):"
-printf "%-8s %-26s %-26s %s\n" "round" "kernel server (Gbit/s)" "skbos server (Gbit/s)" "skbos/kernel"
-for r in 1 2 3; do
-	read -r kg kok <<<"$(fetch http://10.92.0.2:8080/blob)"
-	read -r sg sok <<<"$(fetch http://10.91.0.2:8080/blob)"
-	printf "%-8s %-26s %-26s %s\n" "$r" "$kg ($kok)" "$sg ($sok)" \
-		"$(awk -v a="$sg" -v b="$kg" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+EOF
+	echo "$tmp/nginx$1.conf"
+}
+wait_http() { # NS URL: until nginx answers (5 s at most)
+	for _ in $(seq 100); do
+		ip netns exec "$1" curl -s -o /dev/null "$2" && return 0
+		sleep 0.05
+	done
+	echo "demo: no answer from $2" >&2
+	exit 1
+}
+bad=0
+fetch() { # NS CURL-PREFIX... URL -> "Gbit/s sha256-verdict" (the verdict: ok | BAD)
+	local ns=$1 t ok
+	shift
+	rm -f "$tmp/got"
+	t=$(ip netns exec "$ns" timeout 60 "$@" -s -o "$tmp/got" -w '%{time_total}') || t=0
+	if [ -f "$tmp/got" ] && [ "$(sha256sum "$tmp/got" | cut -d' ' -f1)" = "$want" ]; then ok=ok; else
+		ok=BAD
+		bad=1
+	fi
+	awk -v t="$t" -v ok="$ok" 'BEGIN { printf "%.2f %s", (t > 0 ? 0.8 / t : 0), ok }'
+}
+row() { # LABEL-SKBOS LABEL-KERNEL "G ok" "G ok"
+	local sg sok kg kok
+	read -r sg sok <<<"$3"
+	read -r kg kok <<<"$4"
+	printf "  %-34s %6s Gbit/s, sha256 %-3s | %-30s %6s Gbit/s, sha256 %-3s | %s\n" "$1" "$sg" "$sok" \
+		"$2" "$kg" "$kok" "$(awk -v a="$sg" -v b="$kg" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+}
+
+echo "skbos $(grep PACKAGE_VERSION config.h | cut -d'"' -f2) ($(git -C .. rev-parse --short HEAD 2>/dev/null || echo '?')), $(uname -r), $(nproc) CPUs"
+echo "unmodified programs, 100 MB over one veth pair, each copy checked by sha256; last column: skbos/kernel"
+
+# 1. curl on skbos <- nginx on the kernel (and curl on the kernel for comparison)
+ip netns exec "${P}c" nginx -c "$(nginx_conf 8080)" -e stderr >"$tmp/nginx-k.log" 2>&1 &
+wait_http "${P}c" "http://$NET.2:8080/"
+row "curl (skbos) <- nginx (kernel)" "curl (kernel) <- nginx (kernel)" \
+	"$(fetch "${P}s" "${run[@]}" curl "http://$NET.2:8080/blob")" \
+	"$(fetch "${P}s" curl "http://$NET.2:8080/blob")"
+
+# 2. nginx on skbos -> the kernel's curl (beside a kernel nginx, same namespace)
+(cd "$tmp" && exec ip netns exec "${P}s" "${run[@]}" nginx -c "$(nginx_conf 8081)" -e stderr) \
+	>"$tmp/nginx-s.log" 2>&1 &
+sed "s/listen 8081;/listen $NET.1:8082;/; s/nginx8081.pid/nginx8082.pid/" "$tmp/nginx8081.conf" >"$tmp/nginx8082.conf"
+ip netns exec "${P}s" nginx -c "$tmp/nginx8082.conf" -e stderr >"$tmp/nginx-k2.log" 2>&1 &
+wait_http "${P}c" "http://$NET.11:8081/"
+wait_http "${P}c" "http://$NET.1:8082/"
+row "nginx (skbos) -> curl (kernel)" "nginx (kernel) -> curl (kernel)" \
+	"$(fetch "${P}c" curl "http://$NET.11:8081/blob")" \
+	"$(fetch "${P}c" curl "http://$NET.1:8082/blob")"
+for ns in "${P}s" "${P}c"; do
+	for p in $(ip netns pids "$ns"); do kill -TERM "$p" 2>/dev/null || true; done
 done
-echo
-for pid in $(ip netns pids "${P}s"); do kill -TERM "$pid" 2>/dev/null; done
 sleep 0.5
 
-log=$(mktemp)
-ip netns exec "${P}s" ./skbos-node --if "${P}b" --addr 10.91.0.2/24 --duration 300 --stats >"$log" 2>&1 &
-node_pid=$!
-for _ in $(seq 100); do grep -q " up on " "$log" && break; sleep 0.05; done
-echo "skbos $(./skbos-node --help >/dev/null; grep PACKAGE_VERSION config.h | cut -d'"' -f2): $(head -1 "$log")"
+# 3. the quick bench, as one table: kernel↔kernel against skbos↔kernel
 echo
-
-rtt() { # ns target count size -> "loss% avg_us"
-	ip netns exec "$1" ping -q -c "$3" -i 0 -s "$4" -W 1 "$2" 2>/dev/null |
-		awk -F'[ /,%]+' '/packet loss/ {for (i=1;i<=NF;i++) if ($i=="packet") loss=$(i-1)}
-			/^rtt/ {avg=$8} END {printf "%s%% %.1f", loss, avg*1000}'
-}
-
- printf "%-28s %-22s %-22s %s\n" "kernel ping (1000 each)" "to the kernel" "to skbos" "skbos/kernel"
-for size in 56 1400 8000; do
-	read -r kl ka <<<"$(rtt "${P}p" 10.92.0.2 1000 "$size")"
-	read -r sl sa <<<"$(rtt "${P}p" 10.91.0.2 1000 "$size")"
-	printf "%-28s %-22s %-22s %.2f\n" "$size-byte echo, avg RTT" "$ka us (loss $kl)" "$sa us (loss $sl)" \
-		"$(awk -v a="$sa" -v b="$ka" 'BEGIN { print (b > 0 ? a / b : 0) }')"
-done
-echo
-echo "(both paths: one veth hop, blocking ping, no CPU pinning; 8000-byte echoes are fragmented both ways)"
-kill -TERM "$node_pid"
-wait "$node_pid" || true
-node_pid=
-echo
-echo "skbos counters:"
-sed -n '/^Ip\|^Icmp\|^ArpExt\|^Drop/p' "$log" | sed 's/^/  /'
-rm -f "$log"
+echo "bench/run.sh --quick (1 s per test, one round: a first look; 'make bench' for medians):"
+if bash ../bench/run.sh . --quick --out "$tmp/bench" >"$tmp/bench.log" 2>&1; then
+	awk -F'|' 'NF >= 8 && $2 !~ /test|---/ {
+			gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4)
+			gsub(/^ +| +$/, "", $5); gsub(/^ +| +$/, "", $7)
+			printf "  %-58.58s %-10s %10s %10s %7s\n", $2, $3, $4, $5, $7 }
+		BEGIN { printf "  %-58s %-10s %10s %10s %7s\n", "test", "unit", "kernel", "skbos", "ratio" }' \
+		"$tmp/bench/latest.md"
+else
+	echo "  the bench failed:"
+	tail -5 "$tmp/bench.log" | sed 's/^/  /'
+	bad=1
+fi
+echo "  (ratio: skbos/kernel; the server under skbos, the client on the kernel; CPUs pinned, nothing polls)"
+[ $bad = 0 ] && echo "demo: every copy arrived intact" || echo "demo: FAILED (see above)"
+exit $bad
