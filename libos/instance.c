@@ -120,6 +120,8 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 	if (in->loop && in->lo)
 		loop_set_poll_until_dry(in->loop, true);
 	if (in->loop)
+		loop_set_spin(in->loop, cfg->spin_us);
+	if (in->loop)
 		instance_ctl(in);
 	if (!in->loop || (in->dev && loop_watch_fd(in->loop, afpacket_event_fd(in->dev))) ||
 	    (rc = loop_start(in->loop))) {

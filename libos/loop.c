@@ -50,6 +50,7 @@ struct skbos_loop {
 	int app_waiters;       /* threads blocked in a call, driving the stack (atomic) */
 	ktime_t armed;         /* when the ev_timer is set to fire (KTIME_MAX: not) */
 	bool poll_until_dry;   /* a loopback device: frames it queued come back only by polling */
+	ktime_t spin_ns;       /* SKBOS_SPIN_US: busy-poll this long before sleeping */
 	u64 passes;
 	u64 stack_wakeups;     /* the stack thread woke up */
 	u64 app_wakeups;       /* a blocked application thread woke up */
@@ -229,6 +230,55 @@ static void drain_fd(int fd)
 	}
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/** loop_set_spin - SKBOS_SPIN_US: blocking calls busy-poll @us first. */
+void loop_set_spin(struct skbos_loop *l, unsigned int us)
+{
+	l->spin_ns = (ktime_t)us * NSEC_PER_USEC;
+}
+
+/** loop_spin_until - when a blocking call that starts now stops spinning (0: never spins). */
+ktime_t loop_spin_until(struct skbos_loop *l)
+{
+	return l->spin_ns ? stack_now(l->st) + l->spin_ns : 0;
+}
+
+/**
+ * loop_spin - busy polling (SKBOS_SPIN_US; Onload's EF_POLL_USEC, Linux's
+ * busy_read): instead of sleeping, watch the devices' rings with the stack
+ * lock released until something arrives, *@woken (if given) is set by
+ * another thread, a core timer is due or @until passes.  Trades a CPU for
+ * the two wake-ups (device -> thread) a sleep costs.  Stack lock held on
+ * entry and return.  Return: true when there is something to do now.
+ */
+bool loop_spin(struct skbos_loop *l, ktime_t until, const bool *woken)
+{
+	struct stack *st = l->st;
+	ktime_t next = stack_next_timer(st);
+	bool hit = false;
+
+	if (next < until)
+		until = next;
+	loop_unlock(l);
+	do {
+		if (stack_rx_pending(st) || (woken && __atomic_load_n(woken, __ATOMIC_ACQUIRE))) {
+			hit = true;
+			break;
+		}
+		cpu_relax();
+	} while (stack_now(st) < until);
+	loop_lock(l);
+	return hit || stack_now(st) >= next;
+}
+
 /*
  * The stack_wait_ops of a running process: sleep on this thread's eventfd
  * (wake-ups from other threads' or the stack's events) and the devices'
@@ -240,6 +290,7 @@ static int loop_wait(struct stack *st, struct stack_waiter *w, ktime_t deadline)
 	struct skbos_loop *l = st->wait_priv;
 	struct pollfd pfd[LOOP_MAX_FDS + 1];
 	int efd = loop_thread_eventfd(), n = 0, rc = 0;
+	ktime_t spin_until = loop_spin_until(l);
 
 	if (efd < 0)
 		return -ENOMEM;
@@ -263,6 +314,8 @@ static int loop_wait(struct stack *st, struct stack_waiter *w, ktime_t deadline)
 			break;
 		}
 		next = stack_next_timer(st) < deadline ? stack_next_timer(st) : deadline;
+		if (now < spin_until && loop_spin(l, spin_until < deadline ? spin_until : deadline, &w->woken))
+			continue;
 		timeout_ms = next == KTIME_MAX ? -1 : (int)((next - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
 		loop_unlock(l);
 		r = poll(pfd, (nfds_t)n, timeout_ms);

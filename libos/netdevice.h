@@ -65,6 +65,9 @@ struct net_device;
  * @ndo_xmit_flush: push out frames the driver batched since the last flush;
  *	the stack calls it once at the end of every pass (stack_xmit_flush), so
  *	one system call carries many frames (Linux's xmit_more)
+ * @ndo_rx_pending: busy polling (optional): whether ndo_poll would find
+ *	something, from a look at the device's shared ring without a system
+ *	call or the stack lock (Linux's napi_busy_loop asks the driver alike)
  */
 struct net_device_ops {
 	int (*ndo_open)(struct net_device *dev);
@@ -73,6 +76,7 @@ struct net_device_ops {
 	int (*ndo_poll)(struct net_device *dev, int budget);
 	void (*ndo_uninit)(struct net_device *dev);
 	void (*ndo_xmit_flush)(struct net_device *dev);
+	bool (*ndo_rx_pending)(const struct net_device *dev);
 };
 
 /* The counters of `ip -s link`. */

@@ -78,6 +78,21 @@ int stack_poll(struct stack *st, int budget)
 }
 
 /**
+ * stack_rx_pending - busy polling: whether a device has completions to hand
+ * up (ndo_rx_pending).  Safe without the stack lock: the device list only
+ * changes at setup and teardown, and the op reads only the kernel's ring.
+ */
+bool stack_rx_pending(const struct stack *st)
+{
+	const struct net_device *dev;
+
+	list_for_each_entry(dev, &st->dev_list, dev_list)
+		if (dev->netdev_ops->ndo_rx_pending && dev->netdev_ops->ndo_rx_pending(dev))
+			return true;
+	return false;
+}
+
+/**
  * stack_xmit_flush - the end of a stack pass: every device that batches
  * transmits submits what it holds.
  */

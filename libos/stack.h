@@ -76,6 +76,7 @@ int stack_run_timers(struct stack *st, ktime_t now);
 ktime_t stack_next_timer(const struct stack *st);
 int stack_poll(struct stack *st, int budget);
 void stack_xmit_flush(struct stack *st);
+bool stack_rx_pending(const struct stack *st);
 u32 stack_rand(struct stack *st);
 bool stack_should_fail_alloc(struct stack *st);
 void stack_fail_nth_alloc(struct stack *st, u64 n);

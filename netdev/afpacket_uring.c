@@ -632,6 +632,19 @@ static int afp_poll(struct net_device *dev, int budget)
 	return done;
 }
 
+/*
+ * ndo_rx_pending: completions posted, or (DEFER_TASKRUN) waiting for us to
+ * enter the kernel and post them.  Only the shared ring words are read:
+ * this runs without the stack lock, while another thread may hold it.
+ */
+static bool afp_rx_pending(const struct net_device *dev)
+{
+	struct afpacket_priv *p = afp_priv(dev);
+	unsigned int flags = IO_URING_READ_ONCE(*p->ring.sq.kflags);
+
+	return io_uring_cq_ready(&p->ring) || (flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW));
+}
+
 /* Wait (bounded) until @cond holds, reaping without delivering. */
 static void afp_drain(struct afpacket_priv *p, bool (*cond)(const struct afpacket_priv *))
 {
@@ -732,6 +745,7 @@ static const struct net_device_ops afp_ops = {
 	.ndo_poll = afp_poll,
 	.ndo_uninit = afp_uninit,
 	.ndo_xmit_flush = afp_xmit_flush,
+	.ndo_rx_pending = afp_rx_pending,
 };
 
 /* ---- creation ------------------------------------------------------------- */

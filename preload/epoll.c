@@ -547,6 +547,7 @@ static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct tim
 	struct timespec deadline, left;
 	struct sepoll *ep;
 	bool drive = true;
+	ktime_t spin_until;
 	int n = 0, k, err = 0;
 
 	if (max <= 0 || max > INT_MAX / (int)sizeof(struct epoll_event)) {
@@ -566,6 +567,8 @@ static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct tim
 	sepoll_get(ep);
 	if (ts)
 		shim_deadline(ts, &deadline);
+	/* SKBOS_SPIN_US: over skbos sockets only (see shim_ppoll) */
+	spin_until = __atomic_load_n(&ep->nkernel, __ATOMIC_RELAXED) ? 0 : loop_spin_until(in->loop);
 	for (;;) {
 		bool timed_out;
 
@@ -582,6 +585,11 @@ static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct tim
 			}
 			break;
 		}
+		if (spin_until && ep->ndevs && loop_spin(in->loop, spin_until, NULL)) {
+			drive = true;
+			continue;
+		}
+		spin_until = 0;
 		/* Asleep, this thread is not inside skbos: a signal handler's
 		 * calls are the program's. */
 		loop_app_wait_begin(in->loop);

@@ -186,6 +186,7 @@ int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const
 	struct poll_waker pw;
 	int devs[POLL_MAX_DEVS], ndevs = 0, ready = 0, err = 0;
 	bool drive = true, has_kernel = false;
+	ktime_t spin_until = 0;
 	nfds_t n;
 
 	if (nfds > (nfds_t)1 << 20) {
@@ -212,6 +213,10 @@ int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const
 	if (in) {
 		shim_lock(in);
 		ndevs = loop_device_fds(in->loop, devs, POLL_MAX_DEVS);
+		/* SKBOS_SPIN_US spins over skbos sockets only: a set with kernel
+		 * fds sleeps at once, so they are never kept waiting. */
+		if (!has_kernel)
+			spin_until = loop_spin_until(in->loop);
 	}
 	for (;;) {
 		int kready = 0, r;
@@ -229,6 +234,12 @@ int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const
 				poll_merge(fds, tmp, nfds);
 			break;
 		}
+		if (spin_until && (!ts || shim_timeout_left(&deadline, &left)) &&
+		    loop_spin(in->loop, spin_until, NULL)) {
+			drive = true;
+			continue;
+		}
+		spin_until = 0;
 		/* Sleep: wait entries on the sockets (a reference each), one ppoll. */
 		pw.woken = false;
 		for (nfds_t i = 0; i < nfds; i++) {

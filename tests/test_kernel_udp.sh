@@ -43,18 +43,26 @@ grep -q "10000 sent, 10000 echoed intact, 0 wrong, 0 lost" "$tmp/client.log" ||
 	fail "skbos client: $(tail -1 "$tmp/client.log")"
 echo "ok: $(tail -1 "$tmp/client.log") (skbos -> socat)"
 
+# kernel_to_skbos NAME PORT COUNT [ENV...] - the kernel's udpecho client
+# against an skbos udpecho server (with ENV); the server's log: $tmp/NAME.log
+kernel_to_skbos() {
+	local name=$1 port=$2 count=$3 srv
+	shift 3
+	ip netns exec "${P}a" "${skbos_env[@]}" "$@" timeout 120 "$echo_tool" server "$port" "$count" \
+		>"$tmp/$name.log" 2>&1 &
+	srv=$!
+	pids+=($srv)
+	for _ in $(seq 100); do grep -q serving "$tmp/$name.log" && break; sleep 0.05; done
+	ip netns exec "${P}b" timeout 120 "$echo_tool" --kernel client 10.84.0.2 "$port" "$count" \
+		>"$tmp/k$name.log" 2>&1 || fail "kernel client ($name): $(tail -1 "$tmp/k$name.log")"
+	grep -q "$count sent, $count echoed intact, 0 wrong, 0 lost" "$tmp/k$name.log" ||
+		fail "kernel client ($name): $(tail -1 "$tmp/k$name.log")"
+	wait "$srv" || fail "skbos server ($name) failed"
+	echo "ok: $(tail -1 "$tmp/k$name.log") (kernel -> skbos $name)"
+}
+
 # 2. kernel client -> skbos echo server
-ip netns exec "${P}a" "${skbos_env[@]}" timeout 120 "$echo_tool" server 9100 10000 \
-	>"$tmp/server.log" 2>&1 &
-srv=$!
-pids+=($srv)
-for _ in $(seq 100); do grep -q serving "$tmp/server.log" && break; sleep 0.05; done
-ip netns exec "${P}b" timeout 120 "$echo_tool" --kernel client 10.84.0.2 9100 10000 \
-	>"$tmp/kclient.log" 2>&1 || fail "kernel client: $(tail -1 "$tmp/kclient.log")"
-grep -q "10000 sent, 10000 echoed intact, 0 wrong, 0 lost" "$tmp/kclient.log" ||
-	fail "kernel client: $(tail -1 "$tmp/kclient.log")"
-wait "$srv" || fail "skbos server failed"
-echo "ok: $(tail -1 "$tmp/kclient.log") (kernel -> skbos)"
+kernel_to_skbos server 9100 10000
 
 # 3. wake-ups per datagram on the skbos server
 line=$(grep "wakeups per datagram" "$tmp/server.log")
@@ -63,4 +71,13 @@ call=$(echo "$line" | sed 's/.*blocked call \([0-9.]*\) .*/\1/')
 awk -v s="$stack" -v c="$call" 'BEGIN { exit !(c <= 2.0 && s <= 0.5) }' ||
 	fail "wake-ups per datagram: $line"
 echo "ok: $line"
+
+# 4. SKBOS_SPIN_US: a blocking receive busy-polls the device instead of
+# sleeping, so with a spin longer than any gap between datagrams the
+# blocked call never sleeps (no wake-ups) and every echo is still intact.
+kernel_to_skbos spin 9200 2000 SKBOS_SPIN_US=1000000
+line=$(grep "wakeups per datagram" "$tmp/spin.log")
+call=$(echo "$line" | sed 's/.*blocked call \([0-9.]*\) .*/\1/')
+awk -v c="$call" 'BEGIN { exit !(c <= 0.1) }' || fail "SKBOS_SPIN_US=1000000: $line"
+echo "ok: SKBOS_SPIN_US=1000000: $line"
 exit 0

@@ -74,6 +74,9 @@ expect_reject --loopback --mtu 9
 expect_reject --loopback --log loud
 expect_reject --loopback --mac 01:02:03
 expect_reject --loopback --bogus
+expect_reject --loopback --spin 2000000
+expect_reject --loopback --spin fast
+"$run" --loopback --spin 50 -- sh -c '[ "$SKBOS_SPIN_US" = 50 ]' || fail "skbos-run --spin 50: SKBOS_SPIN_US not set"
 "$run" --loopback -- sh -c 'exit 7'
 [ $? = 7 ] || fail "skbos-run does not exit with the program's status"
 echo "ok: skbos-run exits with the program's status"
