@@ -34,6 +34,11 @@ ROWS = [
     ("rr_tcp_p999", "TCP 64 B ping-pong RTT, p99.9", "µs", False, None),
     ("rr_tcp_cpu_cli", "CPU per TCP round trip, client", "µs", False, None),
     ("rr_tcp_cpu_srv", "CPU per TCP round trip, server", "µs", False, None),
+    ("rr_spin_avg", "TCP 64 B ping-pong RTT, avg, both ends busy-polling 50 µs", "µs", False, None),
+    ("rr_spin_p50", "TCP 64 B ping-pong RTT, p50, busy-polling", "µs", False, "TCP RTT p50 spin"),
+    ("rr_spin_p99", "TCP 64 B ping-pong RTT, p99, busy-polling", "µs", False, None),
+    ("rr_spin_cpu_cli", "CPU per TCP round trip, client, busy-polling", "µs", False, None),
+    ("rr_spin_cpu_srv", "CPU per TCP round trip, server, busy-polling", "µs", False, None),
     ("rr_udp_avg", "UDP 64 B ping-pong RTT, avg (sockperf)", "µs", False, None),
     ("rr_udp_p50", "UDP 64 B ping-pong RTT, p50", "µs", False, "UDP RTT p50"),
     ("rr_udp_p99", "UDP 64 B ping-pong RTT, p99", "µs", False, "UDP RTT p99"),
@@ -54,7 +59,7 @@ ROWS = [
 ]
 
 # test names as run.sh's metrics start (longest first where one prefixes another)
-TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_udp", "crr", "http_ka", "http_close",
+TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_spin", "rr_udp", "crr", "http_ka", "http_close",
          "redis", "mem", "tx1514", "rx1514", "tx64", "rx64"]
 
 
@@ -117,7 +122,8 @@ def main():
     out.append("")
     out.append("One veth pair between two network namespaces; the server side pinned to CPU "
                f"{cpu_s}, the client side to CPU {cpu_c} (`taskset`, whole process, skbos's stack "
-               "thread included). Nothing busy-polls: `SKBOS_SPIN_US` unset, "
+               "thread included). Nothing busy-polls (except the rows that say so: `SKBOS_SPIN_US=50` for "
+               "skbos, `net.core.busy_read`/`busy_poll` 50 and veth GRO on for the kernel): `SKBOS_SPIN_US=0`, "
                f"`net.core.busy_poll`/`busy_read` {busy}, sockperf in its default blocking mode. "
                "skbos↔kernel: the server (iperf3 -s, sockperf server, crr, nginx, redis-server) "
                "runs under `skbos-run`, the client on the kernel; skbos↔skbos: both under `skbos-run`. "

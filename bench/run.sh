@@ -12,9 +12,9 @@
 #   skbos↔skbos    client under skbos-run -> server under skbos-run
 # The server side runs on CPU $CPU_S, the client side on CPU $CPU_C
 # (taskset, the whole process: skbos's stack thread too).  Nothing
-# busy-polls: SKBOS_SPIN_US is unset, sockperf uses its default blocking
-# calls, and the report gives net.core.busy_poll/busy_read as found (0 by
-# default).
+# busy-polls but the rr_spin test: SKBOS_SPIN_US=0, sockperf uses its
+# default blocking calls, and the report gives net.core.busy_poll/busy_read
+# as found (0 by default).
 #
 # Every round runs each test once per configuration, in turn (kk sk ss kk sk
 # ss ...), so drift falls on all three alike; the report gives medians over
@@ -34,7 +34,7 @@ B=$(cd "$1" && pwd) || usage
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=5 SECS=5 QUICK= OUT=$here/results
-TESTS="bulk1 bulk1r bulk4 small smallw rr_tcp rr_udp crr http_ka http_close redis mem wire"
+TESTS="bulk1 bulk1r bulk4 small smallw rr_tcp rr_spin rr_udp crr http_ka http_close redis mem wire"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ROUNDS=1 SECS=1; shift ;;
@@ -76,7 +76,8 @@ ip -n "${P}c" addr add "$NET.2/24" dev "${P}c0"
 for ns in "${P}s" "${P}c"; do
 	ip netns exec "$ns" sh -c 'echo 1024 65535 > /proc/sys/net/ipv4/ip_local_port_range'
 done
-skbos_run=(env -u SKBOS_SPIN_US SKBOS_PRELOAD_LIB="$B/.libs/libskbos-preload.so" sh "$B/preload/skbos-run")
+spin= # set during the rr_spin test: SKBOS_SPIN_US for skbos ends
+skbos_run() { echo env SKBOS_SPIN_US="${spin:-0}" SKBOS_PRELOAD_LIB="$B/.libs/libskbos-preload.so" sh "$B/preload/skbos-run"; }
 mkdir -p "$tmp/www"
 head -c 612 /dev/zero | tr '\0' x >"$tmp/www/index.html"
 cat >"$tmp/nginx.conf" <<EOF
@@ -112,7 +113,8 @@ prefix() {
 	[ "$2" = c ] && cpu=$CPU_C
 	pre=(ip netns exec "$P$2")
 	pre2=(taskset -c "$cpu")
-	[ "$(side "$1" "$2")" = skbos ] && pre2+=("${skbos_run[@]}" --if "$P${2}0" --addr "$(addr "$1" "$2")/24" --)
+	# shellcheck disable=SC2207 # skbos_run's words have no spaces
+	[ "$(side "$1" "$2")" = skbos ] && pre2+=($(skbos_run) --if "$P${2}0" --addr "$(addr "$1" "$2")/24" --)
 	return 0
 }
 
@@ -305,6 +307,29 @@ sockperf_rr() {
 	stop_server
 }
 t_rr_tcp() { sockperf_rr "$1" rr_tcp --tcp; }
+
+# rr_spin: the TCP ping-pong with both ends busy-polling for up to SPIN_US:
+# skbos ends with SKBOS_SPIN_US, kernel ends with net.core.busy_read and
+# busy_poll (global sysctls, so set only for this test and restored; veth
+# has NAPI to poll only with GRO on, so GRO goes on for it too).
+SPIN_US=50
+t_rr_spin() {
+	local br bp gs gc
+	br=$(cat /proc/sys/net/core/busy_read) bp=$(cat /proc/sys/net/core/busy_poll)
+	gs=$(ip netns exec "${P}s" ethtool -k "${P}s0" | awk '/^generic-receive-offload/ { print $2 }')
+	gc=$(ip netns exec "${P}c" ethtool -k "${P}c0" | awk '/^generic-receive-offload/ { print $2 }')
+	ip netns exec "${P}s" ethtool -K "${P}s0" gro on >/dev/null 2>&1
+	ip netns exec "${P}c" ethtool -K "${P}c0" gro on >/dev/null 2>&1
+	echo "$SPIN_US" >/proc/sys/net/core/busy_read
+	echo "$SPIN_US" >/proc/sys/net/core/busy_poll
+	spin=$SPIN_US
+	sockperf_rr "$1" rr_spin --tcp
+	spin=
+	echo "$br" >/proc/sys/net/core/busy_read
+	echo "$bp" >/proc/sys/net/core/busy_poll
+	ip netns exec "${P}s" ethtool -K "${P}s0" gro "${gs:-off}" >/dev/null 2>&1
+	ip netns exec "${P}c" ethtool -K "${P}c0" gro "${gc:-off}" >/dev/null 2>&1
+}
 t_rr_udp() { sockperf_rr "$1" rr_udp; }
 
 # crr: connect/request/response/close per transaction (bench/crr.c)
