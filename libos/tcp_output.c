@@ -508,9 +508,20 @@ void tcp_write_xmit(struct sock *sk, bool more)
 	}
 }
 
-/** tcp_push - send queued data after a write; MSG_MORE keeps a partial segment back. */
+/**
+ * tcp_push - send queued data after a write; MSG_MORE keeps a partial
+ * segment back.  Without MSG_MORE the write ends a message: its last
+ * segment carries PSH (Linux's tcp_mark_push).  RFC 9293 §3.9.1 (MUST-61):
+ * without PUSH flags on SEND calls, "the sending TCP ... MUST set the PSH
+ * bit in the last buffered segment".
+ */
 void tcp_push(struct sock *sk, int flags)
 {
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!(flags & MSG_MORE) && tail && tail->len &&
+	    !(TCP_SKB_CB(tail)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
+		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
 	tcp_write_xmit(sk, flags & MSG_MORE);
 }
 

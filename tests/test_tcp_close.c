@@ -179,6 +179,7 @@ Test(tcp_close, so_linger_zero_closes_with_a_rst_at_snd_nxt)
 	cr_assert(eq(int, t_send(c.s, "inflight", 8, 0), 8));
 	r = tseg_expect_one();
 	cr_assert(eq(u32, r.len, 8));
+	cr_assert(eq(u8, r.flags, TCPHDR_ACK | TCPHDR_PSH), "a write's last segment pushes");
 	tseg_abort(c.s);
 	r = tseg_expect_one();
 	cr_assert(eq(u8, r.flags, TCPHDR_RST | TCPHDR_ACK));

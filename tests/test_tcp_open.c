@@ -272,6 +272,7 @@ Test(tcp_open, simultaneous_open_answers_a_syn_with_a_synack)
 	cr_assert(eq(u16, tcp_sk(s->sk)->mss_cache, 1400));
 	cr_assert(eq(int, t_send(s, "sim", 3, 0), 3));
 	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_ACK | TCPHDR_PSH));
 	cr_assert(eq(u32, r.seq, syn.seq + 1));
 	cr_assert(eq(u32, r.ack, TSEG_A_ISS + 1));
 	cr_assert(eq(u32, r.len, 3));
