@@ -323,8 +323,16 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		tcp_send_challenge_ack(sk);
 		return -1;
 	}
-	if (before(ack, tp->snd_una))
+	if (before(ack, tp->snd_una)) {
+		/* RFC 5961 §5.2: acceptable only if "(SND.UNA - MAX.SND.WND) =<
+		 * SEG.ACK"; older than any window the peer ever offered is a
+		 * blind data injection: "discarded and an ACK sent back" */
+		if (before(ack, tp->snd_una - tp->max_window)) {
+			tcp_send_challenge_ack(sk);
+			return -1;
+		}
 		return 0; /* an old duplicate: ignore it */
+	}
 	tcp_ack_update_window(tp, skb, ack);
 	if (after(ack, tp->snd_una)) {
 		acked = tcp_clean_rtx_queue(sk, ack);
@@ -647,6 +655,7 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->rx_opt.sack_ok = 0;  /* RFC 2018 §2: only if our SYN offered it */
 	tcp_synack_tstamp(sk);
 	tp->snd_wnd = ntohs(th->window);
+	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = tcb->seq;
 	tp->snd_wl2 = tcb->ack_seq;
 	if (th->ack) {
@@ -791,6 +800,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		tp->snd_wnd = tcp_seg_window(tp, th);
+		if (tp->snd_wnd > tp->max_window)
+			tp->max_window = tp->snd_wnd;
 		tp->snd_wl1 = tcb->seq;
 		tp->snd_wl2 = tcb->ack_seq;
 		tcp_clean_rtx_queue(sk, tcb->ack_seq);

@@ -105,9 +105,11 @@ Test(tcp_estab, syn_in_established_gets_a_challenge_ack)
 }
 
 /*
- * RFC 9293 §3.10.7.4 step 5: an ACK of data not yet sent is answered with
- * an ACK and the segment dropped, its data undelivered; an old ACK is only
- * a duplicate and its data is taken.
+ * RFC 5961 §5.2 (and RFC 9293 §3.10.7.4 step 5): an ACK is acceptable in
+ * SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT.  Outside it, acking data not
+ * yet sent or far older than anything in flight, the segment is dropped,
+ * its data undelivered, and answered with an ACK; inside it, an old ACK
+ * is only a duplicate and its data is taken.
  */
 Test(tcp_estab, acks_outside_the_acceptable_range_are_answered_and_dropped)
 {
@@ -116,6 +118,10 @@ Test(tcp_estab, acks_outside_the_acceptable_range_are_answered_and_dropped)
 
 	tseg_open(&c, 5000);
 	data_from_a(&c, c.rcv, c.snd + 1000, "evil");
+	expect_ack_of(&c);
+	cr_assert(eq(int, t_recv(c.s, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN), "not delivered");
+	after_ratelimit();
+	data_from_a(&c, c.rcv, c.snd - 70000, "blind");
 	expect_ack_of(&c);
 	cr_assert(eq(int, t_recv(c.s, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN), "not delivered");
 	data_from_a(&c, c.rcv, c.snd - 100, "old");
