@@ -154,74 +154,17 @@ Test(tcp, nonblocking_connect_inprogress_then_so_error)
 	sock_release(l);
 }
 
-/* Move @total bytes c -> s in chunks, interleaving both sides; verify every byte. */
-static void bulk(struct socket *c, struct socket *s, size_t total)
-{
-	static u8 out[65536], in[65536], ref[65536];
-	size_t sent = 0, got = 0;
-
-	for (int rounds = 0; got < total && rounds < 2000000; rounds++) {
-		if (sent < total) {
-			size_t n = total - sent < sizeof(out) ? total - sent : sizeof(out);
-			int rc;
-
-			fill(out, n, (u32)sent);
-			rc = t_send(c, out, n, MSG_DONTWAIT);
-			if (rc > 0)
-				sent += (size_t)rc;
-			else
-				cr_assert(eq(int, rc, -EAGAIN));
-		}
-		world_advance(&p.w, MS);
-		for (;;) {
-			int rc = t_recv(s, in, sizeof(in), MSG_DONTWAIT);
-
-			if (rc <= 0) {
-				cr_assert(eq(int, rc, -EAGAIN), "recv: %d at %zu", rc, got);
-				break;
-			}
-			fill(ref, (size_t)rc, (u32)got);
-			cr_assert(eq(int, memcmp(in, ref, (size_t)rc), 0), "byte mismatch at %zu", got);
-			got += (size_t)rc;
-		}
-	}
-	if (got != total) {
-		struct tcp_sock *ct = tcp_sk(c->sk), *st2 = tcp_sk(s->sk);
-
-		cr_log_error("stuck at %zu/%zu: c state %s una %u nxt %u max %u write %u head %p cwnd %u "
-			     "ssth %u rec %d rtx %u rto %llu persist %d timer %d snd_wnd %u err %d | s rcv_nxt %u "
-			     "rcv_wnd %u ofo %u rq %u rmem %d",
-			     got, total, tcp_state_name(c->sk->sk_state), ct->snd_una, ct->snd_nxt,
-			     ct->snd_max, ct->write_seq, (void *)ct->send_head, ct->snd_cwnd, ct->snd_ssthresh,
-			     ct->in_recovery, ct->retransmits, (unsigned long long)(ct->rto / MS), ct->persist,
-			     timer_pending(&ct->retransmit_timer), ct->snd_wnd, c->sk->sk_err, st2->rcv_nxt,
-			     st2->rcv_wnd, skb_queue_len(&st2->out_of_order_queue),
-			     skb_queue_len(&s->sk->sk_receive_queue), s->sk->sk_rmem_alloc);
-	}
-	cr_assert(eq(u64, got, total));
-}
-
 Test(tcp, bulk_transfer_clean)
 {
 	struct socket *c, *s, *l;
 
 	connect_pair(90, &c, &s, &l);
-	bulk(c, s, 4 << 20);
+	tcp_bulk(c, s, 4 << 20);
 	cr_log_info("clean: cwnd %u srtt %llu us retrans %u", tcp_sk(c->sk)->snd_cwnd,
 		    (unsigned long long)(tcp_sk(c->sk)->srtt / 1000), tcp_sk(c->sk)->total_retrans);
 	sock_release(c);
 	sock_release(s);
 	sock_release(l);
-}
-
-static void impair_both(const char *spec)
-{
-	struct impair_config cfg = { 0 };
-
-	cr_assert(eq(int, impair_parse(&cfg, spec), 0));
-	wire_set_impair(p.wire, 0, &cfg);
-	cfg.seed ^= 0x55;
-	wire_set_impair(p.wire, 1, &cfg);
 }
 
 static void bulk_under(const char *spec, size_t total)
@@ -230,7 +173,7 @@ static void bulk_under(const char *spec, size_t total)
 
 	connect_pair(90, &c, &s, &l);
 	impair_both(spec);
-	bulk(c, s, total);
+	tcp_bulk(c, s, total);
 	cr_log_info("%s: %zu bytes, retrans %u, cwnd %u, srtt %llu us, csum drops %llu", spec, total,
 		    tcp_sk(c->sk)->total_retrans, tcp_sk(c->sk)->snd_cwnd,
 		    (unsigned long long)(tcp_sk(c->sk)->srtt / 1000),
@@ -256,7 +199,7 @@ Test(tcp, close_wait_send_waits_for_room, .timeout = 60)
 	cr_assert(eq(int, c->ops->shutdown(c, SHUT_WR), 0));
 	world_run(&p.w);
 	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
-	bulk(s, c, 4 << 20); /* far more than the send buffer holds */
+	tcp_bulk(s, c, 4 << 20); /* far more than the send buffer holds */
 	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
 	sock_release(c);
 	sock_release(s);
