@@ -663,6 +663,7 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	tcb->sacked |= TCPCB_SACKED_RETRANS;
 	tcb->when = stack_now(sk->sk_stack);
 	tp->total_retrans++;
+	tcp_undo_note_retrans(sk);
 	if (!tp->retrans_stamp)
 		tp->retrans_stamp = tcb->when;
 	SNMP_INC_STATS(sk->sk_stack, TCP_MIB_RETRANSSEGS);

@@ -73,6 +73,19 @@ static unsigned int tseg_options(const struct tseg *s, u8 *o)
 		memcpy(o + n, v, sizeof(v));
 		n += sizeof(v);
 	}
+	if (s->nsack) {
+		cr_assert(le(u32, s->nsack, s->ts ? 3u : 4u));
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_SACK;
+		o[n++] = (u8)(2 + 8 * s->nsack);
+		for (unsigned int i = 0; i < s->nsack; i++) {
+			__be32 e[2] = { htonl(s->sack[i].start), htonl(s->sack[i].end) };
+
+			memcpy(o + n, e, sizeof(e));
+			n += sizeof(e);
+		}
+	}
 	if (s->wscale) {
 		o[n++] = TCPOPT_NOP;
 		o[n++] = TCPOPT_WINDOW;

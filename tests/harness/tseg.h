@@ -22,6 +22,7 @@
  * @mss, @wscale, @sack_perm, @ts: options (a SYN's); @wscale is the shift
  *   plus one (0: no option), so a shift of 0 can be offered too
  * @ts: TSopt with @tsval, @tsecr (on any segment)
+ * @sack: @nsack SACK blocks (RFC 2018 §3; with @ts at most 3)
  */
 struct tseg {
 	u16 sport, dport;
@@ -34,6 +35,10 @@ struct tseg {
 	bool sack_perm;
 	bool ts;
 	u32 tsval, tsecr;
+	unsigned int nsack;
+	struct {
+		u32 start, end;
+	} sack[4];
 	const void *data;
 	unsigned int len;
 };
