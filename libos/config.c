@@ -207,6 +207,12 @@ void sysctl_from_host(struct sysctl *s)
 		s->tcp_sack = a != 0;
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_timestamps", &a, NULL))
 		s->tcp_timestamps = a != 0;
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_dsack", &a, NULL))
+		s->tcp_dsack = a != 0;
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_max_reordering", &a, NULL) && a >= 3 && a <= 1000000)
+		s->tcp_max_reordering = (u32)a;
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_reordering", &a, NULL) && a >= 1 && a <= s->tcp_max_reordering)
+		s->tcp_reordering = (u32)a;
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_syncookies", &a, NULL) && a >= 0 && a <= 2)
 		s->tcp_syncookies = (int)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_default_ttl", &a, NULL) && a > 0 && a < 256)

@@ -81,7 +81,13 @@
 	X(LINUX_MIB_ARPFILTER, "ArpExt", "InDropped")                          \
 	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \
 	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")               \
-	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")
+	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")           \
+	X(LINUX_MIB_TCPDSACKRECV, "TcpExt", "TCPDSACKRecv")                    \
+	X(LINUX_MIB_TCPSACKREORDER, "TcpExt", "TCPSACKReorder")                \
+	X(LINUX_MIB_TCPTSREORDER, "TcpExt", "TCPTSReorder")                    \
+	X(LINUX_MIB_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo")                    \
+	X(LINUX_MIB_TCPPARTIALUNDO, "TcpExt", "TCPPartialUndo")                \
+	X(LINUX_MIB_TCPFULLUNDO, "TcpExt", "TCPFullUndo")
 
 enum snmp_mib {
 #define SNMP_MIB_ENUM(name, group, field) name,

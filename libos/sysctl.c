@@ -38,6 +38,9 @@ void sysctl_init(struct sysctl *s)
 	s->tcp_moderate_rcvbuf = true;
 	s->tcp_sack = true;
 	s->tcp_timestamps = true;
+	s->tcp_dsack = true;
+	s->tcp_reordering = 3;
+	s->tcp_max_reordering = 300;
 	s->tcp_syncookies = 1;
 
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;

@@ -37,6 +37,9 @@ struct sysctl {
 	bool tcp_moderate_rcvbuf;       /* net.ipv4.tcp_moderate_rcvbuf */
 	bool tcp_sack;                  /* net.ipv4.tcp_sack */
 	bool tcp_timestamps;            /* net.ipv4.tcp_timestamps */
+	bool tcp_dsack;                 /* net.ipv4.tcp_dsack: we report duplicates */
+	u32 tcp_reordering;             /* net.ipv4.tcp_reordering: the initial DupThresh */
+	u32 tcp_max_reordering;         /* net.ipv4.tcp_max_reordering */
 	int tcp_syncookies;             /* net.ipv4.tcp_syncookies: 1 when the SYN queue overflows */
 
 	/* net.ipv4.neigh.default.* */

@@ -116,6 +116,7 @@ void tcp_init_sock(struct tcp_sock *tp)
 	tp->rto = TCP_TIMEOUT_INIT;
 	tp->snd_cwnd = TCP_INIT_CWND;
 	tp->snd_ssthresh = 0x7fffffff;
+	tp->reordering = sk->sk_stack->sysctl.tcp_reordering;
 	tp->mss_cache = TCP_MSS_DEFAULT;
 	tp->advmss = TCP_MSS_DEFAULT;
 	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;

@@ -174,6 +174,14 @@ struct tcp_sock {
 	u32 dupacks, high_seq;
 	bool in_recovery;
 	u32 sacked_out, lost_out, retrans_out; /* segments, from the scoreboard */
+	u32 sack_high;      /* the highest sequence SACKed (meaningful above snd_una) */
+	u32 reordering;     /* DupThresh: the reordering seen, in segments (tcp_recovery.c) */
+	/* undoing a reduction whose retransmissions prove spurious (tcp_recovery.c) */
+	bool undo_armed;
+	u32 undo_marker;    /* snd_una when the reduction began */
+	int undo_retrans;   /* its retransmissions not yet shown spurious; -1: none sent */
+	u32 undo_tsval;     /* the TSval of its first retransmission (Eifel) */
+	u32 prior_cwnd, prior_ssthresh;
 	u32 snd_sml;        /* end of the last small segment sent (Minshall's Nagle) */
 	/* congestion window validation (RFC 7661, Linux's tcp_cwnd_validate) */
 	u32 max_packets_out, cwnd_usage_seq;
@@ -307,10 +315,19 @@ void tcp_v4_send_synack_cookie(struct stack *st, struct sk_buff *skb, u32 cookie
 /* tcp_sack.c */
 unsigned int tcp_sack_options(struct tcp_sock *tp, u8 *opt, unsigned int room);
 void tcp_dsack_set(struct tcp_sock *tp, u32 seq, u32 end_seq);
-bool tcp_sacktag(struct sock *sk, const struct tcphdr *th);
+u32 tcp_sacktag(struct sock *sk, const struct tcphdr *th, u32 prior_snd_una);
 void tcp_sack_mark_head_lost(struct sock *sk);
 void tcp_sack_xmit_lost(struct sock *sk);
 void tcp_sack_clear(struct sock *sk);
+
+/* tcp_recovery.c */
+void tcp_init_undo(struct sock *sk);
+void tcp_undo_note_retrans(struct sock *sk);
+void tcp_dsack_seen(struct sock *sk, u32 start, u32 end, bool ours);
+void tcp_check_reordering(struct sock *sk, u32 low_seq);
+bool tcp_packet_delayed(const struct tcp_sock *tp);
+bool tcp_may_undo(const struct tcp_sock *tp);
+void tcp_undo_cwnd_reduction(struct sock *sk, enum snmp_mib mib);
 
 /* tcp_buffers.c */
 void tcp_init_buffer_space(struct sock *sk);

@@ -183,14 +183,17 @@ static void tcp_ack_update_window(struct tcp_sock *tp, const struct sk_buff *skb
  * Free what @ack covers from the write queue.  RTT (RFC 6298 §3, Karn): the
  * sample comes from the oldest segment this ACK covers, and there is none
  * if any covered segment was retransmitted (Linux's FLAG_RETRANS_DATA_ACKED).
+ * A segment sent once, never SACKed, and acknowledged only now while data
+ * above it was SACKed before arrived late: reordering, not loss.
  * Return: payload bytes newly acknowledged.
  */
 static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	ktime_t now = stack_now(sk->sk_stack), first = 0;
-	u32 acked = ack - tp->snd_una;
-	bool have_first = false, retrans_acked = false;
+	u32 acked = ack - tp->snd_una, reord_seq = 0;
+	bool have_first = false, retrans_acked = false, reord = false;
+	bool sacked_above = tp->sacked_out && after(tp->sack_high, tp->snd_una);
 	struct sk_buff *skb;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
@@ -204,6 +207,11 @@ static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 			first = tcb->when;
 			have_first = true;
 		}
+		if (sacked_above && !reord && !tcb->retrans && !(tcb->sacked & TCPCB_SACKED_ACKED) &&
+		    before(tcb->seq, tp->sack_high)) {
+			reord = true;
+			reord_seq = tcb->seq;
+		}
 		if (skb == tp->send_head)
 			tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
 		skb_unlink(skb, &sk->sk_write_queue);
@@ -211,6 +219,8 @@ static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	}
 	if (have_first && !retrans_acked)
 		tcp_rtt_estimator(tp, now - first);
+	if (reord)
+		tcp_check_reordering(sk, reord_seq);
 	return acked;
 }
 
@@ -226,6 +236,7 @@ static void tcp_enter_recovery(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
 
+	tcp_init_undo(sk);
 	tp->snd_ssthresh = tp->ca_ops->ssthresh(tp);
 	tp->high_seq = tp->snd_max;
 	tp->in_recovery = true;
@@ -239,13 +250,36 @@ static void tcp_enter_recovery(struct sock *sk)
 		tcp_retransmit_skb(sk, head);
 }
 
-static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked)
+/*
+ * In recovery, an ACK that covers retransmitted data but echoes a TSval
+ * older than the first retransmission answers the original (RFC 3522
+ * §3.2): the hole was reordering, not loss.  The reordering is learnt; with
+ * no retransmission left unanswered the reduction is undone, else nothing
+ * more is resent (Linux's tcp_try_undo_partial).  Return: true if this ACK
+ * is done with.
+ */
+static bool tcp_try_undo_partial(struct sock *sk, u32 prior_snd_una)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tcp_packet_delayed(tp))
+		return false;
+	SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPTSREORDER);
+	tcp_check_reordering(sk, prior_snd_una);
+	if (!tp->retrans_out)
+		tcp_undo_cwnd_reduction(sk, LINUX_MIB_TCPPARTIALUNDO);
+	return true;
+}
+
+static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked, u32 prior_snd_una)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
 	struct sk_buff *head;
 
 	if (tp->in_recovery) {
+		if (before(ack, tp->high_seq) && tcp_try_undo_partial(sk, prior_snd_una))
+			return;
 		if (before(ack, tp->high_seq) && tp->rx_opt.sack_ok) {
 			tcp_sack_mark_head_lost(sk); /* the next hole (Linux's NewReno-with-SACK rule) */
 			return;
@@ -258,8 +292,15 @@ static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked)
 			tp->snd_cwnd = tp->snd_cwnd > acked / mss ? tp->snd_cwnd - acked / mss + 1 : 1;
 			return;
 		}
+		/* a full ACK: undo if every retransmission was spurious
+		 * (Linux's tcp_try_undo_recovery), else deflate (RFC 6582 §3.2
+		 * step 6); a late D-SACK may still undo (tcp_ack) */
+		if (tcp_may_undo(tp)) {
+			tcp_undo_cwnd_reduction(sk, LINUX_MIB_TCPFULLUNDO);
+			return;
+		}
 		tp->in_recovery = false;
-		tp->snd_cwnd = tp->snd_ssthresh; /* full ACK: deflate (RFC 6582 §3.2 step 6) */
+		tp->snd_cwnd = tp->snd_ssthresh;
 		return;
 	}
 	/* cwnd grows only while it limits: in slow start while what was in
@@ -316,15 +357,23 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	u32 ack = tcb->ack_seq, prior_wnd = tp->snd_wnd, acked;
+	u32 ack = tcb->ack_seq, prior_wnd = tp->snd_wnd, prior_snd_una = tp->snd_una, acked;
 
 	/* "If the ACK acks something not yet sent ... send an ACK, drop the segment" */
 	if (after(ack, tp->snd_max)) {
 		tcp_send_challenge_ack(sk);
 		return -1;
 	}
-	if (before(ack, tp->snd_una))
+	if (before(ack, tp->snd_una)) {
+		/* RFC 5961 §5.2: acceptable only if "(SND.UNA - MAX.SND.WND) =<
+		 * SEG.ACK"; older than any window the peer ever offered is a
+		 * blind data injection: "discarded and an ACK sent back" */
+		if (before(ack, tp->snd_una - tp->max_window)) {
+			tcp_send_challenge_ack(sk);
+			return -1;
+		}
 		return 0; /* an old duplicate: ignore it */
+	}
 	tcp_ack_update_window(tp, skb, ack);
 	if (after(ack, tp->snd_una)) {
 		acked = tcp_clean_rtx_queue(sk, ack);
@@ -332,13 +381,13 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		if (after(ack, tp->snd_nxt))
 			tp->snd_nxt = ack;
 		if (tp->rx_opt.sack_ok)
-			tcp_sacktag(sk, tcp_hdr(skb));
+			tcp_sacktag(sk, tcp_hdr(skb), prior_snd_una);
 		tp->dupacks = 0;
 		tp->retransmits = 0;
 		tp->backoff = 0;
 		tp->retrans_stamp = 0;
 		tp->probes_out = 0;
-		tcp_cong_on_ack(sk, ack, acked);
+		tcp_cong_on_ack(sk, ack, acked, prior_snd_una);
 		if (!tp->in_recovery)
 			tcp_sndbuf_expand(sk); /* the window grew: let the queue behind it grow */
 		if (tp->snd_una == tp->snd_max)
@@ -347,14 +396,21 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 			tcp_reset_rto(sk);
 		sk->sk_write_space(sk);
 	} else if (tcb->end_seq == tcb->seq && tp->snd_wnd == prior_wnd && tp->snd_una != tp->snd_max) {
-		/* RFC 5681 §2: a duplicate ACK */
-		if (tp->rx_opt.sack_ok)
-			tcp_sacktag(sk, tcp_hdr(skb));
-		if (++tp->dupacks == 3 && !tp->in_recovery)
+		/* RFC 5681 §2: a duplicate ACK; with SACK only one that SACKs
+		 * new data (RFC 6675 §2), so a D-SACK alone is none */
+		bool dup = !tp->rx_opt.sack_ok || tcp_sacktag(sk, tcp_hdr(skb), prior_snd_una);
+
+		if (dup && ++tp->dupacks >= tp->reordering && !tp->in_recovery)
 			tcp_enter_recovery(sk);
-		else if (tp->in_recovery && !tp->rx_opt.sack_ok)
+		else if (dup && tp->in_recovery && !tp->rx_opt.sack_ok)
 			tp->snd_cwnd++; /* each further dupack: one segment left the network */
+	} else if (tp->rx_opt.sack_ok) {
+		tcp_sacktag(sk, tcp_hdr(skb), prior_snd_una); /* a D-SACK rides window updates too */
 	}
+	/* RFC 3708 §3: D-SACKs for every retransmission of the episode, maybe
+	 * after it ended: none was needed (Linux's tcp_try_undo_dsack) */
+	if (tp->undo_armed && !tp->undo_retrans)
+		tcp_undo_cwnd_reduction(sk, LINUX_MIB_TCPDSACKUNDO);
 	if (tp->rx_opt.sack_ok && tp->snd_una != tp->snd_max) {
 		/* RFC 6675 §5: SACK alone may show a loss before three dupacks */
 		if (!tp->in_recovery && tp->lost_out)
@@ -647,6 +703,7 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->rx_opt.sack_ok = 0;  /* RFC 2018 §2: only if our SYN offered it */
 	tcp_synack_tstamp(sk);
 	tp->snd_wnd = ntohs(th->window);
+	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = tcb->seq;
 	tp->snd_wl2 = tcb->ack_seq;
 	if (th->ack) {
@@ -791,6 +848,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		tp->snd_wnd = tcp_seg_window(tp, th);
+		if (tp->snd_wnd > tp->max_window)
+			tp->max_window = tp->snd_wnd;
 		tp->snd_wl1 = tcb->seq;
 		tp->snd_wl2 = tcb->ack_seq;
 		tcp_clean_rtx_queue(sk, tcb->ack_seq);

@@ -358,6 +358,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	tp->copied_seq = tp->rcv_nxt;
 	tcp_parse_options(th, &tp->rx_opt, true);
 	tp->snd_wnd = ntohs(th->window);
+	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = tp->irs;
 	tp->iss = tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet_sk(sk)->inet_sport,
 			  sk->sk_dport);

@@ -510,15 +510,17 @@ void tcp_write_xmit(struct sock *sk, bool more)
 
 /**
  * tcp_push - send queued data after a write; MSG_MORE keeps a partial
- * segment back.  Without MSG_MORE the write ends with PSH (RFC 9293 §3.9.1:
- * the sender pushes at the end of a send; Linux's tcp_mark_push), which a
- * Linux receiver's GRO takes as the end of a burst.
+ * segment back.  Without MSG_MORE the write ends a message: its last
+ * segment carries PSH (Linux's tcp_mark_push).  RFC 9293 §3.9.1 (MUST-61):
+ * without PUSH flags on SEND calls, "the sending TCP ... MUST set the PSH
+ * bit in the last buffered segment".
  */
 void tcp_push(struct sock *sk, int flags)
 {
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
 
-	if (tail && !(flags & MSG_MORE) && tcp_sk(sk)->send_head)
+	if (!(flags & MSG_MORE) && tail && tail->len &&
+	    !(TCP_SKB_CB(tail)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
 		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
 	tcp_write_xmit(sk, flags & MSG_MORE);
 }
@@ -661,6 +663,7 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	tcb->sacked |= TCPCB_SACKED_RETRANS;
 	tcb->when = stack_now(sk->sk_stack);
 	tp->total_retrans++;
+	tcp_undo_note_retrans(sk);
 	if (!tp->retrans_stamp)
 		tp->retrans_stamp = tcb->when;
 	SNMP_INC_STATS(sk->sk_stack, TCP_MIB_RETRANSSEGS);

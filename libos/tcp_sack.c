@@ -13,11 +13,12 @@
 #include <string.h>
 
 #include "tcp.h"
+#include "stack.h"
 
 /** tcp_dsack_set - a segment (or its first part) we already had: say so once. */
 void tcp_dsack_set(struct tcp_sock *tp, u32 seq, u32 end_seq)
 {
-	if (!tp->rx_opt.sack_ok || !after(end_seq, seq))
+	if (!tp->rx_opt.sack_ok || !after(end_seq, seq) || !tp->inet.sk.sk_stack->sysctl.tcp_dsack)
 		return;
 	tp->duplicate_sack.start_seq = seq;
 	tp->duplicate_sack.end_seq = end_seq;
@@ -179,11 +180,42 @@ static void tcp_sack_recount(struct sock *sk)
 }
 
 /*
+ * What one ACK's blocks did: segments newly SACKed, and the lowest of them
+ * that was never sent again yet lies below what was SACKed before (it was
+ * overtaken: reordering, Linux's state.reord).
+ */
+struct sacktag_state {
+	u32 newly;
+	u32 prior_high;
+	bool prior_valid;
+	bool reord;
+	u32 reord_seq;
+};
+
+static void tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb, struct sacktag_state *st)
+{
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+
+	if (!(tcb->sacked & TCPCB_SACKED_ACKED)) {
+		st->newly += tcp_skb_pcount(skb, mss);
+		if (!tcb->retrans && st->prior_valid && before(tcb->seq, st->prior_high) &&
+		    (!st->reord || before(tcb->seq, st->reord_seq))) {
+			st->reord = true;
+			st->reord_seq = tcb->seq;
+		}
+	}
+	tcb->sacked = (u8)((tcb->sacked | TCPCB_SACKED_ACKED) & ~TCPCB_LOST);
+	if (after(tcb->end_seq, tp->sack_high))
+		tp->sack_high = tcb->end_seq;
+}
+
+/*
  * Mark what one block covers.  An skb the block covers only in part is
  * split at the block's edge first (Linux's tcp_match_skb_to_sack), so that
  * marks stay whole-skb.  Only data sent and not yet acknowledged counts.
  */
-static void tcp_sacktag_block(struct sock *sk, u32 start, u32 end)
+static void tcp_sacktag_block(struct sock *sk, u32 start, u32 end, struct sacktag_state *st)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
@@ -193,7 +225,7 @@ static void tcp_sacktag_block(struct sock *sk, u32 start, u32 end)
 		struct sk_buff *next = skb_peek_next(skb, &sk->sk_write_queue);
 
 		if (!after(start, tcb->seq) && !after(tcb->end_seq, end)) {
-			tcb->sacked = (u8)((tcb->sacked | TCPCB_SACKED_ACKED) & ~TCPCB_LOST);
+			tcp_sacktag_one(tp, skb, st);
 		} else if (before(tcb->seq, start) && after(tcb->end_seq, start) && skb->len &&
 			   !(tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
 			if (!tcp_fragment(sk, skb, start - tcb->seq))
@@ -204,8 +236,7 @@ static void tcp_sacktag_block(struct sock *sk, u32 start, u32 end)
 			struct sk_buff *front = tcp_fragment(sk, skb, end - tcb->seq);
 
 			if (front)
-				TCP_SKB_CB(front)->sacked = (u8)((TCP_SKB_CB(front)->sacked |
-								  TCPCB_SACKED_ACKED) & ~TCPCB_LOST);
+				tcp_sacktag_one(tp, front, st);
 			return;
 		} else if (!before(tcb->seq, end)) {
 			return;
@@ -216,7 +247,8 @@ static void tcp_sacktag_block(struct sock *sk, u32 start, u32 end)
 
 /*
  * RFC 6675 §4 IsLost: a segment not SACKed with more than (DupThresh - 1)
- * segments' worth of SACKed data above it is taken for lost.
+ * segments' worth of SACKed data above it is taken for lost.  DupThresh is
+ * the reordering seen on the path (tcp_check_reordering), 3 at first.
  */
 static void tcp_sack_mark_lost(struct sock *sk)
 {
@@ -227,7 +259,7 @@ static void tcp_sack_mark_lost(struct sock *sk)
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 
-		if (skb == tp->send_head || above < 3)
+		if (skb == tp->send_head || above < tp->reordering)
 			break;
 		if (tcb->sacked & TCPCB_SACKED_ACKED)
 			above -= tcp_skb_pcount(skb, mss);
@@ -236,31 +268,75 @@ static void tcp_sack_mark_lost(struct sock *sk)
 	}
 }
 
+/* RFC 2883 §4: a D-SACK is the first block, below the cumulative ACK or
+ * within the second block. */
+static bool tcp_is_dsack(const struct tcp_sack_block *b, unsigned int n, u32 ack)
+{
+	if (!n || !after(b[0].end_seq, b[0].start_seq))
+		return false;
+	if (before(b[0].start_seq, ack))
+		return true;
+	return n > 1 && !before(b[0].start_seq, b[1].start_seq) && !after(b[0].end_seq, b[1].end_seq);
+}
+
+/* Whether any segment in [@start, @end) still queued was sent again. */
+static bool tcp_range_retransmitted(struct sock *sk, u32 start, u32 end)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+		if (skb == tcp_sk(sk)->send_head || !before(tcb->seq, end))
+			break;
+		if (after(tcb->end_seq, start) && tcb->retrans)
+			return true;
+	}
+	return false;
+}
+
 /**
  * tcp_sacktag - fold an ACK's SACK blocks into the scoreboard, then mark
- * losses.  D-SACK blocks (below the cumulative ACK: RFC 2883 §4) and blocks
- * outside what was sent are skipped.  Return: true if the ACK had SACK
- * information about data in flight.
+ * losses.  A D-SACK block (RFC 2883 §4) is counted for undo (tcp_dsack_seen:
+ * below the cumulative ACK as Linux's tcp_check_dsack, within SACKed data
+ * only if that data was sent again); blocks outside what was sent are
+ * skipped.  Data overtaken by what was SACKed before is reordering
+ * (tcp_check_reordering).  @prior_snd_una: SND.UNA before this ACK.
+ * Return: segments newly SACKed (RFC 6675 §2: what makes an ACK a
+ * duplicate ACK when SACK is in use).
  */
-bool tcp_sacktag(struct sock *sk, const struct tcphdr *th)
+u32 tcp_sacktag(struct sock *sk, const struct tcphdr *th, u32 prior_snd_una)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_sack_block b[TCP_NUM_SACKS];
-	unsigned int n = tcp_sack_parse(th, b);
-	bool any = false;
+	unsigned int n = tcp_sack_parse(th, b), first = 0;
+	struct sacktag_state st = { 0 };
 
-	for (unsigned int i = 0; i < n; i++) {
+	if (!tp->sacked_out)
+		tp->sack_high = tp->snd_una; /* nothing SACKed is known */
+	st.prior_high = tp->sack_high;
+	st.prior_valid = after(tp->sack_high, tp->snd_una);
+	if (tcp_is_dsack(b, n, tp->snd_una)) {
+		bool below = before(b[0].start_seq, tp->snd_una);
+
+		tcp_dsack_seen(sk, b[0].start_seq, b[0].end_seq,
+			       below ? !after(b[0].end_seq, prior_snd_una)
+				     : tcp_range_retransmitted(sk, b[0].start_seq, b[0].end_seq));
+		first = 1;
+	}
+	for (unsigned int i = first; i < n; i++) {
 		if (!after(b[i].end_seq, b[i].start_seq) || !after(b[i].end_seq, tp->snd_una) ||
 		    before(b[i].start_seq, tp->snd_una) || after(b[i].end_seq, tp->snd_max))
 			continue;
-		tcp_sacktag_block(sk, b[i].start_seq, b[i].end_seq);
-		any = true;
+		tcp_sacktag_block(sk, b[i].start_seq, b[i].end_seq, &st);
 	}
+	if (st.reord)
+		tcp_check_reordering(sk, st.reord_seq);
 	tcp_sack_recount(sk);
-	if (any)
+	if (st.newly)
 		tcp_sack_mark_lost(sk);
 	tcp_sack_recount(sk);
-	return any;
+	return st.newly;
 }
 
 /** tcp_sack_mark_head_lost - the first unacknowledged segment is lost (3 dupacks, partial ACK). */

@@ -146,6 +146,7 @@ static void tcp_retransmit_timer(struct timer_list *t)
 		tp->dupacks = 0;
 		tp->high_seq = tp->snd_nxt;
 		tcp_sack_clear(sk); /* RFC 6675 §5.1: the scoreboard may be stale */
+		tp->undo_armed = false; /* a timeout is not undone (no F-RTO here) */
 		/* Go back: everything after the first segment is sent again as cwnd grows. */
 		skb = tcp_retrans_prepare(sk, skb);
 		tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);

@@ -12,6 +12,7 @@
 #include <criterion/new/assert.h>
 
 #include "tcp_pair.h"
+#include "tseg.h"
 #include "frames.h"
 #include "socks.h"
 #include "capture.h"
@@ -153,74 +154,17 @@ Test(tcp, nonblocking_connect_inprogress_then_so_error)
 	sock_release(l);
 }
 
-/* Move @total bytes c -> s in chunks, interleaving both sides; verify every byte. */
-static void bulk(struct socket *c, struct socket *s, size_t total)
-{
-	static u8 out[65536], in[65536], ref[65536];
-	size_t sent = 0, got = 0;
-
-	for (int rounds = 0; got < total && rounds < 2000000; rounds++) {
-		if (sent < total) {
-			size_t n = total - sent < sizeof(out) ? total - sent : sizeof(out);
-			int rc;
-
-			fill(out, n, (u32)sent);
-			rc = t_send(c, out, n, MSG_DONTWAIT);
-			if (rc > 0)
-				sent += (size_t)rc;
-			else
-				cr_assert(eq(int, rc, -EAGAIN));
-		}
-		world_advance(&p.w, MS);
-		for (;;) {
-			int rc = t_recv(s, in, sizeof(in), MSG_DONTWAIT);
-
-			if (rc <= 0) {
-				cr_assert(eq(int, rc, -EAGAIN), "recv: %d at %zu", rc, got);
-				break;
-			}
-			fill(ref, (size_t)rc, (u32)got);
-			cr_assert(eq(int, memcmp(in, ref, (size_t)rc), 0), "byte mismatch at %zu", got);
-			got += (size_t)rc;
-		}
-	}
-	if (got != total) {
-		struct tcp_sock *ct = tcp_sk(c->sk), *st2 = tcp_sk(s->sk);
-
-		cr_log_error("stuck at %zu/%zu: c state %s una %u nxt %u max %u write %u head %p cwnd %u "
-			     "ssth %u rec %d rtx %u rto %llu persist %d timer %d snd_wnd %u err %d | s rcv_nxt %u "
-			     "rcv_wnd %u ofo %u rq %u rmem %d",
-			     got, total, tcp_state_name(c->sk->sk_state), ct->snd_una, ct->snd_nxt,
-			     ct->snd_max, ct->write_seq, (void *)ct->send_head, ct->snd_cwnd, ct->snd_ssthresh,
-			     ct->in_recovery, ct->retransmits, (unsigned long long)(ct->rto / MS), ct->persist,
-			     tcp_xmit_timer_on(ct, TCP_TIMER_RETRANS), ct->snd_wnd, c->sk->sk_err, st2->rcv_nxt,
-			     st2->rcv_wnd, skb_queue_len(&st2->out_of_order_queue),
-			     skb_queue_len(&s->sk->sk_receive_queue), s->sk->sk_rmem_alloc);
-	}
-	cr_assert(eq(u64, got, total));
-}
-
 Test(tcp, bulk_transfer_clean)
 {
 	struct socket *c, *s, *l;
 
 	connect_pair(90, &c, &s, &l);
-	bulk(c, s, 4 << 20);
+	tcp_bulk(c, s, 4 << 20);
 	cr_log_info("clean: cwnd %u srtt %llu us retrans %u", tcp_sk(c->sk)->snd_cwnd,
 		    (unsigned long long)(tcp_sk(c->sk)->srtt / 1000), tcp_sk(c->sk)->total_retrans);
 	sock_release(c);
 	sock_release(s);
 	sock_release(l);
-}
-
-static void impair_both(const char *spec)
-{
-	struct impair_config cfg = { 0 };
-
-	cr_assert(eq(int, impair_parse(&cfg, spec), 0));
-	wire_set_impair(p.wire, 0, &cfg);
-	cfg.seed ^= 0x55;
-	wire_set_impair(p.wire, 1, &cfg);
 }
 
 static void bulk_under(const char *spec, size_t total)
@@ -229,7 +173,7 @@ static void bulk_under(const char *spec, size_t total)
 
 	connect_pair(90, &c, &s, &l);
 	impair_both(spec);
-	bulk(c, s, total);
+	tcp_bulk(c, s, total);
 	cr_log_info("%s: %zu bytes, retrans %u, cwnd %u, srtt %llu us, csum drops %llu", spec, total,
 		    tcp_sk(c->sk)->total_retrans, tcp_sk(c->sk)->snd_cwnd,
 		    (unsigned long long)(tcp_sk(c->sk)->srtt / 1000),
@@ -255,7 +199,7 @@ Test(tcp, close_wait_send_waits_for_room, .timeout = 60)
 	cr_assert(eq(int, c->ops->shutdown(c, SHUT_WR), 0));
 	world_run(&p.w);
 	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
-	bulk(s, c, 4 << 20); /* far more than the send buffer holds */
+	tcp_bulk(s, c, 4 << 20); /* far more than the send buffer holds */
 	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
 	sock_release(c);
 	sock_release(s);
@@ -543,17 +487,6 @@ Test(tcp, connect_times_out_after_syn_retries)
 	sock_release(c);
 }
 
-/* A bare segment from A (@sport) to B (@dport), injected into B's device. */
-static void inject_tcp(u16 sport, u16 dport, u32 seq, u32 ack, u8 flags)
-{
-	u8 seg[20];
-	struct ipspec s = { .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP, .payload = seg };
-
-	s.len = build_tcp(seg, p.a, p.b, sport, dport, seq, ack, flags);
-	inject_ip(p.db, &s);
-	world_run(&p.w);
-}
-
 static unsigned int frames_sent(struct capture *cap)
 {
 	struct sk_buff *f;
@@ -579,13 +512,15 @@ Test(tcp, challenge_acks_to_a_rst_storm_are_rate_limited)
 	cport = ntohs(s->sk->sk_dport);
 	capture_attach(&cap, sb, p.db, CAPTURE_TX);
 	for (int i = 0; i < 10; i++)
-		inject_tcp(cport, 95, tp->rcv_nxt + 100 + (u32)i, 0, TCPHDR_RST);
+		tseg_inject(&(struct tseg){ .sport = cport, .dport = 95, .seq = tp->rcv_nxt + 100 + (u32)i,
+					    .flags = TCPHDR_RST });
 	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED), "not reset");
 	cr_assert(eq(u32, frames_sent(&cap), 1), "one challenge ACK for ten RSTs");
 	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPCHALLENGEACK), 1));
 	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPACKSKIPPEDCHALLENGE), 9));
 	world_advance(&p.w, 501 * MS);
-	inject_tcp(cport, 95, tp->rcv_nxt, tp->snd_nxt, TCPHDR_SYN);
+	tseg_inject(&(struct tseg){ .sport = cport, .dport = 95, .seq = tp->rcv_nxt, .ack = tp->snd_nxt,
+				    .flags = TCPHDR_SYN });
 	cr_assert(eq(u32, frames_sent(&cap), 1), "the next one after 500 ms, for a SYN too");
 	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPCHALLENGEACK), 2));
 	cr_assert(eq(u64, mib(sb, TCP_MIB_ESTABRESETS), 0));
@@ -602,7 +537,8 @@ Test(tcp, syn_fin_to_a_listener_is_dropped)
 	struct capture cap;
 
 	capture_attach(&cap, sb, p.db, CAPTURE_TX);
-	inject_tcp(40000, 96, 1000, 0, TCPHDR_SYN | TCPHDR_FIN);
+	tseg_inject(&(struct tseg){ .sport = 40000, .dport = 96, .seq = 1000,
+				    .flags = TCPHDR_SYN | TCPHDR_FIN });
 	cr_assert(eq(u32, frames_sent(&cap), 0), "no SYN-ACK");
 	cr_assert(eq(u64, drops(sb, SKB_DROP_REASON_TCP_FLAGS), 1));
 	capture_detach(&cap);
@@ -658,93 +594,6 @@ Test(tcp, icmp_error_quoting_data_never_sent_is_ignored)
 	cr_assert(eq(int, c->sk->sk_err_soft, EHOSTUNREACH), "at SND.UNA it is believed");
 	cr_assert(eq(u64, mib(sa, LINUX_MIB_OUTOFWINDOWICMPS), 2));
 	sock_release(c);
-	sock_release(s);
-	sock_release(l);
-}
-
-/* ---- a passive connection's life, driven by crafted segments ---------------- */
-
-struct seg_seen {
-	u8 flags;
-	u32 seq, ack;
-	bool mss_opt;
-};
-
-/* The one TCP segment B sent since the last call (fails on none or several). */
-static struct seg_seen one_sent(struct capture *cap)
-{
-	struct seg_seen s = { 0 };
-	struct sk_buff *f;
-	unsigned int n = 0;
-
-	while ((f = capture_pop(cap)) != NULL) {
-		const u8 *th = f->data + 14 + 20;
-
-		if (f->data[23] == IPPROTO_TCP) {
-			s.flags = th[13];
-			s.seq = (u32)th[4] << 24 | (u32)th[5] << 16 | (u32)th[6] << 8 | th[7];
-			s.ack = (u32)th[8] << 24 | (u32)th[9] << 16 | (u32)th[10] << 8 | th[11];
-			s.mss_opt = (th[12] >> 4) > 5 && th[20] == TCPOPT_MSS;
-			n++;
-		}
-		kfree_skb(f);
-	}
-	cr_assert(eq(u32, n, 1), "one segment in answer, not %u", n);
-	return s;
-}
-
-/*
- * RFC 9293 §3.10.7: LISTEN -(SYN)-> SYN_RECV -(ACK)-> ESTABLISHED -(FIN)->
- * CLOSE_WAIT -(close)-> LAST_ACK -(ACK)-> CLOSED, each step checked on the
- * segment B answers with; and an ACK to the listener for no connection gets
- * a RST at the ACK's number (§3.10.7.2).  B's answers never reach A's stack
- * (the wire drops B -> A), so A's stack takes no part.
- */
-Test(tcp, crafted_segments_walk_a_passive_connection_through_its_states)
-{
-	struct socket *l = listener(102), *s;
-	struct capture cap;
-	struct seg_seen r;
-	unsigned int before;
-
-	struct socket *u = t_socket(sb, SOCK_DGRAM, 0);
-
-	/* B learns A's MAC first: its ARP request could not cross later */
-	cr_assert(eq(int, t_sendto(u, "x", 1, 0, p.a, 9), 1));
-	world_run(&p.w);
-	sock_release(u);
-	wire_set_impair(p.wire, 1, &(struct impair_config){ .drop = { .every_nth = 1 } });
-	capture_attach(&cap, sb, p.db, CAPTURE_TX);
-	inject_tcp(40000, 102, 1000, 0, TCPHDR_SYN);
-	r = one_sent(&cap);
-	cr_assert(eq(u8, r.flags, TCPHDR_SYN | TCPHDR_ACK));
-	cr_assert(eq(u32, r.ack, 1001));
-	cr_assert(r.mss_opt, "the SYN-ACK offers an MSS");
-	cr_assert(eq(int, tcp_sk(l->sk)->syn_len, 1));
-	inject_tcp(40000, 102, 1001, r.seq + 1, TCPHDR_ACK);
-	cr_assert(eq(int, tcp_sk(l->sk)->accept_len, 1), "ESTABLISHED, on the accept queue");
-	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
-	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED));
-	inject_tcp(40000, 102, 1001, r.seq + 1, TCPHDR_FIN | TCPHDR_ACK);
-	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE_WAIT));
-	r = one_sent(&cap);
-	cr_assert(eq(u8, r.flags, TCPHDR_ACK));
-	cr_assert(eq(u32, r.ack, 1002), "the FIN is acknowledged");
-	cr_assert(eq(int, t_recv(s, &before, sizeof(before), 0), 0), "EOF");
-	before = tcp_socket_count(sb);
-	s->ops->shutdown(s, SHUT_WR);
-	cr_assert(eq(int, s->sk->sk_state, TCP_LAST_ACK));
-	r = one_sent(&cap);
-	cr_assert(eq(u8, r.flags, TCPHDR_FIN | TCPHDR_ACK));
-	inject_tcp(40000, 102, 1002, r.seq + 1, TCPHDR_ACK);
-	cr_assert(eq(int, s->sk->sk_state, TCP_CLOSE), "the FIN acknowledged: CLOSED");
-	cr_assert(eq(u32, tcp_socket_count(sb), before - 1));
-	inject_tcp(40001, 102, 5000, 777777, TCPHDR_ACK);
-	r = one_sent(&cap);
-	cr_assert(eq(u8, r.flags, TCPHDR_RST));
-	cr_assert(eq(u32, r.seq, 777777), "a RST at the stray ACK's number");
-	capture_detach(&cap);
-	wire_set_impair(p.wire, 1, &(struct impair_config){ 0 });
 	sock_release(s);
 	sock_release(l);
 }

@@ -104,24 +104,6 @@ unsigned int build_icmp_echo(u8 *buf, u8 type, u16 id, u16 seq, const void *data
 	return (unsigned int)sizeof(*h) + len;
 }
 
-unsigned int build_tcp(u8 *buf, __be32 saddr, __be32 daddr, u16 sport, u16 dport, u32 seq,
-		       u32 ack, u8 flags)
-{
-	__be16 port[2] = { htons(sport), htons(dport) };
-	__be32 num[2] = { htonl(seq), htonl(ack) };
-	__sum16 sum;
-
-	memset(buf, 0, 20);
-	memcpy(buf, port, sizeof(port));
-	memcpy(buf + 4, num, sizeof(num));
-	buf[12] = 5 << 4; /* doff: no options */
-	buf[13] = flags;
-	buf[14] = buf[15] = 0xff; /* window 65535 */
-	sum = csum_tcpudp_magic(saddr, daddr, 20, IPPROTO_TCP, csum_partial(buf, 20, 0));
-	memcpy(buf + 16, &sum, sizeof(sum));
-	return 20;
-}
-
 u64 mib(const struct stack *st, enum snmp_mib m)
 {
 	return st->mib[m];

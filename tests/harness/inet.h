@@ -48,9 +48,6 @@ unsigned int build_ip_frame(u8 *buf, const struct ipspec *s, const u8 *src_mac, 
 void inject_frame(struct net_device *dev, const void *frame, unsigned int len);
 void inject_ip(struct net_device *dev, const struct ipspec *s);
 unsigned int build_icmp_echo(u8 *buf, u8 type, u16 id, u16 seq, const void *data, unsigned int len);
-/** build_tcp - a bare TCP header (@flags: TCPHDR_* bits) with a valid checksum. */
-unsigned int build_tcp(u8 *buf, __be32 saddr, __be32 daddr, u16 sport, u16 dport, u32 seq,
-		       u32 ack, u8 flags);
 u64 mib(const struct stack *st, enum snmp_mib m);
 u64 drops(const struct stack *st, enum skb_drop_reason r);
 
