@@ -100,6 +100,18 @@ u32 tcp_isn(struct stack *st, __be32 saddr, __be32 daddr, __be16 sport, __be16 d
 	return (u32)f + (u32)(stack_now(st) / 4000);
 }
 
+/**
+ * tcp_ts_off - the offset added to our TSval clock for a connection between
+ * @saddr and @daddr (RFC 7323 §7.1, Linux's secure_tcp_ts_off): a keyed
+ * hash, so the clock leaks nothing, and the same for every connection of the
+ * pair, so a SYN cookie's child (which kept no state) agrees with the
+ * TSval its SYN-ACK sent.
+ */
+u32 tcp_ts_off(const struct stack *st, __be32 saddr, __be32 daddr)
+{
+	return (u32)siphash_2u64((u64)saddr << 32 | daddr, 0x7473, st->ipv4.isn_key);
+}
+
 /* ---- life and death ------------------------------------------------------------- */
 
 /** tcp_init_sock - Linux's defaults for a new TCP socket. */

@@ -310,7 +310,9 @@ u32 tcp_time_stamp(const struct tcp_sock *tp);
 /* syncookies.c */
 u32 cookie_v4_init_sequence(struct stack *st, const struct sk_buff *skb, u16 *mss);
 int cookie_v4_check(struct stack *st, const struct sk_buff *skb);
-void tcp_v4_send_synack_cookie(struct stack *st, struct sk_buff *skb, u32 cookie, u16 mss);
+void tcp_v4_send_synack_cookie(struct sock *lsk, struct sk_buff *skb, u32 cookie, u16 mss);
+bool cookie_timestamp_decode(const struct stack *st, const struct tcp_options_received *ack,
+			     struct tcp_options_received *out);
 
 /* tcp_sack.c */
 unsigned int tcp_sack_options(struct tcp_sock *tp, u8 *opt, unsigned int room);
@@ -359,6 +361,7 @@ void tcp_reset(struct sock *sk);
 void tcp_init_sock(struct tcp_sock *tp);
 const char *tcp_state_name(int state);
 u32 tcp_isn(struct stack *st, __be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 tcp_ts_off(const struct stack *st, __be32 saddr, __be32 daddr);
 u64 siphash_2u64(u64 a, u64 b, const u64 key[2]);
 int tcp_listen(struct sock *sk, int backlog);
 void tcp_child_established(struct tcp_sock *tp);

@@ -370,7 +370,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	if (!sk->sk_stack->sysctl.tcp_sack)
 		tp->rx_opt.sack_ok = 0;
 	tcp_synack_tstamp(sk);
-	tp->tsoffset = stack_rand(sk->sk_stack);
+	tp->tsoffset = tcp_ts_off(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr);
 	tcp_set_state(sk, TCP_SYN_RECV);
 	tcp_hash(sk);
 	tp->parent = ltp;
@@ -399,6 +399,7 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *ltp = tcp_sk(sk), *tp;
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	struct tcp_options_received ack = { 0 }, dec = { 0 };
 	struct stack *st = sk->sk_stack;
 	struct sock *child;
 	int mss;
@@ -407,7 +408,8 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 	    stack_now(st) - ltp->last_synq_overflow > 2 * 60 * NSEC_PER_SEC)
 		return NULL;
 	mss = cookie_v4_check(st, skb);
-	if (mss < 0) {
+	tcp_parse_options((const struct tcphdr *)(const void *)skb_transport_header(skb), &ack, false);
+	if (mss < 0 || !cookie_timestamp_decode(st, &ack, &dec)) {
 		SNMP_INC_STATS(st, LINUX_MIB_SYNCOOKIESFAILED);
 		return NULL;
 	}
@@ -415,9 +417,13 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 		return NULL;
 	SNMP_INC_STATS(st, LINUX_MIB_SYNCOOKIESRECV);
 	tp = tcp_sk(child);
-	/* what the cookie could not carry is off (RFC 4987 §3.6) */
-	tp->rx_opt.wscale_ok = tp->rx_opt.sack_ok = tp->rx_opt.tstamp_ok = 0;
-	tp->rx_opt.rcv_wscale = tp->rx_opt.snd_wscale = 0;
+	/* what the cookie carried back in the TSecr; the rest is off (RFC 4987 §3.6) */
+	tp->rx_opt.tstamp_ok = dec.tstamp_ok;
+	tp->rx_opt.ts_recent = dec.ts_recent;
+	tp->rx_opt.sack_ok = dec.sack_ok;
+	tp->rx_opt.wscale_ok = dec.wscale_ok;
+	tp->rx_opt.snd_wscale = dec.snd_wscale;
+	tp->rx_opt.rcv_wscale = dec.wscale_ok ? tcp_select_wscale(child) : 0;
 	tp->rx_opt.mss_clamp = (u16)mss;
 	tp->irs = tcb->seq - 1;
 	tp->rcv_nxt = tp->copied_seq = tp->rcv_wup = tcb->seq;
@@ -425,8 +431,8 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 	tp->snd_una = tp->iss;
 	tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss + 1;
 	tp->snd_wl1 = tp->irs;
-	if (tp->rcv_wnd > 65535)
-		tp->rcv_wnd = 65535;
+	if (tp->rcv_wnd > 65535u << tp->rx_opt.rcv_wscale)
+		tp->rcv_wnd = 65535u << tp->rx_opt.rcv_wscale;
 	return child;
 }
 
@@ -469,7 +475,7 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 			u32 cookie = cookie_v4_init_sequence(sk->sk_stack, skb, &mss);
 
 			ltp->last_synq_overflow = stack_now(sk->sk_stack);
-			tcp_v4_send_synack_cookie(sk->sk_stack, skb, cookie, mss);
+			tcp_v4_send_synack_cookie(sk, skb, cookie, mss);
 			goto drop;
 		}
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
@@ -591,7 +597,7 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
 		inet->inet_sport = htons(sk->sk_num);
 	}
 	tp->iss = tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet->inet_sport, sk->sk_dport);
-	tp->tsoffset = stack_rand(sk->sk_stack);
+	tp->tsoffset = tcp_ts_off(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
 	tp->advmss = tcp_mss_for_route(sk);
 	tp->mss_cache = tp->advmss;

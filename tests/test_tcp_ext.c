@@ -449,6 +449,65 @@ Test(tcp_ext, a_syn_flood_does_not_stop_real_clients)
 	sock_release(l);
 }
 
+/*
+ * With timestamps, a cookie keeps window scaling and SACK: they ride in the
+ * low bits of the SYN-ACK's TSval and come back in the ACK's TSecr (Linux's
+ * cookie_init_timestamp); both ends then agree on every shift, the server's
+ * TSval clock runs on from the SYN-ACK's, and 4 MB crosses byte-exact.
+ */
+Test(tcp_ext, a_cookie_keeps_wscale_and_sack_with_timestamps)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *c, *s;
+	struct tcp_sock *ct, *stp;
+
+	cr_assert(eq(int, t_bind(l, 0, 102), 0));
+	cr_assert(eq(int, l->ops->listen(l, 8), 0));
+	for (u16 i = 0; i < 20; i++)
+		inject_spoofed_syn((u16)(21000 + i), 102);
+	c = t_socket(sa, SOCK_STREAM, 0);
+	cr_assert(eq(int, t_connect(c, p.b, 102), 0));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_SYNCOOKIESRECV), 1));
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	ct = tcp_sk(c->sk);
+	stp = tcp_sk(s->sk);
+	cr_assert(stp->rx_opt.tstamp_ok && ct->rx_opt.tstamp_ok);
+	cr_assert(stp->rx_opt.sack_ok && ct->rx_opt.sack_ok, "SACK came back in the TSecr");
+	cr_assert(stp->rx_opt.wscale_ok && ct->rx_opt.wscale_ok, "window scaling came back");
+	cr_assert(gt(int, ct->rx_opt.rcv_wscale, 0));
+	cr_assert(eq(int, stp->rx_opt.snd_wscale, ct->rx_opt.rcv_wscale));
+	cr_assert(eq(int, ct->rx_opt.snd_wscale, stp->rx_opt.rcv_wscale));
+	/* the client took the SYN-ACK's TSval as TS.Recent: later ones must not be older (PAWS) */
+	cr_assert(ge(int, (s32)(tcp_time_stamp(stp) - ct->rx_opt.ts_recent), 0));
+	tcp_bulk(s, c, 4 << 20);
+	cr_assert(eq(u64, mib(sa, LINUX_MIB_PAWSESTABREJECTED), 0));
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+/* Without timestamps a cookie can say the MSS only (RFC 4987 §3.6). */
+Test(tcp_ext, a_cookie_without_timestamps_carries_mss_only)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *c, *s;
+
+	sa->sysctl.tcp_timestamps = false;
+	cr_assert(eq(int, t_bind(l, 0, 103), 0));
+	cr_assert(eq(int, l->ops->listen(l, 8), 0));
+	for (u16 i = 0; i < 20; i++)
+		inject_spoofed_syn((u16)(22000 + i), 103);
+	c = t_socket(sa, SOCK_STREAM, 0);
+	cr_assert(eq(int, t_connect(c, p.b, 103), 0));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_SYNCOOKIESRECV), 1));
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	cr_assert(not(tcp_sk(s->sk)->rx_opt.wscale_ok || tcp_sk(c->sk)->rx_opt.wscale_ok));
+	cr_assert(not(tcp_sk(s->sk)->rx_opt.sack_ok || tcp_sk(s->sk)->rx_opt.tstamp_ok));
+	cr_assert(eq(int, tcp_sk(c->sk)->rx_opt.snd_wscale, 0));
+	tcp_bulk(s, c, 1 << 20);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
 Test(tcp_ext, a_forged_ack_is_no_cookie)
 {
 	struct socket *l = t_socket(sb, SOCK_STREAM, 0);
