@@ -166,6 +166,7 @@ static u32 tcp_seg_window(const struct tcp_sock *tp, const struct tcphdr *th)
  */
 static void tcp_ack_update_window(struct tcp_sock *tp, const struct sk_buff *skb, u32 ack)
 {
+	struct sock *sk = &tp->inet.sk;
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	u32 nwin = tcp_seg_window(tp, tcp_hdr(skb));
 
@@ -174,8 +175,15 @@ static void tcp_ack_update_window(struct tcp_sock *tp, const struct sk_buff *skb
 		tp->snd_wnd = nwin;
 		tp->snd_wl1 = tcb->seq;
 		tp->snd_wl2 = ack;
-		if (nwin > tp->max_window)
+		if (nwin > tp->max_window) {
+			u32 half_before = tp->max_window / 2;
+
 			tp->max_window = nwin;
+			/* the half-window bound on the MSS may have lifted */
+			if (half_before < (u32)tp->mss_cache + TCPOLEN_TSTAMP_ALIGNED &&
+			    sk->sk_state != TCP_SYN_SENT)
+				tcp_sync_mss(sk);
+		}
 	}
 }
 

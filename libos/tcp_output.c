@@ -74,7 +74,14 @@ u16 tcp_mss_for_route(struct sock *sk)
 	return mss;
 }
 
-/** tcp_sync_mss - what we send per segment: min(route, peer's MSS, TCP_MAXSEG). */
+/**
+ * tcp_sync_mss - what we send per segment: min(route, peer's MSS,
+ * TCP_MAXSEG), and no more than half the largest window the peer has
+ * offered (Linux's tcp_bound_to_half_wnd): a receiver whose whole window is
+ * under one MSS (a tiny SO_RCVBUF) still gets full-window segments instead
+ * of a sender that waits for room it will never offer (RFC 9293
+ * §3.8.6.2.1: send when the window is at least half its maximum).
+ */
 void tcp_sync_mss(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -87,6 +94,12 @@ void tcp_sync_mss(struct sock *sk)
 	/* every segment carries its timestamps: they come out of the payload */
 	if (tp->rx_opt.tstamp_ok && mss > 88 + TCPOLEN_TSTAMP_ALIGNED)
 		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	if (tp->max_window) {
+		u32 cutoff = tp->max_window > TCP_MSS_DEFAULT ? tp->max_window / 2 : tp->max_window;
+
+		if (mss > cutoff)
+			mss = (u16)(cutoff > 68 - 40 ? cutoff : 68 - 40); /* RFC 791's minimum datagram */
+	}
 	tp->mss_cache = mss;
 	tp->route_caps = dst && dst->dev ? dst->dev->features : 0;
 }

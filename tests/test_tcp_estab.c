@@ -181,3 +181,49 @@ Test(tcp_estab, a_zero_window_is_probed_with_backoff_until_it_opens)
 	cr_assert(eq(u32, tp->snd_una, c.snd + 7));
 	tseg_abort(c.s);
 }
+
+/*
+ * A peer whose whole window is smaller than one MSS (a tiny SO_RCVBUF):
+ * the segments shrink to half its largest window (Linux's
+ * tcp_bound_to_half_wnd; RFC 9293 §3.8.6.2.1 lets a sender send once the
+ * window is half its maximum), so the data flows in 500-byte segments
+ * instead of waiting for room the peer will never offer.
+ */
+Test(tcp_estab, a_window_smaller_than_the_mss_gets_half_window_segments)
+{
+	static char data[3000];
+	struct tseg_conn c;
+	struct tseg_seen syn, r, seg[4];
+	u32 acked;
+
+	c.s = tseg_connect(5100, &syn);
+	c.aport = 5100;
+	c.bport = syn.sport;
+	tseg_inject(&(struct tseg){ .sport = c.aport, .dport = c.bport, .seq = TSEG_A_ISS,
+				    .ack = syn.seq + 1, .flags = TCPHDR_SYN | TCPHDR_ACK,
+				    .mss = 1460, .win = 1000 });
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_ACK));
+	c.snd = syn.seq + 1;
+	c.rcv = TSEG_A_ISS + 1;
+	memset(data, 'w', sizeof(data));
+	cr_assert(eq(int, t_send(c.s, data, sizeof(data), 0), (int)sizeof(data)));
+	for (acked = 0; acked < sizeof(data);) {
+		unsigned int n = tseg_pop(seg, ARRAY_SIZE(seg)), flight = 0;
+
+		cr_assert(gt(u32, n, 0), "stalled at %u of %zu", acked, sizeof(data));
+		for (unsigned int i = 0; i < n; i++) {
+			cr_assert(eq(u32, seg[i].seq, c.snd + acked + flight));
+			cr_assert(gt(u32, seg[i].len, 0));
+			cr_assert(le(u32, seg[i].len, 500), "%u bytes: more than half the largest window",
+				  seg[i].len);
+			flight += seg[i].len;
+		}
+		cr_assert(le(u32, flight, 1000), "%u bytes in flight in a 1000-byte window", flight);
+		acked += flight;
+		tseg_inject(&(struct tseg){ .sport = c.aport, .dport = c.bport, .seq = c.rcv,
+					    .ack = c.snd + acked, .flags = TCPHDR_ACK, .win = 1000 });
+	}
+	cr_assert(eq(u32, tcp_sk(c.s->sk)->snd_una, c.snd + sizeof(data)));
+	tseg_abort(c.s);
+}
