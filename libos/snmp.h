@@ -82,6 +82,7 @@
 	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \
 	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")               \
 	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")           \
+	X(LINUX_MIB_TCPACKSKIPPEDTIMEWAIT, "TcpExt", "TCPACKSkippedTimeWait")  \
 	X(LINUX_MIB_TCPDSACKRECV, "TcpExt", "TCPDSACKRecv")                    \
 	X(LINUX_MIB_TCPSACKREORDER, "TcpExt", "TCPSACKReorder")                \
 	X(LINUX_MIB_TCPTSREORDER, "TcpExt", "TCPTSReorder")                    \

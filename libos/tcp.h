@@ -288,6 +288,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
 void tcp_write_xmit(struct sock *sk, bool push_one);
 void tcp_push(struct sock *sk, int flags);
 void tcp_send_ack(struct sock *sk);
+bool tcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb, enum snmp_mib mib);
 void tcp_send_delayed_ack(struct sock *sk);
 int tcp_send_syn(struct sock *sk);
 int tcp_send_synack(struct sock *sk);

@@ -341,7 +341,7 @@ static bool __tcp_oow_rate_limited(struct sock *sk, enum snmp_mib mib)
 }
 
 /* Segments with data (or a SYN) are not part of an ACK loop: never limited. */
-static bool tcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb, enum snmp_mib mib)
+bool tcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb, enum snmp_mib mib)
 {
 	if (TCP_SKB_CB(skb)->seq != TCP_SKB_CB(skb)->end_seq && !tcp_hdr(skb)->syn)
 		return false;

@@ -537,11 +537,15 @@ int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 	}
 	/* Everything else (a retransmitted FIN, an old duplicate) is ACKed;
-	 * a segment with ACK set restarts 2*MSL (RFC 9293 §3.10.7.4). */
+	 * a segment with ACK set restarts 2*MSL (RFC 9293 §3.10.7.4).  The
+	 * ACKs are rate-limited like any answer to an unacceptable segment
+	 * (Linux's tcp_timewait_check_oow_rate_limit): two ends stuck on
+	 * different sequence spaces would otherwise trade ACKs for 2*MSL. */
 	if (!th->rst) {
 		if (th->ack)
 			mod_timer(&tp->keepalive_timer, stack_now(st) + TCP_TIMEWAIT_LEN);
-		tcp_send_ack(sk);
+		if (!tcp_oow_rate_limited(sk, skb, LINUX_MIB_TCPACKSKIPPEDTIMEWAIT))
+			tcp_send_ack(sk);
 	}
 drop:
 	consume_skb(skb);

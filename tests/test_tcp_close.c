@@ -89,6 +89,38 @@ Test(tcp_close, active_close_through_fin_wait_and_time_wait)
 	tseg_expect_none();
 }
 
+/*
+ * TIME_WAIT answers a bare ACK outside its window with an ACK at most once
+ * per tcp_invalid_ratelimit (500 ms; Linux's
+ * tcp_timewait_check_oow_rate_limit), so a peer stuck on another sequence
+ * space cannot start an ACK war; a retransmitted FIN is always answered.
+ */
+Test(tcp_close, time_wait_acks_are_rate_limited)
+{
+	struct tseg_conn c;
+	struct tseg old;
+
+	tseg_open(&c, 5000);
+	close_expect_fin(&c);
+	from_a(&c, TCPHDR_FIN | TCPHDR_ACK, c.snd);
+	expect_ack(c.snd, c.rcv + 1);
+	cr_assert(eq(int, state(&c), TCP_TIME_WAIT));
+	old = (struct tseg){ .sport = c.aport, .dport = c.bport, .seq = c.rcv - 1000, .ack = c.snd,
+			     .flags = TCPHDR_ACK };
+	world_advance(&p.w, SEC);
+	tseg_inject(&old);
+	expect_ack(c.snd, c.rcv + 1);
+	tseg_inject(&old); /* 0 ms later: not answered */
+	tseg_expect_none();
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPACKSKIPPEDTIMEWAIT), 1));
+	from_a(&c, TCPHDR_FIN | TCPHDR_ACK, c.snd); /* a FIN is no ACK loop: answered */
+	expect_ack(c.snd, c.rcv + 1);
+	world_advance(&p.w, 501 * MS);
+	tseg_inject(&old);
+	expect_ack(c.snd, c.rcv + 1);
+	cr_assert(eq(int, state(&c), TCP_TIME_WAIT));
+}
+
 /* A FIN that also acknowledges ours skips FIN_WAIT_2: TIME_WAIT at once. */
 Test(tcp_close, fin_wait_1_takes_fin_ack_straight_to_time_wait)
 {
