@@ -5,6 +5,8 @@
 #  1. socat TCP6-LISTEN (no address: ::) under skbos-run receives 20 MB from a
 #     kernel IPv4 socat and sends 20 MB back to another, sha256-exact; its log
 #     names the peer ::ffff:10.93.0.1;
+#     python3 -m http.server --bind :: (IPV6_V6ONLY 0 set explicitly) serves
+#     it to a kernel curl over IPv4;
 #  2. iperf3 -s without -B (it listens on ::) under skbos-run serves a kernel
 #     iperf3 -c over IPv4, and skbos-stat of the server shows the connection
 #     (it is skbos's, not the kernel's: the skbos side has no kernel address);
@@ -22,7 +24,7 @@ pids=()
 . "$(dirname "$0")/lib.sh"
 FAIL_TAIL=8
 preload_test
-need_progs socat iperf3 python3
+need_progs socat iperf3 python3 curl
 K=10.93.0.1
 veth_netns "$K/24"
 stat=$B/skbos-stat
@@ -63,6 +65,20 @@ wait_until 100 grep -q 'listening on' "$tmp/socat-down.log" || fail "socat TCP6-
 wait $srv || fail "socat TCP6-LISTEN (sending) exited with $?"
 [ "$(sha "$tmp/down")" = "$want" ] || fail "download: sha256 differs"
 echo "ok: socat TCP6-LISTEN under skbos-run sent 20 MB to kernel IPv4 socat, sha256 matches"
+
+S=10.93.0.6
+(cd "$tmp" && exec "${ina[@]}" timeout 120 $(sk $S) python3 -m http.server 8080 --bind :: \
+	>"$tmp/http.log" 2>&1) &
+srv=$!
+pids+=($srv)
+wait_until 100 "${inb[@]}" curl -s -o /dev/null http://$S:8080/ || fail "http.server --bind :: under skbos-run"
+"${inb[@]}" timeout 60 curl -s -o "$tmp/got" http://$S:8080/blob || fail "kernel curl from http.server on ::"
+[ "$(sha "$tmp/got")" = "$want" ] || fail "http.server on ::: sha256 differs"
+grep -q '::ffff:10.93.0.1 .*"GET /blob' "$tmp/http.log" || fail "http.server did not log ::ffff:$K"
+kill $srv
+wait $srv 2>/dev/null
+echo "ok: python3 http.server --bind :: under skbos-run served 20 MB to a kernel curl, sha256 matches;" \
+	"it logged $(grep -o '::ffff:[0-9.]* .*"GET /blob[^"]*"' "$tmp/http.log" | head -1)"
 
 # ---- 2. iperf3 -s without -B ---------------------------------------------------------
 S=10.93.0.3
