@@ -788,21 +788,31 @@ static void test_inet6_kernel(void)
 	len = sizeof(v);
 	CHECK(getsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0 && v == 1);
 	CHECK(getsockopt(s, IPPROTO_IPV6, IPV6_TCLASS, &v, &len) == 0 && v == 0x40); /* replayed */
-	close(s);
-	/* a listener on ::1 and a facade connecting to it: both move */
+	if (bind(s, (struct sockaddr *)&lo, sizeof(lo)) && errno == EADDRNOTAVAIL) {
+		/* IPv6 disabled here (a container's sysctl): test_preload_dual.sh
+		 * checks ::1 in a namespace of its own */
+		printf("  (no ::1 on this host: the ::1 checks skipped)\n");
+		close(s);
+		return;
+	}
+	len = sizeof(lo);
+	CHECK(listen(s, 1) == 0 && getsockname(s, (struct sockaddr *)&lo, &len) == 0);
+	/* a facade bound to ::1, and one connecting to it: both move */
 	l = socket(AF_INET6, SOCK_STREAM, 0);
 	CHECK(is_skbos_fd(l));
+	lo.sin6_port = 0;
 	CHECK(bind(l, (struct sockaddr *)&lo, sizeof(lo)) == 0 && is_kernel_socket(l));
 	len = sizeof(lo);
-	CHECK(listen(l, 1) == 0 && getsockname(l, (struct sockaddr *)&lo, &len) == 0);
+	CHECK(getsockname(s, (struct sockaddr *)&lo, &len) == 0);
 	c = socket(AF_INET6, SOCK_STREAM, 0);
 	CHECK(is_skbos_fd(c));
 	CHECK(connect(c, (struct sockaddr *)&lo, sizeof(lo)) == 0 && is_kernel_socket(c));
-	CHECK((a = accept(l, NULL, NULL)) >= 0);
+	CHECK((a = accept(s, NULL, NULL)) >= 0);
 	CHECK(write(c, "k6", 2) == 2 && read(a, &v, sizeof(v)) == 2);
 	close(a);
 	close(c);
 	close(l);
+	close(s);
 	/* an unbound UDP facade sending to ::1 moves on its first send */
 	s = socket(AF_INET6, SOCK_DGRAM, 0);
 	lo.sin6_port = htons(9);
