@@ -6,7 +6,8 @@
 #     kernel IPv4 socat and sends 20 MB back to another, sha256-exact; its log
 #     names the peer ::ffff:10.93.0.1;
 #     python3 -m http.server --bind :: (IPV6_V6ONLY 0 set explicitly) serves
-#     it to a kernel curl over IPv4;
+#     it to a kernel curl over IPv4, and so does nginx with listen [::]:PORT
+#     ipv6only=off (its access log shows $remote_addr ::ffff:10.93.0.1);
 #  2. iperf3 -s without -B (it listens on ::) under skbos-run serves a kernel
 #     iperf3 -c over IPv4, and skbos-stat of the server shows the connection
 #     (it is skbos's, not the kernel's: the skbos side has no kernel address);
@@ -24,7 +25,7 @@ pids=()
 . "$(dirname "$0")/lib.sh"
 FAIL_TAIL=8
 preload_test
-need_progs socat iperf3 python3 curl
+need_progs socat iperf3 python3 curl nginx
 K=10.93.0.1
 veth_netns "$K/24"
 stat=$B/skbos-stat
@@ -79,6 +80,41 @@ kill $srv
 wait $srv 2>/dev/null
 echo "ok: python3 http.server --bind :: under skbos-run served 20 MB to a kernel curl, sha256 matches;" \
 	"it logged $(grep -o '::ffff:[0-9.]* .*"GET /blob[^"]*"' "$tmp/http.log" | head -1)"
+
+S=10.93.0.7
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+master_process off;
+daemon off;
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx.log warn;
+events { worker_connections 64; }
+http {
+	log_format peer '\$remote_addr \$server_addr "\$request" \$status';
+	access_log $tmp/nginx-access.log peer;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	default_type application/octet-stream;
+	server { listen [::]:8082 ipv6only=off; root $tmp; }
+}
+EOF
+"${ina[@]}" timeout 120 $(sk $S) nginx -p "$tmp/nginx" -e "$tmp/nginx.log" -c "$tmp/nginx/nginx.conf" \
+	>>"$tmp/nginx.log" 2>&1 &
+srv=$!
+pids+=($srv)
+wait_until 100 "${inb[@]}" curl -s -o /dev/null http://$S:8082/ || fail "nginx listen [::] under skbos-run"
+"${inb[@]}" timeout 60 curl -s -o "$tmp/got" http://$S:8082/blob || fail "kernel curl from nginx on [::]"
+[ "$(sha "$tmp/got")" = "$want" ] || fail "nginx on [::]: sha256 differs"
+grep -q "^::ffff:$K ::ffff:$S \"GET /blob HTTP/1.1\" 200" "$tmp/nginx-access.log" ||
+	fail "nginx did not log ::ffff:$K -> ::ffff:$S: $(tail -2 "$tmp/nginx-access.log")"
+kill $srv
+wait $srv 2>/dev/null
+echo "ok: nginx listen [::]:8082 ipv6only=off under skbos-run served 20 MB to a kernel curl," \
+	"sha256 matches; access log: $(grep blob "$tmp/nginx-access.log" | head -1)"
 
 # ---- 2. iperf3 -s without -B ---------------------------------------------------------
 S=10.93.0.3
