@@ -2,11 +2,14 @@
  * preload.c - libskbos-preload.so: unmodified programs' socket calls served
  * by skbos (DESIGN.md "Sockets from the outside: the shim").
  *
- *   socket(AF_INET, SOCK_DGRAM|SOCK_RAW) -> sock_create + an eventfd placeholder
+ *   socket(AF_INET, SOCK_STREAM|SOCK_DGRAM|SOCK_RAW) -> sock_create + an eventfd placeholder
+ *   socket(AF_INET6, SOCK_STREAM|SOCK_DGRAM) -> the same, marked an IPv6 facade:
+ *	IPv4 through IPv4-mapped addresses, translated at the edge (inet6.c);
+ *	a real IPv6 address or IPV6_V6ONLY hands it to the kernel
  *   bind/connect/sendto to a route skbos does not have -> handover to the kernel
  *   recv/send/... on an skbos fd -> sock_recvmsg/sock_sendmsg (blocking in
  *	loop.c's loop_wait, where the waiting thread drives the stack)
- *   everything else (AF_UNIX, AF_INET6, netlink, files, pipes ...) -> libc
+ *   everything else (AF_UNIX, AF_INET6 raw, netlink, files, pipes ...) -> libc
  *
  * Every real function is resolved once with dlsym(RTLD_NEXT).  The start is
  * lazy: the environment is read and validated when the library loads, the
@@ -35,6 +38,7 @@
 #include <linux/close_range.h>
 
 #include "shim.h"
+#include "inet6.h"
 #include "instance.h"
 #include "inetdevice.h"
 #include "ip.h"
@@ -223,10 +227,12 @@ struct sockaux {
 	struct sockaux *next;
 	struct socket *sock;
 	struct optrec *opts, **tail;
+	bool inet6; /* an IPv6 facade: the program made it AF_INET6 */
 };
 
 #define AUX_BUCKETS 256
 static struct sockaux *aux_table[AUX_BUCKETS];
+static unsigned int nr_facades; /* none: no call looks a socket up */
 
 static struct sockaux **aux_slot(const struct socket *sock)
 {
@@ -260,6 +266,7 @@ static void aux_free(const struct socket *sock)
 			continue;
 		a = *p;
 		*p = a->next;
+		nr_facades -= a->inet6;
 		while (a->opts) {
 			struct optrec *o = a->opts;
 
@@ -286,6 +293,44 @@ static void aux_record_opt(struct socket *sock, int level, int name, const void 
 		memcpy(o->val, val, len);
 	*a->tail = o;
 	a->tail = &o->next;
+}
+
+/* Mark @sock an IPv6 facade.  Return: 0 or -ENOMEM. */
+static int sock_set_inet6(struct socket *sock)
+{
+	struct sockaux *a = aux_find(sock, true);
+
+	if (!a)
+		return -ENOMEM;
+	nr_facades += !a->inet6;
+	a->inet6 = true;
+	return 0;
+}
+
+static bool sock_is_inet6(const struct socket *sock)
+{
+	const struct sockaux *a;
+
+	if (likely(!nr_facades))
+		return false;
+	a = aux_find(sock, false);
+	return a && a->inet6;
+}
+
+/*
+ * The int value of the last successful setsockopt(@level, @name), or NULL.
+ * A shorter value reads as 0, as do_ipv6_setsockopt reads it.
+ */
+static const int *aux_last_opt(const struct socket *sock, int level, int name)
+{
+	static const int zero;
+	const struct sockaux *a = aux_find(sock, false);
+	const int *v = NULL;
+
+	for (const struct optrec *o = a ? a->opts : NULL; o; o = o->next)
+		if (o->level == level && o->name == name)
+			v = o->len >= sizeof(int) ? (const int *)(const void *)o->val : &zero;
+	return v;
 }
 
 /** sock_is_orphan - @sock belongs to a stack not this process's (after fork). */
@@ -315,6 +360,7 @@ struct call {
 	struct skbos_instance *in;
 	struct socket *sock;
 	uintptr_t entry;
+	bool inet6; /* an IPv6 facade (sock_set_inet6) */
 };
 
 /*
@@ -349,6 +395,7 @@ static int call_begin(int fd, struct call *c)
 	}
 	c->in = in;
 	c->entry = e;
+	c->inet6 = sock_is_inet6(c->sock);
 	sock_get(c->sock);
 	return 0;
 }
@@ -435,16 +482,19 @@ static int handover(struct call *c)
 	struct sock *sk = sock->sk;
 	struct sockaux *a = aux_find(sock, false);
 	int type = sock->type | SOCK_CLOEXEC | ((sock->file_flags & O_NONBLOCK) ? SOCK_NONBLOCK : 0);
-	int kfd = real.socket(AF_INET, type, sk->sk_protocol);
+	int kfd = real.socket(c->inet6 ? AF_INET6 : AF_INET, type, sk->sk_protocol);
 
 	if (kfd < 0)
 		return -errno;
+	/* IPPROTO_IPV6 ones too: a facade becomes the AF_INET6 socket it was */
 	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next)
 		real.setsockopt(kfd, o->level, o->name, o->val, o->len);
 	if (sk->sk_num && (sk->sk_userlocks & SOCK_BINDPORT_LOCK) && sock->type != SOCK_RAW) {
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(sk->sk_num) };
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = sin.sin_port };
+		const void *any = c->inet6 ? (const void *)&sin6 : (const void *)&sin;
 
-		if (real.bind(kfd, (struct sockaddr *)&sin, sizeof(sin))) {
+		if (real.bind(kfd, any, c->inet6 ? sizeof(sin6) : sizeof(sin))) {
 			int err = errno;
 
 			real.close(kfd);
@@ -475,11 +525,50 @@ static int kernel_fd(int fd)
 	return fd;
 }
 
-static bool serves(int domain, int type)
+/*
+ * net.ipv6.bindv6only, the IPV6_V6ONLY a new AF_INET6 socket starts with
+ * (ipv6(7)), read once.  Return: 0 or 1, or -1 with no IPv6 in the kernel
+ * (socket(AF_INET6) is then the kernel's EAFNOSUPPORT, not skbos's to give).
+ */
+static int bindv6only(void)
+{
+	static int cached = -2;
+	char c = 0;
+	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED), fd;
+
+	if (v != -2)
+		return v;
+	fd = real.open("/proc/sys/net/ipv6/bindv6only", O_RDONLY | O_CLOEXEC);
+	v = fd >= 0 && real.read(fd, &c, 1) == 1 ? c == '1' : -1;
+	if (fd >= 0)
+		real.close(fd);
+	__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+	return v;
+}
+
+/*
+ * An AF_INET6 TCP or UDP socket that may carry IPv4 (IPV6_V6ONLY 0) is
+ * served as an IPv6 facade; raw, ICMPv6, SCTP ... and v6-only sockets are
+ * the kernel's.
+ */
+static bool serves_inet6(int type, int protocol)
+{
+	if (type == SOCK_STREAM && protocol && protocol != IPPROTO_TCP)
+		return false;
+	if (type == SOCK_DGRAM && protocol && protocol != IPPROTO_UDP)
+		return false;
+	return (type == SOCK_STREAM || type == SOCK_DGRAM) && bindv6only() == 0;
+}
+
+static bool serves(int domain, int type, int protocol)
 {
 	int t = type & SOCK_TYPE_MASK_SKBOS;
 
-	if (shim_inside || !shim_enabled || domain != AF_INET)
+	if (shim_inside || !shim_enabled)
+		return false;
+	if (domain == AF_INET6)
+		return serves_inet6(t, protocol);
+	if (domain != AF_INET)
 		return false;
 	return t == SOCK_DGRAM || t == SOCK_RAW || t == SOCK_STREAM;
 }
@@ -506,11 +595,11 @@ static int sock_install(struct socket *sock, bool cloexec)
 SHIM_EXPORT int socket(int domain, int type, int protocol)
 {
 	struct skbos_instance *in;
-	struct socket *sock;
+	struct socket *sock = NULL;
 	int err = 0, fd;
 
 	shim_ensure();
-	if (!serves(domain, type))
+	if (!serves(domain, type, protocol))
 		return kernel_fd(real.socket(domain, type, protocol));
 	in = shim_start(&err);
 	if (!in) {
@@ -518,18 +607,19 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		return -1;
 	}
 	shim_lock(in);
-	err = sock_create(in->st, domain, type, protocol, &sock);
+	err = sock_create(in->st, AF_INET, type, protocol, &sock);
 	if (err == -ESOCKTNOSUPPORT || err == -EPROTONOSUPPORT) {
 		/* not a socket skbos has (ICMP "ping" sockets, SCTP ...): the kernel's */
 		shim_unlock(in);
 		return kernel_fd(real.socket(domain, type, protocol));
 	}
 	fd = err;
-	if (!err) {
+	if (!err && domain == AF_INET6)
+		fd = sock_set_inet6(sock);
+	if (!fd)
 		fd = sock_install(sock, type & SOCK_CLOEXEC);
-		if (fd < 0)
-			sock_release(sock);
-	}
+	if (fd < 0 && sock)
+		sock_put(sock); /* the last reference: the facade mark goes too */
 	shim_unlock(in);
 	return (int)shim_ret(fd);
 }
@@ -544,9 +634,35 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	return rc;
 }
 
+/*
+ * A facade's sockaddr_in6 as IPv4 in @sin, with the checks inet6_bind and
+ * tcp_v6_connect make first.  Return: its enum inet6_kind, or -errno.
+ */
+static int facade_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_in *sin)
+{
+	struct sockaddr_in6 s6 = { 0 };
+
+	if (len < SIN6_LEN_RFC2133)
+		return -EINVAL;
+	if (addr->sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	memcpy(&s6, addr, len < sizeof(s6) ? len : sizeof(s6));
+	return inet6_to_inet(&s6, sin);
+}
+
+/* The call goes to the kernel: @c's socket is handed over, or -errno. */
+static int call_handover(struct call *c)
+{
+	int rc = handover(c);
+
+	call_end(c, 0);
+	return rc;
+}
+
 SHIM_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	const struct sockaddr_in *sin = (const void *)addr;
+	struct sockaddr_in sin4;
 	struct call c;
 	long rc;
 
@@ -559,19 +675,58 @@ SHIM_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		return (int)call_end(&c, -EFAULT);
 	if (len > sizeof(struct sockaddr_storage))
 		return (int)call_end(&c, -EINVAL);
-	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_movable(c.sock) &&
-	    !c.sock->sk->sk_num && !bind_is_skbos(c.in, sin->sin_addr.s_addr)) {
-		rc = handover(&c);
-		call_end(&c, 0);
-		return rc ? (int)shim_ret(rc) : real.bind(fd, addr, len);
+	if (c.inet6) {
+		rc = facade_addr(addr, len, &sin4);
+		if (rc < 0)
+			return (int)call_end(&c, rc);
+		/* ::1, a global or link-local IPv6 address: only the kernel has it */
+		if (rc == INET6_OTHER && !(sock_movable(c.sock) && !c.sock->sk->sk_num))
+			return (int)call_end(&c, -EINVAL); /* bound already, as inet6_bind */
+		if (rc == INET6_OTHER)
+			return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.bind(fd, addr, len);
+		sin = &sin4;
 	}
-	rc = c.sock->ops->bind(c.sock, addr, (int)len);
+	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_movable(c.sock) &&
+	    !c.sock->sk->sk_num && !bind_is_skbos(c.in, sin->sin_addr.s_addr))
+		return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.bind(fd, addr, len);
+	if (c.inet6)
+		rc = c.sock->ops->bind(c.sock, (const struct sockaddr *)sin, sizeof(*sin));
+	else
+		rc = c.sock->ops->bind(c.sock, addr, (int)len);
 	return (int)call_end(&c, rc);
+}
+
+/*
+ * connect(2) on a facade: @*addr/@*len become the IPv4 address skbos
+ * connects to.  AF_UNSPEC (disconnect) and, for UDP, a plain sockaddr_in
+ * pass as they are (__ip6_datagram_connect takes both).
+ * Return: 0, 1 (a real IPv6 peer: the kernel's), or -errno.
+ */
+static int facade_connect_addr(struct call *c, const struct sockaddr **addr, socklen_t *len,
+			       struct sockaddr_in *sin)
+{
+	int rc;
+
+	if (*len >= sizeof(sa_family_t) && ((*addr)->sa_family == AF_UNSPEC ||
+	    ((*addr)->sa_family == AF_INET && c->sock->type == SOCK_DGRAM)))
+		return 0;
+	rc = facade_addr(*addr, *len, sin);
+	if (rc < 0)
+		return rc;
+	/* tcp_v6_connect: :: means the loopback ::1, the kernel's too */
+	if (rc != INET6_MAPPED)
+		return 1;
+	*addr = (const struct sockaddr *)sin;
+	*len = sizeof(*sin);
+	return 0;
 }
 
 SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	const struct sockaddr_in *sin = (const void *)addr;
+	const struct sockaddr *uaddr = addr;
+	const struct sockaddr_in *sin;
+	struct sockaddr_in sin4;
+	socklen_t ulen = len;
 	struct call c;
 	long rc;
 
@@ -584,12 +739,23 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return (int)call_end(&c, -EFAULT);
 	if (len > sizeof(struct sockaddr_storage))
 		return (int)call_end(&c, -EINVAL);
-	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_movable(c.sock) &&
-	    !route_is_skbos(c.in, sin->sin_addr.s_addr)) {
-		rc = handover(&c);
-		call_end(&c, 0);
-		return rc ? (int)shim_ret(rc) : real.connect(fd, addr, len);
+	if (c.inet6 && (rc = facade_connect_addr(&c, &addr, &len, &sin4)) != 0) {
+		if (rc < 0)
+			return (int)call_end(&c, rc);
+		/* committed to IPv4: TCP answers for its state first (EISCONN,
+		 * EALREADY) and then, as Linux for a v4-mapped source, with
+		 * EAFNOSUPPORT (tcp_v4_connect of a sockaddr_in6); UDP too */
+		if (!sock_movable(c.sock) && c.sock->type == SOCK_STREAM)
+			return (int)call_end(&c, c.sock->ops->connect(c.sock, uaddr, (int)ulen,
+								    (int)c.sock->file_flags));
+		if (!sock_movable(c.sock))
+			return (int)call_end(&c, -EAFNOSUPPORT);
+		return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.connect(fd, uaddr, ulen);
 	}
+	sin = (const void *)addr;
+	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_movable(c.sock) &&
+	    !route_is_skbos(c.in, sin->sin_addr.s_addr))
+		return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.connect(fd, uaddr, ulen);
 	rc = c.sock->ops->connect(c.sock, addr, (int)len, (int)c.sock->file_flags);
 	return (int)call_end(&c, rc);
 }
@@ -618,7 +784,10 @@ static int shim_getname(struct call *c, struct sockaddr *addr, socklen_t *len, i
 	if ((int)*len < 0)
 		return -EINVAL;
 	rc = c->sock->ops->getname(c->sock, (struct sockaddr *)&ss, peer);
-	if (rc >= 0) {
+	if (rc >= 0 && c->inet6) {
+		*len = inet6_from_inet((const struct sockaddr_in *)&ss, addr, *len);
+		rc = 0;
+	} else if (rc >= 0) {
 		memcpy(addr, &ss, *len < (socklen_t)rc ? *len : (socklen_t)rc);
 		*len = (socklen_t)rc;
 		rc = 0;
@@ -652,13 +821,19 @@ static int shim_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	if (rc < 0)
 		return (int)call_end(&c, rc);
 	newsock->file_flags = (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
-	if (addr && (rc = shim_getname(&(struct call){ .sock = newsock }, addr, len, 1)) < 0) {
-		sock_release(newsock);
+	/* a facade's connections are facades (tcp_v6_syn_recv_sock, v4-mapped) */
+	if (c.inet6 && (rc = sock_set_inet6(newsock)) < 0) {
+		sock_put(newsock);
+		return (int)call_end(&c, rc);
+	}
+	if (addr && (rc = shim_getname(&(struct call){ .sock = newsock, .inet6 = c.inet6 },
+				       addr, len, 1)) < 0) {
+		sock_put(newsock);
 		return (int)call_end(&c, rc);
 	}
 	rc = sock_install(newsock, flags & SOCK_CLOEXEC);
 	if (rc < 0)
-		sock_release(newsock);
+		sock_put(newsock);
 	return (int)call_end(&c, rc);
 }
 
@@ -718,6 +893,44 @@ SHIM_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	return (int)call_end(&c, shim_getname(&c, addr, len, 1));
 }
 
+/*
+ * setsockopt(IPPROTO_IPV6) on a facade: checked as do_ipv6_setsockopt, kept
+ * for a handover.  IPV6_V6ONLY 1 (only before bind, as Linux: EINVAL once a
+ * port is taken) makes it an IPv6-only socket: the kernel's, now.
+ */
+static int facade_setsockopt(struct call *c, int fd, int name, const void *val, socklen_t len)
+{
+	int rc = inet6_opt_check(c->sock->type, name, val, len), on;
+
+	if (!rc && name == IPV6_V6ONLY) {
+		memcpy(&on, val, sizeof(on));
+		if (c->sock->sk->sk_num)
+			rc = -EINVAL;
+		else if (on && sock_movable(c->sock))
+			return (rc = call_handover(c)) ? (int)shim_ret(rc) :
+							  real.setsockopt(fd, IPPROTO_IPV6, name, val, len);
+	}
+	if (!rc)
+		aux_record_opt(c->sock, IPPROTO_IPV6, name, val, len);
+	return (int)call_end(c, rc);
+}
+
+/* getsockopt(IPPROTO_IPV6) on a facade: what was set, or Linux's default. */
+static int facade_getsockopt(struct call *c, int name, void *val, socklen_t *len)
+{
+	unsigned int l = *len < sizeof(int) ? *len : sizeof(int);
+	int v, rc;
+
+	rc = inet6_opt_get(c->sock->type, name, aux_last_opt(c->sock, IPPROTO_IPV6, name), &v);
+	if (rc)
+		return rc;
+	if (l && !val)
+		return -EFAULT;
+	memcpy(val, &v, l);
+	*len = l;
+	return 0;
+}
+
 SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	struct call c;
@@ -730,6 +943,8 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen
 		return -1;
 	if (!val && len)
 		return (int)call_end(&c, -EFAULT);
+	if (c.inet6 && level == IPPROTO_IPV6)
+		return facade_setsockopt(&c, fd, name, val, len);
 	rc = c.sock->ops->setsockopt(c.sock, level, name, val, len);
 	if (!rc)
 		aux_record_opt(c.sock, level, name, val, len);
@@ -749,30 +964,76 @@ SHIM_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *le
 		return -1;
 	if (!len)
 		return (int)call_end(&c, -EFAULT);
+	if (c.inet6 && level == IPPROTO_IPV6)
+		return (int)call_end(&c, facade_getsockopt(&c, name, val, len));
 	l = *len;
 	rc = c.sock->ops->getsockopt(c.sock, level, name, val, &l);
 	if (!rc)
 		*len = l;
+	if (!rc && c.inet6 && level == SOL_SOCKET && name == SO_DOMAIN)
+		memcpy(val, &(int){ AF_INET6 }, l < sizeof(int) ? l : sizeof(int));
 	return (int)call_end(&c, rc);
 }
 
 /* ---- data: send and receive ------------------------------------------------------- */
 
+/*
+ * The destination of a facade's datagram, as udpv6_sendmsg reads it:
+ * ::ffff:a.b.c.d becomes @sin in @msg; AF_INET passes; AF_UNSPEC is no
+ * address.  Return: 0, 1 (a real IPv6 destination, or :: which is ::1),
+ * or -errno.
+ */
+static int facade_msg_name(struct msghdr *msg, struct sockaddr_in *sin)
+{
+	const struct sockaddr *sa = msg->msg_name;
+	int rc;
+
+	if (!sa || !msg->msg_namelen)
+		return 0;
+	if (msg->msg_namelen < sizeof(sa_family_t))
+		return -EINVAL;
+	if (sa->sa_family == AF_INET)
+		return 0;
+	if (sa->sa_family == AF_UNSPEC) {
+		msg->msg_name = NULL;
+		msg->msg_namelen = 0;
+		return 0;
+	}
+	if (sa->sa_family != AF_INET6)
+		return -EINVAL;
+	rc = facade_addr(sa, msg->msg_namelen, sin);
+	if (rc < 0)
+		return rc;
+	if (rc != INET6_MAPPED)
+		return 1;
+	msg->msg_name = sin;
+	msg->msg_namelen = sizeof(*sin);
+	return 0;
+}
+
 /* The skbos sendmsg, stack lock and a reference held.  Return: bytes or -errno. */
 static long sock_send(struct call *c, const struct msghdr *umsg, int flags)
 {
-	struct msghdr msg;
+	struct msghdr msg, base;
+	struct sockaddr_in sin;
 	long rc;
 
 	if (!umsg || (umsg->msg_iovlen && !umsg->msg_iov))
 		return -EFAULT;
 	if (umsg->msg_iovlen > IOV_MAX)
 		return -EMSGSIZE;
+	base = *umsg;
+	if (!base.msg_namelen)
+		base.msg_name = NULL;
+	/* TCP ignores msg_name, on either family */
+	/* bound on skbos's IPv4 to a real IPv6 address: EAFNOSUPPORT, as Linux
+	 * for a v4-mapped source (Linux would send a socket bound to :: over
+	 * IPv6; this one stays on skbos, README "Limits") */
+	if (c->inet6 && c->sock->type == SOCK_DGRAM && (rc = facade_msg_name(&base, &sin)))
+		return rc < 0 ? rc : -EAFNOSUPPORT;
 	for (;;) {
-		msg = *umsg;
+		msg = base;
 		msg.msg_flags = flags | ((c->sock->file_flags & O_NONBLOCK) ? MSG_DONTWAIT : 0);
-		if (!msg.msg_namelen)
-			msg.msg_name = NULL;
 		rc = sock_sendmsg(c->sock, &msg);
 		if (rc != -EINTR || (msg.msg_flags & MSG_DONTWAIT) ||
 		    !shim_restartable(c->sock->sk ? c->sock->sk->sk_sndtimeo : 0))
@@ -812,7 +1073,9 @@ static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 	}
 	msg->msg_controllen = 0; /* no ancillary data from skbos yet */
 	msg->msg_name = uname;
-	if (rc >= 0 && uname)
+	if (rc >= 0 && uname && c->inet6 && msg->msg_namelen)
+		msg->msg_namelen = inet6_from_inet((const struct sockaddr_in *)&name, uname, namelen);
+	else if (rc >= 0 && uname)
 		memcpy(uname, &name, namelen < msg->msg_namelen ? namelen : msg->msg_namelen);
 	else if (rc >= 0 || !uname)
 		msg->msg_namelen = rc >= 0 ? 0 : namelen;
@@ -869,10 +1132,19 @@ static void msg_fresh_fds(const struct msghdr *msg)
  */
 static bool send_moves(struct call *c, const struct msghdr *msg)
 {
-	const struct sockaddr_in *sin = msg ? msg->msg_name : NULL;
+	const struct sockaddr_in *sin;
+	struct sockaddr_in sin4;
+	struct msghdr m;
+	int rc;
 
-	return sin && msg->msg_namelen >= sizeof(*sin) && sin->sin_family == AF_INET &&
-	       sock_movable(c->sock) && !c->sock->sk->sk_num &&
+	if (!msg || !msg->msg_name || !sock_movable(c->sock) || c->sock->sk->sk_num)
+		return false;
+	m = *msg;
+	/* a facade's datagram to a real IPv6 address: the kernel's */
+	if (c->inet6 && c->sock->type == SOCK_DGRAM && (rc = facade_msg_name(&m, &sin4)))
+		return rc > 0;
+	sin = m.msg_name;
+	return sin && m.msg_namelen >= sizeof(*sin) && sin->sin_family == AF_INET &&
 	       !route_is_skbos(c->in, sin->sin_addr.s_addr);
 }
 
