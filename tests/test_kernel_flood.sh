@@ -51,7 +51,7 @@ else
 	arp_count=5000
 fi
 asan=0
-ldd "$conns" 2>/dev/null | grep -q libasan && asan=1
+ldd "$top/.libs/libskbos.so" 2>/dev/null | grep -q libasan && asan=1 # tools are libtool wrappers
 GW=10.97.0.1
 SK=10.97.0.2
 veth_netns $GW/24

@@ -48,11 +48,15 @@
 
 #define BATCH 64
 #define FRAME_MAX 1514
+/* Frames start 2 bytes into 4-aligned slots, so the IP header after the
+ * 14-byte Ethernet header is aligned (the kernel's NET_IP_ALIGN). */
+#define IP_ALIGN 2
+#define SLOT (FRAME_MAX + IP_ALIGN)
 
 struct flood {
 	int fd;
 	uint8_t src_mac[6], dst_mac[6];
-	uint8_t frames[BATCH][FRAME_MAX];
+	uint8_t frames[BATCH][SLOT] __attribute__((aligned(8)));
 	struct iovec iov[BATCH];
 	struct mmsghdr msgs[BATCH];
 	int n;              /* frames in the batch */
@@ -125,12 +129,13 @@ static void ip_header(struct iphdr *iph, uint32_t saddr, uint32_t daddr, uint8_t
 /* The next frame of the batch, its Ethernet header written; send when full. */
 static uint8_t *frame_start(struct flood *f, const uint8_t *dst, uint16_t proto)
 {
-	struct ether_header *eth = (struct ether_header *)f->frames[f->n];
+	uint8_t *frame = f->frames[f->n] + IP_ALIGN;
+	uint16_t type = htons(proto);
 
-	memcpy(eth->ether_dhost, dst, 6);
-	memcpy(eth->ether_shost, f->src_mac, 6);
-	eth->ether_type = htons(proto);
-	return f->frames[f->n] + sizeof(*eth);
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, f->src_mac, 6);
+	memcpy(frame + 12, &type, 2);
+	return frame + sizeof(struct ether_header);
 }
 
 static int flush(struct flood *f)
@@ -286,18 +291,19 @@ static int arp(struct flood *f, uint32_t tip, const uint8_t *tmac, uint32_t net,
 static int learn_seq(struct flood *f, uint32_t us, uint16_t port, uint32_t peer, uint16_t pport,
 		     uint32_t *our_next, uint32_t *their_next)
 {
-	static uint8_t buf[65536 + 64];
+	static uint8_t slot[65536 + 64] __attribute__((aligned(8)));
+	uint8_t *buf = slot + IP_ALIGN;
 	double deadline = now_s() + 10;
 	struct timeval tv = { 0, 200000 };
 
 	setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (now_s() < deadline) {
-		ssize_t n = recv(f->fd, buf, sizeof(buf), 0);
+		ssize_t n = recv(f->fd, buf, sizeof(slot) - IP_ALIGN, 0);
 		const struct iphdr *iph = (const struct iphdr *)(buf + sizeof(struct ether_header));
 		const struct tcphdr *th;
 
 		if (n < (ssize_t)(sizeof(struct ether_header) + sizeof(*iph) + sizeof(*th)) ||
-		    ((struct ether_header *)buf)->ether_type != htons(ETH_P_IP) ||
+		    buf[12] != ETH_P_IP >> 8 || buf[13] != (ETH_P_IP & 0xff) ||
 		    iph->protocol != IPPROTO_TCP || iph->saddr != peer || iph->daddr != us)
 			continue;
 		th = (const struct tcphdr *)((const uint8_t *)iph + iph->ihl * 4);
@@ -395,7 +401,7 @@ static int open_if(struct flood *f, const char *ifname)
 	setsockopt(f->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	memcpy(f->src_mac, ifr.ifr_hwaddr.sa_data, 6);
 	for (int i = 0; i < BATCH; i++) {
-		f->iov[i].iov_base = f->frames[i];
+		f->iov[i].iov_base = f->frames[i] + IP_ALIGN;
 		f->msgs[i].msg_hdr.msg_iov = &f->iov[i];
 		f->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
