@@ -38,6 +38,7 @@ struct sysctl {
 	bool tcp_sack;                  /* net.ipv4.tcp_sack */
 	bool tcp_timestamps;            /* net.ipv4.tcp_timestamps */
 	int tcp_syncookies;             /* net.ipv4.tcp_syncookies: 1 when the SYN queue overflows */
+	u32 tcp_max_tw_buckets;         /* net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets at most */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;
