@@ -24,6 +24,8 @@
 #     expire (ipfrag_time) a fragmented datagram is reassembled again.
 #  5. ARP flood (requests and replies from distinct spoofed senders): the
 #     neighbour table stays <= gc_thresh3 and the real peer still resolves.
+#  6. skbos closes each connection first while kernel clients churn: the
+#     TIME-WAIT sockets stay within the namespace's tcp_max_tw_buckets.
 # Short by default (make check: 2000 connections, floods of seconds);
 # SKBOS_SOAK=1 (make soak) runs 20000 connections and longer, unthrottled
 # floods.  Needs root: skipped (77) without it, except under CI=true.
@@ -45,10 +47,10 @@ for t in "$conns" "$flood" "$echo_tool" "$stat"; do
 done
 if [ "${SKBOS_SOAK:-0}" = 1 ]; then
 	mode=soak nconn=20000 syn_secs=30 syn_rate=0 ofo_count=200000 frag_secs=20 frag_rate=0
-	arp_count=30000
+	arp_count=30000 tw_secs=30
 else
 	mode=short nconn=2000 syn_secs=6 syn_rate=50000 ofo_count=20000 frag_secs=3 frag_rate=50000
-	arp_count=5000
+	arp_count=5000 tw_secs=3
 fi
 asan=0
 ldd "$top/.libs/libskbos.so" 2>/dev/null | grep -q libasan && asan=1 # tools are libtool wrappers
@@ -308,6 +310,26 @@ echo "  after: ArpCacheEntries $entries (gc_thresh3 1024), allocs $(counter ArpC
 rss_bound "ARP flood" $(($(kb VmRSS) - rss0)) 8192
 udp_round || fail "the real peer does not get answers after the ARP flood"
 echo "  the kernel peer still gets its echo (ArpCacheEntries $(counter ArpCacheEntries))"
+stop_skbos
+
+# ---- 6. skbos closes first under a connection flood ---------------------------
+echo "== 6. skbos closes first for ${tw_secs} s of connections: TIME_WAIT within tcp_max_tw_buckets (200)"
+# the namespace's sysctl, which skbos takes as it stands in for its kernel stack
+ip netns exec "${P}a" sh -c 'echo 200 >/proc/sys/net/ipv4/tcp_max_tw_buckets' ||
+	fail "cannot set the namespace's tcp_max_tw_buckets"
+skbos tcpconns "$tmp/tw.log" "$conns" serve 7007 128 close
+rss0=$(kb VmRSS)
+ip netns exec "${P}b" timeout $((tw_secs + 30)) "$conns" churn $SK 7007 "$tw_secs" 2>"$tmp/twchurn.log" ||
+	fail "churn: $(cat "$tmp/twchurn.log")"
+read -r ok failed < <(sed -n 's/.*churn \([0-9]*\) ok \([0-9]*\) failed.*/\1 \2/p' "$tmp/twchurn.log")
+tw=$("$stat" -s "$spid" | grep -c '^tcp  *TIME-WAIT')
+overflow=$(counter TcpExtTCPTimeWaitOverflow)
+echo "  $ok connections closed by skbos first, $failed failed; $tw in TIME-WAIT," \
+	"TcpExtTCPTimeWaitOverflow $overflow; $(mem)"
+[ "$tw" -le 200 ] || fail "$tw sockets in TIME-WAIT, beyond tcp_max_tw_buckets"
+[ "$overflow" -gt 0 ] && [ $((ok)) -gt 200 ] || fail "the cap was never reached ($ok connections)"
+[ "$failed" -le $((ok / 20)) ] || fail "$failed of $((ok + failed)) connections failed"
+rss_bound "TIME_WAIT flood" $(($(kb VmRSS) - rss0)) 8192
 stop_skbos
 echo "ok: floods and limits ($mode)"
 exit 0

@@ -4,9 +4,10 @@
  * the native API (started from SKBOS_*), the kernel side plain sockets.
  *
  * skbos:
- *   tcpconns serve PORT BACKLOG [noread]
+ *   tcpconns serve PORT BACKLOG [noread|close]
  *	listen with BACKLOG; accept everything and keep it open; echo what
- *	arrives (noread: never read a byte).  Every second a line on stderr:
+ *	arrives (noread: never read a byte; close: close each connection
+ *	after its first echo, before the client does).  Every second a line on stderr:
  *	"tcpconns: open N accepted M echoed B rcvbuf R" (R: SO_RCVBUF of the
  *	latest connection).  Ends at SIGTERM/SIGINT.
  *   tcpconns blast HOST PORT
@@ -90,7 +91,7 @@ static void hold(double secs)
 
 /* ---- skbos side --------------------------------------------------------- */
 
-static int do_serve(int port, int backlog, bool noread)
+static int do_serve(int port, int backlog, bool noread, bool close_first)
 {
 	struct sockaddr_in sin;
 	struct pollfd *pfd = NULL;
@@ -123,7 +124,7 @@ static int do_serve(int port, int backlog, bool noread)
 			r = skbos_recv(pfd[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
 			if (r > 0 && skbos_send(pfd[i].fd, buf, (size_t)r, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
 				echoed += r;
-			if (r == 0 || (r < 0 && errno != EAGAIN)) {
+			if (r == 0 || (r < 0 && errno != EAGAIN) || (r > 0 && close_first)) {
 				skbos_close(pfd[i].fd);
 				pfd[i--] = pfd[--n]; /* the last one takes its place */
 			}
@@ -499,8 +500,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tcpconns: skbos did not start (set SKBOS_IF and SKBOS_ADDR)\n");
 			return 2;
 		}
-		if (!strcmp(m, "serve") && (argc == 4 || (argc == 5 && !strcmp(argv[4], "noread"))))
-			rc = do_serve(atoi(argv[2]), atoi(argv[3]), argc == 5);
+		if (!strcmp(m, "serve") && (argc == 4 || (argc == 5 && (!strcmp(argv[4], "noread") ||
+									 !strcmp(argv[4], "close")))))
+			rc = do_serve(atoi(argv[2]), atoi(argv[3]), argc == 5 && argv[4][0] == 'n',
+				      argc == 5 && argv[4][0] == 'c');
 		else if (!strcmp(m, "blast") && argc == 4)
 			rc = do_blast(argv[2], atoi(argv[3]));
 		skbos_fini();
@@ -514,7 +517,7 @@ int main(int argc, char **argv)
 		rc = do_idle(atoi(argv[2]));
 	}
 	if (rc == 2)
-		fputs("usage: tcpconns serve PORT BACKLOG [noread] | blast HOST PORT | churn HOST PORT SECS |\n"
+		fputs("usage: tcpconns serve PORT BACKLOG [noread|close] | blast HOST PORT | churn HOST PORT SECS |\n"
 		      "       hold HOST PORT N SRC[,SRC...] SECS | fill HOST PORT SPORT DELAY | idle PORT\n",
 		      stderr);
 	return rc;
