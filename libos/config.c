@@ -215,6 +215,9 @@ void sysctl_from_host(struct sysctl *s)
 		s->tcp_reordering = (u32)a;
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_syncookies", &a, NULL) && a >= 0 && a <= 2)
 		s->tcp_syncookies = (int)a;
+	/* per network namespace on Linux: the one skbos stands in for */
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_max_tw_buckets", &a, NULL) && a >= 0 && a <= UINT_MAX)
+		s->tcp_max_tw_buckets = (u32)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_default_ttl", &a, NULL) && a > 0 && a < 256)
 		s->ip_default_ttl = (int)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", &a, &b) && a > 0 && b <= 65535 && a <= b) {

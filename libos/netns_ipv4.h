@@ -41,6 +41,7 @@ struct netns_ipv4 {
 	struct list_head ping_socks;
 	struct udp_table *udp;          /* bound UDP sockets by port */
 	struct tcp_tables *tcp;         /* TCP connections, listeners, bound ports */
+	u32 tcp_tw_count;               /* sockets in TIME_WAIT (Linux's tcp_death_row.tw_refcount) */
 	u64 isn_key[2];                 /* RFC 6528's secret */
 	struct list_head raw_socks;     /* SOCK_RAW sockets */
 	u16 port_rover;                 /* where the ephemeral port search starts */

@@ -16,17 +16,30 @@
  *   IpInReceives                    12
  *   ...
  *   TcpCurrEstab                    1
+ *   ...
+ *   FragInuse                       0
+ *   FragMemory                      0
+ *   ArpCacheEntries                 1
+ *   ...
  *   DropNO_SOCKET                   2
  *   # end
  *
  * Sockets and their columns follow `ss -tuna` (Recv-Q/Send-Q of a listener
- * are its accept queue and backlog), TCP's Info follows `ss -ti`.  Every MIB
- * counter is listed, zero or not ("nstat -az"); drops by reason only when
- * nonzero, as "Drop" + skbos's reason name.
+ * are its accept queue and backlog), TCP's Info follows `ss -ti` and, as
+ * rmem/rcvbuf/wmem/sndbuf, the r/rb/t/tb fields of `ss -m`'s skmem.  Every
+ * MIB counter is listed, zero or not ("nstat -az"); then the gauges Linux
+ * keeps outside the MIBs: /proc/net/sockstat's "FRAG: inuse N memory M"
+ * (datagrams being reassembled, the bytes they hold against
+ * ipfrag_high_thresh) and /proc/net/stat/arp_cache's entries, allocs,
+ * destroys, forced_gc_runs and table_fulls (the neighbour table against
+ * gc_thresh3); drops by reason only when nonzero, as "Drop" + skbos's
+ * reason name.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 
+#include "ip.h"
+#include "neighbour.h"
 #include "report.h"
 #include "snmp.h"
 #include "stack.h"
@@ -107,9 +120,12 @@ static void report_tcp(struct sock *sk, void *arg)
 		c->curr_estab++;
 	report_line(c, sk, tcp_recv_q(sk), sk->sk_state == TCP_TIME_WAIT ? 0 : tp->write_seq - tp->snd_una,
 		    true);
-	fprintf(c->out, " rtt:%.3f/%.3f cwnd:%u ssthresh:%u retrans:%u/%u mss:%u\n",
+	fprintf(c->out,
+		" rtt:%.3f/%.3f cwnd:%u ssthresh:%u retrans:%u/%u mss:%u rmem:%d rcvbuf:%d wmem:%d"
+		" sndbuf:%d\n",
 		(double)tp->srtt / NSEC_PER_MSEC, (double)tp->rttvar / NSEC_PER_MSEC, tp->snd_cwnd,
-		tp->snd_ssthresh, tp->retransmits, tp->total_retrans, tp->mss_cache);
+		tp->snd_ssthresh, tp->retransmits, tp->total_retrans, tp->mss_cache, sk->sk_rmem_alloc,
+		sk->sk_rcvbuf, sk->sk_wmem_alloc, sk->sk_sndbuf);
 }
 
 static void report_udp(struct sock *sk, void *arg)
@@ -118,6 +134,23 @@ static void report_udp(struct sock *sk, void *arg)
 
 	report_line(c, sk, (u32)sk->sk_rmem_alloc, (u32)sk->sk_wmem_alloc, false);
 	fputc('\n', c->out);
+}
+
+/* What a flood could make grow, against its cap (see the top of the file). */
+static void report_gauges(struct stack *st, FILE *out)
+{
+	const struct neigh_table *tbl = st->ipv4.arp_tbl;
+
+	fprintf(out, "%-31s %u\n", "FragInuse", ipfrag_queue_count(st));
+	fprintf(out, "%-31s %ld\n", "FragMemory", ipfrag_mem(st));
+	if (!tbl)
+		return;
+	fprintf(out, "%-31s %u\n", "ArpCacheEntries", tbl->entries);
+	fprintf(out, "%-31s %llu\n", "ArpCacheAllocs", (unsigned long long)tbl->stats.allocs);
+	fprintf(out, "%-31s %llu\n", "ArpCacheDestroys", (unsigned long long)tbl->stats.destroys);
+	fprintf(out, "%-31s %llu\n", "ArpCacheForcedGcRuns",
+		(unsigned long long)tbl->stats.forced_gc_runs);
+	fprintf(out, "%-31s %llu\n", "ArpCacheTableFulls", (unsigned long long)tbl->stats.table_fulls);
 }
 
 /**
@@ -143,6 +176,7 @@ void stack_report(struct stack *st, FILE *out)
 		if (i == TCP_MIB_ESTABRESETS) /* where nstat lists it */
 			fprintf(out, "%-31s %u\n", "TcpCurrEstab", c.curr_estab);
 	}
+	report_gauges(st, out);
 	for (int i = 0; i < SKB_DROP_REASON_MAX; i++)
 		if (st->drops[i])
 			fprintf(out, "Drop%-27s %llu\n", skb_drop_reason_name((enum skb_drop_reason)i),

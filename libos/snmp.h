@@ -88,7 +88,8 @@
 	X(LINUX_MIB_TCPTSREORDER, "TcpExt", "TCPTSReorder")                    \
 	X(LINUX_MIB_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo")                    \
 	X(LINUX_MIB_TCPPARTIALUNDO, "TcpExt", "TCPPartialUndo")                \
-	X(LINUX_MIB_TCPFULLUNDO, "TcpExt", "TCPFullUndo")
+	X(LINUX_MIB_TCPFULLUNDO, "TcpExt", "TCPFullUndo")                      \
+	X(LINUX_MIB_TCPTIMEWAITOVERFLOW, "TcpExt", "TCPTimeWaitOverflow")
 
 enum snmp_mib {
 #define SNMP_MIB_ENUM(name, group, field) name,

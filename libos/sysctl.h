@@ -41,6 +41,7 @@ struct sysctl {
 	u32 tcp_reordering;             /* net.ipv4.tcp_reordering: the initial DupThresh */
 	u32 tcp_max_reordering;         /* net.ipv4.tcp_max_reordering */
 	int tcp_syncookies;             /* net.ipv4.tcp_syncookies: 1 when the SYN queue overflows */
+	u32 tcp_max_tw_buckets;         /* net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets at most */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;

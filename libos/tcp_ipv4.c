@@ -393,7 +393,8 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn);
  * cookie (checked only while the SYN queue overflowed recently, as Linux's
  * tcp_synq_no_recent_overflow, so forged ACKs are not tried otherwise)?
  * Then the connection is rebuilt from it, in SYN_RECV with our SYN-ACK as
- * if sent: the ACK itself then completes it.  Return: the child or NULL.
+ * if sent: the ACK itself then completes it.  Return: the child, NULL (no
+ * cookie: the ACK gets a RST) or an ERR_PTR (a cookie, but no room: drop).
  */
 static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 {
@@ -413,8 +414,16 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 		SNMP_INC_STATS(st, LINUX_MIB_SYNCOOKIESFAILED);
 		return NULL;
 	}
-	if (ltp->accept_len > ltp->backlog || !(child = tcp_create_child(sk, skb)))
-		return NULL;
+	/* A good cookie with no room for its connection is dropped, not
+	 * reset (Linux: tcp_v4_syn_recv_sock's exit_overflow, then
+	 * tcp_v4_do_rcv's discard): the client believes it is connected and
+	 * its next segment, carrying the same ACK, tries again. */
+	if (ltp->accept_len > ltp->backlog) {
+		SNMP_INC_STATS(st, LINUX_MIB_LISTENOVERFLOWS);
+		return ERR_PTR(-ENOBUFS);
+	}
+	if (!(child = tcp_create_child(sk, skb)))
+		return ERR_PTR(-ENOMEM);
 	SNMP_INC_STATS(st, LINUX_MIB_SYNCOOKIESRECV);
 	tp = tcp_sk(child);
 	/* what the cookie carried back in the TSecr; the rest is off (RFC 4987 §3.6) */
@@ -450,7 +459,12 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 	if (th->rst)
 		goto drop;
 	if (th->ack) {
-		if (!th->syn && (child = tcp_cookie_child(sk, skb)) != NULL)
+		child = th->syn ? NULL : tcp_cookie_child(sk, skb);
+		if (IS_ERR(child)) {
+			kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+			return 0;
+		}
+		if (child)
 			return tcp_rcv_state_process(child, skb);
 		tcp_v4_send_reset(sk->sk_stack, skb);
 		goto drop;

@@ -220,16 +220,29 @@ void tcp_set_keepalive(struct sock *sk, bool on)
 	}
 }
 
-/** tcp_time_wait - enter TIME_WAIT: the connection lingers 2*MSL to absorb strays. */
+/**
+ * tcp_time_wait - enter TIME_WAIT: the connection lingers 2*MSL to absorb
+ * strays.  Past tcp_max_tw_buckets TIME_WAIT sockets it lingers not at all
+ * (Linux's tcp_time_wait closes it and counts TCPTimeWaitOverflow): a
+ * server that closes first would otherwise hold a minute of its connection
+ * rate (~1 KB each here) without a cap.  The caller still uses @sk, so the
+ * close is the timer's, on its next run, not a tcp_done here.
+ */
 void tcp_time_wait(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct stack *st = sk->sk_stack;
+	ktime_t len = TCP_TIMEWAIT_LEN;
 
+	if (st->ipv4.tcp_tw_count >= st->sysctl.tcp_max_tw_buckets) {
+		SNMP_INC_STATS(st, LINUX_MIB_TCPTIMEWAITOVERFLOW);
+		len = 0;
+	}
 	tcp_set_state(sk, TCP_TIME_WAIT);
 	tp->timers_on = 0;
 	del_timer(&tp->retransmit_timer);
 	del_timer(&tp->delack_timer);
-	mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_TIMEWAIT_LEN);
+	mod_timer(&tp->keepalive_timer, stack_now(st) + len);
 }
 
 void tcp_init_xmit_timers(struct sock *sk)

@@ -45,8 +45,12 @@ static const char usage[] =
 	"  Netid State Recv-Q Send-Q Local Address:Port Peer Address:Port Info\n"
 	"  tcp   ESTAB 0      0      10.0.0.1:80        10.0.0.2:41000    rtt:MS/MS cwnd:N\n"
 	"                                 ssthresh:N retrans:CUR/TOTAL mss:N\n"
+	"                                 rmem:N rcvbuf:N wmem:N sndbuf:N\n"
 	"  # counters\n"
 	"  IpInReceives 12        (every Ip/Icmp/Tcp/Udp/ArpExt counter, TcpCurrEstab)\n"
+	"  FragMemory 0           (gauges: FragInuse, FragMemory as sockstat's FRAG;\n"
+	"                          ArpCacheEntries, ...Allocs, ...Destroys,\n"
+	"                          ...ForcedGcRuns, ...TableFulls as stat/arp_cache)\n"
 	"  DropNO_SOCKET 2        (drops by skbos reason, nonzero only)\n"
 	"The report comes from /run/skbos/PID.sock (or $XDG_RUNTIME_DIR/skbos,\n"
 	"/tmp/skbos-UID).  Exit status: 0, or 1 with one line on stderr.\n";

@@ -68,7 +68,7 @@ out=$(timeout 10 "$stat" "$spid") || fail "skbos-stat $spid: $out"
 echo "$out" >"$tmp/stat.log"
 grep -Eq '^# skbos pid '"$spid"' \('"$name"'\)$' <<<"$out" || fail "no heading"
 grep -Eq '^tcp +LISTEN +0 +16 +10\.95\.0\.2:7000 +0\.0\.0\.0:\*' <<<"$out" || fail "no LISTEN line"
-grep -Eq '^tcp +ESTAB .* 10\.95\.0\.2:7000 +10\.95\.0\.1:[0-9]+ +rtt:[0-9.]+/[0-9.]+ cwnd:[0-9]+ ssthresh:[0-9]+ retrans:[0-9]+/[0-9]+ mss:[0-9]+$' <<<"$out" ||
+grep -Eq '^tcp +ESTAB .* 10\.95\.0\.2:7000 +10\.95\.0\.1:[0-9]+ +rtt:[0-9.]+/[0-9.]+ cwnd:[0-9]+ ssthresh:[0-9]+ retrans:[0-9]+/[0-9]+ mss:[0-9]+ rmem:[0-9]+ rcvbuf:[0-9]+ wmem:[0-9]+ sndbuf:[0-9]+$' <<<"$out" ||
 	fail "no ESTAB line for the accepted connection: $(head -8 <<<"$out")"
 grep -Eq '^tcp +ESTAB .* 10\.95\.0\.2:[0-9]+ +10\.95\.0\.1:7001 +rtt:' <<<"$out" ||
 	fail "no ESTAB line for the connection out"

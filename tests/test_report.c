@@ -11,6 +11,7 @@
 #include <criterion/new/assert.h>
 
 #include "inet.h"
+#include "ip.h"
 #include "report.h"
 #include "socks.h"
 #include "tcp.h"
@@ -106,6 +107,16 @@ Test(report, sockets_and_counters_in_the_documented_format)
 	cr_assert(not(eq(ptr, strstr(ln, " rtt:"), NULL)), "%s", ln);
 	cr_assert(not(eq(ptr, strstr(ln, " cwnd:10 ssthresh:"), NULL)), "%s", ln);
 	cr_assert(not(eq(ptr, strstr(ln, " retrans:0/0 mss:"), NULL)), "%s", ln);
+	{
+		/* ss -m's skmem: the 10 unread bytes are charged, with their skb */
+		struct sock *sk = s->sk;
+		char want[96];
+
+		snprintf(want, sizeof(want), " rmem:%d rcvbuf:%d wmem:%d sndbuf:%d", sk->sk_rmem_alloc,
+			 sk->sk_rcvbuf, sk->sk_wmem_alloc, sk->sk_sndbuf);
+		cr_assert(gt(int, sk->sk_rmem_alloc, 10));
+		cr_assert(not(eq(ptr, strstr(ln, want), NULL)), "%s, want %s", ln, want);
+	}
 	cr_assert(eq(str, line_of("udp"), "udp   UNCONN     0      0      0.0.0.0:53            0.0.0.0:*"));
 
 	cr_assert(not(eq(ptr, strstr(text, "\n# counters\n"), NULL)));
@@ -117,6 +128,9 @@ Test(report, sockets_and_counters_in_the_documented_format)
 	cr_assert(eq(str, line_of("TcpCurrEstab"), "TcpCurrEstab                    1"));
 	cr_assert(eq(str, line_of("DropIP_CSUM"), "DropIP_CSUM                     1"));
 	cr_assert(eq(ptr, line_of("DropNOMEM"), NULL), "zero drops are not listed");
+	cr_assert(eq(str, line_of("FragInuse"), "FragInuse                       0"));
+	cr_assert(eq(str, line_of("FragMemory"), "FragMemory                      0"));
+	cr_assert(eq(str, line_of("ArpCacheEntries"), "ArpCacheEntries                 1"), "%s", text);
 	cr_assert(eq(int, strcmp(text + text_len - 6, "# end\n"), 0));
 
 	sock_release(s);
@@ -131,6 +145,24 @@ Test(report, an_empty_stack)
 	cr_assert(not(eq(ptr, strstr(text, "Info\n# counters\nIpInReceives "), NULL)), "%s", text);
 	cr_assert(eq(str, line_of("TcpCurrEstab"), "TcpCurrEstab                    0"));
 	cr_assert(eq(ptr, line_of("Drop"), NULL));
+}
+
+/* The gauges: a datagram waiting for its second fragment holds memory. */
+Test(report, fragments_in_reassembly_are_shown)
+{
+	char want[64];
+
+	inject_ip(p.db, &(struct ipspec){ .saddr = p.a, .daddr = p.b, .proto = IPPROTO_UDP, .id = 7,
+					  .frag_off = IP_MF, .payload = "0123456789abcdef", .len = 16 });
+	report(sb);
+	cr_assert(eq(str, line_of("FragInuse"), "FragInuse                       1"), "%s", text);
+	cr_assert(gt(long, ipfrag_mem(sb), 16));
+	snprintf(want, sizeof(want), "%-31s %ld", "FragMemory", ipfrag_mem(sb));
+	cr_assert(eq(str, line_of("FragMemory"), want));
+	world_advance(&p.w, 31 * NSEC_PER_SEC); /* ipfrag_time: the queue expires */
+	report(sb);
+	cr_assert(eq(str, line_of("FragInuse"), "FragInuse                       0"), "%s", text);
+	cr_assert(eq(str, line_of("FragMemory"), "FragMemory                      0"));
 }
 
 /* The FIN is no byte: CLOSE-WAIT counts only data; TIME-WAIT shows 0 and 0. */

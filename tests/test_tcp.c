@@ -597,3 +597,34 @@ Test(tcp, icmp_error_quoting_data_never_sent_is_ignored)
 	sock_release(s);
 	sock_release(l);
 }
+
+/*
+ * net.ipv4.tcp_max_tw_buckets: a server that closes first keeps TIME_WAIT
+ * for at most that many connections; beyond it a connection closes at once
+ * and TcpExtTCPTimeWaitOverflow counts it (Linux's tcp_time_wait), so a
+ * connection flood cannot hold a minute of connections.
+ */
+Test(tcp, time_wait_stops_at_tcp_max_tw_buckets)
+{
+	struct socket *l = listener(96), *c[3], *s;
+	char buf[8];
+
+	sb->sysctl.tcp_max_tw_buckets = 2;
+	for (int i = 0; i < 3; i++) {
+		c[i] = t_socket(sa, SOCK_STREAM, 0);
+		cr_assert(eq(int, t_connect(c[i], p.b, 96), 0));
+		cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+		sock_release(s); /* the server closes first */
+		world_run(&p.w);
+		cr_assert(eq(int, t_recv(c[i], buf, sizeof(buf), 0), 0));
+		sock_release(c[i]);
+		world_advance(&p.w, 1 * MS);
+	}
+	cr_assert(eq(u32, sb->ipv4.tcp_tw_count, 2), "two in TIME_WAIT, no more");
+	cr_assert(eq(u32, tcp_socket_count(sb), 2), "two TIME_WAIT sockets (listeners not counted)");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPTIMEWAITOVERFLOW), 1));
+	world_advance(&p.w, 61 * NSEC_PER_SEC);
+	cr_assert(eq(u32, sb->ipv4.tcp_tw_count, 0));
+	cr_assert(eq(u32, tcp_socket_count(sb), 0));
+	sock_release(l);
+}

@@ -5,6 +5,7 @@
  * (Minshall) and cwnd validation; timestamps and PAWS; SYN cookies.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <string.h>
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
@@ -505,6 +506,50 @@ Test(tcp_ext, a_cookie_without_timestamps_carries_mss_only)
 	tcp_bulk(s, c, 1 << 20);
 	sock_release(c);
 	sock_release(s);
+	sock_release(l);
+}
+
+/*
+ * A good cookie whose connection finds the accept queue full is dropped and
+ * counted, never reset (Linux: tcp_v4_syn_recv_sock, then a discard): the
+ * client thinks it is connected, and its first data, carrying the same ACK,
+ * makes the connection once the application has accepted.
+ */
+Test(tcp_ext, a_cookie_on_a_full_accept_queue_waits_for_room)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(104), .sin_addr.s_addr = p.b };
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *c[3], *s[3];
+	char buf[8];
+
+	cr_assert(eq(int, t_bind(l, 0, 104), 0));
+	cr_assert(eq(int, l->ops->listen(l, 1), 0));
+	for (u16 i = 0; i < 20; i++)
+		inject_spoofed_syn((u16)(32000 + i), 104);
+	for (int i = 0; i < 3; i++) { /* three SYNs at once: three cookies */
+		c[i] = t_socket(sa, SOCK_STREAM, 0);
+		cr_assert(eq(int, c[i]->ops->connect(c[i], (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK),
+			     -EINPROGRESS));
+	}
+	world_run(&p.w);
+	/* backlog 1 holds two (sk_acceptq_is_full: more than the backlog) */
+	cr_assert(eq(int, tcp_sk(l->sk)->accept_len, 2));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_SYNCOOKIESRECV), 2));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_LISTENOVERFLOWS), 1));
+	cr_assert(eq(u64, mib(sb, TCP_MIB_OUTRSTS), 0), "a good cookie got a RST");
+	for (int i = 0; i < 3; i++)
+		cr_assert(eq(int, c[i]->sk->sk_state, TCP_ESTABLISHED));
+	cr_assert(eq(int, sock_accept(l, &s[0], 0), 0));
+	cr_assert(eq(int, sock_accept(l, &s[1], 0), 0));
+	cr_assert(eq(int, t_send(c[2], "late", 4, 0), 4));
+	world_run(&p.w);
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_SYNCOOKIESRECV), 3));
+	cr_assert(eq(int, sock_accept(l, &s[2], 0), 0));
+	cr_assert(eq(int, t_recv(s[2], buf, sizeof(buf), 0), 4));
+	cr_assert(eq(int, memcmp(buf, "late", 4), 0));
+	for (int i = 0; i < 3; i++) {
+		sock_release(c[i]);
+		sock_release(s[i]);
+	}
 	sock_release(l);
 }
 

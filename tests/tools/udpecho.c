@@ -2,9 +2,10 @@
  * udpecho - UDP echo client and server over skbos's native API, or over the
  * kernel's sockets (--kernel), the same code either way.
  *
- *   udpecho [--kernel] server PORT COUNT
+ *   udpecho [--kernel] server PORT COUNT [IDLE_S]
  *       echo COUNT datagrams back, then print the wake-up counters
- *       (skbos: stack-thread and blocked-call wake-ups per datagram)
+ *       (skbos: stack-thread and blocked-call wake-ups per datagram);
+ *       give up after IDLE_S seconds (default 20) without a datagram
  *   udpecho [--kernel] client HOST PORT COUNT
  *       send COUNT numbered datagrams of varying size (1..1472, some up to
  *       8000: fragmented), one at a time, and check every echo byte for byte
@@ -66,13 +67,13 @@ static int open_udp(const struct api *a, int port, int timeout_ms)
 	return fd;
 }
 
-static int server(const struct api *a, bool skbos, int port, unsigned int count)
+static int server(const struct api *a, bool skbos, int port, unsigned int count, int idle_s)
 {
 	static unsigned char buf[65536];
 	struct sockaddr_in from;
 	unsigned long long s0 = 0, a0 = 0, s1 = 0, a1 = 0;
 	unsigned int echoed = 0;
-	int fd = open_udp(a, port, 20000);
+	int fd = open_udp(a, port, idle_s * 1000);
 
 	if (fd < 0)
 		return 2;
@@ -169,12 +170,13 @@ int main(int argc, char **argv)
 	}
 	int rc = 2;
 
-	if (argc - i == 3 && !strcmp(argv[i], "server"))
-		rc = server(a, skbos, atoi(argv[i + 1]), (unsigned int)strtoul(argv[i + 2], NULL, 10));
+	if ((argc - i == 3 || argc - i == 4) && !strcmp(argv[i], "server"))
+		rc = server(a, skbos, atoi(argv[i + 1]), (unsigned int)strtoul(argv[i + 2], NULL, 10),
+			    argc - i == 4 ? atoi(argv[i + 3]) : 20);
 	else if (argc - i == 4 && !strcmp(argv[i], "client"))
 		rc = client(a, argv[i + 1], atoi(argv[i + 2]), (unsigned int)strtoul(argv[i + 3], NULL, 10));
 	else
-		fprintf(stderr, "usage: udpecho [--kernel] server PORT COUNT | client HOST PORT COUNT\n");
+		fprintf(stderr, "usage: udpecho [--kernel] server PORT COUNT [IDLE_S] | client HOST PORT COUNT\n");
 	if (skbos)
 		skbos_fini();
 	return rc;
