@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "neighbour.h"
 #include "netdevice.h"
 #include "eth.h"
@@ -118,7 +119,7 @@ void neigh_destroy(struct neighbour *n)
 	del_timer(&n->timer);
 	skb_queue_purge_reason(&n->arp_queue, SKB_DROP_REASON_NEIGH_DEAD);
 	n->tbl->stats.destroys++;
-	free(n);
+	kfree(n);
 }
 
 /*
@@ -163,7 +164,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 		tbl->stats.table_fulls++;
 		return ERR_PTR(-ENOBUFS);
 	}
-	n = calloc(1, sizeof(*n));
+	n = kzalloc(sizeof(*n));
 	if (!n)
 		return ERR_PTR(-ENOMEM);
 	n->tbl = tbl;
@@ -176,7 +177,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 	skb_queue_head_init(&n->arp_queue);
 	timer_setup(tbl->stack, &n->timer, neigh_timer_handler);
 	if (tbl->constructor && tbl->constructor(n) < 0) {
-		free(n);
+		kfree(n);
 		return ERR_PTR(-EINVAL);
 	}
 	h = neigh_hash(tbl, key, dev);

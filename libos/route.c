@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "route.h"
 #include "inetdevice.h"
 #include "netdevice.h"
@@ -20,7 +21,7 @@
 
 static void ipv4_dst_destroy(struct dst_entry *dst)
 {
-	free(container_of(dst, struct rtable, dst));
+	kfree(container_of(dst, struct rtable, dst));
 }
 
 static const struct dst_ops ipv4_dst_ops = {
@@ -37,7 +38,7 @@ int dst_discard(struct sk_buff *skb)
 static struct rtable *rt_dst_alloc(struct stack *st, struct net_device *dev, u8 type, __be32 gw,
 				   unsigned int mtu)
 {
-	struct rtable *rt = calloc(1, sizeof(*rt));
+	struct rtable *rt = kzalloc(sizeof(*rt));
 
 	if (!rt)
 		return NULL;
@@ -164,7 +165,7 @@ int fib_add(struct stack *st, __be32 dst, int prefixlen, __be32 gw, struct net_d
 	list_for_each_entry(pos, &st->ipv4.fib, list)
 		if (pos->dst == dst && pos->prefixlen == prefixlen && pos->metric == metric)
 			return -EEXIST;
-	fe = calloc(1, sizeof(*fe));
+	fe = kzalloc(sizeof(*fe));
 	if (!fe)
 		return -ENOMEM;
 	fe->dst = dst;
@@ -188,7 +189,7 @@ static void fib_entry_free(struct stack *st, struct fib_entry *fe)
 	list_del_init(&fe->list);
 	rt_release_cached(&fe->rth_output);
 	st->ipv4.fib_count--;
-	free(fe);
+	kfree(fe);
 }
 
 /**
@@ -440,7 +441,7 @@ out:
 int ip_rt_init(struct stack *st)
 {
 	INIT_LIST_HEAD(&st->ipv4.fib);
-	st->ipv4.pmtu = calloc(FIB_PMTU_SLOTS, sizeof(struct fib_pmtu));
+	st->ipv4.pmtu = kcalloc(FIB_PMTU_SLOTS, sizeof(struct fib_pmtu));
 	st->ipv4.rt_local_in = rt_dst_alloc(st, NULL, RTN_LOCAL, 0, 0);
 	st->ipv4.rt_bcast_in = rt_dst_alloc(st, NULL, RTN_BROADCAST, 0, 0);
 	st->ipv4.rt_forward_in = rt_dst_alloc(st, NULL, RTN_UNICAST, 0, 0);
@@ -466,7 +467,7 @@ void ip_rt_exit(struct stack *st)
 	if (st->ipv4.pmtu) {
 		for (int i = 0; i < FIB_PMTU_SLOTS; i++)
 			rt_release_cached(&st->ipv4.pmtu[i].rth);
-		free(st->ipv4.pmtu);
+		kfree(st->ipv4.pmtu);
 		st->ipv4.pmtu = NULL;
 	}
 	rt_release_cached(&st->ipv4.rt_local_out);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "sock.h"
 #include "stack.h"
 
@@ -33,7 +34,7 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 		return -EAFNOSUPPORT;
 	if (protocol < 0 || protocol >= 256)
 		return -EINVAL;
-	sock = calloc(1, sizeof(*sock));
+	sock = kzalloc(sizeof(*sock));
 	if (!sock)
 		return -ENOMEM;
 	sock->type = (short)type;
@@ -44,7 +45,7 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 		sock->file_flags |= O_NONBLOCK;
 	err = inet_create(st, sock, protocol);
 	if (err) {
-		free(sock);
+		kfree(sock);
 		return err;
 	}
 	*res = sock;
@@ -58,7 +59,7 @@ void sock_release(struct socket *sock)
 		return;
 	if (sock->ops)
 		sock->ops->release(sock);
-	free(sock);
+	kfree(sock);
 }
 
 /**
@@ -92,7 +93,7 @@ unsigned int sock_poll(struct socket *sock)
  */
 int sock_accept(struct socket *sock, struct socket **res, int flags)
 {
-	struct socket *newsock = calloc(1, sizeof(*newsock));
+	struct socket *newsock = kzalloc(sizeof(*newsock));
 	int err;
 
 	if (!newsock)
@@ -101,7 +102,7 @@ int sock_accept(struct socket *sock, struct socket **res, int flags)
 	newsock->refcnt = 1;
 	err = sock->ops->accept(sock, newsock, flags & O_NONBLOCK);
 	if (err) {
-		free(newsock);
+		kfree(newsock);
 		return err;
 	}
 	*res = newsock;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "tcp.h"
 #include "checksum.h"
 #include "icmp.h"
@@ -609,7 +610,7 @@ static const struct net_protocol tcp_protocol = {
 /** tcp_init - TCP's tables and protocol handler.  Return: 0 or -errno. */
 int tcp_init(struct stack *st)
 {
-	struct tcp_tables *t = calloc(1, sizeof(*t));
+	struct tcp_tables *t = kzalloc(sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -639,7 +640,7 @@ void tcp_exit(struct stack *st)
 		list_for_each_entry_safe(tp, tmp, &t->ehash[i], ehash_node)
 			tcp_done(&tp->inet.sk);
 	}
-	free(t);
+	kfree(t);
 	st->ipv4.tcp = NULL;
 }
 

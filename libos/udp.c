@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "alloc.h"
 #include "udp.h"
 #include "checksum.h"
 #include "icmp.h"
@@ -709,7 +710,7 @@ static const struct net_protocol udp_protocol = {
 /** udp_init - the UDP table and protocol handler.  Return: 0 or -errno. */
 int udp_init(struct stack *st)
 {
-	struct udp_table *t = calloc(1, sizeof(*t));
+	struct udp_table *t = kzalloc(sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -722,7 +723,7 @@ int udp_init(struct stack *st)
 void udp_exit(struct stack *st)
 {
 	inet_del_protocol(st, &udp_protocol, IPPROTO_UDP);
-	free(st->ipv4.udp);
+	kfree(st->ipv4.udp);
 	st->ipv4.udp = NULL;
 }
 
