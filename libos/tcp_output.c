@@ -360,7 +360,11 @@ static int tcp_send_head_skb(struct sock *sk, struct sk_buff *skb)
 	if (!(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN) || sk->sk_state != TCP_SYN_SENT)
 		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
 	err = tcp_transmit_skb(sk, skb, true);
-	if (err && err != -EMSGSIZE && err != -ENETUNREACH)
+	/* A SYN that could not go out (no memory for its copy) counts as sent
+	 * and lost, as Linux's tcp_connect(): the retransmit timer repeats it.
+	 * Without a peer window yet, the persist path could never send it. */
+	if (err && err != -EMSGSIZE && err != -ENETUNREACH &&
+	    !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
 		return err;
 	if (skb->len % (tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT))
 		tp->snd_sml = TCP_SKB_CB(skb)->end_seq; /* it ends with a small segment */
