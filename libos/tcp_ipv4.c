@@ -476,15 +476,26 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		return 0;
 	}
 	child = tcp_create_child(sk, skb);
-	if (child) {
-		if (isn) {
-			struct tcp_sock *tp = tcp_sk(child);
+	if (!child)
+		goto nomem;
+	if (isn) {
+		struct tcp_sock *tp = tcp_sk(child);
 
-			tp->iss = isn;
-			tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
-		}
-		tcp_send_synack(child);
+		tp->iss = isn;
+		tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
 	}
+	/* No SYN-ACK could be queued: no timer would ever send one, so forget
+	 * the connection (Linux's drop_and_free); the client's retransmitted
+	 * SYN starts over. */
+	if (tcp_send_synack(child)) {
+		tcp_done(child);
+		goto nomem;
+	}
+	consume_skb(skb);
+	return 0;
+nomem:
+	kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+	return 0;
 drop:
 	consume_skb(skb);
 	return 0;
