@@ -211,6 +211,7 @@ struct tcp_sock {
 	struct timer_list delack_timer;
 	struct timer_list keepalive_timer;  /* keepalive, FIN_WAIT2, TIME_WAIT */
 	bool persist;                       /* retransmit_timer is the persist timer */
+	bool fin_pending;                   /* no memory for our FIN: the timer retries */
 
 	/* listening and accepting */
 	struct tcp_sock *parent;            /* the listener of a not yet accepted child */

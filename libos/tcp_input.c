@@ -378,7 +378,7 @@ static bool tcp_fin_acked(const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 
-	return sk->sk_shutdown & SEND_SHUTDOWN && tp->snd_una == tp->write_seq;
+	return sk->sk_shutdown & SEND_SHUTDOWN && !tp->fin_pending && tp->snd_una == tp->write_seq;
 }
 
 /* RFC 9293 §3.10.7.4 step 8: the peer's FIN, now in order. */

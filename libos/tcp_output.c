@@ -595,8 +595,15 @@ void tcp_send_fin(struct sock *sk)
 		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
 		TCP_SKB_CB(tail)->end_seq++;
 	} else if (!tcp_queue_ctl(sk, TCPHDR_FIN | TCPHDR_ACK, tp->write_seq)) {
+		/* No memory for it: the retransmit timer tries again, as for a
+		 * lost segment (and gives up as for one); until then no ACK can
+		 * acknowledge a FIN that was never sent. */
+		tp->fin_pending = true;
+		if (!timer_pending(&tp->retransmit_timer))
+			tcp_reset_rto(sk);
 		return;
 	}
+	tp->fin_pending = false;
 	tp->write_seq++;
 	tcp_write_xmit(sk, false);
 }

@@ -89,6 +89,22 @@ static void tcp_retransmit_timer(struct timer_list *t)
 
 	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
+	if (tp->fin_pending) {
+		/* our FIN found no memory before: once it is queued and sent, the
+		 * timer is the RTO again */
+		tcp_send_fin(sk);
+		if (!tp->fin_pending)
+			return;
+		if (tcp_out_of_resources_or_timeout(sk)) {
+			tcp_write_err(sk);
+			return;
+		}
+		tp->retransmits++;
+		if (tp->backoff < 20)
+			tp->backoff++;
+		tcp_reset_rto(sk);
+		return;
+	}
 	if (tp->persist) {
 		tcp_persist_fire(sk);
 		return;
