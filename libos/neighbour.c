@@ -151,7 +151,7 @@ static void neigh_timer_handler(struct timer_list *t);
  * neigh_create - the entry for @key on @dev, created in NUD_NONE if absent
  * (the table's constructor may make it NOARP at once).
  * Return: the entry, or ERR_PTR(-ENOBUFS) when the table is full of entries
- * in use, ERR_PTR(-ENOMEM).
+ * in use or there is no memory for one (Linux's neigh_alloc failing).
  */
 struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_device *dev)
 {
@@ -166,7 +166,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 	}
 	n = kzalloc(sizeof(*n));
 	if (!n)
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(-ENOBUFS);
 	n->tbl = tbl;
 	n->dev = dev;
 	n->parms = &tbl->parms;

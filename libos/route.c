@@ -293,7 +293,7 @@ static struct rtable *rt_fib_output(struct stack *st, struct fib_entry *fe, __be
 		if (!p->rth) {
 			p->rth = rt_dst_alloc(st, fe->dev, RTN_UNICAST, fe->gw, pmtu);
 			if (!p->rth)
-				return ERR_PTR(-ENOMEM);
+				return ERR_PTR(-ENOBUFS);
 			p->rth->rt_pmtu_dst = daddr;
 			p->rth->dst.expires = p->expires;
 		}
@@ -302,7 +302,7 @@ static struct rtable *rt_fib_output(struct stack *st, struct fib_entry *fe, __be
 	if (!fe->rth_output) {
 		fe->rth_output = rt_dst_alloc(st, fe->dev, RTN_UNICAST, fe->gw, fe->mtu);
 		if (!fe->rth_output)
-			return ERR_PTR(-ENOMEM);
+			return ERR_PTR(-ENOBUFS);
 	}
 	return (struct rtable *)(void *)dst_clone(&fe->rth_output->dst);
 }
@@ -316,7 +316,7 @@ static struct rtable *rt_local_output(struct stack *st)
 	if (!st->ipv4.rt_local_out) {
 		st->ipv4.rt_local_out = rt_dst_alloc(st, lo, RTN_LOCAL, 0, 0);
 		if (!st->ipv4.rt_local_out)
-			return ERR_PTR(-ENOMEM);
+			return ERR_PTR(-ENOBUFS);
 	}
 	return (struct rtable *)(void *)dst_clone(&st->ipv4.rt_local_out->dst);
 }
@@ -333,7 +333,8 @@ static int rt_check_saddr(struct stack *st, __be32 saddr)
  * ip_route_output_flow - route a locally generated packet described by @fl4.
  * Fills in fl4->saddr when it was 0, and fl4->daddr when it was 0 (the
  * local host, as on Linux).  Return: a referenced rtable (the caller owns
- * one reference), or ERR_PTR(-ENETUNREACH / -EINVAL / -ENODEV / -ENOMEM).
+ * one reference), or ERR_PTR(-ENETUNREACH / -EINVAL / -ENODEV / -ENOBUFS: no memory
+ * for the rtable, as Linux's rt_dst_alloc() failing in __mkroute_output()).
  */
 struct rtable *ip_route_output_flow(struct stack *st, struct flowi4 *fl4)
 {
@@ -370,17 +371,17 @@ struct rtable *ip_route_output_flow(struct stack *st, struct flowi4 *fl4)
 				  0, 0);
 		if (!fl4->saddr)
 			fl4->saddr = inet_select_addr(dev, fl4->daddr);
-		return rt ? rt : ERR_PTR(-ENOMEM);
+		return rt ? rt : ERR_PTR(-ENOBUFS);
 	}
 	if (!fl4->saddr)
 		fl4->saddr = fe->prefsrc ? fe->prefsrc : inet_select_addr(fe->dev, fl4->daddr);
 	switch (inet_addr_type_dev(st, fl4->daddr, fe->dev)) {
 	case RTN_BROADCAST:
 		rt = rt_dst_alloc(st, fe->dev, RTN_BROADCAST, 0, fe->mtu);
-		return rt ? rt : ERR_PTR(-ENOMEM);
+		return rt ? rt : ERR_PTR(-ENOBUFS);
 	case RTN_MULTICAST:
 		rt = rt_dst_alloc(st, fe->dev, RTN_MULTICAST, 0, fe->mtu);
-		return rt ? rt : ERR_PTR(-ENOMEM);
+		return rt ? rt : ERR_PTR(-ENOBUFS);
 	default:
 		return rt_fib_output(st, fe, fl4->daddr);
 	}

@@ -399,9 +399,12 @@ static int udp_send_skb(struct sock *sk, struct sk_buff *skb, __be32 daddr, __be
 	ttl = inet->uc_ttl < 0 ? 0 : inet->uc_ttl;
 	err = ip_push_and_send(st, skb, rt, saddr, daddr, IPPROTO_UDP, (u8)ttl, inet->tos, df);
 	if (err && err != -EMSGSIZE) {
-		if (err == -ENOBUFS)
-			SNMP_INC_STATS(st, UDP_MIB_SNDBUFERRORS);
-		return err;
+		if (err != -ENOBUFS)
+			return err;
+		/* Linux's udp_send_skb: a datagram lost for want of buffers is
+		 * counted, and reported to the sender only with IP_RECVERR. */
+		SNMP_INC_STATS(st, UDP_MIB_SNDBUFERRORS);
+		return inet->recverr ? err : 0;
 	}
 	SNMP_INC_STATS(st, UDP_MIB_OUTDATAGRAMS);
 	return 0;
