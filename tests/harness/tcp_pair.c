@@ -46,15 +46,3 @@ void connect_pair(u16 port, struct socket **cli, struct socket **srv, struct soc
 	cr_assert(eq(int, sock_accept(*lis, srv, 0), 0));
 	cr_assert(eq(int, (*srv)->sk->sk_state, TCP_ESTABLISHED));
 }
-
-int t_recv(struct socket *s, void *buf, size_t len, int flags)
-{
-	return t_recvfrom(s, buf, len, flags, NULL, NULL);
-}
-
-/** fill - a reproducible byte pattern: the byte at stream offset @seed + i. */
-void fill(u8 *buf, size_t len, u32 seed)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (u8)((seed + i) * 2654435761u >> 24);
-}
