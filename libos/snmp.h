@@ -81,7 +81,8 @@
 	X(LINUX_MIB_ARPFILTER, "ArpExt", "InDropped")                          \
 	X(LINUX_MIB_ARPUNRESQDROPS, "ArpExt", "UnresolvedDiscards")            \
 	X(LINUX_MIB_NEIGHFAILED, "ArpExt", "ResolutionFailures")               \
-	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")
+	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")            \
+	X(LINUX_MIB_TCPABORTONTIMEOUT, "TcpExt", "TCPAbortOnTimeout")
 
 enum snmp_mib {
 #define SNMP_MIB_ENUM(name, group, field) name,

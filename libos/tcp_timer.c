@@ -17,18 +17,38 @@ static ktime_t tcp_backoff_rto(const struct tcp_sock *tp)
 	return rto > TCP_RTO_MAX ? TCP_RTO_MAX : rto;
 }
 
+/*
+ * Linux's tcp_clamp_rto_to_user_timeout: with TCP_USER_TIMEOUT set and a
+ * retransmission under way, the timer fires no later than the moment the
+ * user timeout runs out, so the connection fails then, not a backed-off
+ * RTO later.
+ */
+static ktime_t tcp_clamp_rto_to_user_timeout(const struct tcp_sock *tp, ktime_t now, ktime_t rto)
+{
+	ktime_t end;
+
+	if (!tp->user_timeout || !tp->retrans_stamp)
+		return rto;
+	end = tp->retrans_stamp + tp->user_timeout;
+	if (end <= now)
+		return 1;
+	return end - now < rto ? end - now : rto;
+}
+
 /** tcp_reset_rto - (re)arm the retransmission timer for the current RTO. */
 void tcp_reset_rto(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	ktime_t now = stack_now(sk->sk_stack);
 
 	tp->persist = false;
-	mod_timer(&tp->retransmit_timer, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
+	mod_timer(&tp->retransmit_timer, now + tcp_clamp_rto_to_user_timeout(tp, now, tcp_backoff_rto(tp)));
 }
 
 /* A connection that cannot make progress any more: report and give up. */
 static void tcp_write_err(struct sock *sk)
 {
+	SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPABORTONTIMEOUT);
 	sk->sk_err = sk->sk_err_soft ? sk->sk_err_soft : ETIMEDOUT;
 	sk->sk_error_report(sk);
 	tcp_done(sk);

@@ -748,3 +748,30 @@ Test(tcp, crafted_segments_walk_a_passive_connection_through_its_states)
 	sock_release(s);
 	sock_release(l);
 }
+
+/* TCP_USER_TIMEOUT (RFC 5482; Linux's tcp_clamp_rto_to_user_timeout): with
+ * the peer gone silent the connection fails when the user timeout, counted
+ * from the first retransmission, runs out, not at the next backed-off RTO
+ * (which would be 6.2 s after the send: 0.2 s doubling), and the abort is
+ * counted. */
+Test(tcp, user_timeout_ends_the_connection_on_time)
+{
+	struct impair_config dead = { .drop = { .every_nth = 1 } };
+	struct socket *c, *s, *l;
+	u8 data[1000] = { 0 };
+
+	connect_pair(96, &c, &s, &l);
+	cr_assert(eq(int, t_setint(c, IPPROTO_TCP, TCP_USER_TIMEOUT, 3000), 0));
+	wire_set_impair(p.wire, 0, &dead); /* nothing from A arrives any more */
+	cr_assert(eq(int, t_send(c, data, sizeof(data), MSG_DONTWAIT), (int)sizeof(data)));
+	world_advance(&p.w, 3000 * MS);
+	cr_assert(eq(int, c->sk->sk_state, TCP_ESTABLISHED), "alive within the user timeout");
+	world_advance(&p.w, 1500 * MS);
+	cr_assert(eq(int, c->sk->sk_state, TCP_CLOSE), "gone 4.5 s after the send");
+	cr_assert(eq(int, t_send(c, data, 10, MSG_DONTWAIT), -ETIMEDOUT));
+	cr_assert(eq(u64, mib(sa, LINUX_MIB_TCPABORTONTIMEOUT), 1));
+	wire_set_impair(p.wire, 0, &(struct impair_config){ 0 });
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
