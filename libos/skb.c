@@ -49,8 +49,8 @@ void skb_pools_destroy(struct stack *st)
 		while (p->free) {
 			void *buf = p->free;
 
+			p->free = *(void **)buf; /* the link, before unpoison undefines it */
 			skb_unpoison(buf, p->size);
-			p->free = *(void **)buf;
 			kfree(buf);
 		}
 		p->nfree = 0;
@@ -58,8 +58,8 @@ void skb_pools_destroy(struct stack *st)
 	while (st->skb_free) {
 		struct sk_buff *skb = st->skb_free;
 
-		skb_unpoison(skb, sizeof(*skb));
 		st->skb_free = skb->next;
+		skb_unpoison(skb, sizeof(*skb));
 		kfree(skb);
 	}
 	st->skb_nfree = 0;
@@ -124,8 +124,8 @@ static struct sk_buff *skb_struct_get(struct stack *st)
 	if (skb && should_failslab())
 		return NULL;
 	if (skb) {
-		skb_unpoison(skb, sizeof(*skb));
 		st->skb_free = skb->next;
+		skb_unpoison(skb, sizeof(*skb));
 		st->skb_nfree--;
 	} else {
 		skb = kmalloc(sizeof(*skb));
