@@ -512,7 +512,7 @@ Test(skb, copy_bits_checks_bounds)
 /* Misuse is a bug: the process aborts with a message naming the call.  The
  * victim stays reachable (a static), so a leak checker watching the abort
  * does not count it as lost. */
-static struct sk_buff *victim;
+static struct sk_buff *volatile victim; /* volatile: the store must stay */
 
 Test(skb, push_past_head_panics, .signal = SIGABRT)
 {
