@@ -10,14 +10,10 @@
 #include <sys/epoll.h>
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
 
 #include "tcp_pair.h"
 #include "frames.h"
+#include "under_valgrind.h"
 #include "socks.h"
 #include "capture.h"
 #include "checksum.h"
