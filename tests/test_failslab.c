@@ -251,6 +251,19 @@ out:
 
 /* ---- the driver ----------------------------------------------------------- */
 
+/* The distinct code addresses whose allocation was made to fail (report). */
+static void *sites[512];
+static unsigned int nsites;
+
+static void note_site(void *at)
+{
+	for (unsigned int i = 0; i < nsites; i++)
+		if (sites[i] == at)
+			return;
+	if (nsites < ARRAY_SIZE(sites))
+		sites[nsites++] = at;
+}
+
 static void run_once(void (*scenario)(struct run *), u64 nth, bool persist)
 {
 	struct run r = { .nth = nth, .persist = persist };
@@ -258,6 +271,8 @@ static void run_once(void (*scenario)(struct run *), u64 nth, bool persist)
 	failslab_arm(nth, persist);
 	scenario(&r);
 	failslab_disarm();
+	if (failslab.site)
+		note_site(failslab.site);
 	cr_assert(eq(long, failslab.live, 0), "nth %llu%s: %ld objects not freed",
 		  (unsigned long long)nth, persist ? "+" : "", failslab.live);
 	if (nth && nth <= failslab.count)
@@ -279,11 +294,13 @@ static void fail_each(const char *name, void (*scenario)(struct run *))
 	stride = n > 3000 ? n / 3000 + 1 : 1;
 	fprintf(stderr, "failslab: %s: N = %llu allocations, stride %llu\n", name,
 		(unsigned long long)n, (unsigned long long)stride);
+	nsites = 0;
 	for (u64 i = 1; i <= n; i += stride) {
 		run_once(scenario, i, false);
 		run_once(scenario, i, true);
 	}
 	run_once(scenario, n, false);
+	fprintf(stderr, "failslab: %s: failures injected at %u distinct call sites\n", name, nsites);
 }
 
 Test(failslab, stack_init)
