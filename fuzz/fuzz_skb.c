@@ -22,6 +22,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
+#include "alloc.h"
 #include "skbuff.h"
 #include "stack.h"
 
@@ -544,7 +545,7 @@ static void step(u8 op)
 	case OP_SPLICE: op_splice(false); break;
 	case OP_SPLICE_TAIL: op_splice(true); break;
 	case OP_PURGE: purge(arg8() % NQUEUES); break;
-	case OP_FAIL_ALLOC: stack_fail_nth_alloc(st, 1 + arg8() % 4); break;
+	case OP_FAIL_ALLOC: failslab_arm(1 + arg8() % 4, false); break;
 	}
 }
 
@@ -566,7 +567,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 						slot[i].skb->end, slot[i].skb->network_header, slot[i].net_off);
 		check_all();
 	}
-	stack_fail_nth_alloc(st, 0);
+	failslab_disarm();
 	for (int i = 0; i < NSLOTS; i++)
 		if (slot[i].skb)
 			op_free(&slot[i], true);

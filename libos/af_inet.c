@@ -117,7 +117,7 @@ static const struct inet_protosw {
 /**
  * inet_create - the AF_INET part of socket(): pick the transport, allocate
  * and initialise the sock.  Return: 0, -ESOCKTNOSUPPORT, -EPROTONOSUPPORT,
- * -ENOMEM.
+ * -ENOBUFS (no memory for the sock, as Linux).
  */
 int inet_create(struct stack *st, struct socket *sock, int protocol)
 {
@@ -147,7 +147,7 @@ int inet_create(struct stack *st, struct socket *sock, int protocol)
 		return -ESOCKTNOSUPPORT;
 	sk = sk_alloc(st, AF_INET, sw->prot);
 	if (!sk)
-		return -ENOMEM;
+		return -ENOBUFS;
 	sock->ops = sw->ops;
 	sock_init_data(sock, sk);
 	sk->sk_protocol = (unsigned short)protocol;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "alloc.h"
 #include "skbos/skbos.h"
 #include "instance.h"
 #include "loop.h"
@@ -73,7 +74,7 @@ static int handle_alloc(struct socket *sock)
 	if (nhandles >= SKBOS_MAX_HANDLES)
 		return -EMFILE;
 	int first = nhandles, n = nhandles ? nhandles * 2 : 64;
-	struct socket **t = realloc(handles, (size_t)n * sizeof(*t));
+	struct socket **t = krealloc(handles, (size_t)n * sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -142,7 +143,7 @@ void api_close_all(void)
 		if (sock && --sock->refcnt == 0)
 			sock_release(sock);
 	}
-	free(handles);
+	kfree(handles);
 	handles = NULL;
 	nhandles = 0;
 	api_leave(in);
@@ -529,7 +530,7 @@ int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		return -1;
 	deadline = timeout < 0 ? KTIME_MAX : stack_now(in->st) + (ktime_t)timeout * NSEC_PER_MSEC;
 	while (!(ready = poll_scan(fds, nfds)) && timeout != 0) {
-		if (!entries && nfds && !(entries = calloc(nfds, sizeof(*entries)))) {
+		if (!entries && nfds && !(entries = kcalloc(nfds, sizeof(*entries)))) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -553,7 +554,7 @@ int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		if (rc)
 			break;
 	}
-	free(entries);
+	kfree(entries);
 	api_leave(in);
 	return rc ? (int)api_ret(rc) : ready;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "arp.h"
 #include "eth.h"
 #include "icmp.h"
@@ -242,7 +243,7 @@ struct arp_state {
 /** arp_init - the ARP table and receive handler of @st.  Return: 0 or -ENOMEM. */
 int arp_init(struct stack *st)
 {
-	struct arp_state *as = calloc(1, sizeof(*as));
+	struct arp_state *as = kzalloc(sizeof(*as));
 
 	if (!as)
 		return -ENOMEM;
@@ -264,7 +265,7 @@ void arp_exit(struct stack *st)
 	as = container_of(st->ipv4.arp_tbl, struct arp_state, tbl);
 	neigh_table_clear(&as->tbl);
 	dev_remove_pack(st, &as->pt);
-	free(as);
+	kfree(as);
 	st->ipv4.arp_tbl = NULL;
 }
 

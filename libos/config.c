@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "skbos_config.h"
+#include "alloc.h"
 #include "eth.h"
 #include "inetdevice.h"
 #include "ip.h"
@@ -133,6 +134,11 @@ static int parse_misc(struct skbos_config *c, char *err, size_t errlen)
 			return bad(err, errlen, "SKBOS_PCAP: path too long");
 		strcpy(c->pcap, v);
 	}
+	v = env("SKBOS_FAILNTH");
+	if (v && failslab_parse(v, &c->failnth, &c->failnth_persist))
+		return bad(err, errlen,
+			   "SKBOS_FAILNTH=%s: expected N or N+ (fail the N-th allocation, or it and all after), N >= 1",
+			   v);
 	return 0;
 }
 

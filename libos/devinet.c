@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "inetdevice.h"
 #include "arp.h"
 #include "ip.h"
@@ -36,7 +37,7 @@ int inet_addr_add(struct net_device *dev, __be32 addr, int prefixlen)
 		return -EINVAL;
 	if (dev->ip_ptr)
 		return -EEXIST;
-	in_dev = calloc(1, sizeof(*in_dev));
+	in_dev = kzalloc(sizeof(*in_dev));
 	if (!in_dev)
 		return -ENOMEM;
 	mask = inet_make_mask(prefixlen);
@@ -51,7 +52,7 @@ int inet_addr_add(struct net_device *dev, __be32 addr, int prefixlen)
 	err = fib_add(st, addr & mask, prefixlen, 0, dev, 0);
 	if (err && err != -EEXIST) {
 		dev->ip_ptr = NULL;
-		free(in_dev);
+		kfree(in_dev);
 		return err;
 	}
 	if (dev->flags & IFF_LOOPBACK)
@@ -73,7 +74,7 @@ int inet_addr_del(struct net_device *dev)
 	arp_ifdown(dev);
 	if (st->ipv4.loopback_dev == dev)
 		st->ipv4.loopback_dev = NULL;
-	free(dev->ip_ptr);
+	kfree(dev->ip_ptr);
 	dev->ip_ptr = NULL;
 	rt_genid_bump(st);
 	return 0;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "icmp.h"
 #include "checksum.h"
 #include "dst.h"
@@ -427,7 +428,7 @@ static const struct net_protocol icmp_protocol = {
 /** icmp_init - the ICMP state and protocol handler of @st. Return: 0 or -errno. */
 int icmp_init(struct stack *st)
 {
-	st->ipv4.icmp = calloc(1, sizeof(struct icmp_state));
+	st->ipv4.icmp = kzalloc(sizeof(struct icmp_state));
 	if (!st->ipv4.icmp)
 		return -ENOMEM;
 	st->ipv4.icmp->global_credit = st->sysctl.icmp_msgs_burst;
@@ -438,6 +439,6 @@ int icmp_init(struct stack *st)
 void icmp_exit(struct stack *st)
 {
 	inet_del_protocol(st, &icmp_protocol, IPPROTO_ICMP);
-	free(st->ipv4.icmp);
+	kfree(st->ipv4.icmp);
 	st->ipv4.icmp = NULL;
 }

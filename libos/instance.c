@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "instance.h"
 #include "../netdev/afpacket_uring.h"
 #include "../netdev/loopback.h"
@@ -91,11 +92,17 @@ static void instance_ctl(struct skbos_instance *in)
 int skbos_instance_create(struct skbos_instance **out, const struct skbos_config *cfg,
 			  char *err, size_t errlen)
 {
-	struct skbos_instance *in = calloc(1, sizeof(*in));
+	struct skbos_instance *in;
 	int rc = -ENOMEM;
 
-	if (!in)
+	/* Fault injection counts from the instance's first allocation on. */
+	if (cfg->failnth)
+		failslab_arm(cfg->failnth, cfg->failnth_persist);
+	in = kzalloc(sizeof(*in));
+	if (!in) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
 	in->ctl.fd = -1;
 	in->cfg = *cfg;
 	if (cfg->log_level >= 0)
@@ -179,7 +186,7 @@ void skbos_instance_destroy(struct skbos_instance *in)
 	if (in->pcap)
 		skb_pcap_close(in->pcap);
 	stack_free(in->st);
-	free(in);
+	kfree(in);
 }
 
 /** skbos_instance_dump_stats - every nonzero counter, nstat style. */

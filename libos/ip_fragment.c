@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "ip.h"
 #include "checksum.h"
 #include "dst.h"
@@ -221,7 +222,7 @@ static void ipq_destroy(struct ipq *q, bool done, enum skb_drop_reason reason)
 		else
 			kfree_skb_reason(f, reason);
 	}
-	free(q);
+	kfree(q);
 }
 
 static void ipq_kill(struct ipq *q, enum skb_drop_reason reason)
@@ -292,7 +293,7 @@ static struct ipq *ipq_find(struct ipfrag_state *fs, const struct iphdr *iph)
 		if (q->id == iph->id && q->saddr == iph->saddr && q->daddr == iph->daddr &&
 		    q->protocol == iph->protocol)
 			return q;
-	q = calloc(1, sizeof(*q));
+	q = kzalloc(sizeof(*q));
 	if (!q)
 		return NULL;
 	q->state = fs;
@@ -491,7 +492,7 @@ fail:
 /** ipfrag_init - the reassembly state of @st.  Return: 0 or -ENOMEM. */
 int ipfrag_init(struct stack *st)
 {
-	struct ipfrag_state *fs = calloc(1, sizeof(*fs));
+	struct ipfrag_state *fs = kzalloc(sizeof(*fs));
 
 	if (!fs)
 		return -ENOMEM;
@@ -515,7 +516,7 @@ void ipfrag_exit(struct stack *st)
 		list_for_each_entry_safe(q, tmp, &fs->hash[i], hash_node)
 			ipq_kill(q, SKB_DROP_REASON_QUEUE_PURGE);
 	}
-	free(fs);
+	kfree(fs);
 	st->ipv4.frags = NULL;
 }
 

@@ -57,7 +57,8 @@ static int ip_finish_output2(struct sk_buff *skb)
 	if (unlikely(IS_ERR(n))) {
 		SNMP_INC_STATS(skb->stack, IPSTATS_MIB_OUTDISCARDS);
 		kfree_skb_reason(skb, SKB_DROP_REASON_NEIGH_FAILED);
-		return (int)PTR_ERR(n);
+		/* Linux's ip_finish_output2: "No header cache and no neighbour!" */
+		return -EINVAL;
 	}
 	return neigh_output(n, skb);
 }

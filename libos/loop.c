@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "loop.h"
 #include "sock.h"
 #include "stack.h"
@@ -409,7 +410,7 @@ static void stop_cb(struct ev_loop *ev, ev_async *w, int revents)
 /** loop_create - a driver for @st, not yet running.  Return: it or NULL. */
 struct skbos_loop *loop_create(struct stack *st)
 {
-	struct skbos_loop *l = calloc(1, sizeof(*l));
+	struct skbos_loop *l = kzalloc(sizeof(*l));
 
 	if (!l)
 		return NULL;
@@ -419,7 +420,7 @@ struct skbos_loop *loop_create(struct stack *st)
 	l->ev = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
 	if (!l->ev) {
 		pthread_mutex_destroy(&l->lock);
-		free(l);
+		kfree(l);
 		return NULL;
 	}
 	ev_set_userdata(l->ev, l);
@@ -520,7 +521,7 @@ void loop_destroy(struct skbos_loop *l)
 	l->st->wait_priv = NULL;
 	ev_loop_destroy(l->ev);
 	pthread_mutex_destroy(&l->lock);
-	free(l);
+	kfree(l);
 }
 
 u64 loop_passes(const struct skbos_loop *l)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "neighbour.h"
 #include "netdevice.h"
 #include "eth.h"
@@ -118,7 +119,7 @@ void neigh_destroy(struct neighbour *n)
 	del_timer(&n->timer);
 	skb_queue_purge_reason(&n->arp_queue, SKB_DROP_REASON_NEIGH_DEAD);
 	n->tbl->stats.destroys++;
-	free(n);
+	kfree(n);
 }
 
 /*
@@ -150,7 +151,7 @@ static void neigh_timer_handler(struct timer_list *t);
  * neigh_create - the entry for @key on @dev, created in NUD_NONE if absent
  * (the table's constructor may make it NOARP at once).
  * Return: the entry, or ERR_PTR(-ENOBUFS) when the table is full of entries
- * in use, ERR_PTR(-ENOMEM).
+ * in use or there is no memory for one (Linux's neigh_alloc failing).
  */
 struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_device *dev)
 {
@@ -163,9 +164,9 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 		tbl->stats.table_fulls++;
 		return ERR_PTR(-ENOBUFS);
 	}
-	n = calloc(1, sizeof(*n));
+	n = kzalloc(sizeof(*n));
 	if (!n)
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(-ENOBUFS);
 	n->tbl = tbl;
 	n->dev = dev;
 	n->parms = &tbl->parms;
@@ -176,7 +177,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 	skb_queue_head_init(&n->arp_queue);
 	timer_setup(tbl->stack, &n->timer, neigh_timer_handler);
 	if (tbl->constructor && tbl->constructor(n) < 0) {
-		free(n);
+		kfree(n);
 		return ERR_PTR(-EINVAL);
 	}
 	h = neigh_hash(tbl, key, dev);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "netdevice.h"
 #include "eth.h"
 #include "stack.h"
@@ -29,7 +30,7 @@
 struct net_device *alloc_netdev(struct stack *st, size_t sizeof_priv, const char *name,
 				void (*setup)(struct net_device *dev))
 {
-	struct net_device *dev = calloc(1, sizeof(*dev) + ALIGN(sizeof_priv, 16));
+	struct net_device *dev = kzalloc(sizeof(*dev) + ALIGN(sizeof_priv, 16));
 
 	if (!dev)
 		return NULL;
@@ -100,7 +101,7 @@ void unregister_netdev(struct net_device *dev)
 
 void free_netdev(struct net_device *dev)
 {
-	free(dev);
+	kfree(dev);
 }
 
 /** dev_open - bring @dev up (IFF_UP | IFF_RUNNING).  Return: 0 or -errno. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "route.h"
 #include "inetdevice.h"
 #include "netdevice.h"
@@ -20,7 +21,7 @@
 
 static void ipv4_dst_destroy(struct dst_entry *dst)
 {
-	free(container_of(dst, struct rtable, dst));
+	kfree(container_of(dst, struct rtable, dst));
 }
 
 static const struct dst_ops ipv4_dst_ops = {
@@ -37,7 +38,7 @@ int dst_discard(struct sk_buff *skb)
 static struct rtable *rt_dst_alloc(struct stack *st, struct net_device *dev, u8 type, __be32 gw,
 				   unsigned int mtu)
 {
-	struct rtable *rt = calloc(1, sizeof(*rt));
+	struct rtable *rt = kzalloc(sizeof(*rt));
 
 	if (!rt)
 		return NULL;
@@ -164,7 +165,7 @@ int fib_add(struct stack *st, __be32 dst, int prefixlen, __be32 gw, struct net_d
 	list_for_each_entry(pos, &st->ipv4.fib, list)
 		if (pos->dst == dst && pos->prefixlen == prefixlen && pos->metric == metric)
 			return -EEXIST;
-	fe = calloc(1, sizeof(*fe));
+	fe = kzalloc(sizeof(*fe));
 	if (!fe)
 		return -ENOMEM;
 	fe->dst = dst;
@@ -188,7 +189,7 @@ static void fib_entry_free(struct stack *st, struct fib_entry *fe)
 	list_del_init(&fe->list);
 	rt_release_cached(&fe->rth_output);
 	st->ipv4.fib_count--;
-	free(fe);
+	kfree(fe);
 }
 
 /**
@@ -292,7 +293,7 @@ static struct rtable *rt_fib_output(struct stack *st, struct fib_entry *fe, __be
 		if (!p->rth) {
 			p->rth = rt_dst_alloc(st, fe->dev, RTN_UNICAST, fe->gw, pmtu);
 			if (!p->rth)
-				return ERR_PTR(-ENOMEM);
+				return ERR_PTR(-ENOBUFS);
 			p->rth->rt_pmtu_dst = daddr;
 			p->rth->dst.expires = p->expires;
 		}
@@ -301,7 +302,7 @@ static struct rtable *rt_fib_output(struct stack *st, struct fib_entry *fe, __be
 	if (!fe->rth_output) {
 		fe->rth_output = rt_dst_alloc(st, fe->dev, RTN_UNICAST, fe->gw, fe->mtu);
 		if (!fe->rth_output)
-			return ERR_PTR(-ENOMEM);
+			return ERR_PTR(-ENOBUFS);
 	}
 	return (struct rtable *)(void *)dst_clone(&fe->rth_output->dst);
 }
@@ -315,7 +316,7 @@ static struct rtable *rt_local_output(struct stack *st)
 	if (!st->ipv4.rt_local_out) {
 		st->ipv4.rt_local_out = rt_dst_alloc(st, lo, RTN_LOCAL, 0, 0);
 		if (!st->ipv4.rt_local_out)
-			return ERR_PTR(-ENOMEM);
+			return ERR_PTR(-ENOBUFS);
 	}
 	return (struct rtable *)(void *)dst_clone(&st->ipv4.rt_local_out->dst);
 }
@@ -332,7 +333,8 @@ static int rt_check_saddr(struct stack *st, __be32 saddr)
  * ip_route_output_flow - route a locally generated packet described by @fl4.
  * Fills in fl4->saddr when it was 0, and fl4->daddr when it was 0 (the
  * local host, as on Linux).  Return: a referenced rtable (the caller owns
- * one reference), or ERR_PTR(-ENETUNREACH / -EINVAL / -ENODEV / -ENOMEM).
+ * one reference), or ERR_PTR(-ENETUNREACH / -EINVAL / -ENODEV / -ENOBUFS: no memory
+ * for the rtable, as Linux's rt_dst_alloc() failing in __mkroute_output()).
  */
 struct rtable *ip_route_output_flow(struct stack *st, struct flowi4 *fl4)
 {
@@ -369,17 +371,17 @@ struct rtable *ip_route_output_flow(struct stack *st, struct flowi4 *fl4)
 				  0, 0);
 		if (!fl4->saddr)
 			fl4->saddr = inet_select_addr(dev, fl4->daddr);
-		return rt ? rt : ERR_PTR(-ENOMEM);
+		return rt ? rt : ERR_PTR(-ENOBUFS);
 	}
 	if (!fl4->saddr)
 		fl4->saddr = fe->prefsrc ? fe->prefsrc : inet_select_addr(fe->dev, fl4->daddr);
 	switch (inet_addr_type_dev(st, fl4->daddr, fe->dev)) {
 	case RTN_BROADCAST:
 		rt = rt_dst_alloc(st, fe->dev, RTN_BROADCAST, 0, fe->mtu);
-		return rt ? rt : ERR_PTR(-ENOMEM);
+		return rt ? rt : ERR_PTR(-ENOBUFS);
 	case RTN_MULTICAST:
 		rt = rt_dst_alloc(st, fe->dev, RTN_MULTICAST, 0, fe->mtu);
-		return rt ? rt : ERR_PTR(-ENOMEM);
+		return rt ? rt : ERR_PTR(-ENOBUFS);
 	default:
 		return rt_fib_output(st, fe, fl4->daddr);
 	}
@@ -440,7 +442,7 @@ out:
 int ip_rt_init(struct stack *st)
 {
 	INIT_LIST_HEAD(&st->ipv4.fib);
-	st->ipv4.pmtu = calloc(FIB_PMTU_SLOTS, sizeof(struct fib_pmtu));
+	st->ipv4.pmtu = kcalloc(FIB_PMTU_SLOTS, sizeof(struct fib_pmtu));
 	st->ipv4.rt_local_in = rt_dst_alloc(st, NULL, RTN_LOCAL, 0, 0);
 	st->ipv4.rt_bcast_in = rt_dst_alloc(st, NULL, RTN_BROADCAST, 0, 0);
 	st->ipv4.rt_forward_in = rt_dst_alloc(st, NULL, RTN_UNICAST, 0, 0);
@@ -466,7 +468,7 @@ void ip_rt_exit(struct stack *st)
 	if (st->ipv4.pmtu) {
 		for (int i = 0; i < FIB_PMTU_SLOTS; i++)
 			rt_release_cached(&st->ipv4.pmtu[i].rth);
-		free(st->ipv4.pmtu);
+		kfree(st->ipv4.pmtu);
 		st->ipv4.pmtu = NULL;
 	}
 	rt_release_cached(&st->ipv4.rt_local_out);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "skbuff.h"
 #include "stack.h"
 #include "netdevice.h"
@@ -48,18 +49,18 @@ void skb_pools_destroy(struct stack *st)
 		while (p->free) {
 			void *buf = p->free;
 
+			p->free = *(void **)buf; /* the link, before unpoison undefines it */
 			skb_unpoison(buf, p->size);
-			p->free = *(void **)buf;
-			free(buf);
+			kfree(buf);
 		}
 		p->nfree = 0;
 	}
 	while (st->skb_free) {
 		struct sk_buff *skb = st->skb_free;
 
-		skb_unpoison(skb, sizeof(*skb));
 		st->skb_free = skb->next;
-		free(skb);
+		skb_unpoison(skb, sizeof(*skb));
+		kfree(skb);
 	}
 	st->skb_nfree = 0;
 }
@@ -80,6 +81,9 @@ static void *skb_data_get(struct stack *st, u32 size, u8 *pool, u32 *bufsize)
 			continue;
 		*pool = i;
 		*bufsize = p->size;
+		/* A cached buffer is an allocation too, for fault injection. */
+		if (p->free && should_failslab())
+			return NULL;
 		if (p->free) {
 			buf = p->free;
 			p->free = *(void **)buf;
@@ -87,11 +91,11 @@ static void *skb_data_get(struct stack *st, u32 size, u8 *pool, u32 *bufsize)
 			skb_unpoison(buf, p->size);
 			return buf;
 		}
-		return malloc(p->size);
+		return kmalloc(p->size);
 	}
 	*pool = SKB_POOL_NONE;
 	*bufsize = (u32)ALIGN(size, 64u);
-	return malloc(*bufsize);
+	return kmalloc(*bufsize);
 }
 
 static void skb_data_put(struct stack *st, void *buf, u8 pool)
@@ -99,12 +103,12 @@ static void skb_data_put(struct stack *st, void *buf, u8 pool)
 	struct skb_pool *p;
 
 	if (pool == SKB_POOL_NONE) {
-		free(buf);
+		kfree(buf);
 		return;
 	}
 	p = &st->pools[pool];
 	if (p->nfree >= p->max_free) {
-		free(buf);
+		kfree(buf);
 		return;
 	}
 	*(void **)buf = p->free;
@@ -117,12 +121,14 @@ static struct sk_buff *skb_struct_get(struct stack *st)
 {
 	struct sk_buff *skb = st->skb_free;
 
+	if (skb && should_failslab())
+		return NULL;
 	if (skb) {
-		skb_unpoison(skb, sizeof(*skb));
 		st->skb_free = skb->next;
+		skb_unpoison(skb, sizeof(*skb));
 		st->skb_nfree--;
 	} else {
-		skb = malloc(sizeof(*skb));
+		skb = kmalloc(sizeof(*skb));
 		if (!skb)
 			return NULL;
 	}
@@ -134,7 +140,7 @@ static void skb_struct_put(struct stack *st, struct sk_buff *skb)
 {
 	st->skb_in_use--;
 	if (st->skb_nfree >= st->sysctl.skb_cache_max) {
-		free(skb);
+		kfree(skb);
 		return;
 	}
 	skb->next = st->skb_free;
@@ -182,7 +188,7 @@ struct sk_buff *alloc_skb(struct stack *st, unsigned int size)
 	u8 pool;
 	u8 *data;
 
-	if (unlikely(size > 0x7fff0000u) || stack_should_fail_alloc(st))
+	if (unlikely(size > 0x7fff0000u))
 		return NULL;
 	skb = skb_struct_get(st);
 	if (!skb)
@@ -213,7 +219,7 @@ struct sk_buff *build_skb(struct stack *st, void *data, unsigned int frag_size,
 {
 	struct sk_buff *skb;
 
-	if (frag_size <= SHINFO_SIZE || stack_should_fail_alloc(st))
+	if (frag_size <= SHINFO_SIZE)
 		return NULL;
 	skb = skb_struct_get(st);
 	if (!skb)
@@ -355,8 +361,6 @@ struct sk_buff *skb_clone(struct sk_buff *skb)
 	struct stack *st = skb->stack;
 	struct sk_buff *n;
 
-	if (stack_should_fail_alloc(st))
-		return NULL;
 	n = skb_struct_get(st);
 	if (!n)
 		return NULL;
@@ -457,8 +461,6 @@ int pskb_expand_head(struct sk_buff *skb, int nhead, int ntail)
 
 	if (unlikely(nhead < 0 || ntail < 0 || skb_shared(skb)))
 		skb_over_panic(skb, (unsigned int)nhead, "pskb_expand_head");
-	if (stack_should_fail_alloc(st))
-		return -ENOMEM;
 	need = (u32)SKB_DATA_ALIGN(skb->end + (u32)nhead + (u32)ntail) + (u32)SHINFO_SIZE;
 	data = skb_data_get(st, need, &pool, &bufsize);
 	if (!data)

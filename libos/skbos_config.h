@@ -25,6 +25,8 @@ struct skbos_config {
 	bool loopback;
 	unsigned int spin_us;
 	u64 offloads_off;   /* NETIF_F_* the device must not use (SKBOS_OFFLOAD) */
+	u64 failnth;        /* SKBOS_FAILNTH: fail this allocation (alloc.h); 0: off */
+	bool failnth_persist; /* ... and every one after it */
 };
 
 int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);

@@ -89,7 +89,8 @@
 	X(LINUX_MIB_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo")                    \
 	X(LINUX_MIB_TCPPARTIALUNDO, "TcpExt", "TCPPartialUndo")                \
 	X(LINUX_MIB_TCPFULLUNDO, "TcpExt", "TCPFullUndo")                      \
-	X(LINUX_MIB_TCPTIMEWAITOVERFLOW, "TcpExt", "TCPTimeWaitOverflow")
+	X(LINUX_MIB_TCPTIMEWAITOVERFLOW, "TcpExt", "TCPTimeWaitOverflow") \
+	X(LINUX_MIB_TCPABORTONTIMEOUT, "TcpExt", "TCPAbortOnTimeout")
 
 enum snmp_mib {
 #define SNMP_MIB_ENUM(name, group, field) name,

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <sys/epoll.h>
 
+#include "alloc.h"
 #include "sock.h"
 #include "route.h"
 #include "stack.h"
@@ -180,7 +181,7 @@ static void sock_def_error_report(struct sock *sk)
 /** sk_alloc - a zeroed protocol socket of @prot->obj_size bytes, or NULL. */
 struct sock *sk_alloc(struct stack *st, int family, struct proto *prot)
 {
-	struct sock *sk = calloc(1, prot->obj_size);
+	struct sock *sk = kzalloc(prot->obj_size);
 
 	if (!sk)
 		return NULL;
@@ -204,7 +205,7 @@ void sk_free(struct sock *sk)
 		sock_set_flag(sk, SOCK_DEAD);
 		return;
 	}
-	free(sk);
+	kfree(sk);
 }
 
 /** sock_init_data - Linux's defaults for a new socket. */
@@ -259,7 +260,7 @@ static void sock_wfree(struct sk_buff *skb)
 	sk->sk_wmem_alloc -= (int)skb->truesize;
 	if (sock_flag(sk, SOCK_DEAD)) {
 		if (!sk->sk_wmem_alloc)
-			free(sk);
+			kfree(sk);
 		return;
 	}
 	sk->sk_write_space(sk);

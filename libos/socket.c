@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "sock.h"
 #include "stack.h"
 
@@ -18,7 +19,8 @@ int inet_create(struct stack *st, struct socket *sock, int protocol);
  * sock_create - a new socket of @family/@type/@protocol.  @type may carry
  * SOCK_NONBLOCK (and SOCK_CLOEXEC, which is the fd layer's business).
  * Return: 0 and *@res, or -EAFNOSUPPORT, -EINVAL (bad flags),
- * -ESOCKTNOSUPPORT, -EPROTONOSUPPORT, -ENOMEM.
+ * -ESOCKTNOSUPPORT, -EPROTONOSUPPORT, -ENFILE (no struct socket), -ENOBUFS
+ * (no sock): Linux's __sock_create() and inet_create().
  */
 int sock_create(struct stack *st, int family, int type, int protocol, struct socket **res)
 {
@@ -33,9 +35,9 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 		return -EAFNOSUPPORT;
 	if (protocol < 0 || protocol >= 256)
 		return -EINVAL;
-	sock = calloc(1, sizeof(*sock));
+	sock = kzalloc(sizeof(*sock));
 	if (!sock)
-		return -ENOMEM;
+		return -ENFILE; /* Linux: sock_alloc() failing is "no more sockets" */
 	sock->type = (short)type;
 	sock->state = SS_UNCONNECTED;
 	sock->stack = st;
@@ -44,7 +46,7 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 		sock->file_flags |= O_NONBLOCK;
 	err = inet_create(st, sock, protocol);
 	if (err) {
-		free(sock);
+		kfree(sock);
 		return err;
 	}
 	*res = sock;
@@ -58,7 +60,7 @@ void sock_release(struct socket *sock)
 		return;
 	if (sock->ops)
 		sock->ops->release(sock);
-	free(sock);
+	kfree(sock);
 }
 
 /**
@@ -88,20 +90,21 @@ unsigned int sock_poll(struct socket *sock)
  * sock_accept - accept(): a new struct socket for the oldest connection.
  * @flags: O_NONBLOCK not to wait.  (SOCK_NONBLOCK has the same value on
  *	Linux, so the caller sets the new socket's own flags afterwards.)
- * Return: 0 and *@res, or -errno.
+ * Return: 0 and *@res, or -errno (-ENFILE without memory for the new
+ * socket, as Linux's do_accept(); the connection stays queued).
  */
 int sock_accept(struct socket *sock, struct socket **res, int flags)
 {
-	struct socket *newsock = calloc(1, sizeof(*newsock));
+	struct socket *newsock = kzalloc(sizeof(*newsock));
 	int err;
 
 	if (!newsock)
-		return -ENOMEM;
+		return -ENFILE;
 	newsock->stack = sock->stack;
 	newsock->refcnt = 1;
 	err = sock->ops->accept(sock, newsock, flags & O_NONBLOCK);
 	if (err) {
-		free(newsock);
+		kfree(newsock);
 		return err;
 	}
 	*res = newsock;

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "stack.h"
 #include "skbuff.h"
 #include "netdevice.h"
@@ -18,7 +19,7 @@
  */
 struct stack *stack_new(void)
 {
-	struct stack *st = calloc(1, sizeof(*st));
+	struct stack *st = kzalloc(sizeof(*st));
 
 	if (!st)
 		return NULL;
@@ -32,7 +33,7 @@ struct stack *stack_new(void)
 		st->rand_state = (u64)time(NULL) ^ (u64)(uintptr_t)st;
 	if (inet_init(st)) {
 		skb_pools_destroy(st);
-		free(st);
+		kfree(st);
 		return NULL;
 	}
 	return st;
@@ -57,7 +58,7 @@ void stack_free(struct stack *st)
 		skb_log(LOG_ERROR, "stack freed with %ld skbs and %ld data buffers in use",
 			st->skb_in_use, st->data_in_use);
 	skb_pools_destroy(st);
-	free(st);
+	kfree(st);
 }
 
 /**
@@ -117,21 +118,4 @@ u32 stack_rand(struct stack *st)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return (u32)((z ^ (z >> 31)) >> 16);
-}
-
-/**
- * stack_should_fail_alloc - fault injection (picoTCP's pico_set_mm_failure):
- * when fail_alloc_nth is n > 0, the n-th allocation from now fails, once.
- */
-bool stack_should_fail_alloc(struct stack *st)
-{
-	if (likely(!st->fail_alloc_nth))
-		return false;
-	return --st->fail_alloc_nth == 0;
-}
-
-/** stack_fail_nth_alloc - arm fault injection: the @n-th allocation fails. */
-void stack_fail_nth_alloc(struct stack *st, u64 n)
-{
-	st->fail_alloc_nth = n;
 }

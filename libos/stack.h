@@ -36,7 +36,6 @@ struct skb_pool {
  * @clock_now: the manual clock's value
  * @skb_free: cached sk_buff structures
  * @skb_in_use/@data_in_use: live objects, so a test can assert no leak
- * @fail_alloc_nth: fault injection: the n-th allocation from now fails (0: off)
  */
 struct stack {
 	struct sysctl sysctl;
@@ -56,7 +55,6 @@ struct stack {
 	struct skb_pool pools[SKB_POOL_CLASSES];
 	long skb_in_use;
 	long data_in_use;
-	u64 fail_alloc_nth;
 
 	struct netns_ipv4 ipv4;
 	const struct stack_wait_ops *wait_ops; /* blocking calls (sock.h); NULL: never block */
@@ -78,8 +76,6 @@ int stack_poll(struct stack *st, int budget);
 void stack_xmit_flush(struct stack *st);
 bool stack_rx_pending(const struct stack *st);
 u32 stack_rand(struct stack *st);
-bool stack_should_fail_alloc(struct stack *st);
-void stack_fail_nth_alloc(struct stack *st, u64 n);
 
 /* skb.c: the allocator pools of a stack. */
 void skb_pools_init(struct stack *st);

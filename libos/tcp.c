@@ -314,6 +314,30 @@ static int tcp_wait_connect(struct sock *sk, ktime_t *timeo)
  * Return: bytes queued (possibly fewer than asked when interrupted or
  * non-blocking), or -errno (EPIPE after shutdown, ENOTCONN, EAGAIN, ...).
  */
+/*
+ * Linux's sk_stream_wait_memory when the process, not the send buffer, is
+ * out of memory: a nonblocking call gets EAGAIN; a blocking one naps 2 to
+ * 200 ms (or until woken) and tries again, within its SO_SNDTIMEO.
+ * Return: 0 to try again, -EAGAIN or -EINTR.
+ */
+static int tcp_wait_for_memory(struct sock *sk, ktime_t *timeo)
+{
+	ktime_t nap = (2 + stack_rand(sk->sk_stack) % 199) * NSEC_PER_MSEC, left;
+	int err;
+
+	if (!*timeo)
+		return -EAGAIN;
+	if (nap > *timeo)
+		nap = *timeo;
+	left = nap;
+	err = sk_wait(sk, &left);
+	if (*timeo != KTIME_MAX)
+		*timeo -= nap - left;
+	if (err == -EAGAIN)
+		return *timeo ? 0 : -EAGAIN;
+	return err;
+}
+
 static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -365,8 +389,11 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			want = size - copied < goal ? max_t(u32, size - copied, tp->mss_cache) : goal;
 			skb = tcp_alloc_skb(sk, want);
 			if (!skb) {
-				err = -ENOBUFS;
-				goto out;
+				tcp_push(sk, 0);
+				err = tcp_wait_for_memory(sk, &timeo);
+				if (err)
+					goto out;
+				continue;
 			}
 			skb_set_owner_w(skb, sk);
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;

@@ -220,6 +220,7 @@ struct tcp_sock {
 	struct timer_list keepalive_timer;  /* keepalive, FIN_WAIT2, TIME_WAIT */
 	bool persist;                       /* retransmit_timer is the persist timer */
 	u8 timers_on;                       /* TCP_TIMER_*: which are wanted (tcp_timer.c) */
+	bool fin_pending;                   /* no memory for our FIN: the timer retries */
 
 	/* listening and accepting */
 	struct tcp_sock *parent;            /* the listener of a not yet accepted child */

@@ -398,7 +398,9 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		tcp_cong_on_ack(sk, ack, acked, prior_snd_una);
 		if (!tp->in_recovery)
 			tcp_sndbuf_expand(sk); /* the window grew: let the queue behind it grow */
-		if (tp->snd_una == tp->snd_max)
+		/* all acknowledged: the RTO stops, unless a FIN that found no
+		 * memory waits for the timer to try again (tcp_send_fin) */
+		if (tp->snd_una == tp->snd_max && !tp->fin_pending)
 			tcp_clear_xmit_timer(sk, TCP_TIMER_RETRANS);
 		else
 			tcp_reset_rto(sk);
@@ -442,7 +444,7 @@ static bool tcp_fin_acked(const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 
-	return sk->sk_shutdown & SEND_SHUTDOWN && tp->snd_una == tp->write_seq;
+	return sk->sk_shutdown & SEND_SHUTDOWN && !tp->fin_pending && tp->snd_una == tp->write_seq;
 }
 
 /* RFC 9293 §3.10.7.4 step 8: the peer's FIN, now in order. */

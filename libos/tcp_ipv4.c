@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "tcp.h"
 #include "checksum.h"
 #include "icmp.h"
@@ -496,15 +497,26 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		return 0;
 	}
 	child = tcp_create_child(sk, skb);
-	if (child) {
-		if (isn) {
-			struct tcp_sock *tp = tcp_sk(child);
+	if (!child)
+		goto nomem;
+	if (isn) {
+		struct tcp_sock *tp = tcp_sk(child);
 
-			tp->iss = isn;
-			tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
-		}
-		tcp_send_synack(child);
+		tp->iss = isn;
+		tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
 	}
+	/* No SYN-ACK could be queued: no timer would ever send one, so forget
+	 * the connection (Linux's drop_and_free); the client's retransmitted
+	 * SYN starts over. */
+	if (tcp_send_synack(child)) {
+		tcp_done(child);
+		goto nomem;
+	}
+	consume_skb(skb);
+	return 0;
+nomem:
+	kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+	return 0;
 drop:
 	consume_skb(skb);
 	return 0;
@@ -634,7 +646,7 @@ static const struct net_protocol tcp_protocol = {
 /** tcp_init - TCP's tables and protocol handler.  Return: 0 or -errno. */
 int tcp_init(struct stack *st)
 {
-	struct tcp_tables *t = calloc(1, sizeof(*t));
+	struct tcp_tables *t = kzalloc(sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -664,7 +676,7 @@ void tcp_exit(struct stack *st)
 		list_for_each_entry_safe(tp, tmp, &t->ehash[i], ehash_node)
 			tcp_done(&tp->inet.sk);
 	}
-	free(t);
+	kfree(t);
 	st->ipv4.tcp = NULL;
 }
 

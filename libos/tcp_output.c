@@ -373,7 +373,11 @@ static int tcp_send_head_skb(struct sock *sk, struct sk_buff *skb)
 	if (!(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN) || sk->sk_state != TCP_SYN_SENT)
 		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
 	err = tcp_transmit_skb(sk, skb, true);
-	if (err && err != -EMSGSIZE && err != -ENETUNREACH)
+	/* A SYN that could not go out (no memory for its copy) counts as sent
+	 * and lost, as Linux's tcp_connect(): the retransmit timer repeats it.
+	 * Without a peer window yet, the persist path could never send it. */
+	if (err && err != -EMSGSIZE && err != -ENETUNREACH &&
+	    !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
 		return err;
 	if (skb->len % (tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT))
 		tp->snd_sml = TCP_SKB_CB(skb)->end_seq; /* it ends with a small segment */
@@ -615,8 +619,15 @@ void tcp_send_fin(struct sock *sk)
 		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
 		TCP_SKB_CB(tail)->end_seq++;
 	} else if (!tcp_queue_ctl(sk, TCPHDR_FIN | TCPHDR_ACK, tp->write_seq)) {
+		/* No memory for it: the retransmit timer tries again, as for a
+		 * lost segment (and gives up as for one); until then no ACK can
+		 * acknowledge a FIN that was never sent. */
+		tp->fin_pending = true;
+		if (!tcp_xmit_timer_on(tp, TCP_TIMER_RETRANS))
+			tcp_reset_rto(sk);
 		return;
 	}
+	tp->fin_pending = false;
 	tp->write_seq++;
 	tcp_write_xmit(sk, false);
 }

@@ -48,18 +48,39 @@ void tcp_clear_xmit_timer(struct sock *sk, int what)
 	tcp_sk(sk)->timers_on &= (u8)~what;
 }
 
+/*
+ * Linux's tcp_clamp_rto_to_user_timeout: with TCP_USER_TIMEOUT set and a
+ * retransmission under way, the timer fires no later than the moment the
+ * user timeout runs out, so the connection fails then, not a backed-off
+ * RTO later.
+ */
+static ktime_t tcp_clamp_rto_to_user_timeout(const struct tcp_sock *tp, ktime_t now, ktime_t rto)
+{
+	ktime_t end;
+
+	if (!tp->user_timeout || !tp->retrans_stamp)
+		return rto;
+	end = tp->retrans_stamp + tp->user_timeout;
+	if (end <= now)
+		return 1;
+	return end - now < rto ? end - now : rto;
+}
+
 /** tcp_reset_rto - (re)arm the retransmission timer for the current RTO. */
 void tcp_reset_rto(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	ktime_t now = stack_now(sk->sk_stack);
 
 	tp->persist = false;
-	tcp_reset_xmit_timer(sk, TCP_TIMER_RETRANS, stack_now(sk->sk_stack) + tcp_backoff_rto(tp));
+	tcp_reset_xmit_timer(sk, TCP_TIMER_RETRANS,
+			     now + tcp_clamp_rto_to_user_timeout(tp, now, tcp_backoff_rto(tp)));
 }
 
 /* A connection that cannot make progress any more: report and give up. */
 static void tcp_write_err(struct sock *sk)
 {
+	SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPABORTONTIMEOUT);
 	sk->sk_err = sk->sk_err_soft ? sk->sk_err_soft : ETIMEDOUT;
 	sk->sk_error_report(sk);
 	tcp_done(sk);
@@ -123,6 +144,22 @@ static void tcp_retransmit_timer(struct timer_list *t)
 	tp->timers_on &= (u8)~TCP_TIMER_RETRANS;
 	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
+	if (tp->fin_pending) {
+		/* our FIN found no memory before: once it is queued and sent, the
+		 * timer is the RTO again */
+		tcp_send_fin(sk);
+		if (!tp->fin_pending)
+			return;
+		if (tcp_out_of_resources_or_timeout(sk)) {
+			tcp_write_err(sk);
+			return;
+		}
+		tp->retransmits++;
+		if (tp->backoff < 20)
+			tp->backoff++;
+		tcp_reset_rto(sk);
+		return;
+	}
 	if (tp->persist) {
 		tcp_persist_fire(sk);
 		return;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "alloc.h"
 #include "udp.h"
 #include "checksum.h"
 #include "icmp.h"
@@ -398,9 +399,12 @@ static int udp_send_skb(struct sock *sk, struct sk_buff *skb, __be32 daddr, __be
 	ttl = inet->uc_ttl < 0 ? 0 : inet->uc_ttl;
 	err = ip_push_and_send(st, skb, rt, saddr, daddr, IPPROTO_UDP, (u8)ttl, inet->tos, df);
 	if (err && err != -EMSGSIZE) {
-		if (err == -ENOBUFS)
-			SNMP_INC_STATS(st, UDP_MIB_SNDBUFERRORS);
-		return err;
+		if (err != -ENOBUFS)
+			return err;
+		/* Linux's udp_send_skb: a datagram lost for want of buffers is
+		 * counted, and reported to the sender only with IP_RECVERR. */
+		SNMP_INC_STATS(st, UDP_MIB_SNDBUFERRORS);
+		return inet->recverr ? err : 0;
 	}
 	SNMP_INC_STATS(st, UDP_MIB_OUTDATAGRAMS);
 	return 0;
@@ -709,7 +713,7 @@ static const struct net_protocol udp_protocol = {
 /** udp_init - the UDP table and protocol handler.  Return: 0 or -errno. */
 int udp_init(struct stack *st)
 {
-	struct udp_table *t = calloc(1, sizeof(*t));
+	struct udp_table *t = kzalloc(sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -722,7 +726,7 @@ int udp_init(struct stack *st)
 void udp_exit(struct stack *st)
 {
 	inet_del_protocol(st, &udp_protocol, IPPROTO_UDP);
-	free(st->ipv4.udp);
+	kfree(st->ipv4.udp);
 	st->ipv4.udp = NULL;
 }
 

@@ -39,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "alloc.h"
 #include "afpacket_priv.h"
 #include "../libos/netdevice.h"
 #include "../libos/eth.h"
@@ -104,8 +105,8 @@ static void afp_v3_free(struct afp_v3ring *r)
 {
 	if (r->map)
 		munmap(r->map, r->map_len);
-	free(r->lent);
-	free(r);
+	kfree(r->lent);
+	kfree(r);
 }
 
 /* Give block @b back: the kernel fills it again when its turn comes. */
@@ -352,7 +353,7 @@ int afp_v3_create(struct afpacket_priv *p, const struct afpacket_config *c)
 	req.tp_retire_blk_tov = c->rx_retire_ms;
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
 		return -errno;
-	r = calloc(1, sizeof(*r));
+	r = kzalloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	p->v3 = r;
@@ -361,7 +362,7 @@ int afp_v3_create(struct afpacket_priv *p, const struct afpacket_config *c)
 	r->nblocks = c->rx_blocks;
 	r->max_held = c->rx_blocks / 2;
 	r->map_len = (size_t)c->rx_block_size * c->rx_blocks;
-	r->lent = calloc(r->nblocks, sizeof(*r->lent));
+	r->lent = kcalloc(r->nblocks, sizeof(*r->lent));
 	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
 	if (r->map == MAP_FAILED) {
 		r->map = NULL;

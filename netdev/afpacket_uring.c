@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <liburing.h>
 
+#include "alloc.h"
 #include "afpacket_priv.h"
 #include "afpacket_if.h"
 #include "../libos/netdevice.h"
@@ -123,8 +124,8 @@ static void afp_pool_free(struct afp_rxpool *pool)
 		munmap(pool->br, pool->br_len);
 	if (pool->bufs)
 		munmap(pool->bufs, pool->bufs_len);
-	free(pool->state);
-	free(pool);
+	kfree(pool->state);
+	kfree(pool);
 }
 
 static void afp_rx_arm(struct afpacket_priv *p);
@@ -157,7 +158,7 @@ static void afp_rx_buf_release(void *arg, u8 *head)
 
 static int afp_pool_create(struct afpacket_priv *p, u32 nbufs, u32 frame_max)
 {
-	struct afp_rxpool *pool = calloc(1, sizeof(*pool));
+	struct afp_rxpool *pool = kzalloc(sizeof(*pool));
 	struct io_uring_buf_reg reg = { 0 };
 	int err;
 
@@ -171,7 +172,7 @@ static int afp_pool_create(struct afpacket_priv *p, u32 nbufs, u32 frame_max)
 	pool->bufsize = (u32)SKB_DATA_ALIGN(AFP_RX_HEADROOM + p->rx_len) + (u32)AFP_SHINFO_SIZE;
 	pool->bufs_len = (size_t)pool->bufsize * nbufs;
 	pool->br_len = ALIGN(sizeof(struct io_uring_buf) * nbufs, (size_t)4096);
-	pool->state = calloc(nbufs, 1);
+	pool->state = kcalloc(nbufs, 1);
 	/* MAP_NORESERVE: a small frame touches a page or two of its 64 KB. */
 	pool->bufs = mmap(NULL, pool->bufs_len, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

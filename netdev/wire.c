@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "wire.h"
 #include "../libos/netdevice.h"
 #include "../libos/eth.h"
@@ -214,7 +215,7 @@ static int wire_end_init(struct wire *w, int i, struct stack *st, const char *na
 struct wire *wire_create(struct stack *a, const char *name_a, const u8 *mac_a,
 			 struct stack *b, const char *name_b, const u8 *mac_b)
 {
-	struct wire *w = calloc(1, sizeof(*w));
+	struct wire *w = kzalloc(sizeof(*w));
 
 	if (!w)
 		return NULL;
@@ -238,7 +239,7 @@ void wire_destroy(struct wire *w)
 			free_netdev(dev);
 		}
 	}
-	free(w);
+	kfree(w);
 }
 
 struct net_device *wire_dev(struct wire *w, int end)

@@ -23,6 +23,8 @@ pkgs=(
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
 	tcpdump           # test_pcap reads the capture back the way a user would
+	valgrind          # check.sh --valgrind (make check-valgrind); its memcheck.h
+	                  # lets the skb pools mark parked buffers (poison.h)
 )
 bench_pkgs=(                 # (iperf3, wrk, nginx, redis: installed for the tests)
 	sockperf          # TCP and UDP ping-pong latency percentiles

@@ -122,3 +122,9 @@ wait_until() {
 	done
 	return 1
 }
+
+# tcpbulk_stat LOG NAME - a counter tests/tools/tcpbulk --stats printed at
+# exit into LOG (0 if it did not).
+tcpbulk_stat() {
+	sed -n '/^tcpbulk: stats$/,$p' "$1" | awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }'
+}

@@ -23,6 +23,7 @@
 
 #include "netns.h"
 #include "frames.h"
+#include "under_valgrind.h"
 #include "capture.h"
 #include "afpacket_uring.h"
 #include "eth.h"
@@ -412,6 +413,11 @@ Test(afpacket_tpv3, held_blocks_are_capped_and_every_block_comes_back)
 	struct afpacket_stats s;
 	struct sk_buff *skb;
 
+	/* Its premise is speed: 60 frames land in three blocks only if the
+	 * reader keeps ahead of the kernel's block retire timeout.  Under
+	 * valgrind it cannot, blocks retire half-empty and the kernel drops. */
+	if (RUNNING_ON_VALGRIND)
+		cr_skip_test("ring timing: too slow under valgrind for the retire timeout");
 	recreate_dev(&cfg);
 	peer_fd = netns_packet_socket(np.ns_b, np.if_b, ETH_P_TEST);
 	cr_assert(ge(int, peer_fd, 0));

@@ -13,7 +13,7 @@
 
 static const char *const vars[] = { "SKBOS_IF", "SKBOS_ADDR", "SKBOS_GW", "SKBOS_MAC",
 				    "SKBOS_MTU", "SKBOS_PCAP", "SKBOS_LOG", "SKBOS_LOOPBACK",
-				    "SKBOS_SPIN_US", "SKBOS_OFFLOAD" };
+				    "SKBOS_SPIN_US", "SKBOS_OFFLOAD", "SKBOS_FAILNTH" };
 
 static void clear_env(void)
 {
@@ -46,7 +46,10 @@ Test(config, a_full_valid_configuration)
 	setenv("SKBOS_LOOPBACK", "1", 1);
 	setenv("SKBOS_SPIN_US", "50", 1);
 	setenv("SKBOS_OFFLOAD", "csum", 1);
+	setenv("SKBOS_FAILNTH", "12+", 1);
 	cr_assert(eq(int, skbos_config_from_env(&c, err, sizeof(err)), 0), "%s", err);
+	cr_assert(eq(u64, c.failnth, 12));
+	cr_assert(c.failnth_persist);
 	cr_assert(eq(u64, c.offloads_off, NETIF_F_GRO | NETIF_F_TSO | NETIF_F_SG));
 	cr_assert(eq(str, c.ifname, "lo"));
 	cr_assert(eq(u32, c.addr, ip4("10.1.0.2")));
@@ -82,6 +85,10 @@ static struct bad_case bad_cases[] = {
 	{ "SKBOS_LOG", "verbose", "SKBOS_LOG=verbose" },
 	{ "SKBOS_LOOPBACK", "yes", "SKBOS_LOOPBACK=yes" },
 	{ "SKBOS_SPIN_US", "-5", "SKBOS_SPIN_US=-5" },
+	{ "SKBOS_FAILNTH", "0", "SKBOS_FAILNTH=0" },
+	{ "SKBOS_FAILNTH", "3x", "SKBOS_FAILNTH=3x" },
+	{ "SKBOS_FAILNTH", "+4", "SKBOS_FAILNTH=+4" },
+	{ "SKBOS_FAILNTH", "99999999999999999999", "SKBOS_FAILNTH=99999999999999999999" },
 };
 
 ParameterizedTestParameters(config, a_bad_value_names_its_variable)

@@ -64,7 +64,7 @@ sent() {
 }
 # stat NAME - a counter skbos printed at exit (0 if it did not).
 stat() {
-	sed -n '/^tcpbulk: stats$/,$p' "$tmp/skbos.log" | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'
+	tcpbulk_stat "$tmp/skbos.log" "$1"
 }
 # expect NAME OP WANT - assert a counter against WANT (OP: -eq, -ge).
 expect() {

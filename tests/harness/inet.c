@@ -20,23 +20,41 @@ __be32 ip4(const char *s)
 	return a;
 }
 
-void inet_pair_setup(struct inet_pair *p)
+/**
+ * inet_pair_build - the two stacks, the wire and the addresses, each step
+ * allowed to fail (fault injection): Return: 0 or the first -errno; what
+ * was built is left for inet_pair_teardown().
+ */
+int inet_pair_build(struct inet_pair *p)
 {
-	world_init(&p->w, 2);
-	p->wire = wire_create(p->w.st[0], "wa", mac_a, p->w.st[1], "wb", mac_b);
-	cr_assert(not(eq(ptr, p->wire, NULL)));
-	p->da = wire_dev(p->wire, 0);
-	p->db = wire_dev(p->wire, 1);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->w.now = WORLD_T0;
 	p->a = ip4(ADDR_A);
 	p->b = ip4(ADDR_B);
-	cr_assert(eq(int, inet_addr_add(p->da, p->a, 24), 0));
-	cr_assert(eq(int, inet_addr_add(p->db, p->b, 24), 0));
+	if ((rc = world_add_stack(&p->w)) || (rc = world_add_stack(&p->w)))
+		return rc;
+	p->wire = wire_create(p->w.st[0], "wa", mac_a, p->w.st[1], "wb", mac_b);
+	if (!p->wire)
+		return -ENOMEM;
+	p->da = wire_dev(p->wire, 0);
+	p->db = wire_dev(p->wire, 1);
+	if ((rc = inet_addr_add(p->da, p->a, 24)) || (rc = inet_addr_add(p->db, p->b, 24)))
+		return rc;
 	world_run(&p->w); /* the gratuitous ARPs */
+	return 0;
+}
+
+void inet_pair_setup(struct inet_pair *p)
+{
+	cr_assert(eq(int, inet_pair_build(p), 0));
 }
 
 void inet_pair_teardown(struct inet_pair *p)
 {
 	wire_destroy(p->wire);
+	p->wire = NULL;
 	world_fini(&p->w);
 }
 

@@ -33,9 +33,15 @@ int t_bind(struct socket *s, __be32 addr, u16 port)
 
 int t_connect(struct socket *s, __be32 addr, u16 port)
 {
+	return t_connect_flags(s, addr, port, 0);
+}
+
+/** t_connect_flags - connect with @flags (O_NONBLOCK). */
+int t_connect_flags(struct socket *s, __be32 addr, u16 port, int flags)
+{
 	struct sockaddr_in sin = sin_of(addr, port);
 
-	return s->ops->connect(s, (struct sockaddr *)&sin, sizeof(sin), 0);
+	return s->ops->connect(s, (struct sockaddr *)&sin, sizeof(sin), flags);
 }
 
 int t_sendto(struct socket *s, const void *buf, size_t len, int flags, __be32 addr, u16 port)
@@ -101,4 +107,16 @@ int t_getint(struct socket *s, int level, int opt)
 
 	cr_assert(s->ops->getsockopt(s, level, opt, &v, &len) == 0);
 	return v;
+}
+
+int t_recv(struct socket *s, void *buf, size_t len, int flags)
+{
+	return t_recvfrom(s, buf, len, flags, NULL, NULL);
+}
+
+/** fill - a reproducible byte pattern: the byte at stream offset @seed + i. */
+void fill(u8 *buf, size_t len, u32 seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (u8)((seed + i) * 2654435761u >> 24);
 }

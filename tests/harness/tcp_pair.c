@@ -48,18 +48,6 @@ void connect_pair(u16 port, struct socket **cli, struct socket **srv, struct soc
 	cr_assert(eq(int, (*srv)->sk->sk_state, TCP_ESTABLISHED));
 }
 
-int t_recv(struct socket *s, void *buf, size_t len, int flags)
-{
-	return t_recvfrom(s, buf, len, flags, NULL, NULL);
-}
-
-/** fill - a reproducible byte pattern: the byte at stream offset @seed + i. */
-void fill(u8 *buf, size_t len, u32 seed)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (u8)((seed + i) * 2654435761u >> 24);
-}
-
 /** impair_both - the same impairment rules (impair_parse) both ways, seeds apart. */
 void impair_both(const char *spec)
 {

@@ -10,6 +10,7 @@
 
 #include "inet.h"
 #include "sock.h"
+#include "socks.h"
 
 extern struct inet_pair p;
 extern struct stack *sa, *sb;
@@ -18,8 +19,6 @@ void tcp_pair_setup(void);
 void tcp_pair_teardown(void);
 struct socket *listener(u16 port);
 void connect_pair(u16 port, struct socket **cli, struct socket **srv, struct socket **lis);
-int t_recv(struct socket *s, void *buf, size_t len, int flags);
-void fill(u8 *buf, size_t len, u32 seed);
 void impair_both(const char *spec);
 void tcp_bulk(struct socket *c, struct socket *s, size_t total);
 

@@ -49,20 +49,33 @@ static void world_wake(struct stack *st, struct stack_waiter *waiter)
 
 static const struct stack_wait_ops world_wait_ops = { .wait = world_wait, .wake = world_wake };
 
+/**
+ * world_add_stack - one more stack on the world's clock, with deterministic
+ * ports and IDs.  Return: 0, or -ENOMEM (fault injection tests expect it).
+ */
+int world_add_stack(struct world *w)
+{
+	struct stack *st;
+
+	cr_assert(w->n < WORLD_MAX_STACKS);
+	st = stack_new();
+	if (!st)
+		return -ENOMEM;
+	stack_clock_set_manual(st, w->now);
+	st->wait_ops = &world_wait_ops;
+	st->wait_priv = w;
+	st->rand_state = 0x5eed0000u + (u64)w->n;
+	w->st[w->n++] = st;
+	return 0;
+}
+
 void world_init(struct world *w, int nstacks)
 {
 	cr_assert(nstacks > 0 && nstacks <= WORLD_MAX_STACKS);
 	memset(w, 0, sizeof(*w));
-	w->n = nstacks;
 	w->now = WORLD_T0;
-	for (int i = 0; i < nstacks; i++) {
-		w->st[i] = stack_new();
-		cr_assert(not(eq(ptr, w->st[i], NULL)));
-		stack_clock_set_manual(w->st[i], w->now);
-		w->st[i]->wait_ops = &world_wait_ops;
-		w->st[i]->wait_priv = w;
-		w->st[i]->rand_state = 0x5eed0000u + (u64)i; /* deterministic ports, IDs */
-	}
+	for (int i = 0; i < nstacks; i++)
+		cr_assert(eq(int, world_add_stack(w), 0));
 }
 
 void world_fini(struct world *w)

@@ -23,6 +23,7 @@ struct world {
 };
 
 void world_init(struct world *w, int nstacks);
+int world_add_stack(struct world *w);
 void world_fini(struct world *w);
 int world_run(struct world *w);
 void world_advance(struct world *w, ktime_t delta);

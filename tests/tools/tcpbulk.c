@@ -18,10 +18,13 @@
  * skbos mode starts from SKBOS_* (skbos_init).  With --stats it prints
  * skbos's counters and drop reasons (skbos_dump_stats, nstat style) to stderr
  * at exit, after the line "tcpbulk: stats", so a test can assert on them.
+ * --user-timeout MS sets TCP_USER_TIMEOUT on the connecting socket (send,
+ * conns, parallel).
  * Errors print errno names so a test can check e.g. ECONNRESET.  Exit status
  * 0 on success.
  */
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -55,15 +58,22 @@ static const struct api skbos_api = { skbos_socket, skbos_bind, skbos_listen, sk
 static int fail(const char *what)
 {
 	fprintf(stderr, "tcpbulk: %s: %s (%s)\n", what, strerror(errno),
-		errno == ECONNRESET ? "ECONNRESET" : errno == EPIPE ? "EPIPE" : "errno");
+		errno == ECONNRESET ? "ECONNRESET" : errno == EPIPE ? "EPIPE" :
+		errno == ETIMEDOUT ? "ETIMEDOUT" : "errno");
 	return 1;
 }
+
+/* --user-timeout MS: TCP_USER_TIMEOUT on the connecting socket (0: unset). */
+static int user_timeout_ms;
 
 static int connect_to(const struct api *a, const char *host, int port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
 	int fd = a->socket(AF_INET, SOCK_STREAM, 0);
 
+	if (fd >= 0 && user_timeout_ms &&
+	    a->setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms)))
+		return -1;
 	if (fd < 0 || inet_pton(AF_INET, host, &sin.sin_addr) != 1 ||
 	    a->connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		return -1;
@@ -236,6 +246,8 @@ int main(int argc, char **argv)
 			skbos = false;
 		} else if (!strcmp(argv[i], "--stats")) {
 			stats = true;
+		} else if (!strcmp(argv[i], "--user-timeout") && i + 1 < argc) {
+			user_timeout_ms = atoi(argv[++i]);
 		} else {
 			break;
 		}
@@ -257,7 +269,7 @@ int main(int argc, char **argv)
 	else if (argc - i == 3 && !strcmp(argv[i], "reset"))
 		rc = do_reset(a, atoi(argv[i + 1]), atoll(argv[i + 2]));
 	else
-		fprintf(stderr, "usage: tcpbulk [--kernel] [--stats] send HOST PORT FILE | recv PORT | conns|parallel HOST PORT N | sink PORT N | reset PORT BYTES\n");
+		fprintf(stderr, "usage: tcpbulk [--kernel] [--stats] [--user-timeout MS] send HOST PORT FILE | recv PORT | conns|parallel HOST PORT N | sink PORT N | reset PORT BYTES\n");
 	if (skbos && stats) {
 		fprintf(stderr, "tcpbulk: stats\n");
 		skbos_dump_stats(stderr);
