@@ -80,6 +80,7 @@ wait_http() { # NS URL: until nginx answers (5 s at most)
 		sleep 0.05
 	done
 	echo "demo: no answer from $2" >&2
+	tail -3 "$tmp"/nginx-*.log >&2
 	exit 1
 }
 bad=0
@@ -106,16 +107,17 @@ echo "skbos $(grep PACKAGE_VERSION config.h | cut -d'"' -f2) ($(git -C .. rev-pa
 echo "unmodified programs, 100 MB over one veth pair, each copy checked by sha256; last column: skbos/kernel"
 
 # 1. curl on skbos <- nginx on the kernel (and curl on the kernel for comparison)
-ip netns exec "${P}c" nginx -c "$(nginx_conf 8080)" -e stderr >"$tmp/nginx-k.log" 2>&1 &
+conf_k=$(nginx_conf 8080)
+ip netns exec "${P}c" nginx -c "$conf_k" -e stderr >"$tmp/nginx-k.log" 2>&1 &
 wait_http "${P}c" "http://$NET.2:8080/"
 row "curl (skbos) <- nginx (kernel)" "curl (kernel) <- nginx (kernel)" \
 	"$(fetch "${P}s" "${run[@]}" curl "http://$NET.2:8080/blob")" \
 	"$(fetch "${P}s" curl "http://$NET.2:8080/blob")"
 
 # 2. nginx on skbos -> the kernel's curl (beside a kernel nginx, same namespace)
-(cd "$tmp" && exec ip netns exec "${P}s" "${run[@]}" nginx -c "$(nginx_conf 8081)" -e stderr) \
-	>"$tmp/nginx-s.log" 2>&1 &
-sed "s/listen 8081;/listen $NET.1:8082;/; s/nginx8081.pid/nginx8082.pid/" "$tmp/nginx8081.conf" >"$tmp/nginx8082.conf"
+conf_s=$(nginx_conf 8081)
+sed "s/listen 8081;/listen $NET.1:8082;/; s/nginx8081.pid/nginx8082.pid/" "$conf_s" >"$tmp/nginx8082.conf"
+(cd "$tmp" && exec ip netns exec "${P}s" "${run[@]}" nginx -c "$conf_s" -e stderr) >"$tmp/nginx-s.log" 2>&1 &
 ip netns exec "${P}s" nginx -c "$tmp/nginx8082.conf" -e stderr >"$tmp/nginx-k2.log" 2>&1 &
 wait_http "${P}c" "http://$NET.11:8081/"
 wait_http "${P}c" "http://$NET.1:8082/"
