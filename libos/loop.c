@@ -49,6 +49,7 @@ struct skbos_loop {
 	void *ctl_arg;
 	bool standing_aside;
 	int app_waiters;       /* threads blocked in a call, driving the stack (atomic) */
+	ktime_t app_drove;     /* when an application thread's wait last drove the stack (atomic) */
 	ktime_t armed;         /* when the ev_timer is set to fire (KTIME_MAX: not) */
 	bool poll_until_dry;   /* a loopback device: frames it queued come back only by polling */
 	ktime_t spin_ns;       /* SKBOS_SPIN_US: busy-poll this long before sleeping */
@@ -133,9 +134,19 @@ static void loop_locked_pass(struct skbos_loop *l)
 	loop_unlock(l);
 }
 
+/*
+ * An application thread drives the stack: it is blocked in a call (and
+ * reaps the device itself), or its waits (epoll_wait, poll, select: each
+ * starts with loop_drive) came within the last LOOP_RECHECK_S, so a busy
+ * event loop reaps what arrives on its next wait.  Either way a stack-thread
+ * pass would only fight it for the lock, on the same CPU as often as not.
+ */
 static int app_waiting(struct skbos_loop *l)
 {
-	return __atomic_load_n(&l->app_waiters, __ATOMIC_ACQUIRE);
+	ktime_t drove = __atomic_load_n(&l->app_drove, __ATOMIC_RELAXED);
+
+	return __atomic_load_n(&l->app_waiters, __ATOMIC_ACQUIRE) ||
+	       (drove && stack_now(l->st) - drove < (ktime_t)(LOOP_RECHECK_S * NSEC_PER_SEC));
 }
 
 /*
@@ -570,6 +581,7 @@ void loop_drive(struct skbos_loop *l)
 	stack_xmit_flush(st);
 	l->passes++;
 	l->app_wakeups++;
+	__atomic_store_n(&l->app_drove, stack_now(st), __ATOMIC_RELAXED);
 	if (stack_next_timer(st) < l->armed)
 		loop_kick(l);
 }
