@@ -13,8 +13,9 @@
 #      the same cable, as one table.
 #
 # Everything lives in two namespaces named after this script's PID (skd<PID>s
-# and skd<PID>c) and is removed on exit, Ctrl-C included; namespaces left by
-# an earlier run that was killed outright (its PID gone) are removed first.
+# and skd<PID>c, scratch in /tmp/skbos-demo.<PID>.*) and is removed on exit,
+# Ctrl-C included; what an earlier run killed outright left (its PID gone)
+# is removed first.
 # Exit status: 0 when every copy arrived intact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +37,14 @@ for ns in $(ip netns list | awk '{ print $1 }' | grep -E '^skd[0-9]+[sc]$' || tr
 	for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
 	ip netns del "$ns" 2>/dev/null || true
 done
+for d in /tmp/skbos-demo.*; do # and its scratch directory, named after it too
+	pid=${d#/tmp/skbos-demo.}
+	pid=${pid%%.*}
+	[ -d "$d" ] && [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && rm -rf "$d"
+done
 
 P=skd$$
-tmp=$(mktemp -d /tmp/skbos-demo.XXXXXX)
+tmp=$(mktemp -d "/tmp/skbos-demo.$$.XXXXXX")
 cleanup() {
 	trap - EXIT INT TERM
 	exec 2>/dev/null
