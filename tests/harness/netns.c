@@ -93,8 +93,12 @@ void netns_pair_create(struct netns_pair *np)
 		registered = true;
 	}
 	/* A namespace of this name is a leftover of a crashed test that had our
-	 * pid: ours to remove. */
+	 * pid: ours to remove.  So is every skt<pid>a/b whose pid is gone: a
+	 * test killed outright (Criterion's timeout sends SIGKILL, so atexit
+	 * never runs) leaves its pair behind, and only this suite makes them. */
 	netns_sh(NULL, "ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", np->ns_a, np->ns_b);
+	netns_sh(NULL, "for ns in $(ip netns list | awk '{ print $1 }' | grep -E '^skt[0-9]+[ab]$'); do "
+		       "p=${ns#skt}; p=${p%%?}; kill -0 $p 2>/dev/null || ip netns del $ns 2>/dev/null; done; true");
 	if (netns_sh(NULL, "ip netns add %s 2>/dev/null", np->ns_a))
 		netns_unavailable("cannot create a network namespace");
 	np->created = true;
