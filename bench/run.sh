@@ -56,10 +56,19 @@ done
 P=skr$$
 tmp=$(mktemp -d /tmp/skbos-bench.XXXXXX)
 srv_tpid= srv_pid= bg_pid= fg_pid=
+busy_saved= # "busy_read busy_poll" while rr_spin has changed them (global sysctls)
+busy_restore() {
+	[ -n "$busy_saved" ] || return 0
+	set -- $busy_saved
+	echo "$1" >/proc/sys/net/core/busy_read
+	echo "$2" >/proc/sys/net/core/busy_poll
+	busy_saved=
+}
 cleanup() {
 	trap - EXIT INT TERM
 	exec 2>/dev/null # bash's "Killed" notices for what is ended here
 	for pid in $fg_pid $bg_pid $srv_pid $srv_tpid; do kill -KILL "$pid" 2>/dev/null; done
+	busy_restore
 	bench_netns_del
 	rm -rf "$tmp"
 }
@@ -310,12 +319,13 @@ t_rr_tcp() { sockperf_rr "$1" rr_tcp --tcp; }
 
 # rr_spin: the TCP ping-pong with both ends busy-polling for up to SPIN_US:
 # skbos ends with SKBOS_SPIN_US, kernel ends with net.core.busy_read and
-# busy_poll (global sysctls, so set only for this test and restored; veth
+# busy_poll (global sysctls, so set only for this test and restored, by the
+# exit trap too if the run is interrupted; veth
 # has NAPI to poll only with GRO on, so GRO goes on for it too).
 SPIN_US=50
 t_rr_spin() {
-	local br bp gs gc
-	br=$(cat /proc/sys/net/core/busy_read) bp=$(cat /proc/sys/net/core/busy_poll)
+	local gs gc
+	busy_saved="$(cat /proc/sys/net/core/busy_read) $(cat /proc/sys/net/core/busy_poll)"
 	gs=$(ip netns exec "${P}s" ethtool -k "${P}s0" | awk '/^generic-receive-offload/ { print $2 }')
 	gc=$(ip netns exec "${P}c" ethtool -k "${P}c0" | awk '/^generic-receive-offload/ { print $2 }')
 	ip netns exec "${P}s" ethtool -K "${P}s0" gro on >/dev/null 2>&1
@@ -325,8 +335,7 @@ t_rr_spin() {
 	spin=$SPIN_US
 	sockperf_rr "$1" rr_spin --tcp
 	spin=
-	echo "$br" >/proc/sys/net/core/busy_read
-	echo "$bp" >/proc/sys/net/core/busy_poll
+	busy_restore
 	ip netns exec "${P}s" ethtool -K "${P}s0" gro "${gs:-off}" >/dev/null 2>&1
 	ip netns exec "${P}c" ethtool -K "${P}c0" gro "${gc:-off}" >/dev/null 2>&1
 }
