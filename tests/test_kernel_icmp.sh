@@ -105,7 +105,9 @@ frames=$(tshark -r "$tmp/direct.pcap" 2>/dev/null | wc -l)
 badf=$(tshark -r "$tmp/direct.pcap" -o ip.check_checksum:TRUE \
 	-Y '_ws.malformed || _ws.expert.severity >= "Error"' 2>/dev/null | wc -l)
 [ "$frames" -ge 2000 ] || fail "pcap holds $frames frames"
-[ "$badf" = 0 ] || fail "tshark finds $badf malformed or bad-checksum frames"
+[ "$badf" = 0 ] || fail "tshark finds $badf malformed or bad-checksum frames: $(tshark -r "$tmp/direct.pcap" \
+	-o ip.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= "Error"' \
+	-T fields -e frame.number -e _ws.col.Info -e _ws.expert.message 2>/dev/null | head -5)"
 echo "ok: direct veth: 20 pings out, 1000 + 5x8000 pings in, UDP 8000 reassembled, pcap $frames frames clean"
 
 # ---- 2. through the impairment cable, 10% loss each way --------------------
