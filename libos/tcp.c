@@ -279,6 +279,8 @@ static bool tcp_stream_writeable(const struct sock *sk)
  * Header offsets are 16 bits from head (as Linux's) and tcp_fragment moves
  * data forward as parts are sent: nothing may lie beyond 64 KB into the
  * buffer, or the headers pushed in front of it could not be addressed.
+ * An empty skb always takes what it has room for (a short segment, never a
+ * zero-length one: those would fill the send buffer and never be acked).
  * Return: bytes, 0 for "start a new skb".
  */
 static u32 tcp_append_room(const struct sk_buff *skb, u32 goal, u32 mss)
@@ -289,8 +291,8 @@ static u32 tcp_append_room(const struct sk_buff *skb, u32 goal, u32 mss)
 		return 0;
 	if (skb->tail + room > 0xffffu)
 		room = 0xffffu - skb->tail;
-	if (room >= want)
-		return want;
+	if (room >= want || !skb->len)
+		return room < want ? room : want;
 	end = skb->len + room;
 	end -= end % mss;
 	return end > skb->len ? end - skb->len : 0;

@@ -52,6 +52,13 @@ static inline bool between(u32 seq1, u32 seq2, u32 seq3)
 #define TCP_PAWS_24DAYS (24LL * 86400 * NSEC_PER_SEC) /* RFC 7323 §5.5 */
 /* A super-packet is one IPv4 datagram: 16-bit total length, 60-byte headers at most. */
 #define TCP_GSO_MAX_PAYLOAD (65535U - 20U - 60U)
+/*
+ * The largest segment one skb can carry: its payload starts MAX_TCP_HEADER
+ * into the buffer and every offset is 16 bits from head.  Linux's loopback
+ * (MTU 65536) reaches 65483 with page frags; skbos's linear skbs stop here,
+ * or a 64 KB-MTU route would leave tcp_sendmsg no room for one MSS.
+ */
+#define TCP_MSS_MAX_SKB (0xffffU - MAX_TCP_HEADER)
 #define TCP_MSS_DEFAULT 536U       /* RFC 9293 §3.7.1 */
 #define TCP_MAX_WSCALE 14          /* RFC 7323 §2.3 */
 #define TCP_INIT_CWND 10           /* RFC 6928 */

@@ -630,7 +630,7 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
 	tp->tsoffset = tcp_ts_off(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
 	tp->advmss = tcp_mss_for_route(sk);
-	tp->mss_cache = tp->advmss;
+	tp->mss_cache = min_t(u32, tp->advmss, TCP_MSS_MAX_SKB);
 	tcp_init_rcv_wnd(tp, tp->advmss);
 	tcp_set_state(sk, TCP_SYN_SENT);
 	tcp_hash(sk);

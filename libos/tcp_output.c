@@ -94,6 +94,8 @@ void tcp_sync_mss(struct sock *sk)
 	/* every segment carries its timestamps: they come out of the payload */
 	if (tp->rx_opt.tstamp_ok && mss > 88 + TCPOLEN_TSTAMP_ALIGNED)
 		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	if (mss > TCP_MSS_MAX_SKB)
+		mss = TCP_MSS_MAX_SKB;
 	if (tp->max_window) {
 		u32 cutoff = tp->max_window > TCP_MSS_DEFAULT ? tp->max_window / 2 : tp->max_window;
 
