@@ -12,6 +12,8 @@
 #include <criterion/new/assert.h>
 
 #include "tcp_pair.h"
+#include "loopback.h"
+#include "inetdevice.h"
 #include "tseg.h"
 #include "frames.h"
 #include "under_valgrind.h"
@@ -163,6 +165,35 @@ Test(tcp, bulk_transfer_clean)
 	tcp_bulk(c, s, 4 << 20);
 	cr_log_info("clean: cwnd %u srtt %llu us retrans %u", tcp_sk(c->sk)->snd_cwnd,
 		    (unsigned long long)(tcp_sk(c->sk)->srtt / 1000), tcp_sk(c->sk)->total_retrans);
+	sock_release(c);
+	sock_release(s);
+	sock_release(l);
+}
+
+/*
+ * A 64 KB-MTU route (Linux's loopback: MTU 65536) offers an MSS larger
+ * than one linear skb can carry past its headroom.  tcp_sendmsg found no
+ * room for one MSS in a fresh skb and queued empty ones until the send
+ * buffer was full: zero-length segments that nothing ever acked, and a
+ * blocking send that never returned (python's sendall of 8 MB to a thread
+ * over 127.0.0.1 under SKBOS_LOOPBACK=1).
+ */
+Test(tcp, bulk_over_loopback_mtu_65536)
+{
+	struct net_device *lo = loopback_create(sa);
+	struct socket *c, *s, *l = t_socket(sa, SOCK_STREAM, 0);
+
+	cr_assert(eq(int, IS_ERR(lo), 0), "loopback_create");
+	cr_assert(eq(int, inet_addr_add(lo, ip4("127.0.0.1"), 8), 0));
+	cr_assert(eq(int, t_bind(l, 0, 90), 0));
+	cr_assert(eq(int, l->ops->listen(l, 16), 0));
+	c = t_socket(sa, SOCK_STREAM, 0);
+	cr_assert(eq(int, t_connect(c, ip4("127.0.0.1"), 90), 0));
+	cr_assert(eq(int, sock_accept(l, &s, 0), 0));
+	/* the accepted side sends: the client's SYN offered MSS 65496 */
+	tcp_bulk(s, c, 8 << 20);
+	cr_assert(tcp_sk(s->sk)->mss_cache <= TCP_MSS_MAX_SKB, "mss %u", tcp_sk(s->sk)->mss_cache);
+	cr_assert(eq(u32, tcp_sk(s->sk)->total_retrans, 0));
 	sock_release(c);
 	sock_release(s);
 	sock_release(l);
