@@ -85,6 +85,24 @@ static void loop_arm_timer(struct skbos_loop *l)
 	ev_timer_start(l->ev, &l->timer);
 }
 
+/*
+ * Receive until the devices are dry (bounded).  With a loopback device a
+ * round may queue new frames (a reply to what it delivered), so poll until a
+ * round hands up nothing.  Return: true when it stopped at the bound with
+ * frames still coming: no event fd will say so again (the device's eventfd
+ * was read before this pass; a loopback device has none).
+ */
+static bool loop_rx(struct skbos_loop *l)
+{
+	for (int i = 0; i < LOOP_POLL_ROUNDS; i++) {
+		int n = stack_poll(l->st, LOOP_POLL_BUDGET);
+
+		if (n == 0 || (!l->poll_until_dry && n < LOOP_POLL_BUDGET))
+			return false;
+	}
+	return true;
+}
+
 /**
  * loop_pass - one "softirq" pass with the stack lock held by the caller:
  * receive until the devices are dry (bounded), fire due timers, submit
@@ -92,29 +110,23 @@ static void loop_arm_timer(struct skbos_loop *l)
  * libev (it is not thread-safe), so another thread that leaves an earlier
  * deadline behind kicks the stack thread to re-arm its timer.
  */
-/*
- * Receive until the devices are dry (bounded).  With a loopback device a
- * round may queue new frames (a reply to what it delivered), so poll until a
- * round hands up nothing.
- */
-static void loop_rx(struct skbos_loop *l)
-{
-	for (int i = 0; i < LOOP_POLL_ROUNDS; i++) {
-		int n = stack_poll(l->st, LOOP_POLL_BUDGET);
-
-		if (n == 0 || (!l->poll_until_dry && n < LOOP_POLL_BUDGET))
-			break;
-	}
-}
-
 void loop_pass(struct skbos_loop *l)
 {
 	struct stack *st = l->st;
+	bool more = loop_rx(l);
 
-	loop_rx(l);
 	stack_run_timers(st, stack_now(st));
+	/* DESIGN.md "Who drives the stack": a loopback device has no event fd,
+	 * so what the timers just queued on it (a delayed ACK, a retransmit, a
+	 * probe) comes back in this pass, or no thread would ever poll it. */
+	if (l->poll_until_dry)
+		more = loop_rx(l);
 	stack_xmit_flush(st);
 	l->passes++;
+	/* Frames left after the bounded rounds: the stack thread takes the next
+	 * pass (Linux's ksoftirqd), whoever ran this one. */
+	if (more)
+		loop_kick(l);
 }
 
 /* After a pass on an application thread: the stack thread re-arms if needed. */
@@ -375,8 +387,8 @@ void loop_after_call(struct skbos_loop *l)
 {
 	/* A loopback device's frames are delivered by the call that sent them:
 	 * nothing else would poll it (it has no event fd). */
-	if (l->poll_until_dry)
-		loop_rx(l);
+	if (l->poll_until_dry && loop_rx(l))
+		loop_kick(l);
 	stack_xmit_flush(l->st);
 	if (stack_next_timer(l->st) < l->armed)
 		loop_kick(l);
@@ -576,14 +588,9 @@ void loop_drive(struct skbos_loop *l)
 {
 	struct stack *st = l->st;
 
-	loop_rx(l);
-	stack_run_timers(st, stack_now(st));
-	stack_xmit_flush(st);
-	l->passes++;
+	loop_pass_foreign(l);
 	l->app_wakeups++;
 	__atomic_store_n(&l->app_drove, stack_now(st), __ATOMIC_RELAXED);
-	if (stack_next_timer(st) < l->armed)
-		loop_kick(l);
 }
 
 /**
