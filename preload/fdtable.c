@@ -66,7 +66,7 @@ void fdt_set(int fd, uintptr_t e)
 		return;
 	__atomic_store_n(&fdt[fd], e, __ATOMIC_RELEASE);
 	if (e && fd >= fdt_high)
-		fdt_high = fd + 1;
+		__atomic_store_n(&fdt_high, fd + 1, __ATOMIC_RELAXED);
 }
 
 /**

@@ -91,7 +91,7 @@ int shim_timeout_left(const struct timespec *deadline, struct timespec *left)
 /** poll_has_skbos - does the set name an skbos socket (not an epoll fd)? */
 bool poll_has_skbos(const struct pollfd *fds, nfds_t nfds)
 {
-	if (!fdt_high)
+	if (!fdt_high_load())
 		return false;
 	for (nfds_t i = 0; i < nfds; i++) {
 		uintptr_t e = fd_peek(fds[i].fd);
@@ -312,7 +312,7 @@ static int poll_ms(struct pollfd *fds, nfds_t nfds, int timeout)
 SHIM_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	shim_ensure();
-	if (likely(!fdt_high) || shim_inside || !poll_has_skbos(fds, nfds))
+	if (likely(!fdt_high_load()) || shim_inside || !poll_has_skbos(fds, nfds))
 		return real.poll(fds, nfds, timeout);
 	return poll_ms(fds, nfds, timeout);
 }
@@ -321,7 +321,7 @@ SHIM_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts
 		      const sigset_t *sigmask)
 {
 	shim_ensure();
-	if (likely(!fdt_high) || shim_inside || !poll_has_skbos(fds, nfds))
+	if (likely(!fdt_high_load()) || shim_inside || !poll_has_skbos(fds, nfds))
 		return real.ppoll(fds, nfds, ts, sigmask);
 	if (ts && (ts->tv_sec < 0 || (unsigned long)ts->tv_nsec >= 1000000000ul)) {
 		errno = EINVAL;

@@ -501,7 +501,7 @@ static int handover(struct call *c)
 			return -err;
 		}
 	}
-	for (int f = 0; f < fdt_high; f++) {
+	for (int f = 0; f < fdt_high_load(); f++) {
 		uintptr_t e = fd_peek(f);
 
 		if (!e || fd_entry_sock(e) != sock)
@@ -1769,7 +1769,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (shim_inside || !fdt_size || first >= (unsigned int)fdt_high)
+	if (shim_inside || !fdt_size || first >= (unsigned int)fdt_high_load())
 		return real.close_range(first, last, flags);
 	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))) {
 		errno = EINVAL;
@@ -1778,7 +1778,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	in = shim_instance();
 	if (in)
 		shim_lock(in);
-	for (unsigned int f = first; f <= last && f < (unsigned int)fdt_high; f++) {
+	for (unsigned int f = first; f <= last && f < (unsigned int)fdt_high_load(); f++) {
 		uintptr_t e = fd_peek((int)f);
 
 		if (!e)

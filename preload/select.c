@@ -33,10 +33,10 @@ static void set_bit(fd_set *s, int fd)
 
 static bool sets_have_skbos(int nfds, const fd_set *r, const fd_set *w, const fd_set *x)
 {
-	if (!fdt_high)
+	if (!fdt_high_load())
 		return false;
-	if (nfds > fdt_high)
-		nfds = fdt_high;
+	if (nfds > fdt_high_load())
+		nfds = fdt_high_load();
 	for (int fd = 0; fd < nfds; fd++) {
 		uintptr_t e;
 
@@ -120,7 +120,7 @@ SHIM_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval
 	int rc;
 
 	shim_ensure();
-	if (likely(!fdt_high) || shim_inside || nfds <= 0 || !sets_have_skbos(nfds, r, w, x))
+	if (likely(!fdt_high_load()) || shim_inside || nfds <= 0 || !sets_have_skbos(nfds, r, w, x))
 		return real.select(nfds, r, w, x, tv);
 	if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)) {
 		errno = EINVAL;
@@ -145,7 +145,7 @@ SHIM_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x, const struct 
 			const sigset_t *sigmask)
 {
 	shim_ensure();
-	if (likely(!fdt_high) || shim_inside || nfds <= 0 || !sets_have_skbos(nfds, r, w, x))
+	if (likely(!fdt_high_load()) || shim_inside || nfds <= 0 || !sets_have_skbos(nfds, r, w, x))
 		return real.pselect(nfds, r, w, x, ts, sigmask);
 	if (ts && (ts->tv_sec < 0 || (unsigned long)ts->tv_nsec >= 1000000000ul)) {
 		errno = EINVAL;

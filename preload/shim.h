@@ -163,6 +163,13 @@ extern uintptr_t *fdt;
 extern int fdt_size;
 extern int fdt_high; /* 1 + the highest fd ever given an entry */
 
+/* fdt_high grows under the stack lock and is read without it (every poll
+ * and select asks first whether any fd could be skbos's). */
+static inline int fdt_high_load(void)
+{
+	return __atomic_load_n(&fdt_high, __ATOMIC_RELAXED);
+}
+
 static inline uintptr_t fd_peek(int fd)
 {
 	if ((unsigned int)fd >= (unsigned int)fdt_size)

@@ -59,7 +59,7 @@ static struct {
 	int l, c, a;              /* listener, client, accepted end */
 	enum call call;
 	pid_t tid;
-	volatile sig_atomic_t handled;
+	int handled;              /* atomic: set by the handler */
 	bool returned;            /* atomic */
 	long ret;
 	int err;
@@ -70,7 +70,7 @@ static char big[4 << 20];
 static void on_usr1(int sig)
 {
 	(void)sig;
-	k.handled = 1;
+	__atomic_store_n(&k.handled, 1, __ATOMIC_RELEASE);
 }
 
 static double now_s(void)
@@ -186,7 +186,7 @@ static long do_call(void)
 static void *blocker(void *arg)
 {
 	(void)arg;
-	k.tid = (pid_t)syscall(SYS_gettid);
+	__atomic_store_n(&k.tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	errno = 0;
 	k.ret = do_call();
 	k.err = errno;
@@ -263,9 +263,14 @@ static bool wait_for(bool (*cond)(void), double s)
 	return false;
 }
 
-static bool is_blocked(void) { return k.tid && blocked(k.tid); }
+static bool is_blocked(void)
+{
+	pid_t tid = __atomic_load_n(&k.tid, __ATOMIC_ACQUIRE);
+
+	return tid && blocked(tid);
+}
 static bool has_returned(void) { return __atomic_load_n(&k.returned, __ATOMIC_ACQUIRE); }
-static bool was_handled(void) { return k.handled; }
+static bool was_handled(void) { return __atomic_load_n(&k.handled, __ATOMIC_ACQUIRE); }
 
 /* One case in a child process; prints its outcome on stdout. */
 static void run_case(enum call call, bool restart)
@@ -306,6 +311,7 @@ static void run_case(enum call call, bool restart)
 		unblock();
 	if (!wait_for(has_returned, 5))
 		DIE("%s: the call never returned", call_name[call]);
+	pthread_join(th, NULL);
 	printf("%-24s %-10s %s; ", call_name[call], restart ? "SA_RESTART" : "no restart", handler);
 	if (k.ret == -1)
 		printf("-1 %s\n", k.err == EINTR ? "EINTR" : strerror(k.err));
