@@ -54,13 +54,15 @@ ROWS = [
     ("http_close_cpu_srv", "CPU per request, nginx, close", "µs", False, None),
     ("redis_set", "redis-benchmark SET, 16 conns", "ops/s", True, "redis SET"),
     ("redis_get", "redis-benchmark GET, 16 conns", "ops/s", True, "redis GET"),
+    ("mcd_tps", "memcached -t 4 + memcaslap, 2 threads x 32 conns", "ops/s", True, "memcached -t 4"),
+    ("mcd_cpu_srv", "CPU per op, memcached -t 4", "µs", False, None),
     ("mem_kb_per_1000", "server VmRSS growth, 1000 idle connections", "kB", False, None),
     ("mem_kb", "server VmRSS with 1000 idle connections", "kB", False, None),
 ]
 
 # test names as run.sh's metrics start (longest first where one prefixes another)
 TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_spin", "rr_udp", "crr", "http_ka", "http_close",
-         "redis", "mem", "tx1514", "rx1514", "tx64", "rx64"]
+         "redis", "mcd", "mem", "tx1514", "rx1514", "tx64", "rx64"]
 
 
 def fmt(v):

@@ -177,6 +177,8 @@ void stack_report(struct stack *st, FILE *out)
 			fprintf(out, "%-31s %u\n", "TcpCurrEstab", c.curr_estab);
 	}
 	report_gauges(st, out);
+	if (st->wait_ops && st->wait_ops->report)
+		st->wait_ops->report(st, out);
 	for (int i = 0; i < SKB_DROP_REASON_MAX; i++)
 		if (st->drops[i])
 			fprintf(out, "Drop%-27s %llu\n", skb_drop_reason_name((enum skb_drop_reason)i),

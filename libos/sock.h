@@ -20,6 +20,8 @@
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
+
 #include "types.h"
 #include "list.h"
 #include "skbuff.h"
@@ -84,6 +86,8 @@ struct stack_waiter {
 struct stack_wait_ops {
 	int (*wait)(struct stack *st, struct stack_waiter *w, ktime_t deadline);
 	void (*wake)(struct stack *st, struct stack_waiter *w);
+	/* optional: the driver's own counters, appended to stack_report's */
+	void (*report)(const struct stack *st, FILE *out);
 };
 
 void waiter_init(struct stack_waiter *w, struct stack *st);

@@ -30,6 +30,7 @@ bench_pkgs=(                 # (iperf3, wrk, nginx, redis: installed for the tes
 	sockperf          # TCP and UDP ping-pong latency percentiles
 	gnuplot-nox       # the results chart
 	util-linux        # taskset: each side pinned to its CPU
+	memcached libmemcached-tools  # memcached -t 4 and memcaslap's load (bench mcd)
 )
 [ "${1:-}" = "--bench" ] && pkgs+=("${bench_pkgs[@]}")
 

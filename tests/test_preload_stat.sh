@@ -87,6 +87,11 @@ grep -q "^# skbos pid $spid ($name)" <<<"$out" && grep -q 'LISTEN .*10\.95\.0\.2
 s=$(timeout 10 "$stat" -s "$spid") && c=$(timeout 10 "$stat" -c "$spid") || fail "-s / -c"
 grep -q '^Netid' <<<"$s" && ! grep -q '^Tcp' <<<"$s" || fail "-s shows counters: $s"
 grep -q '^TcpInSegs' <<<"$c" && ! grep -q '^tcp' <<<"$c" || fail "-c shows sockets: $c"
+# the driver's counters: passes run, the stack lock taken (and how often
+# a thread found it held)
+awk '$1 == "LoopPasses" && $2 > 0 { p = 1 } $1 == "LoopLockTaken" && $2 > 0 { t = 1 }
+	$1 == "LoopLockContended" { c = 1 } END { exit !(p && t && c) }' <<<"$c" ||
+	fail "-c lacks the driver's Loop* counters: $c"
 j=$(timeout 10 "$stat" -j "$spid") || fail "-j"
 python3 -c '
 import json, sys
