@@ -44,7 +44,11 @@ done) | ip netns exec "${P}b" timeout 100 socat -u STDIN TCP:10.89.0.2:9001,sour
 	2>"$tmp/kernel.log" &
 sender=$!
 pids+=($sender)
-sleep 0.5
+# the corpus aims at the live connection: it is established first
+established() {
+	ip netns exec "${P}b" ss -Htn state established "sport = :40404" | grep -q .
+}
+wait_until 100 established || fail "the kernel sender did not connect"
 ip netns exec "${P}b" timeout 60 python3 "$frames" "${P}k" "$mac" 10.89.0.2 10.89.0.1 40404 9001 \
 	>"$tmp/sent" 2>"$tmp/frames.log" || fail "badframes.py: $(tail -3 "$tmp/frames.log")"
 kill -0 "$skbos" 2>/dev/null || fail "skbos died under the corpus"
