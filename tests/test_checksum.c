@@ -199,6 +199,5 @@ Test(checksum, skb_checksum_help_writes_the_captured_tcp_checksum)
 	cr_assert(eq(u8, th[16], 0x09));
 	cr_assert(eq(u8, th[17], 0xef));
 	kfree_skb(skb);
-	cr_assert(eq(long, st->skb_in_use, 0));
-	stack_free(st);
+	cr_assert(eq(long, stack_free(st), 0));
 }
