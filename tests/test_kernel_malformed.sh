@@ -85,7 +85,13 @@ expect DropIP_CSUM -eq "$(sent ip_csum)"
 expect IpExtInTruncatedPkts -eq "$(sent ip_totlen_long)"
 expect TcpInCsumErrors -eq "$(sent tcp_csum)"
 expect DropTCP_CSUM -eq "$(sent tcp_csum)"
-expect TcpInErrs -eq "$(sent tcp_trunc tcp_doff_small tcp_doff_big tcp_csum)"
+# Linux counts a SYN on a synchronized connection (RFC 5961 §4) in TcpInErrs
+# too, and in TCPSYNChallenge: the live SYNs that land in the window
+syn=$(stat TcpExtTCPSYNChallenge)
+expect TcpInErrs -eq "$(($(sent tcp_trunc tcp_doff_small tcp_doff_big tcp_csum) + syn))"
+expect TcpExtTCPSYNChallenge -le "$(sent live_syn)"
+expect TcpExtTCPSYNChallenge -ge "$(($(sent live_syn) / 2))"
+expect DropTCP_INVALID_SYN -eq "$syn"
 expect UdpInCsumErrors -eq "$(sent udp_csum)"
 expect DropUDP_CSUM -eq "$(sent udp_csum)"
 expect UdpInErrors -eq "$(sent udp_trunc udp_len_long udp_len_short udp_csum)"
