@@ -104,7 +104,7 @@ extern const struct proto_ops inet_stream_ops;
 static const struct inet_protosw {
 	int type;
 	int protocol;
-	struct proto *prot;
+	const struct proto *prot;
 	const struct proto_ops *ops;
 } inetsw[] = {
 	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },

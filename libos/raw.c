@@ -226,7 +226,7 @@ static int raw_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
-struct proto raw_prot = {
+const struct proto raw_prot = {
 	.name = "RAW",
 	.obj_size = sizeof(struct raw_sock),
 	.init = raw_init,

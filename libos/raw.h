@@ -11,7 +11,7 @@ struct raw_sock {
 	struct list_head node; /* on st->ipv4.raw_socks */
 };
 
-extern struct proto raw_prot;
+extern const struct proto raw_prot;
 
 void raw_local_deliver(struct sk_buff *skb);
 

@@ -65,6 +65,9 @@
 	X(LINUX_MIB_TCPCHALLENGEACK, "TcpExt", "TCPChallengeACK")              \
 	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \
 	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")            \
+	X(LINUX_MIB_TCPSYNCHALLENGE, "TcpExt", "TCPSYNChallenge")              \
+	X(LINUX_MIB_DELAYEDACKLOST, "TcpExt", "DelayedACKLost")                \
+	X(LINUX_MIB_TCPOFOMERGE, "TcpExt", "TCPOFOMerge")                      \
 	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \
@@ -144,6 +147,17 @@ enum snmp_mib {
 	X(NO_SOCKET)           /* no socket for the packet */                  \
 	X(SOCKET_RCVBUFF)      /* socket receive buffer full */                \
 	X(TCP_OFO_DROP)        /* out-of-order data pruned for in-order data */ \
+	X(TCP_OLD_DATA)        /* data we have already (a retransmission) */  \
+	X(TCP_OFOMERGE)        /* out-of-order data we hold already */        \
+	X(TCP_RFC7323_PAWS)    /* TSval older than TS.Recent (RFC 7323 §5) */ \
+	X(TCP_OLD_SEQUENCE)    /* old duplicate: ends at or before RCV.NXT */ \
+	X(TCP_INVALID_SEQUENCE) /* outside the receive window */              \
+	X(TCP_INVALID_ACK_SEQUENCE) /* ACK of nothing we sent (SYN states) */ \
+	X(TCP_TOO_OLD_ACK)     /* ACK below any window (RFC 5961 §5.2) */     \
+	X(TCP_ACK_UNSENT_DATA) /* ACK of data not yet sent */                 \
+	X(TCP_RESET)           /* a RST, acted on or challenged */            \
+	X(TCP_INVALID_SYN)     /* SYN in a synchronized state (RFC 5961 §4) */ \
+	X(TCP_CLOSE)           /* socket in CLOSE state */                    \
 	X(SKB_CSUM)            /* a partial checksum could not be finished */  \
 	X(SKB_GSO_SEG)         /* software segmentation of a super-frame failed */ \
 	X(NOMEM)               /* out of memory while handling it */

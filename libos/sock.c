@@ -179,7 +179,7 @@ static void sock_def_error_report(struct sock *sk)
 /* ---- allocation ------------------------------------------------------------ */
 
 /** sk_alloc - a zeroed protocol socket of @prot->obj_size bytes, or NULL. */
-struct sock *sk_alloc(struct stack *st, int family, struct proto *prot)
+struct sock *sk_alloc(struct stack *st, int family, const struct proto *prot)
 {
 	struct sock *sk = kzalloc(prot->obj_size);
 

@@ -158,7 +158,7 @@ struct sock {
 	struct list_head sk_bind_node;
 
 	struct stack *sk_stack;
-	struct proto *sk_prot;
+	const struct proto *sk_prot;
 	struct socket *sk_socket;
 	unsigned short sk_type;
 	unsigned short sk_protocol;
@@ -328,7 +328,7 @@ unsigned int sock_poll(struct socket *sock);
 int sock_accept(struct socket *sock, struct socket **res, int flags);
 
 /* sock.c */
-struct sock *sk_alloc(struct stack *st, int family, struct proto *prot);
+struct sock *sk_alloc(struct stack *st, int family, const struct proto *prot);
 void sk_free(struct sock *sk);
 void sock_init_data(struct socket *sock, struct sock *sk);
 int sock_setsockopt(struct socket *sock, int level, int optname, const void *optval,

@@ -66,7 +66,7 @@ struct stack {
 };
 
 struct stack *stack_new(void);
-void stack_free(struct stack *st);
+long stack_free(struct stack *st);
 
 ktime_t stack_now(const struct stack *st);
 void stack_clock_set_manual(struct stack *st, ktime_t start);

@@ -842,7 +842,7 @@ unsigned int tcp_poll_mask(struct sock *sk)
 	return mask;
 }
 
-struct proto tcp_prot = {
+const struct proto tcp_prot = {
 	.name = "TCP",
 	.obj_size = sizeof(struct tcp_sock),
 	.init = tcp_init_sk,

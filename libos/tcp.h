@@ -265,7 +265,7 @@ static inline u32 tcp_packets_in_flight(const struct tcp_sock *tp, u32 mss)
 	return (out > left ? out - left : 0) + tp->retrans_out;
 }
 
-extern struct proto tcp_prot;
+extern const struct proto tcp_prot;
 extern const struct tcp_congestion_ops tcp_reno;
 extern const struct tcp_congestion_ops tcp_cubic;
 

@@ -359,7 +359,8 @@ static void tcp_send_challenge_ack(struct sock *sk)
 
 /**
  * tcp_ack - RFC 9293 §3.10.7.4 step 5 for synchronized states.
- * Return: 0 to go on with the segment, -1 to drop it (ACK of unsent data).
+ * Return: 0 to go on with the segment, or a negated drop reason (as Linux's
+ * tcp_ack): an ACK of unsent data, or one older than any window.
  */
 static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 {
@@ -370,7 +371,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 	/* "If the ACK acks something not yet sent ... send an ACK, drop the segment" */
 	if (after(ack, tp->snd_max)) {
 		tcp_send_challenge_ack(sk);
-		return -1;
+		return -SKB_DROP_REASON_TCP_ACK_UNSENT_DATA;
 	}
 	if (before(ack, tp->snd_una)) {
 		/* RFC 5961 §5.2: acceptable only if "(SND.UNA - MAX.SND.WND) =<
@@ -378,7 +379,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		 * blind data injection: "discarded and an ACK sent back" */
 		if (before(ack, tp->snd_una - tp->max_window)) {
 			tcp_send_challenge_ack(sk);
-			return -1;
+			return -SKB_DROP_REASON_TCP_TOO_OLD_ACK;
 		}
 		return 0; /* an old duplicate: ignore it */
 	}
@@ -533,7 +534,7 @@ static void tcp_ofo_drain(struct sock *sk)
 			break;
 		skb_unlink(skb, &tp->out_of_order_queue);
 		if (!after(tcb->end_seq, tp->rcv_nxt) && !(tcb->tcp_flags & TCPHDR_FIN)) {
-			consume_skb(skb); /* wholly old */
+			kfree_skb_reason(skb, SKB_DROP_REASON_TCP_OFO_DROP); /* wholly old */
 			continue;
 		}
 		if (before(tcb->seq, tp->rcv_nxt)) {
@@ -565,13 +566,15 @@ static void tcp_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		if (!after(tcb->seq, pcb->seq) && !before(pcb->end_seq, tcb->end_seq) &&
 		    pcb->seq == tcb->seq) {
 			tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
-			consume_skb(skb); /* we have it */
+			SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPOFOMERGE);
+			kfree_skb_reason(skb, SKB_DROP_REASON_TCP_OFOMERGE); /* we have it */
 			return;
 		}
 		if (!before(tcb->seq, pcb->seq)) {
 			if (!after(tcb->end_seq, pcb->end_seq)) {
 				tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
-				consume_skb(skb); /* covered */
+				SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPOFOMERGE);
+				kfree_skb_reason(skb, SKB_DROP_REASON_TCP_OFOMERGE); /* covered */
 				return;
 			}
 			skb_queue_after(&tp->out_of_order_queue, pos, skb);
@@ -601,9 +604,11 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	if (skb_has_external_data(skb)) {
 		struct sk_buff *c = skb_copy_compact(skb);
 
-		consume_skb(skb);
-		if (!c)
+		if (!c) {
+			kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
 			return;
+		}
+		consume_skb(skb);
 		skb = c;
 		tcb = TCP_SKB_CB(skb);
 	}
@@ -611,7 +616,8 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		/* all old: a retransmission of what we have; ACK at once, with a
 		 * D-SACK that tells the sender it was spurious (RFC 2883 §4.1.1) */
 		tcp_dsack_set(tp, tcb->seq, tcb->end_seq);
-		consume_skb(skb);
+		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_DELAYEDACKLOST);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_OLD_DATA);
 		tcp_send_ack(sk);
 		return;
 	}
@@ -685,6 +691,7 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	enum skb_drop_reason reason;
 
 	/* first: the ACK must acknowledge our SYN */
 	if (th->ack && (!after(tcb->ack_seq, tp->iss) || after(tcb->ack_seq, tp->snd_max)))
@@ -697,11 +704,14 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 			SNMP_INC_STATS(sk->sk_stack, TCP_MIB_ATTEMPTFAILS);
 			tcp_done(sk);
 		}
+		reason = SKB_DROP_REASON_TCP_RESET;
 		goto drop;
 	}
-	/* fourth: SYN */
-	if (!th->syn)
+	/* fourth: SYN; "If neither of the SYN or RST bits is set then drop" */
+	if (!th->syn) {
+		reason = SKB_DROP_REASON_TCP_FLAGS;
 		goto drop;
+	}
 	tp->irs = tcb->seq;
 	tp->rcv_nxt = tcb->seq + 1;
 	tp->rcv_wup = tp->rcv_nxt; /* the window we offered starts here */
@@ -725,7 +735,7 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tcp_finish_connect(sk, skb);
 		tcp_send_ack(sk);
 		tcp_write_xmit(sk, false);
-		goto drop;
+		goto consume;
 	}
 	/* simultaneous open (RFC 9293 §3.5 figure 8): SYN_RECV, SYN-ACK */
 	tcp_set_state(sk, TCP_SYN_RECV);
@@ -734,13 +744,17 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tp->snd_nxt = tp->iss;
 	tp->snd_max = tp->iss;
 	tcp_send_synack(sk);
-	goto drop;
+consume:
+	consume_skb(skb); /* the SYN did its work */
+	return 0;
 
 reset_and_drop:
+	/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset ... and discard" */
 	if (!th->rst)
 		tcp_v4_send_reset(sk->sk_stack, skb);
+	reason = SKB_DROP_REASON_TCP_INVALID_ACK_SEQUENCE;
 drop:
-	consume_skb(skb);
+	kfree_skb_reason(skb, reason);
 	return 0;
 }
 
@@ -802,9 +816,12 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	enum skb_drop_reason reason;
+	int err;
 
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
+		reason = SKB_DROP_REASON_TCP_CLOSE;
 		goto drop;
 	case TCP_SYN_SENT:
 		return tcp_rcv_synsent(sk, skb);
@@ -822,6 +839,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_PAWSESTABREJECTED);
 		if (!tcp_oow_rate_limited(sk, skb, LINUX_MIB_TCPACKSKIPPEDPAWS))
 			tcp_send_ack(sk);
+		reason = SKB_DROP_REASON_TCP_RFC7323_PAWS;
 		goto drop;
 	}
 	/* first: check the sequence number */
@@ -833,6 +851,10 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		/* not in an ACK war (tcp_oow_rate_limited) */
 		if (!th->rst && !tcp_oow_rate_limited(sk, skb, LINUX_MIB_TCPACKSKIPPEDSEQ))
 			tcp_send_ack(sk);
+		/* an old duplicate ends at or before RCV.NXT (Linux's
+		 * tcp_sequence draws the line at the window's left edge) */
+		reason = !after(tcb->end_seq, tp->rcv_nxt) ? SKB_DROP_REASON_TCP_OLD_SEQUENCE
+							   : SKB_DROP_REASON_TCP_INVALID_SEQUENCE;
 		goto drop;
 	}
 	tcp_store_ts_recent(sk, tcb);
@@ -842,19 +864,27 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			tcp_reset_connection(sk);
 		else
 			tcp_send_challenge_ack(sk);
+		reason = SKB_DROP_REASON_TCP_RESET;
 		goto drop;
 	}
-	/* fourth: SYN in a synchronized state (RFC 5961 §4.2) */
+	/* fourth: SYN in a synchronized state (RFC 5961 §4.2); Linux counts it
+	 * in TcpInErrs and TCPSYNChallenge */
 	if (th->syn) {
+		SNMP_INC_STATS(sk->sk_stack, TCP_MIB_INERRS);
+		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPSYNCHALLENGE);
 		tcp_send_challenge_ack(sk);
+		reason = SKB_DROP_REASON_TCP_INVALID_SYN;
 		goto drop;
 	}
-	/* fifth: ACK */
-	if (!th->ack)
+	/* fifth: ACK; "if the ACK bit is off, drop the segment" */
+	if (!th->ack) {
+		reason = SKB_DROP_REASON_TCP_FLAGS;
 		goto drop;
+	}
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!after(tcb->ack_seq, tp->snd_una) || after(tcb->ack_seq, tp->snd_max)) {
 			tcp_v4_send_reset(sk->sk_stack, skb);
+			reason = SKB_DROP_REASON_TCP_INVALID_ACK_SEQUENCE;
 			goto drop;
 		}
 		tp->snd_wnd = tcp_seg_window(tp, th);
@@ -870,11 +900,12 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		SNMP_INC_STATS(sk->sk_stack, TCP_MIB_PASSIVEOPENS);
 		if (tp->parent)
 			tcp_child_established(tp);
-	} else if (tcp_ack(sk, skb) < 0) {
+	} else if ((err = tcp_ack(sk, skb)) < 0) {
+		reason = (enum skb_drop_reason)-err;
 		goto drop;
 	}
 	if (!tcp_ack_state(sk))
-		goto drop;
+		goto consume; /* LAST_ACK: our FIN is acknowledged, the socket is gone */
 	/* seventh: segment text; eighth: FIN (through the queue, in order) */
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
@@ -883,12 +914,18 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tcp_data_queue(sk, skb);
 		return 0;
 	default:
-		/* CLOSE_WAIT, CLOSING, LAST_ACK: the peer already sent its FIN */
-		if (tcb->end_seq != tcb->seq)
-			tcp_send_ack(sk);
+		/* CLOSE_WAIT, CLOSING, LAST_ACK: the peer already sent its FIN,
+		 * which ended its sequence space: text beyond it is invalid */
+		if (tcb->end_seq == tcb->seq)
+			goto consume;
+		tcp_send_ack(sk);
+		reason = SKB_DROP_REASON_TCP_INVALID_SEQUENCE;
 		goto drop;
 	}
+consume:
+	consume_skb(skb); /* a bare ACK, fully handled */
+	return 0;
 drop:
-	consume_skb(skb);
+	kfree_skb_reason(skb, reason);
 	return 0;
 }

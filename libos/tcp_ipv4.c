@@ -455,10 +455,15 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 {
 	struct tcp_sock *ltp = tcp_sk(sk);
 	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
+	enum skb_drop_reason reason;
 	struct sock *child;
 
-	if (th->rst)
+	/* RFC 9293 §3.10.7.2 LISTEN: "first, check for a RST ... ignored" */
+	if (th->rst) {
+		reason = SKB_DROP_REASON_TCP_RESET;
 		goto drop;
+	}
+	/* "second, check for an ACK": no connection (nor cookie) it belongs to */
 	if (th->ack) {
 		child = th->syn ? NULL : tcp_cookie_child(sk, skb);
 		if (IS_ERR(child)) {
@@ -468,10 +473,15 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		if (child)
 			return tcp_rcv_state_process(child, skb);
 		tcp_v4_send_reset(sk->sk_stack, skb);
+		reason = SKB_DROP_REASON_TCP_FLAGS;
 		goto drop;
 	}
-	if (!th->syn)
+	/* "Any other control or text-bearing segment (not containing SYN) ...
+	 * drop it and return" */
+	if (!th->syn) {
+		reason = SKB_DROP_REASON_TCP_FLAGS;
 		goto drop;
+	}
 	/* SYN+FIN is no open (Linux: SKB_DROP_REASON_TCP_FLAGS) */
 	if (th->fin) {
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_FLAGS);
@@ -491,7 +501,8 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 
 			ltp->last_synq_overflow = stack_now(sk->sk_stack);
 			tcp_v4_send_synack_cookie(sk, skb, cookie, mss);
-			goto drop;
+			consume_skb(skb); /* answered, statelessly */
+			return 0;
 		}
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 		return 0;
@@ -518,7 +529,7 @@ nomem:
 	kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
 	return 0;
 drop:
-	consume_skb(skb);
+	kfree_skb_reason(skb, reason);
 	return 0;
 }
 

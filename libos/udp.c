@@ -690,7 +690,7 @@ static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	return 0;
 }
 
-struct proto udp_prot = {
+const struct proto udp_prot = {
 	.name = "UDP",
 	.obj_size = sizeof(struct udp_sock),
 	.close = udp_close,

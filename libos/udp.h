@@ -27,7 +27,7 @@ static inline struct udp_sock *udp_sk(const struct sock *sk)
 	return (struct udp_sock *)(void *)sk;
 }
 
-extern struct proto udp_prot;
+extern const struct proto udp_prot;
 
 int udp_init(struct stack *st);
 void udp_exit(struct stack *st);

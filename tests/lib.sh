@@ -128,3 +128,23 @@ wait_until() {
 tcpbulk_stat() {
 	sed -n '/^tcpbulk: stats$/,$p' "$1" | awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }'
 }
+
+# kernel_port NS t|u PORT - whether a kernel socket in namespace NS listens
+# on TCP PORT (t) or is bound to UDP PORT (u): wait_until's condition for
+# "the kernel's server is up", instead of a sleep.
+kernel_port() {
+	ip netns exec "$1" ss -Hln"$2" "sport = :$3" | grep -q .
+}
+
+# skbos_port STAT NS COMM PORT - whether a process named COMM in namespace NS
+# has an skbos socket on local PORT, as skbos-stat (the binary STAT) shows
+# it: "the skbos server is up".
+skbos_port() {
+	local pid
+	for pid in $(ip netns pids "$2" 2>/dev/null); do
+		[ "$(cat /proc/"$pid"/comm 2>/dev/null)" = "$3" ] || continue
+		timeout 5 "$1" -s "$pid" 2>/dev/null | awk -v p=":$4" '$5 ~ p "$" { f = 1 } END { exit !f }' &&
+			return 0
+	done
+	return 1
+}

@@ -139,7 +139,7 @@ static void teardown(void)
 		dev = NULL;
 		cr_expect(eq(long, st->skb_in_use, 0), "skbs leaked");
 		cr_expect(eq(long, st->data_in_use, 0), "data buffers leaked");
-		stack_free(st);
+		cr_expect(eq(long, stack_free(st), 0), "leaked when freed");
 		st = NULL;
 	}
 	netns_pair_destroy(&np);

@@ -36,7 +36,7 @@ skbos_env=(env SKBOS_IF="${P}s" SKBOS_ADDR=10.84.0.2/24)
 # 1. skbos client -> kernel socat echo server
 ip netns exec "${P}b" timeout 120 socat -T 20 UDP4-LISTEN:9000,reuseaddr PIPE >"$tmp/socat.log" 2>&1 &
 pids+=($!)
-sleep 0.3
+wait_until 100 kernel_port "${P}b" u 9000 || fail "the kernel socat did not bind UDP 9000"
 ip netns exec "${P}a" "${skbos_env[@]}" timeout 120 "$echo_tool" client 10.84.0.1 9000 10000 \
 	>"$tmp/client.log" 2>&1 || fail "skbos client: $(tail -1 "$tmp/client.log")"
 grep -q "10000 sent, 10000 echoed intact, 0 wrong, 0 lost" "$tmp/client.log" ||
@@ -52,7 +52,7 @@ kernel_to_skbos() {
 		>"$tmp/$name.log" 2>&1 &
 	srv=$!
 	pids+=($srv)
-	for _ in $(seq 100); do grep -q serving "$tmp/$name.log" && break; sleep 0.05; done
+	wait_until 100 grep -q serving "$tmp/$name.log" || fail "skbos server ($name) did not start"
 	ip netns exec "${P}b" timeout 120 "$echo_tool" --kernel client 10.84.0.2 "$port" "$count" \
 		>"$tmp/k$name.log" 2>&1 || fail "kernel client ($name): $(tail -1 "$tmp/k$name.log")"
 	grep -q "$count sent, $count echoed intact, 0 wrong, 0 lost" "$tmp/k$name.log" ||

@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -53,6 +54,12 @@
 	} while (0)
 
 static const char *self;
+
+#ifdef SYS_poll
+#define SYSCALL_POLL SYS_poll
+#else /* arm64 has ppoll only */
+#define SYSCALL_POLL SYS_ppoll
+#endif
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -538,6 +545,7 @@ struct blocker {
 	int fd;
 	ssize_t rc;
 	int err;
+	pid_t tid; /* set by the thread before it blocks */
 };
 
 static void *recv_thread(void *arg)
@@ -545,9 +553,44 @@ static void *recv_thread(void *arg)
 	struct blocker *b = arg;
 	char buf[8];
 
+	__atomic_store_n(&b->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	b->rc = recv(b->fd, buf, sizeof(buf), 0);
 	b->err = errno;
 	return NULL;
+}
+
+/*
+ * Whether thread @tid sleeps in poll or ppoll, where a blocking skbos call
+ * waits (libos/loop.c loop_wait): /proc/PID/task/TID/syscall starts with
+ * the number of the system call a thread is blocked in ("running" if none).
+ */
+static bool thread_sleeps_in_poll(pid_t tid)
+{
+	char path[64];
+	long nr = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &nr) != 1)
+		nr = -1;
+	fclose(f);
+	return nr == SYS_ppoll || nr == SYSCALL_POLL;
+}
+
+/* Wait (at most 5 s) until the thread of @b has blocked in its call. */
+static bool wait_blocked(struct blocker *b)
+{
+	for (int i = 0; i < 5000; i++) {
+		pid_t tid = __atomic_load_n(&b->tid, __ATOMIC_ACQUIRE);
+
+		if (tid && thread_sleeps_in_poll(tid))
+			return true;
+		usleep(1000);
+	}
+	return false;
 }
 
 /* shutdown wakes a thread blocked in recv (it returns 0). */
@@ -558,7 +601,8 @@ static void test_shutdown_wakes(void)
 	pthread_t th;
 
 	CHECK(pthread_create(&th, NULL, recv_thread, &b) == 0);
-	usleep(100000);
+	CHECK(wait_blocked(&b)); /* not before: a shutdown first passes by accident */
+	CHECK(b.rc == -2);
 	shutdown(b.fd, SHUT_RD);
 	pthread_join(th, NULL);
 	CHECK(b.rc == 0);

@@ -109,7 +109,7 @@ head -c 3000 /dev/urandom | base64 -w 100 >"$tmp/payload" # 40 lines, < 1 datagr
 ip netns exec "${P}b" timeout 20 socat -u UDP-RECV:5000 OPEN:"$tmp/got1",creat,trunc \
 	>"$tmp/recv1.log" 2>&1 &
 pids+=($!)
-sleep 0.3
+wait_until 100 kernel_port "${P}b" u 5000 || fail "the kernel socat did not bind UDP 5000"
 LD_PRELOAD=$asan ip netns exec "${P}a" timeout 20 $sk -- \
 	socat -u OPEN:"$tmp/payload" UDP-SENDTO:10.77.0.1:5000 >"$tmp/send1.log" 2>&1 ||
 	fail "socat under skbos could not send"
@@ -124,27 +124,26 @@ echo "ok: skbos-run -- socat UDP-SENDTO -> kernel socat: $(wc -c <"$tmp/got1") b
 LD_PRELOAD=$asan ip netns exec "${P}a" timeout 20 $sk -- \
 	socat -u UDP-RECV:5001 OPEN:"$tmp/got2",creat,trunc >"$tmp/recv2.log" 2>&1 &
 pids+=($!)
-sleep 0.5
+# skbos's socket is bound (skbos-stat shows it) before the kernel sends: the
+# datagrams the kernel holds while it resolves skbos's address (ARP) then
+# find it, so the payload is sent once and compared whole.
+wait_until 100 skbos_port "$top/skbos-stat" "${P}a" socat 5001 ||
+	fail "socat under skbos did not bind UDP 5001"
 ip netns exec "${P}b" timeout 20 socat -u OPEN:"$tmp/payload" UDP-SENDTO:10.77.0.2:5001 \
 	>"$tmp/send2.log" 2>&1 || fail "kernel socat could not send"
 for _ in $(seq 100); do
 	cmp -s "$tmp/payload" "$tmp/got2" && break
 	sleep 0.05
 done
-if ! cmp -s "$tmp/payload" "$tmp/got2"; then
-	# the first datagrams may have raced skbos's ARP reply: send once more
-	ip netns exec "${P}b" timeout 20 socat -u OPEN:"$tmp/payload" UDP-SENDTO:10.77.0.2:5001
-	sleep 1
-	tail -c "$(wc -c <"$tmp/payload")" "$tmp/got2" | cmp -s "$tmp/payload" - ||
-		fail "kernel -> skbos: payload differs"
-fi
+cmp -s "$tmp/payload" "$tmp/got2" ||
+	fail "kernel -> skbos: payload differs ($(wc -c <"$tmp/got2") of $(wc -c <"$tmp/payload") bytes)"
 echo "ok: kernel socat -> skbos-run -- socat UDP-RECV: $(wc -c <"$tmp/payload") bytes identical"
 
 # request/response through one skbos socket (select loop in socat)
 ip netns exec "${P}b" timeout 20 socat UDP-RECVFROM:5002,fork EXEC:'tr a-z A-Z' \
 	>"$tmp/echo.log" 2>&1 &
 pids+=($!)
-sleep 0.3
+wait_until 100 kernel_port "${P}b" u 5002 || fail "the kernel echo socat did not bind UDP 5002"
 out=$(echo "hello skbos" | LD_PRELOAD=$asan ip netns exec "${P}a" timeout 20 $sk -- \
 	socat -T 2 - UDP-SENDTO:10.77.0.1:5002 2>"$tmp/req.log")
 [ "$out" = "HELLO SKBOS" ] || fail "request/response through skbos: got '$out'"

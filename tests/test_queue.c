@@ -20,7 +20,7 @@ static void teardown(void)
 {
 	skb_queue_purge(&q);
 	cr_assert(eq(long, st->skb_in_use, 0), "skb leaked");
-	stack_free(st);
+	cr_assert(eq(long, stack_free(st), 0), "leaked when freed");
 }
 
 TestSuite(queue, .init = setup, .fini = teardown);

@@ -30,7 +30,7 @@ static void teardown(void)
 {
 	cr_assert(eq(long, st->skb_in_use, 0), "skb leaked");
 	cr_assert(eq(long, st->data_in_use, 0), "data buffer leaked");
-	stack_free(st);
+	cr_assert(eq(long, stack_free(st), 0), "leaked when freed");
 }
 
 TestSuite(skb, .init = setup, .fini = teardown);

@@ -23,7 +23,7 @@ static void setup(void)
 static void teardown(void)
 {
 	cr_assert(eq(u32, st->timers.count, 0), "timers left pending");
-	stack_free(st);
+	cr_assert(eq(long, stack_free(st), 0), "leaked when freed");
 }
 
 TestSuite(timer, .init = setup, .fini = teardown);
@@ -285,5 +285,5 @@ Test(timer, real_clock_moves_forward)
 	b = stack_now(real);
 	cr_assert(gt(u64, a, 0));
 	cr_assert(ge(u64, b, a));
-	stack_free(real);
+	cr_assert(eq(long, stack_free(real), 0));
 }

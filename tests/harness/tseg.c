@@ -117,6 +117,8 @@ void tseg_inject(const struct tseg *s)
 		memcpy(seg + hlen, s->data, s->len);
 	len = hlen + s->len;
 	th->check = csum_tcpudp_magic(p.a, p.b, len, IPPROTO_TCP, csum_partial(seg, len, 0));
+	if (s->bad_csum)
+		th->check ^= 0x0101; /* never the other zero (0 <-> 0xffff) */
 	inject_ip(p.db, &(struct ipspec){ .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP,
 					   .payload = seg, .len = len });
 	world_run(&p.w);
@@ -212,7 +214,7 @@ unsigned int tseg_pop(struct tseg_seen *out, unsigned int max)
 				out[n] = s;
 			n++;
 		}
-		kfree_skb(f);
+		consume_skb(f); /* read, not dropped: no NOT_SPECIFIED drop */
 	}
 	return n;
 }

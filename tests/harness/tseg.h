@@ -23,6 +23,7 @@
  *   plus one (0: no option), so a shift of 0 can be offered too
  * @ts: TSopt with @tsval, @tsecr (on any segment)
  * @sack: @nsack SACK blocks (RFC 2018 §3; with @ts at most 3)
+ * @bad_csum: send it with a wrong TCP checksum
  */
 struct tseg {
 	u16 sport, dport;
@@ -41,6 +42,7 @@ struct tseg {
 	} sack[4];
 	const void *data;
 	unsigned int len;
+	bool bad_csum;
 };
 
 /**

@@ -78,11 +78,20 @@ void world_init(struct world *w, int nstacks)
 		cr_assert(eq(int, world_add_stack(w), 0));
 }
 
+/**
+ * world_fini - free every stack, and fail the test if one of them still had
+ * an skb or data buffer in use once its devices and sockets were gone.
+ */
 void world_fini(struct world *w)
 {
-	for (int i = 0; i < w->n; i++)
-		stack_free(w->st[i]);
+	long leaked[WORLD_MAX_STACKS];
+	int n = w->n;
+
+	for (int i = 0; i < n; i++)
+		leaked[i] = stack_free(w->st[i]);
 	w->n = 0;
+	for (int i = 0; i < n; i++)
+		cr_assert(eq(long, leaked[i], 0), "stack %d freed with skbs or data buffers in use", i);
 }
 
 /** world_run - poll every stack until nothing moves.  Return: frames moved. */
