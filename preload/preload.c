@@ -114,9 +114,22 @@ int shim_thread_efd_reset(void);
 static void shim_atfork_child(void)
 {
 	/* DESIGN.md "fork/exec": a fresh stack.  The parent's instance (its lock
-	 * possibly held above, its thread gone) is forgotten, never touched. */
+	 * possibly held above, its thread gone) is forgotten, never touched;
+	 * its kernel objects (packet socket, ring, eventfds) are closed. */
 	if (skbos_current_instance()) {
-		skbos_forget_after_fork();
+		size_t n = strlen(shim_cfg.pcap);
+
+		/* The child's stack starts at its first socket, as in any process
+		 * (a child that only execs or computes costs nothing), from what
+		 * is opened here while the child may still be privileged (a
+		 * prefork worker setuids soon after fork).  It shares the parent's
+		 * address through the port table, so it lets in and answers
+		 * nothing of the parent's.  Its own pcap file: SKBOS_PCAP.PID. */
+		shim_inside++;
+		skbos_forget_after_fork(&shim_cfg);
+		shim_inside--;
+		if (n)
+			snprintf(shim_cfg.pcap + n, sizeof(shim_cfg.pcap) - n, ".%d", (int)getpid());
 		shim_fork_gen++;
 	}
 	shim_thread_efd_reset();
@@ -165,6 +178,7 @@ __attribute__((destructor)) static void shim_unload(void)
 	shim_unlock(in);
 	skbos_instance_exiting(in);
 	skbos_instance_drain(in, SKBOS_EXIT_DRAIN_MS);
+	skbos_instance_leave(in);
 }
 
 /* ---- the instance and its lock -------------------------------------------------- */

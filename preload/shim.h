@@ -145,7 +145,7 @@ void shim_unlock(struct skbos_instance *in);  /* after-call flush, then unlock *
 /* api.c (the process's one instance) */
 struct skbos_instance *skbos_current_instance(void);
 int skbos_init_config(const struct skbos_config *cfg, char *err, size_t errlen);
-void skbos_forget_after_fork(void);
+void skbos_forget_after_fork(struct skbos_config *next);
 
 /* ---- the fd table (fdtable.c) ---------------------------------------------- */
 

@@ -1,0 +1,500 @@
+/*
+ * portown.c - the port-ownership table of one interface address, shared by
+ * every skbos process on it (portown.h, portshare.h; DESIGN.md "fork/exec
+ * and many processes").
+ *
+ *   bind/connect -> tcp_get_port/udp_get_port -> stack_port_claim -> po_claim
+ *	(the table says who owns each TCP and UDP port; a port another live
+ *	process owns is EADDRINUSE, as a port taken in one kernel stack is)
+ *   no socket wants a segment -> stack_may_answer -> po_mine/po_foreign
+ *   the stack's timer -> portown_tick (take over as default responder,
+ *	recover the ports of processes that died, refresh the packet filter)
+ *
+ * The table is a file per (network namespace, ifindex, address) in skbos's
+ * run directory, mapped MAP_SHARED.  Liveness is by open-file-description
+ * locks (fcntl(2) F_OFD_SETLK), which the kernel drops when the last fd of
+ * the description closes, so a process killed with SIGKILL gives up its slot
+ * and its responder role without running any code:
+ *   byte 0: the table lock (held while a slot or port entry changes)
+ *   byte 1: the default responder (exactly one holder: it answers ARP and
+ *	   ping, and RST / port unreachable for ports nobody owns)
+ *   byte 2+i: slot i is alive
+ * A stale entry (its slot's lock is free) counts as free everywhere; the
+ * next process that takes the slot, or the responder's tick, clears it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "portown.h"
+
+#define PO_MAGIC 0x6f706b73u /* "skpo" */
+#define PO_VERSION 1
+#define PO_LOCK_TABLE 0
+#define PO_LOCK_RESPONDER 1
+#define PO_LOCK_SLOT0 2
+#define PO_NPORTS 65536
+
+struct po_slot {
+	s32 pid;
+	char comm[16];
+};
+
+struct po_file {
+	u32 magic;
+	u32 version;
+	u32 gen; /* bumped on every change of a slot or port */
+	u32 responder_pid;
+	struct po_slot slot[PORTOWN_SLOTS];
+	u8 owner[2][PO_NPORTS]; /* 0: nobody, else slot + 1 */
+};
+
+struct portown {
+	int fd;
+	struct po_file *f;
+	u8 self; /* our owner value: slot + 1 */
+	bool responder;
+	bool dirty; /* a port was given back since the filter was built */
+	u32 seen_gen;
+	u16 (*cnt)[PO_NPORTS]; /* our sockets per (proto, port) */
+	struct port_share share;
+	void (*notify)(void *arg);
+	void *notify_arg;
+	char path[256];
+};
+
+static int po_proto(int proto)
+{
+	return proto == IPPROTO_UDP;
+}
+
+static int po_lock(int fd, short type, off_t byte, bool wait)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+
+	while (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl)) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+static void po_table_lock(struct portown *po)
+{
+	if (po_lock(po->fd, F_WRLCK, PO_LOCK_TABLE, true))
+		skb_log(LOG_WARN, "portown: cannot lock the table: %s", strerror(errno));
+}
+
+static void po_table_unlock(struct portown *po)
+{
+	po_lock(po->fd, F_UNLCK, PO_LOCK_TABLE, false);
+}
+
+/* Is slot @i held by a live process (its lock byte taken)? */
+static bool po_slot_alive(const struct portown *po, int i)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = PO_LOCK_SLOT0 + i, .l_len = 1 };
+
+	if (i + 1 == po->self)
+		return true;
+	if (fcntl(po->fd, F_OFD_GETLK, &fl))
+		return false;
+	return fl.l_type != F_UNLCK;
+}
+
+/* Clear every port of owner value @v (table locked). */
+static void po_clear_owner(struct portown *po, u8 v)
+{
+	for (int p = 0; p < 2; p++)
+		for (int port = 0; port < PO_NPORTS; port++)
+			if (po->f->owner[p][port] == v)
+				po->f->owner[p][port] = 0;
+	po->f->slot[v - 1].pid = 0;
+	po->f->gen++;
+}
+
+/* ---- the port_share_ops the core calls (stack lock held) -------------------- */
+
+static bool po_foreign(void *priv, int proto, u16 port)
+{
+	struct portown *po = priv;
+	u8 o = po->f->owner[po_proto(proto)][port];
+
+	return o && o != po->self && po_slot_alive(po, o - 1);
+}
+
+static bool po_mine(void *priv, int proto, u16 port)
+{
+	struct portown *po = priv;
+
+	return po->cnt[po_proto(proto)][port] > 0;
+}
+
+static void po_notify(struct portown *po)
+{
+	if (po->notify)
+		po->notify(po->notify_arg);
+}
+
+static int po_claim(void *priv, int proto, u16 port)
+{
+	struct portown *po = priv;
+	u16 *c = &po->cnt[po_proto(proto)][port];
+	u8 *o = &po->f->owner[po_proto(proto)][port];
+
+	if (*c) {
+		(*c)++;
+		return 0;
+	}
+	po_table_lock(po);
+	if (*o && *o != po->self && po_slot_alive(po, *o - 1)) {
+		po_table_unlock(po);
+		return -EADDRINUSE;
+	}
+	*o = po->self;
+	po->f->gen++;
+	po_table_unlock(po);
+	*c = 1;
+	/* An ordinary process sees only its own ports: let them in before the
+	 * bind (or the SYN) returns.  The responder sees every port already. */
+	if (!po->responder)
+		po_notify(po);
+	return 0;
+}
+
+static void po_release(void *priv, int proto, u16 port)
+{
+	struct portown *po = priv;
+	u16 *c = &po->cnt[po_proto(proto)][port];
+	u8 *o = &po->f->owner[po_proto(proto)][port];
+
+	if (!*c || --(*c))
+		return;
+	po_table_lock(po);
+	if (*o == po->self) {
+		*o = 0;
+		po->f->gen++;
+	}
+	po_table_unlock(po);
+	/* The filter may go on letting the port in until the next tick: the
+	 * stack drops what no socket wants without answering (portshare.h). */
+	po->dirty = true;
+}
+
+static bool po_responder(void *priv)
+{
+	const struct portown *po = priv;
+
+	return po->responder;
+}
+
+static const struct port_share_ops po_ops = {
+	.claim = po_claim,
+	.release = po_release,
+	.foreign = po_foreign,
+	.mine = po_mine,
+	.responder = po_responder,
+};
+
+/* ---- opening, the tick, closing -------------------------------------------- */
+
+static int po_netns_ino(unsigned long *ino)
+{
+	struct stat sb;
+
+	if (stat("/proc/self/ns/net", &sb))
+		return -errno;
+	*ino = (unsigned long)sb.st_ino;
+	return 0;
+}
+
+/* Map the file, making it the first time (table locked). */
+static int po_map(struct portown *po)
+{
+	struct stat sb;
+	void *m;
+
+	if (fstat(po->fd, &sb))
+		return -errno;
+	if ((size_t)sb.st_size < sizeof(struct po_file) && ftruncate(po->fd, sizeof(struct po_file)))
+		return -errno;
+	m = mmap(NULL, sizeof(struct po_file), PROT_READ | PROT_WRITE, MAP_SHARED, po->fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	po->f = m;
+	if (po->f->magic == 0) {
+		po->f->magic = PO_MAGIC;
+		po->f->version = PO_VERSION;
+	}
+	return po->f->magic == PO_MAGIC && po->f->version == PO_VERSION ? 0 : -EPROTO;
+}
+
+/* Take the first slot whose lock is free; clear what a dead holder left. */
+static int po_take_slot(struct portown *po)
+{
+	for (int i = 0; i < PORTOWN_SLOTS; i++) {
+		if (po_lock(po->fd, F_WRLCK, PO_LOCK_SLOT0 + i, false))
+			continue;
+		po->self = (u8)(i + 1);
+		po_clear_owner(po, po->self);
+		po->f->slot[i].pid = getpid();
+		snprintf(po->f->slot[i].comm, sizeof(po->f->slot[i].comm), "%s",
+			 program_invocation_short_name);
+		return 0;
+	}
+	return -EUSERS;
+}
+
+static void po_try_responder(struct portown *po)
+{
+	if (po->responder || po_lock(po->fd, F_WRLCK, PO_LOCK_RESPONDER, false))
+		return;
+	po->responder = true;
+	po->f->responder_pid = getpid();
+	skb_log(LOG_INFO, "portown: pid %d is the default responder", (int)getpid());
+}
+
+/**
+ * portown_path - the table's file name for (this netns, @ifindex, @addr)
+ * under @dir.  Return: 0 or -errno.
+ */
+static int portown_path(char *buf, size_t len, const char *dir, int ifindex, __be32 addr)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned long ino = 0;
+	int rc = po_netns_ino(&ino);
+
+	if (rc)
+		return rc;
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	snprintf(buf, len, "%s/ports-%lu-%d-%s", dir, ino, ifindex, a);
+	return 0;
+}
+
+/**
+ * portown_open - join the table of @addr on kernel interface @ifindex (in
+ * this network namespace), kept in @dir: take a slot, recover a dead
+ * holder's entries, become the default responder if there is none.
+ * Return: the table, or ERR_PTR(-errno) with one line in @err.
+ */
+struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, char *err,
+			     size_t errlen)
+{
+	struct portown *po = kzalloc(sizeof(*po));
+	char *path;
+	int rc = -ENOMEM;
+
+	snprintf(err, errlen, "out of memory");
+	if (!po)
+		return ERR_PTR(-ENOMEM);
+	po->fd = -1;
+	path = po->path;
+	po->cnt = kzalloc(2 * sizeof(*po->cnt));
+	if (!po->cnt)
+		goto fail;
+	rc = portown_path(path, sizeof(po->path), dir, ifindex, addr);
+	if (!rc) {
+		po->fd = fd >= 0 ? fd : open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		rc = po->fd < 0 ? -errno : 0;
+	}
+	if (rc) {
+		snprintf(err, errlen, "cannot open the port table %s: %s", path, strerror(-rc));
+		goto fail;
+	}
+	po_table_lock(po);
+	rc = po_map(po);
+	if (!rc)
+		rc = po_take_slot(po);
+	po_table_unlock(po);
+	if (rc) {
+		snprintf(err, errlen, "port table %s: %s", path,
+			 rc == -EUSERS ? "every slot is taken" : strerror(-rc));
+		goto fail;
+	}
+	po_try_responder(po);
+	po->share.ops = &po_ops;
+	po->share.priv = po;
+	return po;
+fail:
+	portown_close(po);
+	return ERR_PTR(rc);
+}
+
+void portown_set_notify(struct portown *po, void (*fn)(void *arg), void *arg)
+{
+	po->notify = fn;
+	po->notify_arg = arg;
+}
+
+const struct port_share *portown_share(struct portown *po)
+{
+	return &po->share;
+}
+
+bool portown_is_responder(const struct portown *po)
+{
+	return po->responder;
+}
+
+/**
+ * portown_view - the table as a packet filter sees it (portown.h); the
+ * filter built from it is now up to date.
+ */
+void portown_view(struct portown *po, struct portown_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->owner[0] = po->f->owner[0];
+	v->owner[1] = po->f->owner[1];
+	v->responder = po->responder;
+	for (int i = 0; i < PORTOWN_SLOTS; i++)
+		v->sel[i + 1] = po->responder ? (i + 1 != po->self && po->f->slot[i].pid &&
+						 po_slot_alive(po, i))
+					      : i + 1 == po->self;
+	po->seen_gen = __atomic_load_n(&po->f->gen, __ATOMIC_ACQUIRE);
+	po->dirty = false;
+}
+
+/* The responder gives back the ports of processes that died. */
+static void po_sweep(struct portown *po)
+{
+	for (int i = 0; i < PORTOWN_SLOTS; i++) {
+		if (!po->f->slot[i].pid || po_slot_alive(po, i))
+			continue;
+		po_table_lock(po);
+		if (po->f->slot[i].pid && !po_slot_alive(po, i))
+			po_clear_owner(po, (u8)(i + 1));
+		po_table_unlock(po);
+	}
+}
+
+/**
+ * portown_tick - periodic (the stack's timer, a few times a second): take
+ * the responder role if its holder is gone, recover dead processes' ports,
+ * and have the filter rebuilt when what it depends on changed.
+ */
+void portown_tick(struct portown *po)
+{
+	bool was = po->responder;
+
+	po_try_responder(po);
+	if (po->responder)
+		po_sweep(po);
+	if (po->responder != was || po->dirty ||
+	    (po->responder && __atomic_load_n(&po->f->gen, __ATOMIC_ACQUIRE) != po->seen_gen))
+		po_notify(po);
+}
+
+/**
+ * portown_close - leave the table: every port of ours is free again, the
+ * slot and (if held) the responder role go with the fd.
+ */
+void portown_close(struct portown *po)
+{
+	if (IS_ERR_OR_NULL(po))
+		return;
+	if (po->f && po->self) {
+		po_table_lock(po);
+		po_clear_owner(po, po->self);
+		po_table_unlock(po);
+	}
+	if (po->f)
+		munmap(po->f, sizeof(*po->f));
+	if (po->fd >= 0)
+		close(po->fd);
+	kfree(po->cnt);
+	kfree(po);
+}
+
+/**
+ * portown_leave - the process is ending: free its ports and give up the
+ * responder role now (another process takes it at its next tick); the
+ * slot goes when the process does.
+ */
+void portown_leave(struct portown *po)
+{
+	po_table_lock(po);
+	po_clear_owner(po, po->self);
+	po_table_unlock(po);
+	memset(po->cnt, 0, 2 * sizeof(*po->cnt));
+	if (po->responder) {
+		po->responder = false;
+		po_lock(po->fd, F_UNLCK, PO_LOCK_RESPONDER, false);
+	}
+}
+
+/**
+ * portown_reopen - a new open file description of the table (a forked
+ * child's own, for its own locks).  Return: the fd, or -errno.
+ */
+int portown_reopen(const struct portown *po)
+{
+	int fd = open(po->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * portown_forget_after_fork - in a child of fork: the inherited fd shares
+ * the parent's open file description, hence its locks, so it is only
+ * closed (an unlock through it would free the parent's slot).  The memory
+ * is the child's copy and is left as it is.
+ */
+void portown_forget_after_fork(struct portown *po)
+{
+	if (!IS_ERR_OR_NULL(po) && po->fd >= 0)
+		close(po->fd);
+}
+
+/**
+ * portown_report - the processes and ports of @addr's table, for
+ * skbos-stat: one "pid comm responder|- tcp:ports udp:ports" line each.
+ * Return: 0, or -errno (no table).
+ */
+int portown_report(const char *dir, int ifindex, __be32 addr, FILE *out)
+{
+	struct portown po = { .fd = -1 };
+	char path[256];
+	int rc = portown_path(path, sizeof(path), dir, ifindex, addr);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = PO_LOCK_RESPONDER, .l_len = 1 };
+
+	if (rc)
+		return rc;
+	po.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (po.fd < 0)
+		return -errno;
+	po.f = mmap(NULL, sizeof(*po.f), PROT_READ, MAP_SHARED, po.fd, 0);
+	if (po.f == MAP_FAILED) {
+		rc = -errno;
+		close(po.fd);
+		return rc;
+	}
+	if (fcntl(po.fd, F_OFD_GETLK, &fl))
+		fl.l_type = F_UNLCK;
+	for (int i = 0; i < PORTOWN_SLOTS; i++) {
+		if (!po.f->slot[i].pid || !po_slot_alive(&po, i))
+			continue;
+		fprintf(out, "%d %s%s", (int)po.f->slot[i].pid, po.f->slot[i].comm,
+			fl.l_type != F_UNLCK && po.f->responder_pid == (u32)po.f->slot[i].pid
+				? " responder" : "");
+		for (int p = 0; p < 2; p++) {
+			fprintf(out, " %s:", p ? "udp" : "tcp");
+			for (int port = 1, n = 0; port < PO_NPORTS; port++)
+				if (po.f->owner[p][port] == i + 1)
+					fprintf(out, "%s%d", n++ ? "," : "", port);
+		}
+		fputc('\n', out);
+	}
+	munmap(po.f, sizeof(*po.f));
+	close(po.fd);
+	return 0;
+}
