@@ -206,6 +206,21 @@ void skbos_instance_leave(struct skbos_instance *in)
 }
 
 /**
+ * skbos_instance_fork_parent - the parent of a fork (stack lock held): its
+ * listeners go dormant in their groups until it accepts or waits on them.
+ */
+void skbos_instance_fork_parent(struct skbos_instance *in)
+{
+	portown_fork_parent(in->po);
+}
+
+/** skbos_instance_dormant - has the process listeners dormant since a fork? */
+bool skbos_instance_dormant(const struct skbos_instance *in)
+{
+	return in && portown_dormant(in->po);
+}
+
+/**
  * skbos_instance_forget_after_fork - in a child of fork: close the
  * instance's kernel objects that are the parent's (packet socket, ring,
  * eventfd, port table fd, control socket) and drop buffered pcap output;

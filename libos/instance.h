@@ -6,6 +6,7 @@
 #ifndef SKBOS_INSTANCE_H
 #define SKBOS_INSTANCE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "skbos_config.h"
 #include "ctl.h"
@@ -41,6 +42,8 @@ void skbos_instance_dump_stats(struct skbos_instance *inst, FILE *out);
 void skbos_instance_exiting(struct skbos_instance *inst);
 void skbos_instance_leave(struct skbos_instance *inst);
 void skbos_instance_forget_after_fork(struct skbos_instance *inst);
+void skbos_instance_fork_parent(struct skbos_instance *inst);
+bool skbos_instance_dormant(const struct skbos_instance *inst);
 
 /* instance_share.c */
 int instance_share_open(struct skbos_instance *in, struct portown_view *view, char *err,

@@ -37,11 +37,26 @@
 #include "portown.h"
 
 #define PO_MAGIC 0x6f706b73u /* "skpo" */
-#define PO_VERSION 1
+#define PO_VERSION 2
 #define PO_LOCK_TABLE 0
 #define PO_LOCK_RESPONDER 1
 #define PO_LOCK_SLOT0 2
 #define PO_NPORTS 65536
+#define PO_GROUP 255 /* owner value: a listener group (struct po_group) */
+#define PO_GROUPS 64
+
+enum { PO_MEMBER_NONE, PO_MEMBER_DORMANT, PO_MEMBER_ACTIVE };
+
+/*
+ * A TCP listener shared by processes (a prefork server's parent and the
+ * children that inherited it): each new SYN goes to one active member.
+ * A parent goes dormant at fork (nginx's master never accepts) and is
+ * active again at its next accept or wait on the listener.
+ */
+struct po_group {
+	u16 port; /* 0: free */
+	u8 state[PORTOWN_SLOTS]; /* PO_MEMBER_* by slot */
+};
 
 struct po_slot {
 	s32 pid;
@@ -54,7 +69,8 @@ struct po_file {
 	u32 gen; /* bumped on every change of a slot or port */
 	u32 responder_pid;
 	struct po_slot slot[PORTOWN_SLOTS];
-	u8 owner[2][PO_NPORTS]; /* 0: nobody, else slot + 1 */
+	struct po_group group[PO_GROUPS];
+	u8 owner[2][PO_NPORTS]; /* 0: nobody, PO_GROUP, else slot + 1 */
 };
 
 struct portown {
@@ -65,6 +81,8 @@ struct portown {
 	bool dirty; /* a port was given back since the filter was built */
 	u32 seen_gen;
 	u16 (*cnt)[PO_NPORTS]; /* our sockets per (proto, port) */
+	u8 (*view)[PO_NPORTS];  /* owner[] with groups resolved, for the filter */
+	int dormant;            /* our dormant group memberships */
 	struct port_share share;
 	void (*notify)(void *arg);
 	void *notify_arg;
@@ -111,6 +129,38 @@ static bool po_slot_alive(const struct portown *po, int i)
 	return fl.l_type != F_UNLCK;
 }
 
+static struct po_group *po_group_find(struct portown *po, u16 port)
+{
+	for (int g = 0; g < PO_GROUPS; g++)
+		if (po->f->group[g].port == port)
+			return &po->f->group[g];
+	return NULL;
+}
+
+/* Live members of @g in slot order (table lock not needed: a snapshot). */
+static int po_group_members(const struct portown *po, const struct po_group *g, u8 state,
+			    u8 *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < PORTOWN_SLOTS; i++)
+		if (g->state[i] >= state && po_slot_alive(po, i))
+			out[n++] = (u8)i;
+	return n;
+}
+
+/* Owner value @v leaves @g; the last live member frees it (table locked). */
+static void po_group_leave(struct portown *po, struct po_group *g, u8 v)
+{
+	u8 m[PORTOWN_SLOTS];
+
+	g->state[v - 1] = PO_MEMBER_NONE;
+	if (po_group_members(po, g, PO_MEMBER_DORMANT, m))
+		return;
+	po->f->owner[0][g->port] = 0;
+	memset(g, 0, sizeof(*g));
+}
+
 /* Clear every port of owner value @v (table locked). */
 static void po_clear_owner(struct portown *po, u8 v)
 {
@@ -118,6 +168,9 @@ static void po_clear_owner(struct portown *po, u8 v)
 		for (int port = 0; port < PO_NPORTS; port++)
 			if (po->f->owner[p][port] == v)
 				po->f->owner[p][port] = 0;
+	for (int g = 0; g < PO_GROUPS; g++)
+		if (po->f->group[g].port)
+			po_group_leave(po, &po->f->group[g], v);
 	po->f->slot[v - 1].pid = 0;
 	po->f->gen++;
 }
@@ -128,8 +181,118 @@ static bool po_foreign(void *priv, int proto, u16 port)
 {
 	struct portown *po = priv;
 	u8 o = po->f->owner[po_proto(proto)][port];
+	struct po_group *g;
+	u8 m[PORTOWN_SLOTS];
+	int n;
 
-	return o && o != po->self && po_slot_alive(po, o - 1);
+	if (o != PO_GROUP || proto != IPPROTO_TCP)
+		return o && o != po->self && po_slot_alive(po, o - 1);
+	g = po_group_find(po, port);
+	n = g ? po_group_members(po, g, PO_MEMBER_DORMANT, m) : 0;
+	return n > 1 || (n == 1 && m[0] + 1 != po->self);
+}
+
+static bool po_shared(void *priv, int proto, u16 port)
+{
+	struct portown *po = priv;
+	struct po_group *g;
+	u8 m[PORTOWN_SLOTS];
+
+	if (proto != IPPROTO_TCP || po->f->owner[0][port] != PO_GROUP)
+		return false;
+	g = po_group_find(po, port);
+	return g && po_group_members(po, g, PO_MEMBER_DORMANT, m) > 1;
+}
+
+/* The listener of TCP @port is a group from now on, this process a member. */
+static void po_listen(void *priv, u16 port)
+{
+	struct portown *po = priv;
+	u8 *o = &po->f->owner[0][port];
+	struct po_group *g = NULL;
+
+	po_table_lock(po);
+	if (*o == po->self) {
+		g = po_group_find(po, 0); /* a free one */
+		if (g) {
+			g->port = port;
+			*o = PO_GROUP;
+		}
+	} else if (*o == PO_GROUP) {
+		g = po_group_find(po, port);
+	}
+	if (g) {
+		if (g->state[po->self - 1] == PO_MEMBER_DORMANT)
+			po->dormant--;
+		g->state[po->self - 1] = PO_MEMBER_ACTIVE;
+		po->f->gen++;
+	}
+	po_table_unlock(po);
+}
+
+/* An inherited listener re-made here: a member of its group before the bind. */
+static void po_join(void *priv, u16 port)
+{
+	struct portown *po = priv;
+	struct po_group *g;
+
+	po_table_lock(po);
+	g = po->f->owner[0][port] == PO_GROUP ? po_group_find(po, port) : NULL;
+	if (g) {
+		g->state[po->self - 1] = PO_MEMBER_ACTIVE;
+		po->f->gen++;
+	}
+	po_table_unlock(po);
+}
+
+static void po_interest(void *priv, u16 port)
+{
+	struct portown *po = priv;
+	struct po_group *g;
+
+	if (!po->dormant || po->f->owner[0][port] != PO_GROUP)
+		return;
+	g = po_group_find(po, port);
+	if (!g || g->state[po->self - 1] != PO_MEMBER_DORMANT)
+		return;
+	po_table_lock(po);
+	g->state[po->self - 1] = PO_MEMBER_ACTIVE;
+	po->dormant--;
+	po->f->gen++;
+	po_table_unlock(po);
+}
+
+/* The same on every member: a hash of the remote end (murmur3's finaliser). */
+static u32 po_hash(__be32 saddr, __be16 sport)
+{
+	u32 x = (u32)saddr ^ ((u32)sport * 0x9e3779b1u);
+
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	return x ^ (x >> 16);
+}
+
+/*
+ * Which member takes a new SYN: one of the live active ones by the hash;
+ * with none active (a parent dormant since its fork, no child joined yet),
+ * one of the live dormant ones, so a lone server that forked a helper
+ * loses nothing.
+ */
+static bool po_syn_mine(void *priv, u16 port, __be32 saddr, __be16 sport)
+{
+	struct portown *po = priv;
+	struct po_group *g;
+	u8 m[PORTOWN_SLOTS];
+	int n;
+
+	if (po->f->owner[0][port] != PO_GROUP || !(g = po_group_find(po, port)))
+		return true;
+	n = po_group_members(po, g, PO_MEMBER_ACTIVE, m);
+	if (!n)
+		n = po_group_members(po, g, PO_MEMBER_DORMANT, m);
+	return !n || m[po_hash(saddr, sport) % (u32)n] + 1 == po->self;
 }
 
 static bool po_mine(void *priv, int proto, u16 port)
@@ -156,7 +319,24 @@ static int po_claim(void *priv, int proto, u16 port)
 		return 0;
 	}
 	po_table_lock(po);
-	if (*o && *o != po->self && po_slot_alive(po, *o - 1)) {
+	if (*o == PO_GROUP && proto == IPPROTO_TCP) {
+		struct po_group *g = po_group_find(po, port);
+		u8 m[PORTOWN_SLOTS];
+
+		if (g && g->state[po->self - 1]) {
+			po_table_unlock(po); /* a member (join) binds the group's port */
+			*c = 1;
+			if (!po->responder)
+				po_notify(po);
+			return 0;
+		}
+		if (g && po_group_members(po, g, PO_MEMBER_DORMANT, m)) {
+			po_table_unlock(po);
+			return -EADDRINUSE;
+		}
+		if (g)
+			memset(g, 0, sizeof(*g)); /* every member is dead */
+	} else if (*o && *o != po->self && po_slot_alive(po, *o - 1)) {
 		po_table_unlock(po);
 		return -EADDRINUSE;
 	}
@@ -180,7 +360,15 @@ static void po_release(void *priv, int proto, u16 port)
 	if (!*c || --(*c))
 		return;
 	po_table_lock(po);
-	if (*o == po->self) {
+	if (*o == PO_GROUP && proto == IPPROTO_TCP) {
+		struct po_group *g = po_group_find(po, port);
+
+		if (g && g->state[po->self - 1] == PO_MEMBER_DORMANT)
+			po->dormant--;
+		if (g)
+			po_group_leave(po, g, po->self);
+		po->f->gen++;
+	} else if (*o == po->self) {
 		*o = 0;
 		po->f->gen++;
 	}
@@ -203,6 +391,11 @@ static const struct port_share_ops po_ops = {
 	.foreign = po_foreign,
 	.mine = po_mine,
 	.responder = po_responder,
+	.listen = po_listen,
+	.join = po_join,
+	.interest = po_interest,
+	.syn_mine = po_syn_mine,
+	.shared = po_shared,
 };
 
 /* ---- opening, the tick, closing -------------------------------------------- */
@@ -299,7 +492,8 @@ struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, 
 	po->fd = -1;
 	path = po->path;
 	po->cnt = kzalloc(2 * sizeof(*po->cnt));
-	if (!po->cnt)
+	po->view = kzalloc(2 * sizeof(*po->view));
+	if (!po->cnt || !po->view)
 		goto fail;
 	rc = portown_path(path, sizeof(po->path), dir, ifindex, addr);
 	if (!rc) {
@@ -352,9 +546,19 @@ bool portown_is_responder(const struct portown *po)
 void portown_view(struct portown *po, struct portown_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->owner[0] = po->f->owner[0];
-	v->owner[1] = po->f->owner[1];
+	memcpy(po->view, po->f->owner, sizeof(po->f->owner));
+	/* A group's port is ours to see while we are a member, dormant or not
+	 * (our connections on it); the others' otherwise. */
+	for (int g = 0; g < PO_GROUPS; g++) {
+		const struct po_group *gr = &po->f->group[g];
+
+		if (gr->port && po->view[0][gr->port] == PO_GROUP && gr->state[po->self - 1])
+			po->view[0][gr->port] = po->self;
+	}
+	v->owner[0] = po->view[0];
+	v->owner[1] = po->view[1];
 	v->responder = po->responder;
+	v->sel[PO_GROUP] = po->responder;
 	for (int i = 0; i < PORTOWN_SLOTS; i++)
 		v->sel[i + 1] = po->responder ? (i + 1 != po->self && po->f->slot[i].pid &&
 						 po_slot_alive(po, i))
@@ -411,7 +615,40 @@ void portown_close(struct portown *po)
 	if (po->fd >= 0)
 		close(po->fd);
 	kfree(po->cnt);
+	kfree(po->view);
 	kfree(po);
+}
+
+/**
+ * portown_fork_parent - the parent of a fork: its listener memberships go
+ * dormant until it accepts or waits on them again (a prefork master never
+ * does; its children that take the listener up get the new connections).
+ */
+void portown_fork_parent(struct portown *po)
+{
+	bool changed = false;
+
+	if (IS_ERR_OR_NULL(po))
+		return;
+	po_table_lock(po);
+	for (int g = 0; g < PO_GROUPS; g++) {
+		struct po_group *gr = &po->f->group[g];
+
+		if (gr->port && gr->state[po->self - 1] == PO_MEMBER_ACTIVE) {
+			gr->state[po->self - 1] = PO_MEMBER_DORMANT;
+			po->dormant++;
+			changed = true;
+		}
+	}
+	if (changed)
+		po->f->gen++;
+	po_table_unlock(po);
+}
+
+/** portown_dormant - are any of our listener memberships dormant? */
+bool portown_dormant(const struct portown *po)
+{
+	return !IS_ERR_OR_NULL(po) && po->dormant > 0;
 }
 
 /**
@@ -425,6 +662,7 @@ void portown_leave(struct portown *po)
 	po_clear_owner(po, po->self);
 	po_table_unlock(po);
 	memset(po->cnt, 0, 2 * sizeof(*po->cnt));
+	po->dormant = 0;
 	if (po->responder) {
 		po->responder = false;
 		po_lock(po->fd, F_UNLCK, PO_LOCK_RESPONDER, false);

@@ -21,7 +21,7 @@ struct portown;
  */
 struct portown_view {
 	const u8 *owner[2]; /* [0] TCP, [1] UDP */
-	bool sel[PORTOWN_SLOTS + 1];
+	bool sel[256]; /* by owner value, PO_GROUP (255) included */
 	bool responder;
 };
 
@@ -35,6 +35,8 @@ void portown_tick(struct portown *po);
 bool portown_is_responder(const struct portown *po);
 void portown_close(struct portown *po);
 void portown_leave(struct portown *po);
+void portown_fork_parent(struct portown *po);
+bool portown_dormant(const struct portown *po);
 void portown_forget_after_fork(struct portown *po);
 int portown_report(const char *dir, int ifindex, __be32 addr, FILE *out);
 

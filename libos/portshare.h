@@ -21,6 +21,17 @@
  * @foreign: another live process owns (@proto, @port).
  * @mine: this process owns it.
  * @responder: this process is the default responder now.
+ * @listen: TCP @port listens here: it becomes a listener group that the
+ *	children which inherit the listener join (one member so far).
+ * @join: an inherited listener is being re-made in this process: join the
+ *	group of TCP @port before the bind.
+ * @interest: this process accepts or waits on its listener of TCP @port:
+ *	a member left dormant by a fork takes new connections again.
+ * @syn_mine: a SYN for group port @port from @saddr:@sport is this
+ *	process's to answer (the live active members, in slot order, indexed
+ *	by a hash of the remote end: every member computes the same pick).
+ * @shared: (@proto, @port) is a group with other live members: a segment
+ *	no socket here wants may be another member's, so nobody resets it.
  */
 struct port_share_ops {
 	int (*claim)(void *priv, int proto, u16 port);
@@ -28,6 +39,11 @@ struct port_share_ops {
 	bool (*foreign)(void *priv, int proto, u16 port);
 	bool (*mine)(void *priv, int proto, u16 port);
 	bool (*responder)(void *priv);
+	void (*listen)(void *priv, u16 port);
+	void (*join)(void *priv, u16 port);
+	void (*interest)(void *priv, u16 port);
+	bool (*syn_mine)(void *priv, u16 port, __be32 saddr, __be16 sport);
+	bool (*shared)(void *priv, int proto, u16 port);
 };
 
 struct port_share {
@@ -67,10 +83,35 @@ static inline bool stack_may_answer(struct stack *st, int proto, u16 port)
 {
 	if (!st->share)
 		return true;
+	if (st->share->ops->shared(st->share->priv, proto, port))
+		return false;
 	if (st->share->ops->mine(st->share->priv, proto, port))
 		return true;
 	return st->share->ops->responder(st->share->priv) &&
 	       !st->share->ops->foreign(st->share->priv, proto, port);
+}
+
+static inline void stack_port_listen(struct stack *st, u16 port)
+{
+	if (st->share)
+		st->share->ops->listen(st->share->priv, port);
+}
+
+static inline void stack_port_join(struct stack *st, u16 port)
+{
+	if (st->share)
+		st->share->ops->join(st->share->priv, port);
+}
+
+static inline void stack_port_interest(struct stack *st, u16 port)
+{
+	if (st->share)
+		st->share->ops->interest(st->share->priv, port);
+}
+
+static inline bool stack_syn_mine(struct stack *st, u16 port, __be32 saddr, __be16 sport)
+{
+	return !st->share || st->share->ops->syn_mine(st->share->priv, port, saddr, sport);
 }
 
 #endif /* SKBOS_PORTSHARE_H */

@@ -256,6 +256,11 @@ int tcp_v4_rcv(struct sk_buff *skb)
 	if (sk)
 		return tcp_rcv_state_process(sk, skb);
 	sk = tcp_lookup_listener(st, iph->daddr, ntohs(th->dest), skb->dev->ifindex);
+	/* A listener shared by processes: one of them takes each new SYN. */
+	if (sk && th->syn && !th->ack && !stack_syn_mine(st, sk->sk_num, iph->saddr, th->source)) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+		return 0;
+	}
 	if (sk)
 		return tcp_rcv_listen(sk, skb);
 	/* RFC 9293 §3.10.7.1: CLOSED: every segment but a RST gets a RST, from
@@ -475,7 +480,9 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		}
 		if (child)
 			return tcp_rcv_state_process(child, skb);
-		tcp_v4_send_reset(sk->sk_stack, skb);
+		/* (in a listener group it may be another member's connection) */
+		if (stack_may_answer(sk->sk_stack, IPPROTO_TCP, sk->sk_num))
+			tcp_v4_send_reset(sk->sk_stack, skb);
 		goto drop;
 	}
 	if (!th->syn)
