@@ -58,6 +58,9 @@ void instance_preopen_after_fork(const struct skbos_instance *old, struct skbos_
 		cfg->packet_fd = fd;
 		cfg->packet_ino = (unsigned long)sb.st_ino;
 	}
+	cfg->table_dir[0] = '\0';
+	if (old->po)
+		portown_dir(old->po, cfg->table_dir, sizeof(cfg->table_dir));
 	fd = old->po ? portown_reopen(old->po) : -1;
 	if (fd >= 0 && !fstat(fd, &sb)) {
 		cfg->have_table_fd = true;
@@ -108,7 +111,12 @@ int instance_share_open(struct skbos_instance *in, struct portown_view *view, ch
 			 strerror(errno));
 		return -ENODEV;
 	}
-	if (ctl_rundir(dir, sizeof(dir))) {
+	/* A forked child shares its parent's table even when it can no longer
+	 * make the parent's directory its own (after setuid): never a table of
+	 * its own beside the parent's, which would answer for the parent. */
+	if (c->table_dir[0])
+		snprintf(dir, sizeof(dir), "%s", c->table_dir);
+	else if (ctl_rundir(dir, sizeof(dir))) {
 		snprintf(err, errlen, "no directory for the port table (%s: %s)", dir,
 			 strerror(ENOENT));
 		return -ENOENT;

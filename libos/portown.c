@@ -23,6 +23,7 @@
  * next process that takes the slot, or the responder's tick, clears it.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -431,6 +432,91 @@ static int po_map(struct portown *po)
 	return po->f->magic == PO_MAGIC && po->f->version == PO_VERSION ? 0 : -EPROTO;
 }
 
+/* The name of the file @fd has open. */
+static int po_fd_path(int fd, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Is our fd still the file at our path (not unlinked by a last leaver)? */
+static bool po_is_current(const struct portown *po)
+{
+	struct stat a, b;
+
+	return !fstat(po->fd, &a) && !stat(po->path, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/*
+ * Leaving (table locked): with no other live process the file goes, so
+ * that run directories do not fill with the tables of namespaces long gone.
+ */
+static void po_unlink_if_last(struct portown *po)
+{
+	for (int i = 0; i < PORTOWN_SLOTS; i++)
+		if (i + 1 != po->self && po->f->slot[i].pid && po_slot_alive(po, i))
+			return;
+	if (po_is_current(po))
+		unlink(po->path);
+}
+
+/*
+ * Tables in @dir left by processes that all died by a signal (nobody ran
+ * po_unlink_if_last): removed when no slot lock is held, under the table
+ * lock, so a process that has one open but no slot yet finds it gone
+ * (po_is_current) and opens a new one.
+ */
+static void po_sweep_dir(const char *dir, const char *keep)
+{
+	struct flock all = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = PO_LOCK_SLOT0,
+			     .l_len = PORTOWN_SLOTS };
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char path[256];
+
+	while (d && (de = readdir(d))) {
+		struct portown tmp = { .path = "" };
+		int fd;
+
+		if (strncmp(de->d_name, "ports-", 6) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (!strcmp(path, keep) || (fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			continue;
+		tmp.fd = fd;
+		memcpy(tmp.path, path, sizeof(tmp.path));
+		if (!po_lock(fd, F_WRLCK, PO_LOCK_TABLE, false)) {
+			if (!fcntl(fd, F_OFD_SETLK, &all) && po_is_current(&tmp))
+				unlink(path);
+		}
+		close(fd); /* (every lock of this description goes with it) */
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The process's name as /proc/PID/comm has it (argv[0] may be rewritten). */
+static void po_comm(char *buf, size_t len)
+{
+	int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	n = n > 0 ? n : 0;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}
+
 /* Take the first slot whose lock is free; clear what a dead holder left. */
 static int po_take_slot(struct portown *po)
 {
@@ -440,8 +526,7 @@ static int po_take_slot(struct portown *po)
 		po->self = (u8)(i + 1);
 		po_clear_owner(po, po->self);
 		po->f->slot[i].pid = getpid();
-		snprintf(po->f->slot[i].comm, sizeof(po->f->slot[i].comm), "%s",
-			 program_invocation_short_name);
+		po_comm(po->f->slot[i].comm, sizeof(po->f->slot[i].comm));
 		return 0;
 	}
 	return -EUSERS;
@@ -496,6 +581,12 @@ struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, 
 	if (!po->cnt || !po->view)
 		goto fail;
 	rc = portown_path(path, sizeof(po->path), dir, ifindex, addr);
+	/* A table opened earlier (a forked child, before it setuid) is where the
+	 * parent's is, whatever directory this process could use now. */
+	if (!rc && fd >= 0)
+		rc = po_fd_path(fd, path, sizeof(po->path));
+	else if (!rc)
+		po_sweep_dir(dir, path);
 	if (!rc) {
 		po->fd = fd >= 0 ? fd : open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		rc = po->fd < 0 ? -errno : 0;
@@ -505,6 +596,20 @@ struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, 
 		goto fail;
 	}
 	po_table_lock(po);
+	/* The last process to leave removes the file (po_unlink_if_last): if
+	 * that happened since our open, open the new one.  (A table opened by
+	 * a forked child was its parent's, alive then.) */
+	for (int tries = 0; fd < 0 && !po_is_current(po) && tries < 8; tries++) {
+		po_table_unlock(po);
+		close(po->fd);
+		po->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (po->fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot open the port table %s: %s", path, strerror(-rc));
+			goto fail;
+		}
+		po_table_lock(po);
+	}
 	rc = po_map(po);
 	if (!rc)
 		rc = po_take_slot(po);
@@ -608,6 +713,7 @@ void portown_close(struct portown *po)
 	if (po->f && po->self) {
 		po_table_lock(po);
 		po_clear_owner(po, po->self);
+		po_unlink_if_last(po);
 		po_table_unlock(po);
 	}
 	if (po->f)
@@ -660,6 +766,7 @@ void portown_leave(struct portown *po)
 {
 	po_table_lock(po);
 	po_clear_owner(po, po->self);
+	po_unlink_if_last(po);
 	po_table_unlock(po);
 	memset(po->cnt, 0, 2 * sizeof(*po->cnt));
 	po->dormant = 0;
@@ -667,6 +774,18 @@ void portown_leave(struct portown *po)
 		po->responder = false;
 		po_lock(po->fd, F_UNLCK, PO_LOCK_RESPONDER, false);
 	}
+}
+
+/** portown_dir - the directory the table is in, into @buf. */
+void portown_dir(const struct portown *po, char *buf, size_t len)
+{
+	const char *slash = strrchr(po->path, '/');
+	size_t n = slash ? (size_t)(slash - po->path) : 0;
+
+	if (n >= len)
+		n = 0;
+	memcpy(buf, po->path, n);
+	buf[n] = '\0';
 }
 
 /**
@@ -694,7 +813,8 @@ void portown_forget_after_fork(struct portown *po)
 
 /**
  * portown_report - the processes and ports of @addr's table, for
- * skbos-stat: one "pid comm responder|- tcp:ports udp:ports" line each.
+ * skbos-stat: one line per live process, "PID COMM [responder]
+ * tcp:PORT,... udp:PORT,... group:PORT/active|dormant,...".
  * Return: 0, or -errno (no table).
  */
 int portown_report(const char *dir, int ifindex, __be32 addr, FILE *out)
@@ -730,6 +850,11 @@ int portown_report(const char *dir, int ifindex, __be32 addr, FILE *out)
 				if (po.f->owner[p][port] == i + 1)
 					fprintf(out, "%s%d", n++ ? "," : "", port);
 		}
+		fputs(" group:", out);
+		for (int g = 0, n = 0; g < PO_GROUPS; g++)
+			if (po.f->group[g].port && po.f->group[g].state[i])
+				fprintf(out, "%s%u/%s", n++ ? "," : "", po.f->group[g].port,
+					po.f->group[g].state[i] == PO_MEMBER_ACTIVE ? "active" : "dormant");
 		fputc('\n', out);
 	}
 	munmap(po.f, sizeof(*po.f));

@@ -28,6 +28,7 @@ struct portown_view {
 struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, char *err,
 			     size_t errlen);
 int portown_reopen(const struct portown *po);
+void portown_dir(const struct portown *po, char *buf, size_t len);
 void portown_set_notify(struct portown *po, void (*fn)(void *arg), void *arg);
 const struct port_share *portown_share(struct portown *po);
 void portown_view(struct portown *po, struct portown_view *v);

@@ -34,6 +34,7 @@ struct skbos_config {
 	bool have_table_fd;  /* table_fd: the address's port table (portown.c) */
 	int table_fd;
 	unsigned long packet_ino, table_ino;
+	char table_dir[128]; /* the parent's port table directory (fork), or "" */
 };
 
 int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);

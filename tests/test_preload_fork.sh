@@ -10,6 +10,8 @@
 #     its own (opened at fork, while a prefork worker is still privileged);
 #  2. a forked child serves its own listener while the parent serves its
 #     own, on the same address: both answer;
+#  2b. an inherited connected socket stays the parent's: EBADF in the
+#     child (not supported yet, README), the parent serves it on;
 #  3. a daemon (a socket first, then the double fork, setsid, the original
 #     process gone): the grandchild serves, and answers ARP once the
 #     responder (the original process) is gone.
@@ -69,9 +71,16 @@ ask 8112 7
 ask 8111 8
 echo "ok: a forked child serves its own listener beside the parent's"
 
+# ---- 2b. an inherited connected socket: the parent's; EBADF in the child ----------------
+start connected 8131 ready.conn
+ask 8131 5
+[ "$(cat "$tmp/connected")" = "errno=9" ] || fail "inherited connected socket in the child: $(cat "$tmp/connected")"
+echo "ok: an inherited connected socket is EBADF in the child and keeps working in the parent"
+
 # ---- 3. a daemon ---------------------------------------------------------------
 ip -n "${P}b" neigh flush all
 start daemon 8121 ready.daemon
-sleep 0.5 # the original process (the responder) is gone; the daemon takes over in a tick
+# the original process (the responder) is gone; the daemon takes over at its next tick
+wait_until 100 ip netns exec "${P}b" ping -n -c 1 -W 1 "$A" || fail "the daemon never answered ping"
 ask 8121 9
 echo "ok: a double-forked daemon serves (and answers ARP) after its parents are gone"

@@ -86,6 +86,17 @@ wait_until 100 "${inb[@]}" curl -s -m 1 -o /dev/null "http://$A:8080/up" || fail
 workers() { pgrep -P "$(cat "$d/nginx.pid")" | sort -n | tr '\n' ' '; }
 wait_until 100 sh -c "[ \$(pgrep -P \$(cat $d/nginx.pid) | wc -l) = 2 ]" || fail "not 2 workers: $(workers)"
 w=$(workers)
+# skbos-stat -a: the master (dormant since its fork) and both workers (active) in port 8080's group
+master=$(cat "$d/nginx.pid")
+statline() { ip netns exec "${P}a" "$B/skbos-stat" -a "${P}s" "$A"; }
+# (a worker takes the listener up at its epoll_ctl, a moment after it starts)
+wait_until 50 sh -c "ip netns exec ${P}a $B/skbos-stat -a ${P}s $A | grep -c group:8080/active | grep -qx 2"
+st=$(statline) || fail "skbos-stat -a: $st"
+grep -q -E "^$master nginx .*group:8080/dormant" <<<"$st" || fail "skbos-stat -a: master $master not dormant in 8080's group: $st"
+for p in $w; do
+	grep -q -E "^$p nginx .*group:8080/active" <<<"$st" || fail "skbos-stat -a: worker $p not active in 8080's group: $st"
+done
+echo "ok: skbos-stat -a: $(tr '\n' ';' <<<"$st")"
 http() { "${inb[@]}" timeout 300 python3 "$tools/http_check.py" "$@" 2>>"$tmp/http.log"; }
 both() { # OUT: both workers (and only they) served
 	local p

@@ -25,6 +25,7 @@ tools=$(cd "$(dirname "$0")/tools" && pwd)
 N=${SHARED_N:-1000}
 veth_netns 10.96.0.1/24
 skbos=("$run" --if "${P}s" --addr 10.96.0.2/24 --)
+inb=(ip netns exec "${P}b")
 
 serve() { # PORT: a server under skbos-run; sets $srv
 	ip netns exec "${P}a" timeout 300 "${skbos[@]}" python3 "$tools/shared_srv.py" \
@@ -90,6 +91,11 @@ nosock=$("$B/skbos-stat" -c "$(pgrep -P "$s2")" | awk '$1 == "DropNO_SOCKET" {pr
 segs=$("$B/skbos-stat" -c "$(pgrep -P "$s2")" | awk '$1 == "TcpInSegs" {print $2}')
 [ "${nosock:-0}" -lt 50 ] && [ "${segs:-0}" -gt 0 ] ||
 	fail "the second process saw the first one's frames: DropNO_SOCKET ${nosock:-0}, TcpInSegs ${segs:-0}"
+st=$(ip netns exec "${P}a" "$B/skbos-stat" -a "${P}s" 10.96.0.2) || fail "skbos-stat -a: $st"
+# (a listening port is a listener group, of one member here)
+grep -q -E "^$(pgrep -P "$s1") python3 responder tcp: udp: group:8001/active$" <<<"$st" &&
+	grep -q -E "^$(pgrep -P "$s2") python3 tcp: udp: group:8002/active$" <<<"$st" || fail "skbos-stat -a: $st"
+echo "ok: skbos-stat -a: $(tr '\n' ';' <<<"$st")"
 echo "ok: steered by the kernel: the second process received $segs TCP segments, ${nosock:-0} not its own"
 
 # ---- ping, and a port nobody owns ----------------------------------------------
@@ -132,7 +138,8 @@ s2=$srv
 # $s1 is timeout(1); the server is its child (skbos-run execs python3).
 kill -KILL $(pgrep -P "$s1") || fail "no server process under $s1"
 wait "$s1" 2>/dev/null
-sleep 0.6 # a tick: the survivor takes the responder lock and sweeps the dead slot
+# the survivor takes the responder lock and sweeps the dead slot at its next tick
+wait_until 100 "${inb[@]}" ping -n -c 1 -W 1 10.96.0.2 || fail "nobody answers ping after the responder was killed"
 pings 10
 cap_start
 refused 8001 || fail "port 8001 (its process killed) was not refused"
