@@ -43,14 +43,19 @@ def serve_one(l, p):
     c.close()
 
 
+def listener(p):
+    s = socket.socket()
+    s.bind((addr, p))
+    s.listen(8)
+    return s
+
+
 def ready(name):
     open(os.path.join(d, name), "w").write("ready\n")
 
 
 if mode == "bgsave":
-    l = socket.socket()
-    l.bind((addr, port))
-    l.listen(8)
+    l = listener(port)
     ready("ready")
     c, _ = l.accept()
     parent_pkt, parent_urings = my_packet_sockets()
@@ -87,15 +92,11 @@ if mode == "bgsave":
     c.sendall(h.hexdigest().encode() + b"\n")
     c.close()
 elif mode == "serve2":
-    l = socket.socket()
-    l.bind((addr, port))
-    l.listen(8)
+    l = listener(port)
     pid = os.fork()
     if pid == 0:
         l.close()  # EBADF-free: the inherited listener is only closed
-        l2 = socket.socket()
-        l2.bind((addr, port + 1))
-        l2.listen(8)
+        l2 = listener(port + 1)
         ready("ready.child")
         serve_one(l2, port + 1)
         os._exit(0)
@@ -105,9 +106,7 @@ elif mode == "serve2":
 elif mode == "connected":
     # an inherited connected socket stays the parent's: EBADF in the child
     # (README "not supported yet"), the parent goes on using it
-    l = socket.socket()
-    l.bind((addr, port))
-    l.listen(8)
+    l = listener(port)
     ready("ready.conn")
     c, _ = l.accept()
     pid = os.fork()
@@ -133,8 +132,6 @@ elif mode == "daemon":
     if os.fork():
         os._exit(0)
     time.sleep(0.5)  # the original process and the first child are gone
-    l = socket.socket()
-    l.bind((addr, port))
-    l.listen(8)
+    l = listener(port)
     ready("ready.daemon")
     serve_one(l, port)
