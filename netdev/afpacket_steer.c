@@ -79,10 +79,30 @@ static void emit_ports(struct steer_prog *p, const u8 *owner, const bool *sel, u
 	}
 }
 
+/*
+ * X = the IP header's length, if it is one (IHL >= 5) and the frame holds
+ * it and 4 bytes more (the ports, an ICMP type); else the responder's.  A
+ * load past the end would end the program with 0, a drop: a malformed
+ * frame must still reach the one stack that counts it (IpInHdrErrors ...).
+ */
+static void emit_l4_hdr(struct steer_prog *p, u32 resp)
+{
+	emit(p, BPF_LDX | BPF_B | BPF_MSH, 0, 0, ETH_HLEN);
+	emit(p, BPF_MISC | BPF_TXA, 0, 0, 0);
+	emit(p, BPF_JMP | BPF_JGE | BPF_K, 1, 0, 20);
+	emit_ret(p, resp);
+	emit(p, BPF_ALU | BPF_ADD | BPF_K, 0, 0, ETH_HLEN + 4);
+	emit(p, BPF_MISC | BPF_TAX, 0, 0, 0);
+	emit(p, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
+	emit(p, BPF_JMP | BPF_JGE | BPF_X, 1, 0, 0);
+	emit_ret(p, resp);
+	emit(p, BPF_LDX | BPF_B | BPF_MSH, 0, 0, ETH_HLEN);
+}
+
 /* TCP or UDP (@idx 0/1): A = the destination port, then the list. */
 static void emit_l4(struct steer_prog *p, const struct portown_view *v, int idx)
 {
-	emit(p, BPF_LDX | BPF_B | BPF_MSH, 0, 0, ETH_HLEN);
+	emit_l4_hdr(p, v->responder ? STEER_ACCEPT : 0);
 	emit(p, BPF_LD | BPF_H | BPF_IND, 0, 0, ETH_HLEN + 2);
 	emit_ports(p, v->owner[idx], v->sel, v->responder ? 0 : STEER_ACCEPT);
 	emit_ret(p, v->responder ? STEER_ACCEPT : 0);
@@ -90,6 +110,7 @@ static void emit_l4(struct steer_prog *p, const struct portown_view *v, int idx)
 
 /*
  * The program:
+ *	shorter than an IP header -> the responder's
  *	ldh [12]; ARP -> accept; not IPv4 -> the responder's
  *	ldh [20]; a fragment but the first -> accept
  *	ldb [23]; ICMP: echo request -> the responder's, other types -> accept
@@ -100,8 +121,11 @@ static void emit_l4(struct steer_prog *p, const struct portown_view *v, int idx)
 static void steer_build(struct steer_prog *p, const struct portown_view *v)
 {
 	u32 resp = v->responder ? STEER_ACCEPT : 0;
-	unsigned int ja;
+	unsigned int ja, icmp;
 
+	emit(p, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
+	emit(p, BPF_JMP | BPF_JGE | BPF_K, 1, 0, ETH_HLEN + 20);
+	emit_ret(p, resp);
 	emit(p, BPF_LD | BPF_H | BPF_ABS, 0, 0, 12);
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, ETH_P_ARP);
 	emit_ret(p, STEER_ACCEPT);
@@ -111,13 +135,16 @@ static void steer_build(struct steer_prog *p, const struct portown_view *v)
 	emit(p, BPF_JMP | BPF_JSET | BPF_K, 0, 1, 0x1fff);
 	emit_ret(p, STEER_ACCEPT);
 	emit(p, BPF_LD | BPF_B | BPF_ABS, 0, 0, ETH_HLEN + 9);
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 5, IPPROTO_ICMP);
-	emit(p, BPF_LDX | BPF_B | BPF_MSH, 0, 0, ETH_HLEN);
+	icmp = p->len;
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, IPPROTO_ICMP); /* jf: patched past the block */
+	emit_l4_hdr(p, resp);
 	emit(p, BPF_LD | BPF_B | BPF_IND, 0, 0, ETH_HLEN);
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 8 /* ICMP_ECHO */);
 	emit_ret(p, resp);
 	emit_ret(p, STEER_ACCEPT);
-	/* Not ICMP: A still holds the protocol. */
+	p->insn[icmp].jf = (u8)(p->len - icmp - 1);
+	/* Not ICMP: reload the protocol (the block above may not have run). */
+	emit(p, BPF_LD | BPF_B | BPF_ABS, 0, 0, ETH_HLEN + 9);
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, IPPROTO_UDP);
 	ja = p->len;
 	emit(p, BPF_JMP | BPF_JA, 0, 0, 0); /* k: patched to the UDP list */
@@ -141,11 +168,17 @@ int afpacket_steer(struct net_device *dev, const struct portown_view *v)
 	struct afpacket_priv *pr = netdev_priv(dev);
 	struct steer_prog p = { .insn = kmalloc(STEER_MAXINSNS * sizeof(struct sock_filter)) };
 	struct sock_fprog prog;
+	bool listed = false;
 	int rc = 0;
 
 	if (!p.insn)
 		return -ENOMEM;
-	steer_build(&p, v);
+	for (int i = 0; i < 2 * 65536 && v->responder && !listed; i++)
+		listed = (i & 0xffff) && v->sel[v->owner[i >> 16][i & 0xffff]];
+	if (v->responder && !listed)
+		emit_ret(&p, STEER_ACCEPT); /* alone on the address: every frame */
+	else
+		steer_build(&p, v);
 	if (p.full) {
 		skb_log(LOG_INFO, "afpacket %s: too many ports for a filter; all TCP/UDP let in",
 			dev->name);
