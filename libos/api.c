@@ -15,6 +15,7 @@
 #include "skbos_config.h"
 #include "skbos/skbos.h"
 #include "instance.h"
+#include "loop.h"
 
 static struct skbos_instance *skbos_current;
 static pthread_mutex_t skbos_init_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -85,11 +86,16 @@ int skbos_init_config(const struct skbos_config *cfg, char *err, size_t errlen)
  * by a thread that does not exist here).  Forget it without touching it; the
  * next skbos_init_config starts a fresh one (DESIGN.md "fork/exec").
  */
-void skbos_forget_after_fork(void)
+void skbos_forget_after_fork(struct skbos_config *next)
 {
-	/* The parent's control socket is the parent's to answer on. */
-	if (skbos_current && skbos_current->ctl.fd >= 0)
-		close(skbos_current->ctl.fd);
+	/* The parent's kernel objects are the parent's (control socket, packet
+	 * socket, ring, port table): close our copies, touch nothing else. */
+	if (skbos_current) {
+		skbos_instance_forget_after_fork(skbos_current);
+		if (next)
+			instance_preopen_after_fork(skbos_current, next);
+	}
+	loop_forget_after_fork();
 	pthread_mutex_init(&skbos_init_lock, NULL);
 	skbos_current = NULL;
 }

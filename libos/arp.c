@@ -21,6 +21,7 @@
 #include "ip.h"
 #include "neighbour.h"
 #include "stack.h"
+#include "portshare.h"
 #include "log.h"
 
 /** ip_eth_mc_map - the Ethernet group address of an IPv4 multicast group (RFC 1112 §6.4). */
@@ -195,7 +196,7 @@ static int arp_process(struct stack *st, struct sk_buff *skb, struct net_device 
 
 	/* RFC 5227 §2.1.1: a probe (sender 0.0.0.0) for our address gets a reply. */
 	if (arp->ar_sip == 0) {
-		if (op == ARPOP_REQUEST && for_us)
+		if (op == ARPOP_REQUEST && for_us && stack_is_responder(st))
 			arp_send(ARPOP_REPLY, 0, dev, arp->ar_tip, arp->ar_sha, dev->dev_addr,
 				 arp->ar_sha);
 		goto consume;
@@ -203,7 +204,9 @@ static int arp_process(struct stack *st, struct sk_buff *skb, struct net_device 
 	if (op == ARPOP_REQUEST && for_us) {
 		/* RFC 826: the requester is surely our neighbour; remember it. */
 		arp_update_sender(st, dev, arp, true, NUD_STALE);
-		arp_send(ARPOP_REPLY, arp->ar_sip, dev, arp->ar_tip, arp->ar_sha, dev->dev_addr,
+		/* Every process learns; one answers (portshare.h). */
+		if (stack_is_responder(st))
+			arp_send(ARPOP_REPLY, arp->ar_sip, dev, arp->ar_tip, arp->ar_sha, dev->dev_addr,
 			 arp->ar_sha);
 		goto consume;
 	}

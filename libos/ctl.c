@@ -129,6 +129,27 @@ int ctl_open(struct skbos_ctl *ctl, char *err, size_t errlen)
 	return rc;
 }
 
+/**
+ * ctl_rundir - the first of the control sockets' directories that is usable
+ * (made if needed, ours alone), in ctl_open's order, into @buf.
+ * Return: 0, or -ENOENT.
+ */
+int ctl_rundir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	snprintf(buf, len, "%s", SKBOS_CTL_RUNDIR);
+	if (ctl_dir_ok(buf))
+		return 0;
+	if (xdg && xdg[0] == '/') {
+		snprintf(buf, len, "%s/skbos", xdg);
+		if (ctl_dir_ok(buf))
+			return 0;
+	}
+	snprintf(buf, len, SKBOS_CTL_TMPDIR "%u", (unsigned int)geteuid());
+	return ctl_dir_ok(buf) ? 0 : -ENOENT;
+}
+
 /* Only our own user (or root) may read the report. */
 static bool ctl_peer_ok(int fd)
 {

@@ -30,5 +30,6 @@ int ctl_open(struct skbos_ctl *ctl, char *err, size_t errlen);
 void ctl_serve(struct skbos_ctl *ctl, struct skbos_loop *l, struct stack *st);
 void ctl_unlink(struct skbos_ctl *ctl);
 void ctl_close(struct skbos_ctl *ctl);
+int ctl_rundir(char *buf, size_t len);
 
 #endif /* SKBOS_CTL_H */

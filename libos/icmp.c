@@ -24,6 +24,7 @@
 #include "ping.h"
 #include "route.h"
 #include "stack.h"
+#include "portshare.h"
 
 /* RFC 1812 §4.3.2.3: quote as much as fits in a 576-byte datagram. */
 #define ICMP_ERR_MAX_QUOTE (576 - sizeof(struct iphdr) - sizeof(struct icmphdr))
@@ -400,7 +401,9 @@ int icmp_rcv(struct sk_buff *skb)
 	switch (icmph->type) {
 	case ICMP_ECHO:
 		SNMP_INC_STATS(st, ICMP_MIB_INECHOS);
-		icmp_echo(skb);
+		/* One reply per request when processes share the address. */
+		if (stack_is_responder(st))
+			icmp_echo(skb);
 		consume_skb(skb);
 		return 0;
 	case ICMP_ECHOREPLY:

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pcap.h"
+#include "portown.h"
 #include "route.h"
 #include "stack.h"
 #include "tcp.h"
@@ -28,7 +29,8 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 {
 	const struct skbos_config *c = &in->cfg;
 	struct afpacket_config ac = { 0 };
-	int rc;
+	struct portown_view view;
+	int rc, steer_err = 0;
 
 	if (c->loopback) {
 		in->lo = loopback_create(in->st);
@@ -44,14 +46,29 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 	ac.mtu = c->mtu;
 	/* The stack thread and blocked application threads both drive it. */
 	ac.uring_opts = AFP_SHARED_RING;
+	/* Other skbos processes may share the address: the port table first,
+	 * so the socket lets in only our frames from its first one. */
+	rc = instance_share_open(in, &view, err, errlen);
+	if (rc)
+		return rc;
+	ac.steer = &view;
+	ac.steer_err = &steer_err;
+	ac.fd = instance_fd_still(c->have_packet_fd, c->packet_fd, c->packet_ino);
+	ac.have_fd = ac.fd >= 0;
 	in->dev = afpacket_create(in->st, c->ifname, &ac);
 	if (IS_ERR(in->dev)) {
 		rc = (int)PTR_ERR(in->dev);
 		in->dev = NULL;
-		snprintf(err, errlen, "SKBOS_IF=%s: cannot open the interface: %s%s", c->ifname,
-			 strerror(-rc), rc == -EPERM ? " (AF_PACKET needs CAP_NET_RAW)" : "");
+		if (steer_err)
+			snprintf(err, errlen, "SKBOS_IF=%s: the kernel refused the port filter "
+				 "(SO_ATTACH_FILTER): %s", c->ifname, strerror(-rc));
+		else
+			snprintf(err, errlen, "SKBOS_IF=%s: cannot open the interface: %s%s",
+				 c->ifname, strerror(-rc),
+				 rc == -EPERM ? " (AF_PACKET needs CAP_NET_RAW)" : "");
 		return rc;
 	}
+	instance_share_start(in);
 	in->dev->features &= ~c->offloads_off;
 	rc = inet_addr_add(in->dev, c->addr, c->prefixlen);
 	if (rc) {
@@ -175,6 +192,53 @@ void skbos_instance_exiting(struct skbos_instance *in)
 		ctl_unlink(&in->ctl);
 }
 
+/**
+ * skbos_instance_leave - the process is ending and TCP has delivered what
+ * it could: its ports are free for the other processes on the address now.
+ */
+void skbos_instance_leave(struct skbos_instance *in)
+{
+	if (!in)
+		return;
+	loop_lock(in->loop);
+	instance_share_leave(in);
+	loop_unlock(in->loop);
+}
+
+/**
+ * skbos_instance_fork_parent - the parent of a fork (stack lock held): its
+ * listeners go dormant in their groups until it accepts or waits on them.
+ */
+void skbos_instance_fork_parent(struct skbos_instance *in)
+{
+	portown_fork_parent(in->po);
+}
+
+/** skbos_instance_dormant - has the process listeners dormant since a fork? */
+bool skbos_instance_dormant(const struct skbos_instance *in)
+{
+	return in && portown_dormant(in->po);
+}
+
+/**
+ * skbos_instance_forget_after_fork - in a child of fork: close the
+ * instance's kernel objects that are the parent's (packet socket, ring,
+ * eventfd, port table fd, control socket) and drop buffered pcap output;
+ * touch nothing else (its lock may be held, its thread is gone).  The
+ * memory stays, never used (DESIGN.md "fork/exec and many processes").
+ */
+void skbos_instance_forget_after_fork(struct skbos_instance *in)
+{
+	if (in->dev)
+		afpacket_forget_after_fork(in->dev);
+	portown_forget_after_fork(in->po);
+	if (in->ctl.fd >= 0)
+		close(in->ctl.fd);
+	in->ctl.fd = -1;
+	if (in->pcap)
+		skb_pcap_forget_after_fork(in->pcap);
+}
+
 /** skbos_instance_destroy - stop the stack thread, then free everything. */
 void skbos_instance_destroy(struct skbos_instance *in)
 {
@@ -183,6 +247,7 @@ void skbos_instance_destroy(struct skbos_instance *in)
 	if (in->loop)
 		loop_destroy(in->loop);
 	ctl_close(&in->ctl);
+	instance_share_close(in);
 	if (in->pcap)
 		skb_pcap_close(in->pcap);
 	stack_free(in->st);

@@ -28,6 +28,7 @@
 #include "dst.h"
 #include "icmp.h"
 #include "stack.h"
+#include "portshare.h"
 
 #define IPQ_HASH_SIZE 256
 #define IPOPT_COPY 0x80
@@ -279,7 +280,8 @@ static void ip_expire(struct timer_list *t)
 
 	SNMP_INC_STATS(st, IPSTATS_MIB_REASMFAILS);
 	SNMP_INC_STATS(st, IPSTATS_MIB_REASMTIMEOUT);
-	if ((q->flags & IPQ_FIRST_IN) && first && FRAG_CB(first)->offset == 0)
+	if ((q->flags & IPQ_FIRST_IN) && first && FRAG_CB(first)->offset == 0 &&
+	    stack_is_responder(st))
 		icmp_send(first, ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, 0);
 	ipq_kill(q, SKB_DROP_REASON_IP_FRAG_TIMEOUT);
 }

@@ -25,6 +25,7 @@
 #include "raw.h"
 #include "route.h"
 #include "stack.h"
+#include "portshare.h"
 
 static int ip_local_deliver_finish(struct sk_buff *skb)
 {
@@ -44,7 +45,7 @@ static int ip_local_deliver_finish(struct sk_buff *skb)
 	}
 	/* RFC 1122 §3.2.2.1: a host SHOULD answer "protocol unreachable". */
 	SNMP_INC_STATS(st, IPSTATS_MIB_INUNKNOWNPROTOS);
-	if (skb_rtable(skb)->rt_type == RTN_LOCAL && !raw)
+	if (skb_rtable(skb)->rt_type == RTN_LOCAL && !raw && stack_is_responder(st))
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
 	kfree_skb_reason(skb, SKB_DROP_REASON_IP_NOPROTO);
 	return 0;

@@ -254,6 +254,18 @@ static int loop_thread_eventfd(void)
 	return loop_thread_efd;
 }
 
+/**
+ * loop_forget_after_fork - in a child of fork: the forking thread's wait
+ * eventfd is the parent thread's kernel object (a wake-up meant for one
+ * would be taken by the other); close the copy, a new one comes on demand.
+ */
+void loop_forget_after_fork(void)
+{
+	if (loop_thread_efd >= 0)
+		close(loop_thread_efd);
+	loop_thread_efd = -1;
+}
+
 /* Every fd waited on here is a (non-semaphore) eventfd: one read takes the
  * whole count, so a second read would only be a wasted system call. */
 static void drain_fd(int fd)

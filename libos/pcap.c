@@ -7,6 +7,7 @@
  * real clock; the stack's own clock when a test drives time by hand, so that
  * a capture of a simulated run is the same file every run.
  */
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <time.h>
 #include <pcap/pcap.h>
@@ -127,4 +128,15 @@ void skb_pcap_close(struct skb_pcap *pc)
 	pcap_dump_close(pc->dumper);
 	pcap_close(pc->pd);
 	kfree(pc);
+}
+
+/**
+ * skb_pcap_forget_after_fork - in a child of fork: what the parent had
+ * buffered is the parent's to write; drop the child's copy so that its
+ * exit(3) does not write it a second time.
+ */
+void skb_pcap_forget_after_fork(struct skb_pcap *pc)
+{
+	if (!IS_ERR_OR_NULL(pc))
+		__fpurge(pcap_dump_file(pc->dumper));
 }

@@ -21,5 +21,6 @@ struct skb_pcap *skb_pcap_open_dev(struct stack *st, struct net_device *dev, con
 void skb_pcap_flush(struct skb_pcap *pc);
 u64 skb_pcap_frames(const struct skb_pcap *pc);
 void skb_pcap_close(struct skb_pcap *pc);
+void skb_pcap_forget_after_fork(struct skb_pcap *pc);
 
 #endif /* SKBOS_PCAP_H */

@@ -20,6 +20,7 @@
 #include "sock.h"
 #include "route.h"
 #include "stack.h"
+#include "portshare.h"
 #include "log.h"
 
 /* ---- wait queues and waiters ---------------------------------------------- */
@@ -666,7 +667,7 @@ u16 inet_ephemeral_port(struct sock *sk, bool (*inuse)(struct stack *st, const s
 	for (u32 i = 0; i < n; i++) {
 		u16 port = (u16)(s->ip_local_port_min + (start + i) % n);
 
-		if (!inuse(st, sk, port))
+		if (!inuse(st, sk, port) && !stack_port_foreign(st, sk->sk_protocol, port))
 			return port;
 	}
 	return 0;

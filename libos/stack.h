@@ -19,6 +19,7 @@
 
 struct sk_buff;
 struct stack_wait_ops;
+struct port_share;
 
 /* skb data size classes (skb.c); buffers above the largest are malloc'd. */
 #define SKB_POOL_CLASSES 5
@@ -60,6 +61,7 @@ struct stack {
 	const struct stack_wait_ops *wait_ops; /* blocking calls (sock.h); NULL: never block */
 	void *wait_priv;
 	u64 rand_state; /* stack_rand(): seeded per stack, settable by tests */
+	const struct port_share *share; /* other processes on our address (portshare.h), or NULL */
 
 	u64 mib[__SNMP_MIB_MAX];
 	u64 drops[SKB_DROP_REASON_MAX];

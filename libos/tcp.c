@@ -17,6 +17,7 @@
 #include "udp.h"
 #include "route.h"
 #include "stack.h"
+#include "portshare.h"
 #include "log.h"
 
 static const char *const tcp_state_names[TCP_MAX_STATES] = {
@@ -237,6 +238,8 @@ int tcp_listen(struct sock *sk, int backlog)
 	}
 	tcp_set_state(sk, TCP_LISTEN);
 	tcp_hash(sk);
+	/* Children that inherit the listener share it (portshare.h). */
+	stack_port_listen(sk->sk_stack, sk->sk_num);
 	return 0;
 }
 
@@ -253,6 +256,7 @@ struct sock *tcp_accept(struct sock *sk, int flags, int *err)
 		*err = -EINVAL;
 		return NULL;
 	}
+	stack_port_interest(sk->sk_stack, sk->sk_num);
 	*err = sk_wait_event(sk, &timeo, !list_empty(&ltp->accept_queue) || sk->sk_state != TCP_LISTEN);
 	if (*err)
 		return NULL;

@@ -20,6 +20,7 @@
 #include "ip.h"
 #include "route.h"
 #include "stack.h"
+#include "portshare.h"
 
 #define TCP_EHASH_SIZE 4096
 #define TCP_LHASH_SIZE 256
@@ -147,6 +148,9 @@ int tcp_get_port(struct sock *sk, u16 snum)
 	} else if (tcp_port_conflict(st, sk, snum)) {
 		return -EADDRINUSE;
 	}
+	/* Another process on our address may own it (portshare.h). */
+	if (stack_port_claim(st, IPPROTO_TCP, snum))
+		return -EADDRINUSE;
 	sk->sk_num = snum;
 	list_add_tail(&sk->sk_bind_node, &tcp_tables(st)->bhash[snum & (TCP_BHASH_SIZE - 1)]);
 	sock_reset_flag(sk, SOCK_ZAPPED);
@@ -156,8 +160,10 @@ int tcp_get_port(struct sock *sk, u16 snum)
 /** tcp_bind_release - give the port back. */
 void tcp_bind_release(struct sock *sk)
 {
-	if (!list_empty(&sk->sk_bind_node))
+	if (!list_empty(&sk->sk_bind_node)) {
 		list_del_init(&sk->sk_bind_node);
+		stack_port_release(sk->sk_stack, IPPROTO_TCP, sk->sk_num);
+	}
 }
 
 /* ---- RST for segments nobody wants --------------------------------------------- */
@@ -250,10 +256,17 @@ int tcp_v4_rcv(struct sk_buff *skb)
 	if (sk)
 		return tcp_rcv_state_process(sk, skb);
 	sk = tcp_lookup_listener(st, iph->daddr, ntohs(th->dest), skb->dev->ifindex);
+	/* A listener shared by processes: one of them takes each new SYN. */
+	if (sk && th->syn && !th->ack && !stack_syn_mine(st, sk->sk_num, iph->saddr, th->source)) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+		return 0;
+	}
 	if (sk)
 		return tcp_rcv_listen(sk, skb);
-	/* RFC 9293 §3.10.7.1: CLOSED: every segment but a RST gets a RST. */
-	tcp_v4_send_reset(st, skb);
+	/* RFC 9293 §3.10.7.1: CLOSED: every segment but a RST gets a RST, from
+	 * one process only when several share the address (portshare.h). */
+	if (stack_may_answer(st, IPPROTO_TCP, ntohs(th->dest)))
+		tcp_v4_send_reset(st, skb);
 	kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
 	return 0;
 bad:
@@ -472,7 +485,9 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		}
 		if (child)
 			return tcp_rcv_state_process(child, skb);
-		tcp_v4_send_reset(sk->sk_stack, skb);
+		/* (in a listener group it may be another member's connection) */
+		if (stack_may_answer(sk->sk_stack, IPPROTO_TCP, sk->sk_num))
+			tcp_v4_send_reset(sk->sk_stack, skb);
 		reason = SKB_DROP_REASON_TCP_FLAGS;
 		goto drop;
 	}

@@ -24,6 +24,7 @@
 #include "route.h"
 #include "sock.h"
 #include "stack.h"
+#include "portshare.h"
 
 #define UDP_HTABLE_SIZE 1024
 #define UDP_MAX_PAYLOAD (0xFFFF - sizeof(struct iphdr) - sizeof(struct udphdr))
@@ -77,6 +78,9 @@ int udp_get_port(struct sock *sk, u16 snum)
 	} else if (udp_port_inuse(st, sk, snum)) {
 		return -EADDRINUSE;
 	}
+	/* Another process on our address may own it (portshare.h). */
+	if (stack_port_claim(st, IPPROTO_UDP, snum))
+		return -EADDRINUSE;
 	sk->sk_num = snum;
 	list_add_tail(&sk->sk_bind_node, udp_bucket(st, snum));
 	st->ipv4.udp->count++;
@@ -89,6 +93,7 @@ static void udp_unhash(struct sock *sk)
 	if (sk->sk_num && !list_empty(&sk->sk_bind_node)) {
 		list_del_init(&sk->sk_bind_node);
 		sk->sk_stack->ipv4.udp->count--;
+		stack_port_release(sk->sk_stack, IPPROTO_UDP, sk->sk_num);
 	}
 	sk->sk_num = 0;
 	inet_sk(sk)->inet_sport = 0;
@@ -266,7 +271,8 @@ int udp_rcv(struct sk_buff *skb)
 	/* RFC 1122 §4.1.3.1: no one listens: port unreachable. */
 	SNMP_INC_STATS(st, UDP_MIB_NOPORTS);
 	__skb_push(skb, sizeof(*uh));
-	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+	if (stack_may_answer(st, IPPROTO_UDP, ntohs(uh->dest)))
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
 	kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
 	return 0;
 

@@ -65,6 +65,7 @@ int afp_rx_vnet(struct afpacket_priv *p, struct sk_buff *skb, const struct afp_v
 /* afpacket_tpv3.c */
 int afp_v3_create(struct afpacket_priv *p, const struct afpacket_config *c);
 void afp_v3_detach(struct afpacket_priv *p);
+void afp_v3_forget_after_fork(struct afpacket_priv *p);
 int afp_v3_rx(struct afpacket_priv *p, int budget, bool deliver);
 bool afp_v3_pending(const struct afpacket_priv *p);
 void afp_v3_get_stats(const struct afpacket_priv *p, struct afpacket_stats *s);

@@ -375,6 +375,17 @@ int afp_v3_create(struct afpacket_priv *p, const struct afpacket_config *c)
  * afp_v3_detach - the device is going: the ring stays mapped while skbs
  * still point into it, and the last one unmaps it (afp_v3_release).
  */
+/**
+ * afp_v3_forget_after_fork - in a child of fork: the ring is a mapping of
+ * the parent's socket and would keep it alive; unmap it, touch nothing.
+ */
+void afp_v3_forget_after_fork(struct afpacket_priv *p)
+{
+	if (p->v3 && p->v3->map)
+		munmap(p->v3->map, p->v3->map_len);
+	p->v3 = NULL;
+}
+
 void afp_v3_detach(struct afpacket_priv *p)
 {
 	struct afp_v3ring *r = p->v3;

@@ -730,6 +730,29 @@ static void afp_destroy(struct afpacket_priv *p)
 	}
 }
 
+/**
+ * afpacket_forget_after_fork - in a child of fork: the packet socket, the
+ * io_uring ring and its eventfd are the parent's kernel objects (one shared
+ * receive queue; a ring whose requests belong to the parent's task), so
+ * the child closes its copies and touches nothing else.  The device is then
+ * dead in the child and is never freed there.
+ */
+void afpacket_forget_after_fork(struct net_device *dev)
+{
+	struct afpacket_priv *p = afp_priv(dev);
+
+	if (p->ring_ok)
+		io_uring_queue_exit(&p->ring); /* unmaps and closes; submits nothing */
+	p->ring_ok = false;
+	afp_v3_forget_after_fork(p);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->efd >= 0)
+		close(p->efd);
+	p->fd = p->efd = -1;
+	p->open = false;
+}
+
 /* ndo_uninit: finish sends in flight (bounded), then close everything. */
 static void afp_uninit(struct net_device *dev)
 {
@@ -792,6 +815,15 @@ static int afp_socket_setup(struct afpacket_priv *p, const struct afp_ifinfo *if
 			return err;
 	}
 	sll.sll_family = AF_PACKET;
+	/* Before bind: a process sharing the address never sees the others'. */
+	if (c->steer) {
+		int err = afpacket_steer(p->dev, c->steer);
+
+		if (err && c->steer_err)
+			*c->steer_err = err;
+		if (err)
+			return err;
+	}
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = ifi->ifindex;
 	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
@@ -927,7 +959,7 @@ struct net_device *afpacket_create(struct stack *st, const char *ifname,
 	err = afp_config(&c, cfg);
 	if (err)
 		return ERR_PTR(err);
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	fd = c.have_fd ? c.fd : socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ERR_PTR(-errno);
 	err = afp_if_query(fd, ifname, &ifi);

@@ -94,6 +94,10 @@ enum afp_rx_mode {
  * @rx_blocks: TPACKET_V3 blocks in the ring (default 16: 4 MB, as @rcvbuf)
  * @rx_retire_ms: TPACKET_V3 block retire timeout, ms (default 1, the least
  *	the kernel takes; it rounds up to a jiffy)
+ * @have_fd/@fd: use @fd, an AF_PACKET socket opened earlier (by a forked
+ *	child while still privileged), instead of opening one
+ * @steer: the frames to let in from the start (afpacket_steer), or NULL: all
+ * @steer_err: where a refused @steer's -errno goes (the caller names it)
  */
 struct afpacket_config {
 	const char *name;
@@ -110,6 +114,10 @@ struct afpacket_config {
 	unsigned int rx_block_size;
 	unsigned int rx_blocks;
 	unsigned int rx_retire_ms;
+	bool have_fd;
+	int fd;
+	const struct portown_view *steer;
+	int *steer_err;
 };
 
 /**
@@ -165,6 +173,9 @@ struct afpacket_stats {
 struct net_device *afpacket_create(struct stack *st, const char *ifname,
 				   const struct afpacket_config *cfg);
 int afpacket_event_fd(const struct net_device *dev);
+void afpacket_forget_after_fork(struct net_device *dev);
+struct portown_view;
+int afpacket_steer(struct net_device *dev, const struct portown_view *v);
 int afpacket_wait(struct net_device *dev, int timeout_ms);
 void afpacket_get_stats(const struct net_device *dev, struct afpacket_stats *s);
 

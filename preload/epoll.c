@@ -34,6 +34,8 @@
 #include "list.h"
 #include "loop.h"
 #include "sock.h"
+#include "tcp.h"
+#include "portshare.h"
 
 #define SEP_MAX_DEVS 8
 /* Bits that are not events (eventpoll.c EP_PRIVATE_BITS). */
@@ -411,6 +413,8 @@ SHIM_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	int rc;
 
 	shim_ensure();
+	if (unlikely(shim_orphans))
+		shim_adopt_fd(fd); /* an inherited listener (a prefork worker's) */
 	te = fd_peek(fd);
 	ee = fd_peek(epfd);
 	if (shim_inside || (likely(!te || (te & FDT_EPOLL)) && !ee))
@@ -539,6 +543,19 @@ static int kernel_pwait(int epfd, struct epoll_event *evs, int max, const struct
  * epoll_wait on an skbos-aware set: the ready list first, then one sleep in
  * the kernel on kernel fds, the eventfd and the device fds.
  */
+/* Waiting on its listeners wakes a parent's dormant group memberships (fork). */
+static void sep_interest(struct skbos_instance *in, struct sepoll *ep)
+{
+	struct sepitem *epi;
+
+	list_for_each_entry(epi, &ep->items, ep_link) {
+		struct sock *sk = epi->sock->sk;
+
+		if (sk && sk->sk_state == TCP_LISTEN && !sock_is_orphan(epi->sock, in))
+			stack_port_interest(in->st, sk->sk_num);
+	}
+}
+
 static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct timespec *ts,
 		    const sigset_t *sigmask)
 {
@@ -558,6 +575,8 @@ static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct tim
 		return kernel_pwait(epfd, evs, max, ts, sigmask);
 	shim_lock(in);
 	ep = fd_entry_ep(fd_peek(epfd));
+	if (ep && unlikely(skbos_instance_dormant(in)))
+		sep_interest(in, ep);
 	if (ep)
 		sepoll_after_fork(ep);
 	if (!ep || ep->efd < 0) {

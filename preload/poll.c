@@ -20,6 +20,8 @@
 #include "instance.h"
 #include "loop.h"
 #include "sock.h"
+#include "tcp.h"
+#include "portshare.h"
 
 #define POLL_MAX_DEVS 8
 
@@ -121,7 +123,9 @@ static int poll_scan(struct skbos_instance *in, struct pollfd *fds, nfds_t nfds)
 			continue;
 		if (sock_is_orphan(sock, in))
 			fds[i].revents = POLLNVAL;
-		else
+		else if (sock->sk && sock->sk->sk_state == TCP_LISTEN && skbos_instance_dormant(in))
+			stack_port_interest(in->st, sock->sk->sk_num);
+		if (!sock_is_orphan(sock, in))
 			fds[i].revents = (short)(sock_poll(sock) &
 						 ((unsigned int)(unsigned short)fds[i].events | POLLERR | POLLHUP));
 		ready += fds[i].revents != 0;
@@ -179,7 +183,7 @@ static int poll_merge(struct pollfd *fds, const struct pollfd *tmp, nfds_t nfds)
 int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const sigset_t *sigmask)
 {
 	static const struct timespec zero;
-	struct skbos_instance *in = shim_instance();
+	struct skbos_instance *in;
 	struct poll_entry *entries = NULL;
 	struct pollfd *tmp;
 	struct timespec deadline, left;
@@ -193,6 +197,9 @@ int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const
 		errno = EINVAL;
 		return -1;
 	}
+	for (nfds_t i = 0; unlikely(shim_orphans) && i < nfds; i++)
+		shim_adopt_fd(fds[i].fd); /* inherited listeners (fork) */
+	in = shim_instance();
 	tmp = malloc((nfds + 1 + POLL_MAX_DEVS) * sizeof(*tmp));
 	if (!tmp || !(entries = calloc(nfds ? nfds : 1, sizeof(*entries)))) {
 		free(tmp);

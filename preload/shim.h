@@ -136,6 +136,8 @@ extern __thread int shim_inside __attribute__((tls_model("initial-exec")));
 extern bool shim_enabled;      /* SKBOS_IF or SKBOS_LOOPBACK=1 at load */
 extern struct skbos_config shim_cfg;
 extern unsigned int shim_fork_gen; /* bumped in the child of every fork */
+extern bool shim_orphans; /* a forked child: the parent's sockets may be in the fd table */
+void shim_adopt_fd(int fd);
 
 struct skbos_instance *shim_instance(void);   /* running, or NULL (not started) */
 struct skbos_instance *shim_start(int *err);  /* start it now if needed */
@@ -145,7 +147,7 @@ void shim_unlock(struct skbos_instance *in);  /* after-call flush, then unlock *
 /* api.c (the process's one instance) */
 struct skbos_instance *skbos_current_instance(void);
 int skbos_init_config(const struct skbos_config *cfg, char *err, size_t errlen);
-void skbos_forget_after_fork(void);
+void skbos_forget_after_fork(struct skbos_config *next);
 
 /* ---- the fd table (fdtable.c) ---------------------------------------------- */
 

@@ -6,9 +6,12 @@
  * of /run/skbos, $XDG_RUNTIME_DIR/skbos, /run/user/UID/skbos and
  * /tmp/skbos-UID that has PID.sock (UID: the process's owner), reads the
  * report (libos/report.c) to the end and shows the parts asked for.  It
- * links nothing of skbos: the report is text.
+ * links nothing of skbos but the port table's reader (-a, libos/portown.c):
+ * the report is text.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <net/if.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -24,14 +27,20 @@
 
 #include <config.h> /* PACKAGE_VERSION */
 #include "ctl.h"
+#include "portown.h"
 #include "report.h"
 
 #define REPORT_TIMEOUT_S 5
 
 static const char usage[] =
 	"Usage: skbos-stat [-s|-c] [-j] PID|NAME\n"
-	"Show the sockets and counters of a running skbos process (see skbos-run).\n"
+	"       skbos-stat -a IF ADDR\n"
+	"Show the sockets and counters of a running skbos process (see skbos-run),\n"
+	"or (-a) every skbos process on interface IF and address ADDR, in this\n"
+	"network namespace, with the ports each owns:\n"
+	"  PID COMM [responder] tcp:PORT,... udp:PORT,... group:PORT/active|dormant,...\n"
 	"\n"
+	"  -a, --address   the processes sharing IF's address ADDR\n"
 	"  -s, --sockets   sockets only, as `ss -tuna` (TCP adds `ss -ti` details)\n"
 	"  -c, --counters  counters only, as `nstat -az`, then drops by reason\n"
 	"  -j, --json      one JSON object per process\n"
@@ -347,20 +356,58 @@ static int stat_name(const char *name, int show, bool json)
 	return failed ? 1 : 0;
 }
 
+/*
+ * -a IF ADDR: the address's port table (libos/portown.c), read where the
+ * stacks keep it: the first of the run directories that has it.
+ */
+static int stat_address(int argc, char **argv)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char dirs[3][128];
+	unsigned int ifindex;
+	struct in_addr a;
+	int rc = -ENOENT;
+
+	if (argc != 2 || !inet_aton(argv[1], &a)) {
+		fprintf(stderr, "skbos-stat: -a IF ADDR expected (--help)\n");
+		return 2;
+	}
+	ifindex = if_nametoindex(argv[0]);
+	if (!ifindex) {
+		fprintf(stderr, "skbos-stat: %s: no such interface here\n", argv[0]);
+		return 1;
+	}
+	snprintf(dirs[0], sizeof(dirs[0]), "%s", SKBOS_CTL_RUNDIR);
+	snprintf(dirs[1], sizeof(dirs[1]), "%s/skbos", xdg && xdg[0] == '/' ? xdg : "/nonexistent");
+	snprintf(dirs[2], sizeof(dirs[2]), SKBOS_CTL_TMPDIR "%u", (unsigned int)geteuid());
+	printf("# skbos address %s on %s\n", argv[1], argv[0]);
+	for (int i = 0; i < 3 && rc; i++)
+		rc = portown_report(dirs[i], (int)ifindex, a.s_addr, stdout);
+	if (rc) {
+		fprintf(stderr, "skbos-stat: no skbos process has used %s on %s (%s)\n", argv[1],
+			argv[0], strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sockets", no_argument, NULL, 's' }, { "counters", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },    { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'V' }, { "address", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
 	};
+	bool addr = false;
 	int show = 0, c;
 	bool json = false;
 	char *end;
 	long pid;
 
-	while ((c = getopt_long(argc, argv, "scjhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "scjhVa", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a': addr = true; break;
 		case 's': show |= SHOW_SOCKETS; break;
 		case 'c': show |= SHOW_COUNTERS; break;
 		case 'j': json = true; break;
@@ -369,6 +416,8 @@ int main(int argc, char **argv)
 		default: fputs(usage, stderr); return 2;
 		}
 	}
+	if (addr)
+		return stat_address(argc - optind, argv + optind);
 	if (optind != argc - 1) {
 		fprintf(stderr, "skbos-stat: one PID or NAME expected (--help)\n");
 		return 2;

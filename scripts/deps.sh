@@ -19,10 +19,12 @@ pkgs=(
 	                  # checks skbos's own (test_afpacket, test_kernel_gso)
 	socat             # the kernel-side peer of the UDP and TCP tests
 	curl python3      # unmodified programs run under skbos-run (tests, demo)
-	nginx wrk         # test_preload_apps: nginx under skbos and against it, wrk's load
+	nginx wrk         # test_preload_apps, _prefork: nginx under skbos and against it, wrk's load
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
-	tcpdump           # test_pcap reads the capture back the way a user would
+	tcpdump           # test_pcap reads the capture back the way a user would;
+	                  # test_preload_shared/_fork count skbos's RSTs on the wire
+	procps            # pgrep -P: the process under timeout/skbos-run (test_preload_*)
 	valgrind          # check.sh --valgrind (make check-valgrind); its memcheck.h
 	                  # lets the skb pools mark parked buffers (poison.h)
 )

@@ -104,6 +104,13 @@ netns_test_cleanup() {
 	rm -rf "$tmp"
 }
 
+# nginx_temp_paths DIR - nginx.conf's http-level temp paths, all under DIR.
+nginx_temp_paths() {
+	for t in client_body proxy fastcgi uwsgi scgi; do
+		echo "	${t}_temp_path $1/$t;"
+	done
+}
+
 # need_progs PROG... - skip unless every PROG is installed.
 need_progs() {
 	for p in "$@"; do

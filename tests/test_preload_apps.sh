@@ -72,11 +72,7 @@ error_log $tmp/$1.log warn;
 events { worker_connections 1024; }
 http {
 	access_log off;
-	client_body_temp_path $d/body;
-	proxy_temp_path $d/proxy;
-	fastcgi_temp_path $d/fastcgi;
-	uwsgi_temp_path $d/uwsgi;
-	scgi_temp_path $d/scgi;
+$(nginx_temp_paths "$d")
 	default_type application/octet-stream;
 	sendfile on;
 	keepalive_requests 1000000;
