@@ -309,6 +309,7 @@ struct socket {
 /* ioctls (FIONREAD is Linux's SIOCINQ, TIOCOUTQ its SIOCOUTQ). */
 #define SIOCINQ_SKBOS 0x541B
 #define SIOCOUTQ_SKBOS 0x5411
+#define SIOCOUTQNSD_SKBOS 0x894B /* unsent bytes (TCP) */
 /* A protocol does not know the ioctl: the file layer answers ENOTTY. */
 #define ENOIOCTLCMD 515
 

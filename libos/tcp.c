@@ -118,6 +118,8 @@ u32 tcp_ts_off(const struct stack *st, __be32 saddr, __be32 daddr)
 
 /* ---- life and death ------------------------------------------------------------- */
 
+static void tcp_write_space(struct sock *sk);
+
 /** tcp_init_sock - Linux's defaults for a new TCP socket. */
 void tcp_init_sock(struct tcp_sock *tp)
 {
@@ -138,6 +140,7 @@ void tcp_init_sock(struct tcp_sock *tp)
 	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
 	tp->ca_ops = &tcp_cubic;
 	tp->quickack = 16;
+	sk->sk_write_space = tcp_write_space;
 	sk->sk_rcvbuf = sk->sk_stack->sysctl.tcp_rmem[1];
 	sk->sk_sndbuf = sk->sk_stack->sysctl.tcp_wmem[1];
 	tcp_init_xmit_timers(sk);
@@ -267,9 +270,52 @@ struct sock *tcp_accept(struct sock *sk, int flags, int *err)
 
 /* ---- sending ------------------------------------------------------------------------ */
 
+/* TCP_NOTSENT_LOWAT: the socket's own, else net.ipv4.tcp_notsent_lowat (tcp_notsent_lowat). */
+static u32 tcp_notsent_lowat(const struct tcp_sock *tp)
+{
+	return tp->notsent_lowat ? tp->notsent_lowat
+				 : tp->inet.sk.sk_stack->sysctl.tcp_notsent_lowat;
+}
+
+/*
+ * Linux's __sk_stream_memory_free: the send buffer is not full and (for
+ * TCP, tcp_stream_memory_free) fewer unsent bytes than the low-water mark
+ * wait; with @wake (poll, and the wake-up after an ACK) the unsent bytes
+ * count twice, so a writer is woken only when it can queue a good amount
+ * (Linux's commit "tcp: avoid hangs / spurious wakeups" rule).
+ */
+static bool tcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u64 notsent = tp->write_seq - tp->snd_nxt;
+
+	if (sk->sk_wmem_alloc >= sk->sk_sndbuf)
+		return false;
+	return (notsent << wake) < tcp_notsent_lowat(tp);
+}
+
+/*
+ * Linux's __sk_stream_is_writeable: a third of the send buffer is free
+ * (sk_stream_wspace >= sk_stream_min_wspace: free >= queued / 2) and the
+ * unsent bytes are under the low-water mark.  What poll reports as
+ * EPOLLOUT and what wakes a writer blocked for memory.
+ */
+static bool tcp_stream_is_writeable(const struct sock *sk, int wake)
+{
+	return sk->sk_sndbuf - sk->sk_wmem_alloc >= sk->sk_wmem_alloc / 2 &&
+	       tcp_stream_memory_free(sk, wake);
+}
+
+/* sk_stream_write_space: acknowledged data freed room; wake a writer if worth it. */
+static void tcp_write_space(struct sock *sk)
+{
+	if (tcp_stream_is_writeable(sk, 1))
+		wake_up_poll(&sk->sk_wq, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+}
+
 static bool tcp_stream_writeable(const struct sock *sk)
 {
-	return sk->sk_wmem_alloc < sk->sk_sndbuf;
+	return tcp_stream_memory_free(sk, 0);
 }
 
 /*
@@ -371,12 +417,15 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				err = sock_error(sk);
 			goto out;
 		}
-		/* append to the tail while it is unsent and not full */
+		/* append to the tail while it is unsent, not full and not the end
+		 * of a record (MSG_EOR: Linux's tcp_skb_can_collapse_to) */
 		if (!skb || !tp->send_head || (TCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN)) ||
-		    !tcp_append_room(skb, goal, tp->mss_cache)) {
+		    TCP_SKB_CB(skb)->eor || !tcp_append_room(skb, goal, tp->mss_cache)) {
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
-				tcp_push(sk, 0);
+				/* Linux's wait_for_space: what this call queued is pushed */
+				if (copied)
+					tcp_push(sk, flags & ~MSG_MORE);
 				/* sk_stream_wait_memory: CLOSE_WAIT still sends, so it
 				 * waits too (it spun here, holding the stack lock) */
 				err = sk_wait_event(sk, &timeo, tcp_stream_writeable(sk) || sk->sk_err ||
@@ -391,12 +440,14 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			want = size - copied < goal ? max_t(u32, size - copied, tp->mss_cache) : goal;
 			skb = tcp_alloc_skb(sk, want);
 			if (!skb) {
-				tcp_push(sk, 0);
+				if (copied)
+					tcp_push(sk, flags & ~MSG_MORE);
 				err = tcp_wait_for_memory(sk, &timeo);
 				if (err)
 					goto out;
 				continue;
 			}
+			tcp_wmem_charge_used(skb);
 			skb_set_owner_w(skb, sk);
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
 			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
@@ -412,9 +463,25 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			skb_trim(skb, skb->len - (unsigned int)copy);
 			goto out;
 		}
+		/* Linux: the tail a previous write pushed loses its PSH when this
+		 * write goes on filling it; the push moves to this write's end */
+		if (!copied)
+			TCP_SKB_CB(skb)->tcp_flags &= (u8)~TCPHDR_PSH;
+		tcp_wmem_charge(sk, skb, (int)copy);
 		TCP_SKB_CB(skb)->end_seq += (u32)copy;
 		tp->write_seq += (u32)copy;
 		copied += copy;
+		if (copied == size) {
+			if (flags & MSG_EOR)
+				TCP_SKB_CB(skb)->eor = 1;
+			break;
+		}
+		/* a full skb in the middle of a write: PSH if half the peer's
+		 * window went without one (tcp_sendmsg_locked's forced_push) */
+		if (skb->len >= goal && tcp_forced_push(tp)) {
+			tcp_mark_push(tp, skb);
+			tcp_write_xmit(sk, false);
+		}
 	}
 out:
 	if (copied) {
@@ -795,24 +862,53 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	return 0;
 }
 
+/*
+ * Linux's tcp_inq: the in-order bytes not yet read, without the FIN that
+ * may end them; none before the handshake completes.
+ */
+static int tcp_inq(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	int answ;
+
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
+		return 0;
+	answ = (int)(tp->rcv_nxt - tp->copied_seq);
+	if (answ && sock_flag(sk, SOCK_DONE))
+		answ--;
+	return answ;
+}
+
+/*
+ * Linux's tcp_ioctl: SIOCINQ (FIONREAD) the unread in-order bytes;
+ * SIOCOUTQ (TIOCOUTQ) the bytes not yet acknowledged, SIOCOUTQNSD those not
+ * yet sent, both counting a queued FIN and both 0 during the handshake;
+ * EINVAL on a listener.
+ */
 static int tcp_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
 {
+	const struct tcp_sock *tp = tcp_sk(sk);
+	bool handshake = sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV;
 	int amount;
 
 	switch (cmd) {
 	case SIOCINQ_SKBOS:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		amount = tcp_recv_bytes_ready(sk);
-		break;
 	case SIOCOUTQ_SKBOS:
+	case SIOCOUTQNSD_SKBOS:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		amount = (int)(tcp_sk(sk)->write_seq - tcp_sk(sk)->snd_una);
 		break;
 	default:
 		return -ENOIOCTLCMD;
 	}
+	if (cmd == SIOCINQ_SKBOS)
+		amount = tcp_inq(sk);
+	else if (handshake)
+		amount = 0;
+	else if (cmd == SIOCOUTQ_SKBOS)
+		amount = (int)(tp->write_seq - tp->snd_una);
+	else
+		amount = (int)(tp->write_seq - tp->snd_nxt);
 	memcpy((void *)arg, &amount, sizeof(amount));
 	return 0;
 }
@@ -832,7 +928,7 @@ unsigned int tcp_poll_mask(struct sock *sk)
 	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV) {
 		if (tcp_recv_bytes_ready(sk) >= (sk->sk_rcvlowat > 0 ? sk->sk_rcvlowat : 1))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_writeable(sk))
+		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_is_writeable(sk, 1))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		else if (sk->sk_shutdown & SEND_SHUTDOWN)
 			mask |= EPOLLOUT | EPOLLWRNORM; /* a write will report EPIPE at once */

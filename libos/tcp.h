@@ -100,6 +100,7 @@ struct tcp_skb_cb {
 	u8 tcp_flags;
 	u8 retrans;
 	u8 sacked;      /* TCPCB_*: the SACK scoreboard (RFC 6675) */
+	u8 eor;         /* MSG_EOR ended a record here: later writes start a new skb */
 	ktime_t when;
 };
 #define TCPCB_SACKED_ACKED 0x01   /* the peer holds it (a SACK block covered it) */
@@ -218,6 +219,8 @@ struct tcp_sock {
 
 	/* options from the user */
 	u8 nonagle : 1, cork : 1, defer_accept : 1;
+	u32 notsent_lowat;  /* TCP_NOTSENT_LOWAT, 0: net.ipv4.tcp_notsent_lowat */
+	u32 pushed_seq;     /* write_seq at the last PSH (tcp_mark_push, forced_push) */
 	int keepalive_time_s, keepalive_intvl_s, keepalive_probes;
 	u8 probes_out;      /* keepalive / zero-window probes without answer */
 
@@ -294,6 +297,8 @@ void tcp_synack_tstamp(struct sock *sk);
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
 void tcp_write_xmit(struct sock *sk, bool push_one);
+void tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb);
+bool tcp_forced_push(const struct tcp_sock *tp);
 void tcp_push(struct sock *sk, int flags);
 void tcp_send_ack(struct sock *sk);
 bool tcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb, enum snmp_mib mib);
@@ -310,6 +315,8 @@ u16 tcp_mss_for_route(struct sock *sk);
 void tcp_sync_mss(struct sock *sk);
 u32 tcp_xmit_size_goal(struct sock *sk);
 struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size);
+void tcp_wmem_charge_used(struct sk_buff *skb);
+void tcp_wmem_charge(struct sock *sk, struct sk_buff *skb, int bytes);
 struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb);
 

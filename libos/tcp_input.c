@@ -195,6 +195,26 @@ static void tcp_ack_update_window(struct tcp_sock *tp, const struct sk_buff *skb
  * above it was SACKed before arrived late: reordering, not loss.
  * Return: payload bytes newly acknowledged.
  */
+/*
+ * Linux's tcp_trim_head (from tcp_tso_acked): the acknowledged front of a
+ * partly acknowledged skb is dropped and its memory given back to the send
+ * buffer at once, not when the whole skb is acknowledged: a writer blocked
+ * on a full buffer is woken by every ACK that frees room, and one big skb
+ * does not hold the buffer full while most of it is acknowledged.
+ */
+static void tcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 ack)
+{
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	u32 len = ack - tcb->seq;
+
+	if ((tcb->tcp_flags & TCPHDR_SYN) || len >= skb->len)
+		return;
+	__skb_pull(skb, len); /* tcp_transmit_skb realigns a retransmission */
+	tcb->seq = ack;
+	if (skb->sk == sk && skb->truesize >= len + sizeof(*skb))
+		tcp_wmem_charge(sk, skb, -(int)len);
+}
+
 static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -225,6 +245,8 @@ static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		skb_unlink(skb, &sk->sk_write_queue);
 		consume_skb(skb);
 	}
+	if (skb && skb != tp->send_head && before(TCP_SKB_CB(skb)->seq, ack))
+		tcp_trim_head(sk, skb, ack);
 	if (have_first && !retrans_acked)
 		tcp_rtt_estimator(tp, now - first);
 	if (reord)

@@ -439,7 +439,7 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 	tp->rcv_nxt = tp->copied_seq = tp->rcv_wup = tcb->seq;
 	tp->iss = tcb->ack_seq - 1;
 	tp->snd_una = tp->iss;
-	tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss + 1;
+	tp->snd_nxt = tp->snd_max = tp->write_seq = tp->pushed_seq = tp->iss + 1;
 	tp->snd_wl1 = tp->irs;
 	if (tp->rcv_wnd > 65535u << tp->rx_opt.rcv_wscale)
 		tp->rcv_wnd = 65535u << tp->rx_opt.rcv_wscale;

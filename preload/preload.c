@@ -1751,7 +1751,7 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	case FIOASYNC:
 		return (int)call_end(&c, 0); /* accepted; skbos sends no SIGIO */
 	}
-	if (!arg && (req == FIONREAD || req == TIOCOUTQ))
+	if (!arg && (req == FIONREAD || req == TIOCOUTQ || req == SIOCOUTQNSD_SKBOS))
 		return (int)call_end(&c, -EFAULT);
 	rc = c.sock->ops->ioctl(c.sock, (unsigned int)req, (unsigned long)arg);
 	if (rc == -ENOIOCTLCMD && (req & 0xff00) == 0x8900)

@@ -62,6 +62,8 @@ struct tseg_seen {
 	u32 tsval, tsecr;
 	unsigned int nsack;
 	unsigned int len;
+	unsigned int ip_len;    /* the IP total length field */
+	unsigned int frame_len; /* the bytes after the Ethernet header */
 };
 
 /**
@@ -86,6 +88,8 @@ void tseg_teardown(void);
 void tseg_silence_a(void);
 void tseg_unsilence_a(void);
 void tseg_inject(const struct tseg *s);
+void tseg_record(u8 *buf, u32 size, u32 base);
+void tseg_inject_at(ktime_t delay, const struct tseg *s);
 unsigned int tseg_pop(struct tseg_seen *out, unsigned int max);
 struct tseg_seen tseg_expect_one(void);
 void tseg_expect_none(void);
