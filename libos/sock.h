@@ -333,6 +333,7 @@ int sock_setsockopt(struct socket *sock, int level, int optname, const void *opt
 int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
 		    unsigned int *optlen);
 int sock_error(struct sock *sk);
+int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const void *data);
 void skb_set_owner_r(struct sk_buff *skb, struct sock *sk);
 void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
 int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);

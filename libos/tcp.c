@@ -525,7 +525,8 @@ static int tcp_recv_bytes_ready(const struct sock *sk)
  * or the timeout.  MSG_PEEK leaves the bytes.  Return: bytes, 0 at EOF,
  * -errno (ENOTCONN for a listener, EAGAIN, ECONNRESET ...).
  */
-static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+static int tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+			      int *addr_len)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	ktime_t timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
@@ -594,6 +595,33 @@ static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flag
 		tcp_cleanup_rbuf(sk);
 	}
 	return copied ? (int)copied : err;
+}
+
+/*
+ * Linux's tcp_inq_hint: the bytes still to read after this call; after the
+ * peer's FIN at least 1, so the reader goes on to read the EOF.
+ */
+static int tcp_inq_hint(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	int inq = (int)(tp->rcv_nxt - tp->copied_seq);
+
+	if (!inq && sock_flag(sk, SOCK_DONE))
+		inq = 1;
+	return inq;
+}
+
+/* tcp_recvmsg - tcp_recvmsg_locked, then TCP_INQ's TCP_CM_INQ control message. */
+static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+{
+	int ret = tcp_recvmsg_locked(sk, msg, len, flags, addr_len);
+	int inq;
+
+	if (ret >= 0 && tcp_sk(sk)->recvmsg_inq) {
+		inq = tcp_inq_hint(sk);
+		put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
+	}
+	return ret;
 }
 
 /* ---- shutdown and close ----------------------------------------------------------------- */
@@ -752,6 +780,15 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	case TCP_QUICKACK:
 		tp->quickack = val ? 16 : 0;
 		return 0;
+	case TCP_NOTSENT_LOWAT:
+		tp->notsent_lowat = (u32)val; /* -1 reads back as UINT_MAX, as Linux */
+		sk->sk_write_space(sk);
+		return 0;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		tp->recvmsg_inq = val;
+		return 0;
 	case TCP_DEFER_ACCEPT:
 	case TCP_FASTOPEN:
 	case TCP_LINGER2:
@@ -784,7 +821,7 @@ struct tcp_info_linux {
 _Static_assert(sizeof(struct tcp_info_linux) == 232, "Linux 6.1's struct tcp_info");
 _Static_assert(offsetof(struct tcp_info_linux, tcpi_snd_wnd) == 228, "Linux's layout");
 
-static void tcp_get_info(const struct sock *sk, struct tcp_info_linux *linfo)
+static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_info *info = &linfo->base;
@@ -793,22 +830,46 @@ static void tcp_get_info(const struct sock *sk, struct tcp_info_linux *linfo)
 	linfo->tcpi_snd_wnd = tp->snd_wnd;
 	linfo->tcpi_notsent_bytes = tp->write_seq - tp->snd_nxt;
 	info->tcpi_state = sk->sk_state;
+	/* Linux's icsk_ca_state: Open, Recovery after dupacks/SACK, Loss after an RTO */
+	info->tcpi_ca_state = tp->in_recovery ? TCP_CA_Recovery : tp->retransmits ? TCP_CA_Loss
+										  : TCP_CA_Open;
 	info->tcpi_retransmits = tp->retransmits;
+	info->tcpi_probes = tp->probes_out;
 	info->tcpi_backoff = tp->backoff;
 	info->tcpi_snd_wscale = tp->rx_opt.snd_wscale;
 	info->tcpi_rcv_wscale = tp->rx_opt.rcv_wscale;
+	if (tp->rx_opt.tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (tp->rx_opt.sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
 	if (tp->rx_opt.wscale_ok)
 		info->tcpi_options |= TCPI_OPT_WSCALE;
+	info->tcpi_sacked = tp->sacked_out;
+	info->tcpi_lost = tp->lost_out;
+	info->tcpi_retrans = tp->retrans_out;
+	info->tcpi_reordering = tp->reordering;
+	if (sk->sk_dst_cache)
+		info->tcpi_pmtu = dst_mtu(sk->sk_dst_cache);
+	/* skbos opens its window at once (no rcv_ssthresh growth): the whole window */
+	info->tcpi_rcv_ssthresh = tp->rcv_ssthresh ? tp->rcv_ssthresh : tp->rcv_wnd;
+	info->tcpi_rcv_rtt = (u32)(tp->rcv_rtt_est.rtt / NSEC_PER_USEC);
+	linfo->tcpi_max_pacing_rate = ~0ull; /* SO_MAX_PACING_RATE unset */
+	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_LISTEN && sk->sk_state != TCP_CLOSE) {
+		/* Linux's bytes_acked counts the SYN; bytes_received is data only */
+		linfo->tcpi_bytes_acked = tp->snd_una - tp->iss;
+		linfo->tcpi_bytes_received = tp->rcv_nxt - tp->irs - 1 - (sock_flag(sk, SOCK_DONE) ? 1 : 0);
+	}
 	info->tcpi_rto = (u32)(tp->rto / NSEC_PER_USEC);
 	info->tcpi_snd_mss = tp->mss_cache;
-	info->tcpi_rcv_mss = tp->advmss;
+	/* Linux's icsk_ack.rcv_mss: measured, else tcp_initialize_rcv_mss's guess (at most 536) */
+	info->tcpi_rcv_mss = tp->rcv_mss ? tp->rcv_mss : min_t(u32, TCP_MSS_DEFAULT, tp->advmss);
 	info->tcpi_unacked = tcp_packets_in_flight(tp, tp->mss_cache ? tp->mss_cache : 536);
 	info->tcpi_rtt = (u32)(tp->srtt / NSEC_PER_USEC);
 	info->tcpi_rttvar = (u32)(tp->rttvar / NSEC_PER_USEC);
 	info->tcpi_snd_ssthresh = tp->snd_ssthresh;
 	info->tcpi_snd_cwnd = tp->snd_cwnd;
 	info->tcpi_advmss = tp->advmss;
-	info->tcpi_rcv_space = tp->rcv_wnd;
+	info->tcpi_rcv_space = tp->rcvq_space.space ? tp->rcvq_space.space : tp->rcv_wnd;
 	info->tcpi_total_retrans = tp->total_retrans;
 }
 
@@ -832,6 +893,11 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		memcpy(optval, &info, len);
 		*optlen = len;
 		return 0;
+	case TCP_CC_INFO:
+		/* Linux: what ca_ops->get_info fills; cubic and reno have none,
+		 * so the answer is success with no bytes (tcp_getsockopt) */
+		*optlen = 0;
+		return 0;
 	case TCP_CONGESTION:
 		memset(name, 0, sizeof(name));
 		strcpy(name, tp->ca_ops->name);
@@ -851,6 +917,8 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	case TCP_SYNCNT: val = tp->syn_retries ? tp->syn_retries : TCP_SYN_RETRIES; break;
 	case TCP_USER_TIMEOUT: val = (int)(tp->user_timeout / NSEC_PER_MSEC); break;
 	case TCP_QUICKACK: val = tp->quickack != 0; break;
+	case TCP_NOTSENT_LOWAT: val = (int)tp->notsent_lowat; break;
+	case TCP_INQ: val = tp->recvmsg_inq; break;
 	case TCP_WINDOW_CLAMP: val = (int)tp->window_clamp; break;
 	case TCP_LINGER2: val = 60; break;
 	default:

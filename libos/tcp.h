@@ -221,6 +221,7 @@ struct tcp_sock {
 	u8 nonagle : 1, cork : 1, defer_accept : 1;
 	u32 notsent_lowat;  /* TCP_NOTSENT_LOWAT, 0: net.ipv4.tcp_notsent_lowat */
 	u32 pushed_seq;     /* write_seq at the last PSH (tcp_mark_push, forced_push) */
+	bool recvmsg_inq;   /* TCP_INQ: recvmsg reports TCP_CM_INQ */
 	int keepalive_time_s, keepalive_intvl_s, keepalive_probes;
 	u8 probes_out;      /* keepalive / zero-window probes without answer */
 

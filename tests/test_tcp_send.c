@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
@@ -311,4 +312,209 @@ Test(tcp_send, msg_eor_stops_coalescing)
 		tseg_expect_none();
 	}
 	tseg_abort(c.s);
+}
+
+/* A's window update on @c: @win bytes (0: shut). */
+static void window_from_a(const struct tseg_conn *c, u16 win)
+{
+	tseg_inject(&(struct tseg){ .sport = c->aport, .dport = c->bport, .seq = c->rcv,
+				    .ack = c->snd, .flags = TCPHDR_ACK, .win = win,
+				    .zero_window = !win });
+}
+
+static bool pollout(struct socket *s)
+{
+	return tcp_poll_mask(s->sk) & EPOLLOUT;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT (Linux's tcp_stream_memory_free): a write needing a new
+ * skb waits (EAGAIN) once the unsent bytes reach the mark; poll and epoll
+ * report EPOLLOUT only while twice the unsent bytes are under it (the
+ * "wake" test, so a writer woken can queue a worthwhile amount); when the
+ * window opens and the bytes go, the writer is woken.  Set per socket, or
+ * for all by net.ipv4.tcp_notsent_lowat (the socket's own wins; its
+ * getsockopt answers only its own, 0 by default, -1 reading back UINT_MAX).
+ */
+Test(tcp_send, notsent_lowat_limits_unsent_bytes_and_epollout)
+{
+	static u8 data[3000];
+	struct tseg_conn c;
+	struct tseg a;
+
+	open_with(&c, 6500, 1000, 50000);
+	cr_assert(eq(int, t_getint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT), 0));
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, -1), 0));
+	cr_assert(eq(int, t_getint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT), -1));
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000), 0));
+	window_from_a(&c, 0);
+	cr_assert(pollout(c.s));
+	cr_assert(eq(int, t_send(c.s, data, 400, MSG_DONTWAIT), 400));
+	cr_assert(pollout(c.s), "2 x 400 unsent < 1000");
+	cr_assert(eq(int, t_send(c.s, data, 200, MSG_DONTWAIT), 200));
+	cr_assert(not(pollout(c.s)), "2 x 600 unsent >= 1000: no EPOLLOUT");
+	cr_assert(eq(int, t_send(c.s, data, 1000, MSG_DONTWAIT), 400),
+		  "the tail skb fills; a new one waits for the mark");
+	cr_assert(eq(int, t_send(c.s, data, 1, MSG_DONTWAIT), -EAGAIN));
+	tseg_expect_none();
+	window_from_a(&c, 50000);
+	cr_assert(eq(u32, tseg_pop(NULL, 0), 1), "the 1000 unsent bytes go");
+	cr_assert(pollout(c.s), "nothing unsent");
+
+	/* a blocking write past the mark returns when the window opens */
+	c.snd += 1000;
+	a = ack_of(&c, 0, 50000);
+	window_from_a(&c, 0);
+	tseg_inject_at(100 * MS, &a);
+	cr_assert(eq(int, t_send(c.s, data, 2500, 0), 2500));
+	tseg_pop(NULL, 0);
+
+	/* the sysctl, when the socket sets none */
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 0), 0));
+	sb->sysctl.tcp_notsent_lowat = 100;
+	window_from_a(&c, 0);
+	tseg_pop(NULL, 0);
+	cr_assert(not(pollout(c.s)), "net.ipv4.tcp_notsent_lowat");
+	tseg_abort(c.s);
+}
+
+/*
+ * TCP_INQ (Linux 4.18): 0 or 1, else EINVAL; with it every read that
+ * returns >= 0 carries a TCP_CM_INQ control message, the bytes still to
+ * read (tcp_inq_hint: at least 1 once the FIN is in, so the reader goes on
+ * to the EOF); without room for it, MSG_CTRUNC.  TCP_CC_INFO: cubic and
+ * reno fill nothing (no get_info), an empty success, as the kernel here
+ * answered for both.
+ */
+Test(tcp_send, tcp_inq_cmsg_and_cc_info_as_linux)
+{
+	struct tseg_conn c;
+	char buf[8], ctl[CMSG_SPACE(sizeof(int))], info[64];
+	struct iovec iov = { buf, 2 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = (struct cmsghdr *)(void *)ctl;
+	unsigned int len = sizeof(info);
+	int inq;
+
+	open_with(&c, 6600, 1000, 50000);
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_INQ, 2), -EINVAL));
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_INQ, -1), -EINVAL));
+	cr_assert(eq(int, t_getint(c.s, IPPROTO_TCP, TCP_INQ), 0));
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_INQ, 1), 0));
+	cr_assert(eq(int, t_getint(c.s, IPPROTO_TCP, TCP_INQ), 1));
+	tseg_inject(&(struct tseg){ .sport = c.aport, .dport = c.bport, .seq = c.rcv, .ack = c.snd,
+				    .flags = TCPHDR_ACK | TCPHDR_PSH | TCPHDR_FIN, .data = "hello",
+				    .len = 5 });
+	cr_assert(eq(int, sock_recvmsg(c.s, &msg, 0), 2));
+	cr_assert(eq(u64, msg.msg_controllen, 0), "the room was used (put_cmsg counts down)");
+	cr_assert(eq(int, cm->cmsg_level, SOL_TCP));
+	cr_assert(eq(int, cm->cmsg_type, TCP_CM_INQ));
+	cr_assert(eq(u64, cm->cmsg_len, CMSG_LEN(sizeof(int))));
+	memcpy(&inq, CMSG_DATA(cm), sizeof(inq));
+	cr_assert(eq(int, inq, 4), "3 bytes and the FIN still to read");
+	iov = (struct iovec){ buf, sizeof(buf) };
+	msg.msg_control = ctl;
+	msg.msg_controllen = sizeof(ctl);
+	cr_assert(eq(int, sock_recvmsg(c.s, &msg, 0), 3));
+	memcpy(&inq, CMSG_DATA(cm), sizeof(inq));
+	cr_assert(eq(int, inq, 1), "only the FIN: 1, read on");
+	msg.msg_control = NULL;
+	msg.msg_controllen = 0;
+	msg.msg_flags = 0;
+	cr_assert(eq(int, sock_recvmsg(c.s, &msg, 0), 0), "EOF");
+	cr_assert(eq(int, msg.msg_flags & MSG_CTRUNC, MSG_CTRUNC), "no room for TCP_CM_INQ");
+
+	cr_assert(eq(int, c.s->ops->getsockopt(c.s, IPPROTO_TCP, TCP_CC_INFO, info, &len), 0));
+	cr_assert(eq(u32, len, 0), "cubic: no info");
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0));
+	len = sizeof(info);
+	cr_assert(eq(int, c.s->ops->getsockopt(c.s, IPPROTO_TCP, TCP_CC_INFO, info, &len), 0));
+	cr_assert(eq(u32, len, 0), "reno: no info");
+	sock_release(c.s);
+}
+
+/*
+ * What skbos leaves out answers as a Linux kernel without it: TCP_MD5SIG
+ * (RFC 2385; CONFIG_TCP_MD5SIG off: tcp_setsockopt's default case, and no
+ * kernel reads it back) is ENOPROTOOPT both ways; SO_ZEROCOPY is
+ * ENOPROTOOPT as on a kernel before it (4.14), and MSG_ZEROCOPY without it
+ * is an ordinary copying send, as Linux treats it without SO_ZEROCOPY.
+ */
+Test(tcp_send, md5sig_and_zerocopy_answer_as_a_kernel_without_them)
+{
+	struct tseg_conn c;
+	struct tseg_seen r;
+	u8 md5[216] = { 0 }; /* sizeof(struct tcp_md5sig) */
+	unsigned int len = sizeof(md5);
+
+	open_with(&c, 6700, 1000, 50000);
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_MD5SIG, md5, sizeof(md5)),
+		     -ENOPROTOOPT));
+	cr_assert(eq(int, c.s->ops->getsockopt(c.s, IPPROTO_TCP, TCP_MD5SIG, md5, &len),
+		     -ENOPROTOOPT));
+	cr_assert(eq(int, t_setint(c.s, SOL_SOCKET, SO_ZEROCOPY, 1), -ENOPROTOOPT));
+	cr_assert(eq(int, t_send(c.s, "copied", 6, MSG_ZEROCOPY), 6));
+	r = tseg_expect_one();
+	cr_assert(eq(u32, r.len, 6));
+	tseg_abort(c.s);
+}
+
+/*
+ * TCP_INFO field by field against the kernel's answer for a comparable
+ * connection (recorded on this machine, 6.18, loopback: a client that
+ * sent 1000 bytes, all acknowledged): state 1, ca_state Open, no
+ * retransmits, probes or backoff, options TS|SACK|WSCALE (7), nothing
+ * unacked, sacked, lost or retransmitted, reordering 3, ssthresh
+ * 0x7fffffff, rcv_mss 536 before anything arrived, max_pacing_rate ~0,
+ * bytes_acked 1001 (the SYN counts), bytes_received 0; pmtu the route's.
+ * The receiver's bytes_received is the data, without the FIN.
+ */
+Test(tcp_send, tcp_info_fields_as_the_kernel_fills_them)
+{
+	static u8 data[1000];
+	struct socket *cli, *srv, *lis;
+	struct {
+		struct tcp_info base;
+		u64 pacing, max_pacing, bytes_acked, bytes_received;
+	} ti;
+	unsigned int len = sizeof(ti);
+
+	tseg_unsilence_a();
+	connect_pair(6800, &cli, &srv, &lis);
+	cr_assert(eq(int, t_send(cli, data, sizeof(data), 0), 1000));
+	world_advance(&p.w, 300 * MS);
+	cr_assert(eq(int, t_recv(srv, data, sizeof(data), 0), 1000));
+	memset(&ti, 0xee, sizeof(ti));
+	cr_assert(eq(int, cli->ops->getsockopt(cli, IPPROTO_TCP, TCP_INFO, &ti, &len), 0));
+	cr_assert(eq(u32, len, sizeof(ti)));
+	cr_assert(eq(u8, ti.base.tcpi_state, TCP_ESTABLISHED));
+	cr_assert(eq(u8, ti.base.tcpi_ca_state, TCP_CA_Open));
+	cr_assert(eq(u8, ti.base.tcpi_retransmits, 0));
+	cr_assert(eq(u8, ti.base.tcpi_probes, 0));
+	cr_assert(eq(u8, ti.base.tcpi_backoff, 0));
+	cr_assert(eq(u8, ti.base.tcpi_options, TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE));
+	cr_assert(eq(u32, ti.base.tcpi_unacked, 0));
+	cr_assert(eq(u32, ti.base.tcpi_sacked, 0));
+	cr_assert(eq(u32, ti.base.tcpi_lost, 0));
+	cr_assert(eq(u32, ti.base.tcpi_retrans, 0));
+	cr_assert(eq(u32, ti.base.tcpi_reordering, 3));
+	cr_assert(eq(u32, ti.base.tcpi_snd_ssthresh, 0x7fffffff));
+	cr_assert(eq(u32, ti.base.tcpi_rcv_mss, 536));
+	cr_assert(eq(u32, ti.base.tcpi_pmtu, 1500));
+	cr_assert(eq(u64, ti.max_pacing, ~0ull));
+	cr_assert(eq(u64, ti.bytes_acked, 1001));
+	cr_assert(eq(u64, ti.bytes_received, 0));
+	cr_assert(gt(u32, ti.base.tcpi_rtt, 0));
+	cr_assert(gt(u32, ti.base.tcpi_rcv_space, 0));
+	cr_assert(eq(int, cli->ops->shutdown(cli, SHUT_WR), 0));
+	world_advance(&p.w, 300 * MS);
+	len = sizeof(ti);
+	cr_assert(eq(int, srv->ops->getsockopt(srv, IPPROTO_TCP, TCP_INFO, &ti, &len), 0));
+	cr_assert(eq(u64, ti.bytes_received, 1000), "the data, not the FIN");
+	cr_assert(eq(u32, ti.base.tcpi_rcv_mss, 1000), "measured");
+	sock_release(cli);
+	sock_release(srv);
+	sock_release(lis);
+	world_advance(&p.w, 120 * NSEC_PER_SEC);
 }
