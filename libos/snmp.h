@@ -65,6 +65,10 @@
 	X(LINUX_MIB_TCPCHALLENGEACK, "TcpExt", "TCPChallengeACK")              \
 	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \
 	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")            \
+	X(LINUX_MIB_TCPFASTOPENPASSIVE, "TcpExt", "TCPFastOpenPassive")        \
+	X(LINUX_MIB_TCPFASTOPENPASSIVEFAIL, "TcpExt", "TCPFastOpenPassiveFail") \
+	X(LINUX_MIB_TCPFASTOPENCOOKIEREQD, "TcpExt", "TCPFastOpenCookieReqd")  \
+	X(LINUX_MIB_TCPFASTOPENLISTENOVERFLOW, "TcpExt", "TCPFastOpenListenOverflow") \
 	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \

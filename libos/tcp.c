@@ -172,7 +172,7 @@ static void tcp_child_unlink(struct tcp_sock *tp)
 	if (!ltp)
 		return;
 	list_del_init(&tp->accept_node);
-	if (tp->inet.sk.sk_state == TCP_SYN_RECV || tp->in_syn_queue)
+	if ((tp->inet.sk.sk_state == TCP_SYN_RECV && !tp->fastopen_child) || tp->in_syn_queue)
 		ltp->syn_len--;
 	else
 		ltp->accept_len--;
@@ -789,10 +789,16 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 			return -EINVAL;
 		tp->recvmsg_inq = val;
 		return 0;
-	case TCP_DEFER_ACCEPT:
 	case TCP_FASTOPEN:
+		/* RFC 7413 §5.1: the most pending Fast Open children (Linux: on a
+		 * closed or listening socket only) */
+		if (val < 0 || (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN))
+			return -EINVAL;
+		tp->fastopen_qlen = val;
+		return 0;
+	case TCP_DEFER_ACCEPT:
 	case TCP_LINGER2:
-		return optname == TCP_FASTOPEN && val < 0 ? -EINVAL : 0;
+		return 0;
 	case TCP_WINDOW_CLAMP:
 		tp->window_clamp = val <= 0 ? (val ? SOCK_MIN_RCVBUF / 2 : 0)
 					    : (u32)(val < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : val);
@@ -919,6 +925,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	case TCP_QUICKACK: val = tp->quickack != 0; break;
 	case TCP_NOTSENT_LOWAT: val = (int)tp->notsent_lowat; break;
 	case TCP_INQ: val = tp->recvmsg_inq; break;
+	case TCP_FASTOPEN: val = tp->fastopen_qlen; break;
 	case TCP_WINDOW_CLAMP: val = (int)tp->window_clamp; break;
 	case TCP_LINGER2: val = 60; break;
 	default:
@@ -993,7 +1000,8 @@ unsigned int tcp_poll_mask(struct sock *sk)
 		mask |= EPOLLHUP;
 	if (sk->sk_shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV) {
+	/* a Fast Open child is readable and writable in SYN_RECV (Linux's fastopen_rsk) */
+	if (sk->sk_state != TCP_SYN_SENT && (sk->sk_state != TCP_SYN_RECV || tp->fastopen_child)) {
 		if (tcp_recv_bytes_ready(sk) >= (sk->sk_rcvlowat > 0 ? sk->sk_rcvlowat : 1))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_is_writeable(sk, 1))

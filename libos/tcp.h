@@ -108,6 +108,14 @@ struct tcp_skb_cb {
 #define TCPCB_LOST 0x04           /* taken for lost: to send again */
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)((skb)->cb))
 
+#define TCPOPT_FASTOPEN 34       /* RFC 7413 §4.1.1 */
+#define TCP_FASTOPEN_COOKIE_MIN 4
+#define TCP_FASTOPEN_COOKIE_MAX 16
+#define TCP_FASTOPEN_COOKIE_SIZE 8 /* what Linux issues (siphash, 64 bits) */
+/* net.ipv4.tcp_fastopen bits (Documentation/networking/ip-sysctl.rst) */
+#define TFO_CLIENT_ENABLE 1
+#define TFO_SERVER_ENABLE 2
+
 /* RFC 2018: at most 4 blocks fit the 40 bytes of options (3 beside timestamps). */
 #define TCP_NUM_SACKS 4
 
@@ -129,6 +137,10 @@ struct tcp_options_received {
 	ktime_t ts_recent_stamp; /* when TS.Recent was set (PAWS ages it) */
 	u8 snd_wscale;      /* the peer's shift: applied to windows it sends */
 	u8 rcv_wscale;      /* our shift: applied to windows we send */
+	/* RFC 7413 §4.1.1 Fast Open option of a SYN: -1 none (or malformed),
+	 * 0 a cookie request, else the cookie's length */
+	s8 fastopen_len;
+	u8 fastopen_cookie[TCP_FASTOPEN_COOKIE_MAX];
 };
 
 /**
@@ -222,6 +234,11 @@ struct tcp_sock {
 	u32 notsent_lowat;  /* TCP_NOTSENT_LOWAT, 0: net.ipv4.tcp_notsent_lowat */
 	u32 pushed_seq;     /* write_seq at the last PSH (tcp_mark_push, forced_push) */
 	bool recvmsg_inq;   /* TCP_INQ: recvmsg reports TCP_CM_INQ */
+	/* TCP Fast Open (RFC 7413, tcp_fastopen.c) */
+	int fastopen_qlen;  /* TCP_FASTOPEN on a listener: pending TFO children at most */
+	bool fastopen_child; /* accepted from its SYN's cookie, before the handshake ends */
+	s8 fastopen_synack_len; /* the cookie our SYN-ACK carries (0: none) */
+	u8 fastopen_synack_cookie[TCP_FASTOPEN_COOKIE_MAX];
 	int keepalive_time_s, keepalive_intvl_s, keepalive_probes;
 	u8 probes_out;      /* keepalive / zero-window probes without answer */
 
@@ -292,6 +309,8 @@ int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 /* tcp_input.c */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
+bool tcp_try_fastopen(struct sock *lsk, struct sock *child, struct sk_buff *skb);
+unsigned int tcp_fastopen_synack_option(const struct tcp_sock *tp, u8 *opt);
 void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt, bool syn);
 void tcp_synack_tstamp(struct sock *sk);
 

@@ -29,6 +29,8 @@ void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt
 	int len = th->doff * 4 - (int)sizeof(*th);
 
 	opt->saw_tstamp = 0;
+	if (syn)
+		opt->fastopen_len = -1;
 	while (len > 0) {
 		u8 kind = *p, size;
 
@@ -63,6 +65,16 @@ void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt
 		case TCPOPT_SACK_PERM:
 			if (size == 2 && syn)
 				opt->sack_ok = 1;
+			break;
+		case TCPOPT_FASTOPEN:
+			/* RFC 7413 §4.1.1: empty (a request) or a 4 to 16-byte,
+			 * even-length cookie; anything else is no option (Linux's
+			 * tcp_parse_fastopen_option) */
+			if (syn && (size == 2 || (size - 2 >= TCP_FASTOPEN_COOKIE_MIN &&
+						  size - 2 <= TCP_FASTOPEN_COOKIE_MAX && !(size & 1)))) {
+				opt->fastopen_len = (s8)(size - 2);
+				memcpy(opt->fastopen_cookie, p + 2, size - 2u);
+			}
 			break;
 		case TCPOPT_TIMESTAMP:
 			if (size == 10) {
@@ -890,7 +902,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tp->retransmits = 0;
 		tcp_finish_connect(sk, skb);
 		SNMP_INC_STATS(sk->sk_stack, TCP_MIB_PASSIVEOPENS);
-		if (tp->parent)
+		if (tp->parent && !tp->fastopen_child) /* a Fast Open child is queued already */
 			tcp_child_established(tp);
 	} else if (tcp_ack(sk, skb) < 0) {
 		goto drop;

@@ -505,6 +505,7 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		tp->iss = isn;
 		tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
 	}
+	tcp_try_fastopen(sk, child, skb); /* RFC 7413 §4.2.2 */
 	/* No SYN-ACK could be queued: no timer would ever send one, so forget
 	 * the connection (Linux's drop_and_free); the client's retransmitted
 	 * SYN starts over. */

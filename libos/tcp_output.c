@@ -248,6 +248,8 @@ static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
 		opt[n++] = 3;
 		opt[n++] = tp->rx_opt.rcv_wscale;
 	}
+	if (synack)
+		n += tcp_fastopen_synack_option(tp, opt + n); /* last, as Linux */
 	return n;
 }
 

@@ -95,6 +95,14 @@ static unsigned int tseg_options(const struct tseg *s, u8 *o)
 		o[n++] = 3;
 		o[n++] = (u8)(s->wscale - 1);
 	}
+	if (s->tfo) {
+		o[n++] = TCPOPT_FASTOPEN;
+		o[n++] = (u8)(2 + s->tfo_len);
+		memcpy(o + n, s->tfo_cookie, s->tfo_len);
+		n += s->tfo_len;
+		while (n & 3)
+			o[n++] = TCPOPT_NOP;
+	}
 	return n; /* a multiple of 4 by construction */
 }
 
@@ -217,7 +225,13 @@ static void tseg_parse_options(const u8 *o, unsigned int len, struct tseg_seen *
 			cr_assert(eq(u32, (o[1] - 2u) % 8, 0));
 			s->nsack = (o[1] - 2u) / 8;
 			break;
+		case TCPOPT_FASTOPEN:
+			cr_assert(le(u8, o[1], 18));
+			s->tfo_len = o[1] - 2;
+			memcpy(s->tfo_cookie, o + 2, o[1] - 2u);
+			break;
 		}
+		s->tfo_last = o[0] == TCPOPT_FASTOPEN;
 		len -= o[1];
 		o += o[1];
 	}
@@ -268,6 +282,7 @@ static bool tseg_parse(const struct sk_buff *f, struct tseg_seen *s)
 	cr_assert(le(u32, ihl + doff, tot));
 	memset(s, 0, sizeof(*s));
 	s->wscale = -1;
+	s->tfo_len = -1;
 	s->sport = (u16)(th[0] << 8 | th[1]);
 	s->dport = (u16)(th[2] << 8 | th[3]);
 	s->seq = get32(th + 4);

@@ -41,6 +41,9 @@ struct tseg {
 	} sack[4];
 	const void *data;
 	unsigned int len;
+	bool tfo;               /* a Fast Open option (RFC 7413 §4.1.1), last */
+	u8 tfo_len;             /* its cookie's length: 0 requests one */
+	const u8 *tfo_cookie;
 };
 
 /**
@@ -62,6 +65,9 @@ struct tseg_seen {
 	u32 tsval, tsecr;
 	unsigned int nsack;
 	unsigned int len;
+	int tfo_len;            /* Fast Open option's cookie length, -1: none */
+	u8 tfo_cookie[16];
+	bool tfo_last;          /* it was the last option */
 	unsigned int ip_len;    /* the IP total length field */
 	unsigned int frame_len; /* the bytes after the Ethernet header */
 };
