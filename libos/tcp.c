@@ -850,6 +850,8 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 		info->tcpi_options |= TCPI_OPT_SACK;
 	if (tp->rx_opt.wscale_ok)
 		info->tcpi_options |= TCPI_OPT_WSCALE;
+	if (tp->syn_data_acked)
+		info->tcpi_options |= TCPI_OPT_SYN_DATA;
 	info->tcpi_sacked = tp->sacked_out;
 	info->tcpi_lost = tp->lost_out;
 	info->tcpi_retrans = tp->retrans_out;

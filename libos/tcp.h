@@ -237,6 +237,7 @@ struct tcp_sock {
 	/* TCP Fast Open (RFC 7413, tcp_fastopen.c) */
 	int fastopen_qlen;  /* TCP_FASTOPEN on a listener: pending TFO children at most */
 	bool fastopen_child; /* accepted from its SYN's cookie, before the handshake ends */
+	bool syn_data_acked; /* the SYN's data was acknowledged (TCPI_OPT_SYN_DATA) */
 	s8 fastopen_synack_len; /* the cookie our SYN-ACK carries (0: none) */
 	u8 fastopen_synack_cookie[TCP_FASTOPEN_COOKIE_MAX];
 	int keepalive_time_s, keepalive_intvl_s, keepalive_probes;

@@ -69,6 +69,7 @@ static void tcp_fastopen_add_data(struct sock *child, struct sk_buff *skb)
 	skb_queue_tail(&child->sk_receive_queue, data);
 	tp->rcv_nxt = TCP_SKB_CB(data)->end_seq;
 	tp->rcv_wup = tp->rcv_nxt;
+	tp->syn_data_acked = true;
 }
 
 /* A Fast Open child is accepted now, in SYN_RECV (inet_csk_reqsk_queue_add). */

@@ -89,6 +89,8 @@ Test(tcp_fastopen, a_valid_cookie_delivers_the_syn_data_before_the_handshake_end
 {
 	struct socket *l = tfo_listener(7100, 16, 3), *s;
 	struct tseg_seen r;
+	struct tcp_info ti;
+	unsigned int len;
 	u8 cookie[8];
 	char buf[16];
 
@@ -103,6 +105,10 @@ Test(tcp_fastopen, a_valid_cookie_delivers_the_syn_data_before_the_handshake_end
 	cr_assert(tcp_poll_mask(s->sk) & EPOLLIN);
 	cr_assert(eq(int, t_recv(s, buf, sizeof(buf), MSG_DONTWAIT), 10));
 	cr_assert(eq(int, memcmp(buf, "hello, tfo", 10), 0));
+	len = sizeof(ti);
+	cr_assert(eq(int, s->ops->getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len), 0));
+	cr_assert(eq(u8, ti.tcpi_options & TCPI_OPT_SYN_DATA, TCPI_OPT_SYN_DATA),
+		  "TCP_INFO: the SYN's data was acknowledged (Linux's syn_data_acked)");
 	tseg_inject(&(struct tseg){ .sport = 4100, .dport = 7100, .seq = TSEG_A_ISS + 11,
 				    .ack = r.seq + 1, .flags = TCPHDR_ACK });
 	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED));
