@@ -10,6 +10,13 @@
  *                                   and the client's ports are not used up)
  *   crr client HOST PORT SECONDS    transactions for SECONDS: connect, send
  *                                   SIZE bytes, read the answer to EOF, close
+ *   crr server-tfo PORT / client-tfo HOST PORT SECONDS
+ *                                   the same with TCP Fast Open (RFC 7413):
+ *                                   the listener sets TCP_FASTOPEN, the
+ *                                   client sends its request with
+ *                                   sendto(MSG_FASTOPEN) instead of
+ *                                   connect + write (net.ipv4.tcp_fastopen
+ *                                   must allow each side)
  *   crr idle-server PORT            accept and keep every connection, idle
  *   crr idle-client HOST PORT N SECONDS
  *                                   open N connections, print "open N",
@@ -20,6 +27,8 @@
  * Every wait is bounded: the client's sockets have 2 s SO_RCVTIMEO/SNDTIMEO.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +38,8 @@
 #include <unistd.h>
 
 #define SIZE 64
+
+static int tfo; /* the -tfo modes */
 
 static double now_s(void)
 {
@@ -49,7 +60,10 @@ static int listen_on(int port)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	int qlen = 1024;
+
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (tfo && setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen))) ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 1024))
 		return -1;
 	printf("listening on %d\n", port);
@@ -57,7 +71,8 @@ static int listen_on(int port)
 	return fd;
 }
 
-static int connect_to(const struct sockaddr_in *sin)
+/* With Fast Open the request goes with the SYN (sendto MSG_FASTOPEN connects). */
+static int connect_send(const struct sockaddr_in *sin, const char *req)
 {
 	struct timeval tv = { .tv_sec = 2 };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -65,12 +80,16 @@ static int connect_to(const struct sockaddr_in *sin)
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    connect(fd, (const struct sockaddr *)sin, sizeof(*sin))) {
-		close(fd);
-		return -1;
-	}
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		goto err;
+	if (tfo ? sendto(fd, req, SIZE, MSG_FASTOPEN, (const struct sockaddr *)sin, sizeof(*sin)) != SIZE
+		: (connect(fd, (const struct sockaddr *)sin, sizeof(*sin)) ||
+		   (req && write(fd, req, SIZE) != SIZE)))
+		goto err;
 	return fd;
+err:
+	close(fd);
+	return -1;
 }
 
 /* Read until SIZE bytes or EOF; returns the byte count or -1. */
@@ -115,7 +134,7 @@ static int client(const struct sockaddr_in *sin, double secs)
 
 	memset(req, 'q', sizeof(req));
 	while ((t = now_s()) - t0 < secs) {
-		int fd = connect_to(sin);
+		int fd = connect_send(sin, req);
 
 		if (fd < 0) {
 			if (++errors > 100 && done == 0)
@@ -123,7 +142,7 @@ static int client(const struct sockaddr_in *sin, double secs)
 			continue;
 		}
 		/* One more byte than the answer: the read ends on the server's FIN. */
-		if (write(fd, req, SIZE) == SIZE && read_full(fd, rsp) == SIZE &&
+		if (read_full(fd, rsp) == SIZE &&
 		    read(fd, rsp, sizeof(rsp)) == 0)
 			done++;
 		else
@@ -150,7 +169,7 @@ static int idle_server(int port)
 static int idle_client(const struct sockaddr_in *sin, int n, double secs)
 {
 	for (int i = 0; i < n; i++)
-		if (connect_to(sin) < 0) {
+		if (connect_send(sin, NULL) < 0) {
 			fprintf(stderr, "crr: connection %d of %d: %s\n", i + 1, n, strerror(errno));
 			return 1;
 		}
@@ -162,7 +181,7 @@ static int idle_client(const struct sockaddr_in *sin, int n, double secs)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: crr server PORT | crr client HOST PORT SECONDS |\n"
+	fprintf(stderr, "usage: crr server[-tfo] PORT | crr client[-tfo] HOST PORT SECONDS |\n"
 			"       crr idle-server PORT | crr idle-client HOST PORT N SECONDS\n");
 	return 2;
 }
@@ -171,14 +190,16 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 
-	if (argc == 3 && !strcmp(argv[1], "server"))
+	if (argc >= 2 && strstr(argv[1], "-tfo"))
+		tfo = 1;
+	if (argc == 3 && (!strcmp(argv[1], "server") || !strcmp(argv[1], "server-tfo")))
 		return server(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "idle-server"))
 		return idle_server(atoi(argv[2]));
 	if (argc < 5 || inet_pton(AF_INET, argv[2], &sin.sin_addr) != 1)
 		return usage();
 	sin.sin_port = htons((unsigned short)atoi(argv[3]));
-	if (argc == 5 && !strcmp(argv[1], "client"))
+	if (argc == 5 && (!strcmp(argv[1], "client") || !strcmp(argv[1], "client-tfo")))
 		return client(&sin, atof(argv[4]));
 	if (argc == 6 && !strcmp(argv[1], "idle-client"))
 		return idle_client(&sin, atoi(argv[4]), atof(argv[5]));

@@ -48,6 +48,8 @@ ROWS = [
     ("crr_tps", "TCP connect+request+response+close (bench/crr)", "trans/s", True, "connect/req/close"),
     ("crr_cpu_cli", "CPU per transaction, client (crr)", "µs", False, "CPU/trans cli"),
     ("crr_cpu_srv", "CPU per transaction, server (crr)", "µs", False, "CPU/trans srv"),
+    ("crr_tfo_tps", "the same with TCP Fast Open: request in the SYN (crr client-tfo)", "trans/s", True, None),
+    ("crr_tfo_cpu_srv", "CPU per transaction, server, Fast Open (crr)", "µs", False, None),
     ("http_ka_rps", "nginx + wrk, keep-alive, 16 conns", "req/s", True, "nginx keep-alive"),
     ("http_ka_cpu_srv", "CPU per request, nginx, keep-alive", "µs", False, None),
     ("http_close_rps", "nginx + wrk, Connection: close, 16 conns", "req/s", True, "nginx close"),
@@ -61,7 +63,7 @@ ROWS = [
 ]
 
 # test names as run.sh's metrics start (longest first where one prefixes another)
-TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_spin", "rr_udp", "crr", "http_ka", "http_close",
+TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_spin", "rr_udp", "crr_tfo", "crr", "http_ka", "http_close",
          "redis", "mcd", "mem", "tx1514", "rx1514", "tx64", "rx64"]
 
 

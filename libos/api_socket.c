@@ -262,7 +262,8 @@ ssize_t skbos_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	socklen_t namelen;
 	struct sockaddr_storage name;
-	void *uname;
+	void *uname, *uctl;
+	size_t ctllen;
 	long rc;
 
 	if (!msg || (msg->msg_iovlen && !msg->msg_iov)) {
@@ -274,10 +275,14 @@ ssize_t skbos_recvmsg(int fd, struct msghdr *msg, int flags)
 	namelen = msg->msg_namelen;
 	msg->msg_name = uname ? &name : NULL;
 	msg->msg_flags = 0;
-	msg->msg_controllen = 0;
+	uctl = msg->msg_control;
+	ctllen = uctl ? msg->msg_controllen : 0;
+	msg->msg_controllen = ctllen;
 	if (sock->file_flags & O_NONBLOCK)
 		flags |= MSG_DONTWAIT;
 	rc = sock_recvmsg(sock, msg, flags);
+	msg->msg_controllen = ctllen - msg->msg_controllen; /* put_cmsg counts down */
+	msg->msg_control = uctl;
 	msg->msg_name = uname;
 	if (rc >= 0 && uname) {
 		/* Like the kernel: copy what fits, report the real length. */

@@ -224,6 +224,10 @@ void sysctl_from_host(struct sysctl *s)
 	/* per network namespace on Linux: the one skbos stands in for */
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_max_tw_buckets", &a, NULL) && a >= 0 && a <= UINT_MAX)
 		s->tcp_max_tw_buckets = (u32)a;
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_fastopen", &a, NULL) && a >= 0 && a <= INT_MAX)
+		s->tcp_fastopen = (int)a;
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_notsent_lowat", &a, NULL) && a >= 0 && a <= UINT_MAX)
+		s->tcp_notsent_lowat = (u32)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_default_ttl", &a, NULL) && a > 0 && a < 256)
 		s->ip_default_ttl = (int)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", &a, &b) && a > 0 && b <= 65535 && a <= b) {

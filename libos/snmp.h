@@ -68,6 +68,10 @@
 	X(LINUX_MIB_TCPSYNCHALLENGE, "TcpExt", "TCPSYNChallenge")              \
 	X(LINUX_MIB_DELAYEDACKLOST, "TcpExt", "DelayedACKLost")                \
 	X(LINUX_MIB_TCPOFOMERGE, "TcpExt", "TCPOFOMerge")                      \
+	X(LINUX_MIB_TCPFASTOPENPASSIVE, "TcpExt", "TCPFastOpenPassive")        \
+	X(LINUX_MIB_TCPFASTOPENPASSIVEFAIL, "TcpExt", "TCPFastOpenPassiveFail") \
+	X(LINUX_MIB_TCPFASTOPENCOOKIEREQD, "TcpExt", "TCPFastOpenCookieReqd")  \
+	X(LINUX_MIB_TCPFASTOPENLISTENOVERFLOW, "TcpExt", "TCPFastOpenListenOverflow") \
 	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \

@@ -696,3 +696,31 @@ int datagram_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
 	memcpy((void *)arg, &amount, sizeof(amount));
 	return 0;
 }
+
+/**
+ * put_cmsg - append a control message to @msg (net/core/scm.c): at
+ * msg_control, which advances, msg_controllen counting down the room left,
+ * so the caller reports what was used as the room it gave minus what is
+ * left.  Too little room: MSG_CTRUNC and what fits, as the kernel copies.
+ * Return: 0.
+ */
+int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const void *data)
+{
+	struct cmsghdr cm = { .cmsg_len = CMSG_LEN(len), .cmsg_level = level, .cmsg_type = type };
+	size_t cmlen = CMSG_LEN(len);
+
+	if (!msg->msg_control || msg->msg_controllen < sizeof(cm)) {
+		msg->msg_flags |= MSG_CTRUNC;
+		return 0;
+	}
+	if (msg->msg_controllen < cmlen) {
+		msg->msg_flags |= MSG_CTRUNC;
+		cmlen = msg->msg_controllen;
+	}
+	memcpy(msg->msg_control, &cm, sizeof(cm));
+	memcpy((u8 *)msg->msg_control + sizeof(cm), data, cmlen - sizeof(cm));
+	cmlen = CMSG_SPACE(len) < msg->msg_controllen ? CMSG_SPACE(len) : msg->msg_controllen;
+	msg->msg_control = (u8 *)msg->msg_control + cmlen;
+	msg->msg_controllen -= cmlen;
+	return 0;
+}

@@ -313,6 +313,7 @@ struct socket {
 /* ioctls (FIONREAD is Linux's SIOCINQ, TIOCOUTQ its SIOCOUTQ). */
 #define SIOCINQ_SKBOS 0x541B
 #define SIOCOUTQ_SKBOS 0x5411
+#define SIOCOUTQNSD_SKBOS 0x894B /* unsent bytes (TCP) */
 /* A protocol does not know the ioctl: the file layer answers ENOTTY. */
 #define ENOIOCTLCMD 515
 
@@ -336,6 +337,7 @@ int sock_setsockopt(struct socket *sock, int level, int optname, const void *opt
 int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
 		    unsigned int *optlen);
 int sock_error(struct sock *sk);
+int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const void *data);
 void skb_set_owner_r(struct sk_buff *skb, struct sock *sk);
 void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
 int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);

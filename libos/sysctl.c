@@ -42,6 +42,8 @@ void sysctl_init(struct sysctl *s)
 	s->tcp_reordering = 3;
 	s->tcp_max_reordering = 300;
 	s->tcp_syncookies = 1;
+	s->tcp_fastopen = 1; /* Linux: the client side on */
+	s->tcp_notsent_lowat = 0xffffffffu; /* Linux: UINT_MAX, no limit */
 	s->tcp_max_tw_buckets = 262144; /* Linux: half its established hash, 262144 with a few GB */
 
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;

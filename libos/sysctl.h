@@ -42,6 +42,8 @@ struct sysctl {
 	u32 tcp_max_reordering;         /* net.ipv4.tcp_max_reordering */
 	int tcp_syncookies;             /* net.ipv4.tcp_syncookies: 1 when the SYN queue overflows */
 	u32 tcp_max_tw_buckets;         /* net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets at most */
+	int tcp_fastopen;               /* net.ipv4.tcp_fastopen: TFO_CLIENT_ENABLE | TFO_SERVER_ENABLE */
+	u32 tcp_notsent_lowat;          /* net.ipv4.tcp_notsent_lowat: unsent bytes that stop writes */
 
 	/* net.ipv4.neigh.default.* */
 	ktime_t neigh_base_reachable_time;

@@ -119,6 +119,8 @@ u32 tcp_ts_off(const struct stack *st, __be32 saddr, __be32 daddr)
 
 /* ---- life and death ------------------------------------------------------------- */
 
+static void tcp_write_space(struct sock *sk);
+
 /** tcp_init_sock - Linux's defaults for a new TCP socket. */
 void tcp_init_sock(struct tcp_sock *tp)
 {
@@ -139,6 +141,7 @@ void tcp_init_sock(struct tcp_sock *tp)
 	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
 	tp->ca_ops = &tcp_cubic;
 	tp->quickack = 16;
+	sk->sk_write_space = tcp_write_space;
 	sk->sk_rcvbuf = sk->sk_stack->sysctl.tcp_rmem[1];
 	sk->sk_sndbuf = sk->sk_stack->sysctl.tcp_wmem[1];
 	tcp_init_xmit_timers(sk);
@@ -170,7 +173,7 @@ static void tcp_child_unlink(struct tcp_sock *tp)
 	if (!ltp)
 		return;
 	list_del_init(&tp->accept_node);
-	if (tp->inet.sk.sk_state == TCP_SYN_RECV || tp->in_syn_queue)
+	if ((tp->inet.sk.sk_state == TCP_SYN_RECV && !tp->fastopen_child) || tp->in_syn_queue)
 		ltp->syn_len--;
 	else
 		ltp->accept_len--;
@@ -271,9 +274,52 @@ struct sock *tcp_accept(struct sock *sk, int flags, int *err)
 
 /* ---- sending ------------------------------------------------------------------------ */
 
+/* TCP_NOTSENT_LOWAT: the socket's own, else net.ipv4.tcp_notsent_lowat (tcp_notsent_lowat). */
+static u32 tcp_notsent_lowat(const struct tcp_sock *tp)
+{
+	return tp->notsent_lowat ? tp->notsent_lowat
+				 : tp->inet.sk.sk_stack->sysctl.tcp_notsent_lowat;
+}
+
+/*
+ * Linux's __sk_stream_memory_free: the send buffer is not full and (for
+ * TCP, tcp_stream_memory_free) fewer unsent bytes than the low-water mark
+ * wait; with @wake (poll, and the wake-up after an ACK) the unsent bytes
+ * count twice, so a writer is woken only when it can queue a good amount
+ * (Linux's commit "tcp: avoid hangs / spurious wakeups" rule).
+ */
+static bool tcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u64 notsent = tp->write_seq - tp->snd_nxt;
+
+	if (sk->sk_wmem_alloc >= sk->sk_sndbuf)
+		return false;
+	return (notsent << wake) < tcp_notsent_lowat(tp);
+}
+
+/*
+ * Linux's __sk_stream_is_writeable: a third of the send buffer is free
+ * (sk_stream_wspace >= sk_stream_min_wspace: free >= queued / 2) and the
+ * unsent bytes are under the low-water mark.  What poll reports as
+ * EPOLLOUT and what wakes a writer blocked for memory.
+ */
+static bool tcp_stream_is_writeable(const struct sock *sk, int wake)
+{
+	return sk->sk_sndbuf - sk->sk_wmem_alloc >= sk->sk_wmem_alloc / 2 &&
+	       tcp_stream_memory_free(sk, wake);
+}
+
+/* sk_stream_write_space: acknowledged data freed room; wake a writer if worth it. */
+static void tcp_write_space(struct sock *sk)
+{
+	if (tcp_stream_is_writeable(sk, 1))
+		wake_up_poll(&sk->sk_wq, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+}
+
 static bool tcp_stream_writeable(const struct sock *sk)
 {
-	return sk->sk_wmem_alloc < sk->sk_sndbuf;
+	return tcp_stream_memory_free(sk, 0);
 }
 
 /*
@@ -375,12 +421,15 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				err = sock_error(sk);
 			goto out;
 		}
-		/* append to the tail while it is unsent and not full */
+		/* append to the tail while it is unsent, not full and not the end
+		 * of a record (MSG_EOR: Linux's tcp_skb_can_collapse_to) */
 		if (!skb || !tp->send_head || (TCP_SKB_CB(skb)->tcp_flags & (TCPHDR_FIN | TCPHDR_SYN)) ||
-		    !tcp_append_room(skb, goal, tp->mss_cache)) {
+		    TCP_SKB_CB(skb)->eor || !tcp_append_room(skb, goal, tp->mss_cache)) {
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
-				tcp_push(sk, 0);
+				/* Linux's wait_for_space: what this call queued is pushed */
+				if (copied)
+					tcp_push(sk, flags & ~MSG_MORE);
 				/* sk_stream_wait_memory: CLOSE_WAIT still sends, so it
 				 * waits too (it spun here, holding the stack lock) */
 				err = sk_wait_event(sk, &timeo, tcp_stream_writeable(sk) || sk->sk_err ||
@@ -395,12 +444,14 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			want = size - copied < goal ? max_t(u32, size - copied, tp->mss_cache) : goal;
 			skb = tcp_alloc_skb(sk, want);
 			if (!skb) {
-				tcp_push(sk, 0);
+				if (copied)
+					tcp_push(sk, flags & ~MSG_MORE);
 				err = tcp_wait_for_memory(sk, &timeo);
 				if (err)
 					goto out;
 				continue;
 			}
+			tcp_wmem_charge_used(skb);
 			skb_set_owner_w(skb, sk);
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
 			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
@@ -416,9 +467,25 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			skb_trim(skb, skb->len - (unsigned int)copy);
 			goto out;
 		}
+		/* Linux: the tail a previous write pushed loses its PSH when this
+		 * write goes on filling it; the push moves to this write's end */
+		if (!copied)
+			TCP_SKB_CB(skb)->tcp_flags &= (u8)~TCPHDR_PSH;
+		tcp_wmem_charge(sk, skb, (int)copy);
 		TCP_SKB_CB(skb)->end_seq += (u32)copy;
 		tp->write_seq += (u32)copy;
 		copied += copy;
+		if (copied == size) {
+			if (flags & MSG_EOR)
+				TCP_SKB_CB(skb)->eor = 1;
+			break;
+		}
+		/* a full skb in the middle of a write: PSH if half the peer's
+		 * window went without one (tcp_sendmsg_locked's forced_push) */
+		if (skb->len >= goal && tcp_forced_push(tp)) {
+			tcp_mark_push(tp, skb);
+			tcp_write_xmit(sk, false);
+		}
 	}
 out:
 	if (copied) {
@@ -462,7 +529,8 @@ static int tcp_recv_bytes_ready(const struct sock *sk)
  * or the timeout.  MSG_PEEK leaves the bytes.  Return: bytes, 0 at EOF,
  * -errno (ENOTCONN for a listener, EAGAIN, ECONNRESET ...).
  */
-static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+static int tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+			      int *addr_len)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	ktime_t timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
@@ -531,6 +599,33 @@ static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flag
 		tcp_cleanup_rbuf(sk);
 	}
 	return copied ? (int)copied : err;
+}
+
+/*
+ * Linux's tcp_inq_hint: the bytes still to read after this call; after the
+ * peer's FIN at least 1, so the reader goes on to read the EOF.
+ */
+static int tcp_inq_hint(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	int inq = (int)(tp->rcv_nxt - tp->copied_seq);
+
+	if (!inq && sock_flag(sk, SOCK_DONE))
+		inq = 1;
+	return inq;
+}
+
+/* tcp_recvmsg - tcp_recvmsg_locked, then TCP_INQ's TCP_CM_INQ control message. */
+static int tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+{
+	int ret = tcp_recvmsg_locked(sk, msg, len, flags, addr_len);
+	int inq;
+
+	if (ret >= 0 && tcp_sk(sk)->recvmsg_inq) {
+		inq = tcp_inq_hint(sk);
+		put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
+	}
+	return ret;
 }
 
 /* ---- shutdown and close ----------------------------------------------------------------- */
@@ -689,10 +784,25 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	case TCP_QUICKACK:
 		tp->quickack = val ? 16 : 0;
 		return 0;
-	case TCP_DEFER_ACCEPT:
+	case TCP_NOTSENT_LOWAT:
+		tp->notsent_lowat = (u32)val; /* -1 reads back as UINT_MAX, as Linux */
+		sk->sk_write_space(sk);
+		return 0;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		tp->recvmsg_inq = val;
+		return 0;
 	case TCP_FASTOPEN:
+		/* RFC 7413 §5.1: the most pending Fast Open children (Linux: on a
+		 * closed or listening socket only) */
+		if (val < 0 || (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN))
+			return -EINVAL;
+		tp->fastopen_qlen = val;
+		return 0;
+	case TCP_DEFER_ACCEPT:
 	case TCP_LINGER2:
-		return optname == TCP_FASTOPEN && val < 0 ? -EINVAL : 0;
+		return 0;
 	case TCP_WINDOW_CLAMP:
 		tp->window_clamp = val <= 0 ? (val ? SOCK_MIN_RCVBUF / 2 : 0)
 					    : (u32)(val < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : val);
@@ -721,7 +831,7 @@ struct tcp_info_linux {
 _Static_assert(sizeof(struct tcp_info_linux) == 232, "Linux 6.1's struct tcp_info");
 _Static_assert(offsetof(struct tcp_info_linux, tcpi_snd_wnd) == 228, "Linux's layout");
 
-static void tcp_get_info(const struct sock *sk, struct tcp_info_linux *linfo)
+static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_info *info = &linfo->base;
@@ -730,22 +840,48 @@ static void tcp_get_info(const struct sock *sk, struct tcp_info_linux *linfo)
 	linfo->tcpi_snd_wnd = tp->snd_wnd;
 	linfo->tcpi_notsent_bytes = tp->write_seq - tp->snd_nxt;
 	info->tcpi_state = sk->sk_state;
+	/* Linux's icsk_ca_state: Open, Recovery after dupacks/SACK, Loss after an RTO */
+	info->tcpi_ca_state = tp->in_recovery ? TCP_CA_Recovery : tp->retransmits ? TCP_CA_Loss
+										  : TCP_CA_Open;
 	info->tcpi_retransmits = tp->retransmits;
+	info->tcpi_probes = tp->probes_out;
 	info->tcpi_backoff = tp->backoff;
 	info->tcpi_snd_wscale = tp->rx_opt.snd_wscale;
 	info->tcpi_rcv_wscale = tp->rx_opt.rcv_wscale;
+	if (tp->rx_opt.tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (tp->rx_opt.sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
 	if (tp->rx_opt.wscale_ok)
 		info->tcpi_options |= TCPI_OPT_WSCALE;
+	if (tp->syn_data_acked)
+		info->tcpi_options |= TCPI_OPT_SYN_DATA;
+	info->tcpi_sacked = tp->sacked_out;
+	info->tcpi_lost = tp->lost_out;
+	info->tcpi_retrans = tp->retrans_out;
+	info->tcpi_reordering = tp->reordering;
+	if (sk->sk_dst_cache)
+		info->tcpi_pmtu = dst_mtu(sk->sk_dst_cache);
+	/* skbos opens its window at once (no rcv_ssthresh growth): the whole window */
+	info->tcpi_rcv_ssthresh = tp->rcv_ssthresh ? tp->rcv_ssthresh : tp->rcv_wnd;
+	info->tcpi_rcv_rtt = (u32)(tp->rcv_rtt_est.rtt / NSEC_PER_USEC);
+	linfo->tcpi_max_pacing_rate = ~0ull; /* SO_MAX_PACING_RATE unset */
+	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_LISTEN && sk->sk_state != TCP_CLOSE) {
+		/* Linux's bytes_acked counts the SYN; bytes_received is data only */
+		linfo->tcpi_bytes_acked = tp->snd_una - tp->iss;
+		linfo->tcpi_bytes_received = tp->rcv_nxt - tp->irs - 1 - (sock_flag(sk, SOCK_DONE) ? 1 : 0);
+	}
 	info->tcpi_rto = (u32)(tp->rto / NSEC_PER_USEC);
 	info->tcpi_snd_mss = tp->mss_cache;
-	info->tcpi_rcv_mss = tp->advmss;
+	/* Linux's icsk_ack.rcv_mss: measured, else tcp_initialize_rcv_mss's guess (at most 536) */
+	info->tcpi_rcv_mss = tp->rcv_mss ? tp->rcv_mss : min_t(u32, TCP_MSS_DEFAULT, tp->advmss);
 	info->tcpi_unacked = tcp_packets_in_flight(tp, tp->mss_cache ? tp->mss_cache : 536);
 	info->tcpi_rtt = (u32)(tp->srtt / NSEC_PER_USEC);
 	info->tcpi_rttvar = (u32)(tp->rttvar / NSEC_PER_USEC);
 	info->tcpi_snd_ssthresh = tp->snd_ssthresh;
 	info->tcpi_snd_cwnd = tp->snd_cwnd;
 	info->tcpi_advmss = tp->advmss;
-	info->tcpi_rcv_space = tp->rcv_wnd;
+	info->tcpi_rcv_space = tp->rcvq_space.space ? tp->rcvq_space.space : tp->rcv_wnd;
 	info->tcpi_total_retrans = tp->total_retrans;
 }
 
@@ -769,6 +905,11 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		memcpy(optval, &info, len);
 		*optlen = len;
 		return 0;
+	case TCP_CC_INFO:
+		/* Linux: what ca_ops->get_info fills; cubic and reno have none,
+		 * so the answer is success with no bytes (tcp_getsockopt) */
+		*optlen = 0;
+		return 0;
 	case TCP_CONGESTION:
 		memset(name, 0, sizeof(name));
 		strcpy(name, tp->ca_ops->name);
@@ -788,6 +929,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	case TCP_SYNCNT: val = tp->syn_retries ? tp->syn_retries : TCP_SYN_RETRIES; break;
 	case TCP_USER_TIMEOUT: val = (int)(tp->user_timeout / NSEC_PER_MSEC); break;
 	case TCP_QUICKACK: val = tp->quickack != 0; break;
+	case TCP_NOTSENT_LOWAT: val = (int)tp->notsent_lowat; break;
+	case TCP_INQ: val = tp->recvmsg_inq; break;
+	case TCP_FASTOPEN: val = tp->fastopen_qlen; break;
 	case TCP_WINDOW_CLAMP: val = (int)tp->window_clamp; break;
 	case TCP_LINGER2: val = 60; break;
 	default:
@@ -799,24 +943,53 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	return 0;
 }
 
+/*
+ * Linux's tcp_inq: the in-order bytes not yet read, without the FIN that
+ * may end them; none before the handshake completes.
+ */
+static int tcp_inq(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	int answ;
+
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
+		return 0;
+	answ = (int)(tp->rcv_nxt - tp->copied_seq);
+	if (answ && sock_flag(sk, SOCK_DONE))
+		answ--;
+	return answ;
+}
+
+/*
+ * Linux's tcp_ioctl: SIOCINQ (FIONREAD) the unread in-order bytes;
+ * SIOCOUTQ (TIOCOUTQ) the bytes not yet acknowledged, SIOCOUTQNSD those not
+ * yet sent, both counting a queued FIN and both 0 during the handshake;
+ * EINVAL on a listener.
+ */
 static int tcp_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
 {
+	const struct tcp_sock *tp = tcp_sk(sk);
+	bool handshake = sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV;
 	int amount;
 
 	switch (cmd) {
 	case SIOCINQ_SKBOS:
-		if (sk->sk_state == TCP_LISTEN)
-			return -EINVAL;
-		amount = tcp_recv_bytes_ready(sk);
-		break;
 	case SIOCOUTQ_SKBOS:
+	case SIOCOUTQNSD_SKBOS:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		amount = (int)(tcp_sk(sk)->write_seq - tcp_sk(sk)->snd_una);
 		break;
 	default:
 		return -ENOIOCTLCMD;
 	}
+	if (cmd == SIOCINQ_SKBOS)
+		amount = tcp_inq(sk);
+	else if (handshake)
+		amount = 0;
+	else if (cmd == SIOCOUTQ_SKBOS)
+		amount = (int)(tp->write_seq - tp->snd_una);
+	else
+		amount = (int)(tp->write_seq - tp->snd_nxt);
 	memcpy((void *)arg, &amount, sizeof(amount));
 	return 0;
 }
@@ -833,10 +1006,11 @@ unsigned int tcp_poll_mask(struct sock *sk)
 		mask |= EPOLLHUP;
 	if (sk->sk_shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV) {
+	/* a Fast Open child is readable and writable in SYN_RECV (Linux's fastopen_rsk) */
+	if (sk->sk_state != TCP_SYN_SENT && (sk->sk_state != TCP_SYN_RECV || tp->fastopen_child)) {
 		if (tcp_recv_bytes_ready(sk) >= (sk->sk_rcvlowat > 0 ? sk->sk_rcvlowat : 1))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_writeable(sk))
+		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_is_writeable(sk, 1))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		else if (sk->sk_shutdown & SEND_SHUTDOWN)
 			mask |= EPOLLOUT | EPOLLWRNORM; /* a write will report EPIPE at once */

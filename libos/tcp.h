@@ -100,12 +100,21 @@ struct tcp_skb_cb {
 	u8 tcp_flags;
 	u8 retrans;
 	u8 sacked;      /* TCPCB_*: the SACK scoreboard (RFC 6675) */
+	u8 eor;         /* MSG_EOR ended a record here: later writes start a new skb */
 	ktime_t when;
 };
 #define TCPCB_SACKED_ACKED 0x01   /* the peer holds it (a SACK block covered it) */
 #define TCPCB_SACKED_RETRANS 0x02 /* sent again in this recovery, not yet answered */
 #define TCPCB_LOST 0x04           /* taken for lost: to send again */
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)((skb)->cb))
+
+#define TCPOPT_FASTOPEN 34       /* RFC 7413 §4.1.1 */
+#define TCP_FASTOPEN_COOKIE_MIN 4
+#define TCP_FASTOPEN_COOKIE_MAX 16
+#define TCP_FASTOPEN_COOKIE_SIZE 8 /* what Linux issues (siphash, 64 bits) */
+/* net.ipv4.tcp_fastopen bits (Documentation/networking/ip-sysctl.rst) */
+#define TFO_CLIENT_ENABLE 1
+#define TFO_SERVER_ENABLE 2
 
 /* RFC 2018: at most 4 blocks fit the 40 bytes of options (3 beside timestamps). */
 #define TCP_NUM_SACKS 4
@@ -128,6 +137,10 @@ struct tcp_options_received {
 	ktime_t ts_recent_stamp; /* when TS.Recent was set (PAWS ages it) */
 	u8 snd_wscale;      /* the peer's shift: applied to windows it sends */
 	u8 rcv_wscale;      /* our shift: applied to windows we send */
+	/* RFC 7413 §4.1.1 Fast Open option of a SYN: -1 none (or malformed),
+	 * 0 a cookie request, else the cookie's length */
+	s8 fastopen_len;
+	u8 fastopen_cookie[TCP_FASTOPEN_COOKIE_MAX];
 };
 
 /**
@@ -218,6 +231,15 @@ struct tcp_sock {
 
 	/* options from the user */
 	u8 nonagle : 1, cork : 1, defer_accept : 1;
+	u32 notsent_lowat;  /* TCP_NOTSENT_LOWAT, 0: net.ipv4.tcp_notsent_lowat */
+	u32 pushed_seq;     /* write_seq at the last PSH (tcp_mark_push, forced_push) */
+	bool recvmsg_inq;   /* TCP_INQ: recvmsg reports TCP_CM_INQ */
+	/* TCP Fast Open (RFC 7413, tcp_fastopen.c) */
+	int fastopen_qlen;  /* TCP_FASTOPEN on a listener: pending TFO children at most */
+	bool fastopen_child; /* accepted from its SYN's cookie, before the handshake ends */
+	bool syn_data_acked; /* the SYN's data was acknowledged (TCPI_OPT_SYN_DATA) */
+	s8 fastopen_synack_len; /* the cookie our SYN-ACK carries (0: none) */
+	u8 fastopen_synack_cookie[TCP_FASTOPEN_COOKIE_MAX];
 	int keepalive_time_s, keepalive_intvl_s, keepalive_probes;
 	u8 probes_out;      /* keepalive / zero-window probes without answer */
 
@@ -288,12 +310,16 @@ int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 /* tcp_input.c */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
+bool tcp_try_fastopen(struct sock *lsk, struct sock *child, struct sk_buff *skb);
+unsigned int tcp_fastopen_synack_option(const struct tcp_sock *tp, u8 *opt);
 void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt, bool syn);
 void tcp_synack_tstamp(struct sock *sk);
 
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
 void tcp_write_xmit(struct sock *sk, bool push_one);
+void tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb);
+bool tcp_forced_push(const struct tcp_sock *tp);
 void tcp_push(struct sock *sk, int flags);
 void tcp_send_ack(struct sock *sk);
 bool tcp_oow_rate_limited(struct sock *sk, const struct sk_buff *skb, enum snmp_mib mib);
@@ -310,6 +336,8 @@ u16 tcp_mss_for_route(struct sock *sk);
 void tcp_sync_mss(struct sock *sk);
 u32 tcp_xmit_size_goal(struct sock *sk);
 struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size);
+void tcp_wmem_charge_used(struct sk_buff *skb);
+void tcp_wmem_charge(struct sock *sk, struct sk_buff *skb, int bytes);
 struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 struct sk_buff *tcp_retrans_prepare(struct sock *sk, struct sk_buff *skb);
 

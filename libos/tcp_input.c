@@ -29,6 +29,8 @@ void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt
 	int len = th->doff * 4 - (int)sizeof(*th);
 
 	opt->saw_tstamp = 0;
+	if (syn)
+		opt->fastopen_len = -1;
 	while (len > 0) {
 		u8 kind = *p, size;
 
@@ -63,6 +65,16 @@ void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt
 		case TCPOPT_SACK_PERM:
 			if (size == 2 && syn)
 				opt->sack_ok = 1;
+			break;
+		case TCPOPT_FASTOPEN:
+			/* RFC 7413 §4.1.1: empty (a request) or a 4 to 16-byte,
+			 * even-length cookie; anything else is no option (Linux's
+			 * tcp_parse_fastopen_option) */
+			if (syn && (size == 2 || (size - 2 >= TCP_FASTOPEN_COOKIE_MIN &&
+						  size - 2 <= TCP_FASTOPEN_COOKIE_MAX && !(size & 1)))) {
+				opt->fastopen_len = (s8)(size - 2);
+				memcpy(opt->fastopen_cookie, p + 2, size - 2u);
+			}
 			break;
 		case TCPOPT_TIMESTAMP:
 			if (size == 10) {
@@ -195,6 +207,26 @@ static void tcp_ack_update_window(struct tcp_sock *tp, const struct sk_buff *skb
  * above it was SACKed before arrived late: reordering, not loss.
  * Return: payload bytes newly acknowledged.
  */
+/*
+ * Linux's tcp_trim_head (from tcp_tso_acked): the acknowledged front of a
+ * partly acknowledged skb is dropped and its memory given back to the send
+ * buffer at once, not when the whole skb is acknowledged: a writer blocked
+ * on a full buffer is woken by every ACK that frees room, and one big skb
+ * does not hold the buffer full while most of it is acknowledged.
+ */
+static void tcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 ack)
+{
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	u32 len = ack - tcb->seq;
+
+	if ((tcb->tcp_flags & TCPHDR_SYN) || len >= skb->len)
+		return;
+	__skb_pull(skb, len); /* tcp_transmit_skb realigns a retransmission */
+	tcb->seq = ack;
+	if (skb->sk == sk && skb->truesize >= len + sizeof(*skb))
+		tcp_wmem_charge(sk, skb, -(int)len);
+}
+
 static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -225,6 +257,8 @@ static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 		skb_unlink(skb, &sk->sk_write_queue);
 		consume_skb(skb);
 	}
+	if (skb && skb != tp->send_head && before(TCP_SKB_CB(skb)->seq, ack))
+		tcp_trim_head(sk, skb, ack);
 	if (have_first && !retrans_acked)
 		tcp_rtt_estimator(tp, now - first);
 	if (reord)
@@ -898,7 +932,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tp->retransmits = 0;
 		tcp_finish_connect(sk, skb);
 		SNMP_INC_STATS(sk->sk_stack, TCP_MIB_PASSIVEOPENS);
-		if (tp->parent)
+		if (tp->parent && !tp->fastopen_child) /* a Fast Open child is queued already */
 			tcp_child_established(tp);
 	} else if ((err = tcp_ack(sk, skb)) < 0) {
 		reason = (enum skb_drop_reason)-err;

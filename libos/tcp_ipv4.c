@@ -452,7 +452,7 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 	tp->rcv_nxt = tp->copied_seq = tp->rcv_wup = tcb->seq;
 	tp->iss = tcb->ack_seq - 1;
 	tp->snd_una = tp->iss;
-	tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss + 1;
+	tp->snd_nxt = tp->snd_max = tp->write_seq = tp->pushed_seq = tp->iss + 1;
 	tp->snd_wl1 = tp->irs;
 	if (tp->rcv_wnd > 65535u << tp->rx_opt.rcv_wscale)
 		tp->rcv_wnd = 65535u << tp->rx_opt.rcv_wscale;
@@ -531,6 +531,7 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		tp->iss = isn;
 		tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
 	}
+	tcp_try_fastopen(sk, child, skb); /* RFC 7413 §4.2.2 */
 	/* No SYN-ACK could be queued: no timer would ever send one, so forget
 	 * the connection (Linux's drop_and_free); the client's retransmitted
 	 * SYN starts over. */

@@ -31,6 +31,26 @@ struct sk_buff *tcp_alloc_skb(struct sock *sk, unsigned int size)
 	return skb;
 }
 
+/**
+ * tcp_wmem_charge_used - charge a write-queue skb for what it holds, not for
+ * its buffer: as Linux, whose payload sits in page fragments charged by the
+ * byte (sk_wmem_queued_add(sk, copy)), the send buffer counts an skb's
+ * overhead (struct, headroom, shared info) and its payload bytes, never the
+ * room allocated and not (yet) filled.  Call before skb_set_owner_w; each
+ * append is then charged with tcp_wmem_charge().
+ */
+void tcp_wmem_charge_used(struct sk_buff *skb)
+{
+	skb->truesize -= (unsigned int)skb_tailroom(skb);
+}
+
+/** tcp_wmem_charge - @bytes more (or, negative, fewer) in @skb, owned by @sk. */
+void tcp_wmem_charge(struct sock *sk, struct sk_buff *skb, int bytes)
+{
+	skb->truesize = (unsigned int)((int)skb->truesize + bytes);
+	sk->sk_wmem_alloc += bytes;
+}
+
 /*
  * ip_queue_xmit: route through the socket's cached dst while it is valid
  * (no lookup per segment), push the IPv4 header, send.  TCP always sets DF:
@@ -228,6 +248,8 @@ static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
 		opt[n++] = 3;
 		opt[n++] = tp->rx_opt.rcv_wscale;
 	}
+	if (synack)
+		n += tcp_fastopen_synack_option(tp, opt + n); /* last, as Linux */
 	return n;
 }
 
@@ -408,12 +430,17 @@ struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 
 	if (!buff)
 		return NULL;
+	tcp_wmem_charge_used(buff);
 	skb_set_owner_w(buff, sk);
 	skb_put_data(buff, skb->data, len);
+	tcp_wmem_charge(sk, buff, (int)len);
+	if (skb->sk == sk && skb->truesize >= len + sizeof(*skb))
+		tcp_wmem_charge(sk, skb, -(int)len); /* the bytes moved: so did their charge */
 	ncb = TCP_SKB_CB(buff);
 	*ncb = *tcb;
 	ncb->end_seq = tcb->seq + len;
 	ncb->tcp_flags &= (u8)~(TCPHDR_FIN | TCPHDR_PSH);
+	ncb->eor = 0; /* the record ends with the last byte, as PSH and FIN do */
 	__skb_pull(skb, len);
 	tcb->seq += len;
 	skb_queue_before(&sk->sk_write_queue, skb, buff);
@@ -527,20 +554,39 @@ void tcp_write_xmit(struct sock *sk, bool more)
 	}
 }
 
+/* Linux's tcp_mark_push: PSH on @skb, and the push is remembered (forced_push). */
+void tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb)
+{
+	TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+	tp->pushed_seq = tp->write_seq;
+}
+
+/*
+ * Linux's forced_push: more than half the peer's largest window written
+ * since the last PSH.  A receiver that delivers on PSH (RFC 9293 §3.9.1
+ * lets it hold data until one) must not wait for half a window or more.
+ */
+bool tcp_forced_push(const struct tcp_sock *tp)
+{
+	return after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1));
+}
+
 /**
  * tcp_push - send queued data after a write; MSG_MORE keeps a partial
  * segment back.  Without MSG_MORE the write ends a message: its last
- * segment carries PSH (Linux's tcp_mark_push).  RFC 9293 §3.9.1 (MUST-61):
- * without PUSH flags on SEND calls, "the sending TCP ... MUST set the PSH
- * bit in the last buffered segment".
+ * segment carries PSH (Linux's tcp_push and tcp_mark_push), as it does
+ * with MSG_MORE when forced_push says the receiver waited long enough.
+ * RFC 9293 §3.9.1 (MUST-61): without PUSH flags on SEND calls, "the sending
+ * TCP ... MUST set the PSH bit in the last buffered segment".
  */
 void tcp_push(struct sock *sk, int flags)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
 
-	if (!(flags & MSG_MORE) && tail && tail->len &&
+	if ((!(flags & MSG_MORE) || tcp_forced_push(tp)) && tail && tail->len &&
 	    !(TCP_SKB_CB(tail)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
-		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_PSH;
+		tcp_mark_push(tp, tail);
 	tcp_write_xmit(sk, flags & MSG_MORE);
 }
 
@@ -592,6 +638,7 @@ int tcp_send_syn(struct sock *sk)
 	if (!tcp_queue_ctl(sk, TCPHDR_SYN, tp->iss))
 		return -ENOBUFS;
 	tp->write_seq = tp->iss + 1;
+	tp->pushed_seq = tp->write_seq;
 	tcp_write_xmit(sk, false);
 	return 0;
 }
@@ -604,6 +651,7 @@ int tcp_send_synack(struct sock *sk)
 	if (!tcp_queue_ctl(sk, TCPHDR_SYN | TCPHDR_ACK, tp->iss))
 		return -ENOBUFS;
 	tp->write_seq = tp->iss + 1;
+	tp->pushed_seq = tp->write_seq;
 	tcp_write_xmit(sk, false);
 	return 0;
 }

@@ -73,7 +73,7 @@ void shim_resolve(void)
 	RESOLVE(write); RESOLVE(writev); RESOLVE(pwrite); RESOLVE(pwrite64);
 	RESOLVE(send); RESOLVE(sendto); RESOLVE(sendmsg); RESOLVE(sendmmsg);
 	RESOLVE(recv); RESOLVE(recvfrom); RESOLVE(recvmsg); RESOLVE(recvmmsg);
-	RESOLVE(sendfile); RESOLVE(sendfile64);
+	RESOLVE(sendfile); RESOLVE(sendfile64); RESOLVE(splice);
 	RESOLVE(getsockopt); RESOLVE(setsockopt); RESOLVE(getsockname); RESOLVE(getpeername);
 	RESOLVE(fcntl); RESOLVE(fcntl64); RESOLVE(ioctl); RESOLVE(dup); RESOLVE(dup2);
 	RESOLVE(dup3); RESOLVE(poll); RESOLVE(ppoll); RESOLVE(select); RESOLVE(pselect);
@@ -1157,7 +1157,8 @@ static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 {
 	struct sockaddr_storage name;
 	socklen_t namelen;
-	void *uname;
+	void *uname, *uctl;
+	size_t ctllen;
 	long rc;
 
 	if (!msg || (msg->msg_iovlen && !msg->msg_iov))
@@ -1168,18 +1169,24 @@ static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 		flags |= MSG_DONTWAIT;
 	uname = msg->msg_name;
 	namelen = msg->msg_namelen;
+	uctl = msg->msg_control;
+	ctllen = uctl ? msg->msg_controllen : 0;
 	if ((int)namelen < 0)
 		return -EINVAL;
 	for (;;) {
 		msg->msg_name = uname ? &name : NULL;
 		msg->msg_namelen = 0;
 		msg->msg_flags = 0;
+		msg->msg_control = uctl;
+		msg->msg_controllen = ctllen;
 		rc = sock_recvmsg(c->sock, msg, flags);
 		if (rc != -EINTR || (flags & MSG_DONTWAIT) ||
 		    !shim_restartable(c->sock->sk ? c->sock->sk->sk_rcvtimeo : 0))
 			break;
 	}
-	msg->msg_controllen = 0; /* no ancillary data from skbos yet */
+	/* the core counts the room down as it writes (put_cmsg): report what it used */
+	msg->msg_controllen = ctllen - msg->msg_controllen;
+	msg->msg_control = uctl;
 	msg->msg_name = uname;
 	if (rc >= 0 && uname && c->inet6 && msg->msg_namelen)
 		msg->msg_namelen = inet6_from_inet((const struct sockaddr_in *)&name, uname, namelen);
@@ -1595,6 +1602,23 @@ SHIM_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 	return shim_sendfile(out, in, off, count, real.sendfile);
 }
 
+/*
+ * splice(2) with an skbos socket at either end: the kernel's pipe cannot
+ * reach skbos's buffers, so the answer is a kernel's for a file that does
+ * not support splicing, EINVAL (splice(2)), never a splice of the
+ * placeholder fd behind it.
+ */
+SHIM_EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+			   unsigned int flags)
+{
+	shim_ensure();
+	if (!shim_inside && fdt_size && (fd_peek(in) || fd_peek(out))) {
+		errno = EINVAL;
+		return -1;
+	}
+	return real.splice(in, off_in, out, off_out, len, flags);
+}
+
 SHIM_EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t count)
 {
 	shim_ensure();
@@ -1865,7 +1889,7 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	case FIOASYNC:
 		return (int)call_end(&c, 0); /* accepted; skbos sends no SIGIO */
 	}
-	if (!arg && (req == FIONREAD || req == TIOCOUTQ))
+	if (!arg && (req == FIONREAD || req == TIOCOUTQ || req == SIOCOUTQNSD_SKBOS))
 		return (int)call_end(&c, -EFAULT);
 	rc = c.sock->ops->ioctl(c.sock, (unsigned int)req, (unsigned long)arg);
 	if (rc == -ENOIOCTLCMD && (req & 0xff00) == 0x8900)

@@ -217,7 +217,7 @@ static void test_udp_calls(void)
 static void test_flags_and_options(void)
 {
 	struct sockaddr_in addr;
-	int s = udp_bound(&addr), on = 1, v = 0;
+	int s = udp_bound(&addr), on = 1, v = 0, p[2];
 	socklen_t len = sizeof(v);
 	struct timeval tv = { 0, 200000 };
 	double t0;
@@ -243,6 +243,13 @@ static void test_flags_and_options(void)
 	CHECK(fcntl(s, F_GETFD) == FD_CLOEXEC && (fcntl(s, F_GETFL) & O_NONBLOCK));
 	CHECK_ERR(socket(AF_INET, SOCK_DGRAM | 0x40000000, 0), EINVAL);
 	CHECK(close(s) == 0);
+	/* splice(2) cannot reach skbos's buffers: EINVAL, as for a file that
+	 * does not splice, never a splice of the placeholder fd */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(s >= 0 && is_skbos_fd(s) && pipe(p) == 0);
+	CHECK_ERR(splice(s, NULL, p[1], NULL, 4096, 0), EINVAL);
+	CHECK_ERR(splice(p[0], NULL, s, NULL, 4096, 0), EINVAL);
+	CHECK(close(s) == 0 && close(p[0]) == 0 && close(p[1]) == 0);
 }
 
 /* dup2 onto an skbos fd closes the socket (its port is free again). */

@@ -24,8 +24,11 @@ void tseg_setup(void)
 }
 
 /** tseg_teardown - a suite's fini: A may answer again (and resets what is left). */
+static void tseg_later_cancel(void);
+
 void tseg_teardown(void)
 {
+	tseg_later_cancel();
 	capture_detach(&tseg_cap);
 	tseg_unsilence_a();
 	tcp_pair_teardown();
@@ -92,11 +95,19 @@ static unsigned int tseg_options(const struct tseg *s, u8 *o)
 		o[n++] = 3;
 		o[n++] = (u8)(s->wscale - 1);
 	}
+	if (s->tfo) {
+		o[n++] = TCPOPT_FASTOPEN;
+		o[n++] = (u8)(2 + s->tfo_len);
+		memcpy(o + n, s->tfo_cookie, s->tfo_len);
+		n += s->tfo_len;
+		while (n & 3)
+			o[n++] = TCPOPT_NOP;
+	}
 	return n; /* a multiple of 4 by construction */
 }
 
-/** tseg_inject - B receives @s from A now; the world runs until it settles. */
-void tseg_inject(const struct tseg *s)
+/* B receives @s from A now (the frame runs through B's receive path). */
+static void __tseg_inject(const struct tseg *s)
 {
 	static u8 seg[20 + 40 + 65536];
 	struct tcphdr *th = (struct tcphdr *)(void *)seg;
@@ -121,7 +132,59 @@ void tseg_inject(const struct tseg *s)
 		th->check ^= 0x0101; /* never the other zero (0 <-> 0xffff) */
 	inject_ip(p.db, &(struct ipspec){ .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP,
 					   .payload = seg, .len = len });
+}
+
+/** tseg_inject - B receives @s from A now; the world runs until it settles. */
+void tseg_inject(const struct tseg *s)
+{
+	__tseg_inject(s);
 	world_run(&p.w);
+}
+
+/* Segments A sends later, while the test is inside a blocking call on B. */
+static struct tseg_later {
+	struct timer_list timer;
+	struct tseg seg;
+	bool armed;
+} tseg_later[16];
+
+static void tseg_later_fire(struct timer_list *t)
+{
+	struct tseg_later *l = (struct tseg_later *)(void *)t;
+
+	l->armed = false;
+	__tseg_inject(&l->seg);
+}
+
+/**
+ * tseg_inject_at - B receives @s from A @delay from now, by B's own timer
+ * (so a blocking call on B, driven by the world, sees it arrive).  @s's
+ * payload must stay valid until then.
+ */
+void tseg_inject_at(ktime_t delay, const struct tseg *s)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(tseg_later); i++) {
+		struct tseg_later *l = &tseg_later[i];
+
+		if (l->armed)
+			continue;
+		l->seg = *s;
+		l->armed = true;
+		timer_setup(sb, &l->timer, tseg_later_fire);
+		mod_timer(&l->timer, p.w.now + delay);
+		return;
+	}
+	cr_fatal("tseg_inject_at: more than %zu segments scheduled", ARRAY_SIZE(tseg_later));
+}
+
+/* No scheduled segment may outlive its test (the timers are B's). */
+static void tseg_later_cancel(void)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(tseg_later); i++) {
+		if (tseg_later[i].armed)
+			del_timer(&tseg_later[i].timer);
+		tseg_later[i].armed = false;
+	}
 }
 
 static u32 get32(const u8 *b)
@@ -164,9 +227,44 @@ static void tseg_parse_options(const u8 *o, unsigned int len, struct tseg_seen *
 			cr_assert(eq(u32, (o[1] - 2u) % 8, 0));
 			s->nsack = (o[1] - 2u) / 8;
 			break;
+		case TCPOPT_FASTOPEN:
+			cr_assert(le(u8, o[1], 18));
+			s->tfo_len = o[1] - 2;
+			memcpy(s->tfo_cookie, o + 2, o[1] - 2u);
+			break;
 		}
+		s->tfo_last = o[0] == TCPOPT_FASTOPEN;
 		len -= o[1];
 		o += o[1];
+	}
+}
+
+/* Where B's payload is copied as it is seen (tseg_record). */
+static struct {
+	u8 *buf;
+	u32 size, base;
+} tseg_rec;
+
+/**
+ * tseg_record - from now on, every payload byte B sends with sequence
+ * number base + i (i < @size) is copied to @buf[i], so a test can compare
+ * what went on the wire with what was written, byte for byte (@buf NULL:
+ * stop).
+ */
+void tseg_record(u8 *buf, u32 size, u32 base)
+{
+	tseg_rec.buf = buf;
+	tseg_rec.size = size;
+	tseg_rec.base = base;
+}
+
+static void tseg_record_payload(const struct tseg_seen *s, const u8 *data)
+{
+	for (u32 i = 0; tseg_rec.buf && i < s->len; i++) {
+		u32 off = s->seq + (s->flags & TCPHDR_SYN ? 1 : 0) + i - tseg_rec.base;
+
+		if (off < tseg_rec.size)
+			tseg_rec.buf[off] = data[i];
 	}
 }
 
@@ -186,6 +284,7 @@ static bool tseg_parse(const struct sk_buff *f, struct tseg_seen *s)
 	cr_assert(le(u32, ihl + doff, tot));
 	memset(s, 0, sizeof(*s));
 	s->wscale = -1;
+	s->tfo_len = -1;
 	s->sport = (u16)(th[0] << 8 | th[1]);
 	s->dport = (u16)(th[2] << 8 | th[3]);
 	s->seq = get32(th + 4);
@@ -193,7 +292,10 @@ static bool tseg_parse(const struct sk_buff *f, struct tseg_seen *s)
 	s->flags = th[13];
 	s->win = (u16)(th[14] << 8 | th[15]);
 	s->len = tot - ihl - doff;
+	s->ip_len = tot;
+	s->frame_len = f->len - ETH_HLEN;
 	tseg_parse_options(th + 20, doff - 20, s);
+	tseg_record_payload(s, th + doff);
 	return true;
 }
 

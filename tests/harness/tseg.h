@@ -43,6 +43,9 @@ struct tseg {
 	const void *data;
 	unsigned int len;
 	bool bad_csum;
+	bool tfo;               /* a Fast Open option (RFC 7413 §4.1.1), last */
+	u8 tfo_len;             /* its cookie's length: 0 requests one */
+	const u8 *tfo_cookie;
 };
 
 /**
@@ -64,6 +67,11 @@ struct tseg_seen {
 	u32 tsval, tsecr;
 	unsigned int nsack;
 	unsigned int len;
+	int tfo_len;            /* Fast Open option's cookie length, -1: none */
+	u8 tfo_cookie[16];
+	bool tfo_last;          /* it was the last option */
+	unsigned int ip_len;    /* the IP total length field */
+	unsigned int frame_len; /* the bytes after the Ethernet header */
 };
 
 /**
@@ -88,6 +96,8 @@ void tseg_teardown(void);
 void tseg_silence_a(void);
 void tseg_unsilence_a(void);
 void tseg_inject(const struct tseg *s);
+void tseg_record(u8 *buf, u32 size, u32 base);
+void tseg_inject_at(ktime_t delay, const struct tseg *s);
 unsigned int tseg_pop(struct tseg_seen *out, unsigned int max);
 struct tseg_seen tseg_expect_one(void);
 void tseg_expect_none(void);
