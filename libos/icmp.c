@@ -105,6 +105,9 @@ static bool icmp_xrlim_allow(struct stack *st, u8 type, u8 code, __be32 daddr)
 		return true;
 	if (!st->sysctl.icmp_ratelimit)
 		return true;
+	/* Linux: "No rate limit on loopback" (to an address of our own) */
+	if (inet_addr_type(st, daddr) == RTN_LOCAL)
+		return true;
 	if (!icmp_global_allow(st, now) || !icmp_peer_allow(st, daddr, now)) {
 		SNMP_INC_STATS(st, ICMP_MIB_OUTRATELIMITED);
 		return false;

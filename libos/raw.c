@@ -17,6 +17,7 @@
 #include "checksum.h"
 #include "inetdevice.h"
 #include "ip.h"
+#include "ip_cmsg.h"
 #include "route.h"
 #include "stack.h"
 #include "udp.h"
@@ -167,8 +168,10 @@ static int raw_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flag
 	size_t off = 0, copied;
 	int err;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
-		return flags & MSG_OOB ? -EOPNOTSUPP : -EAGAIN;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return ip_recv_error(sk, msg, len, addr_len);
 	for (;;) {
 		err = sock_error(sk);
 		if (err)
@@ -193,6 +196,10 @@ static int raw_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flag
 		sin->sin_family = AF_INET;
 		sin->sin_addr.s_addr = ip_hdr(skb)->saddr;
 		*addr_len = sizeof(*sin);
+	}
+	if (!err) {
+		sock_recv_timestamp(msg, sk, skb);
+		ip_cmsg_recv(msg, sk, skb);
 	}
 	err = err ? err : (int)((flags & MSG_TRUNC) ? skb->len : copied);
 	if (!(flags & MSG_PEEK))

@@ -42,6 +42,7 @@
 #include "instance.h"
 #include "inetdevice.h"
 #include "ip.h"
+#include "ip_cmsg.h"
 #include "loop.h"
 #include "route.h"
 #include "sock.h"
@@ -1048,8 +1049,9 @@ static long sock_send(struct call *c, const struct msghdr *umsg, int flags)
 static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 {
 	struct sockaddr_storage name;
+	size_t controllen;
 	socklen_t namelen;
-	void *uname;
+	void *uname, *control;
 	long rc;
 
 	if (!msg || (msg->msg_iovlen && !msg->msg_iov))
@@ -1062,16 +1064,24 @@ static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 	namelen = msg->msg_namelen;
 	if ((int)namelen < 0)
 		return -EINVAL;
+	control = msg->msg_control;
+	controllen = msg->msg_controllen;
 	for (;;) {
 		msg->msg_name = uname ? &name : NULL;
 		msg->msg_namelen = 0;
 		msg->msg_flags = 0;
+		msg->msg_control = control;
+		msg->msg_controllen = controllen;
 		rc = sock_recvmsg(c->sock, msg, flags);
 		if (rc != -EINTR || (flags & MSG_DONTWAIT) ||
 		    !shim_restartable(c->sock->sk ? c->sock->sk->sk_rcvtimeo : 0))
 			break;
 	}
-	msg->msg_controllen = 0; /* no ancillary data from skbos yet */
+	/* the core's put_cmsg moved msg_control on: report what it wrote */
+	if (rc >= 0)
+		msg_cmsg_done(msg, control, controllen);
+	else
+		msg->msg_control = control, msg->msg_controllen = controllen;
 	msg->msg_name = uname;
 	if (rc >= 0 && uname && c->inet6 && msg->msg_namelen)
 		msg->msg_namelen = inet6_from_inet((const struct sockaddr_in *)&name, uname, namelen);
