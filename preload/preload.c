@@ -39,6 +39,8 @@
 
 #include "shim.h"
 #include "inet6.h"
+#include "ifaddrs.h"
+#include <linux/netlink.h>
 #include "instance.h"
 #include "inetdevice.h"
 #include "ip.h"
@@ -600,8 +602,12 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	int err = 0, fd;
 
 	shim_ensure();
-	if (!serves(domain, type, protocol))
-		return kernel_fd(real.socket(domain, type, protocol));
+	if (!serves(domain, type, protocol)) {
+		fd = kernel_fd(real.socket(domain, type, protocol));
+		if (domain == AF_NETLINK && protocol == NETLINK_ROUTE && !shim_inside)
+			nl_route_mark(fd); /* its address dumps show skbos's address */
+		return fd;
+	}
 	in = shim_start(&err);
 	if (!in) {
 		errno = err;
@@ -1179,11 +1185,16 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	shim_ensure();
 	if (likely(!fd_peek(fd)) || shim_inside) {
+		ssize_t rc;
+
 		if (unlikely(fdt_size && msg_passes_skbos_fd(msg))) {
 			errno = EOPNOTSUPP;
 			return -1;
 		}
-		return real.sendmsg(fd, msg, flags);
+		rc = real.sendmsg(fd, msg, flags);
+		if (unlikely(nl_route_fd(fd)) && rc > 0 && !shim_inside && msg->msg_iovlen)
+			nl_route_sent(fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len);
+		return rc;
 	}
 	return shim_sendmsg(fd, msg, flags);
 }
@@ -1196,8 +1207,13 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			      .msg_iov = &iov, .msg_iovlen = 1 };
 
 	shim_ensure();
-	if (likely(!fd_peek(fd)) || shim_inside)
-		return real.sendto(fd, buf, len, flags, to, tolen);
+	if (likely(!fd_peek(fd)) || shim_inside) {
+		ssize_t rc = real.sendto(fd, buf, len, flags, to, tolen);
+
+		if (unlikely(nl_route_fd(fd)) && rc > 0 && !shim_inside)
+			nl_route_sent(fd, buf, len);
+		return rc;
+	}
 	return shim_sendmsg(fd, &msg, flags);
 }
 
@@ -1207,8 +1223,13 @@ SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	shim_ensure();
-	if (likely(!fd_peek(fd)) || shim_inside)
-		return real.send(fd, buf, len, flags);
+	if (likely(!fd_peek(fd)) || shim_inside) {
+		ssize_t rc = real.send(fd, buf, len, flags);
+
+		if (unlikely(nl_route_fd(fd)) && rc > 0 && !shim_inside)
+			nl_route_sent(fd, buf, len);
+		return rc;
+	}
 	return shim_sendmsg(fd, &msg, flags);
 }
 
@@ -1261,6 +1282,8 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t rc;
 
 	shim_ensure();
+	if (unlikely(nl_route_fd(fd)) && !shim_inside)
+		return nl_route_recvmsg(fd, msg, flags);
 	if (likely(!fd_peek(fd)) || shim_inside) {
 		rc = real.recvmsg(fd, msg, flags);
 		if (rc >= 0 && !shim_inside)
@@ -1292,6 +1315,8 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct so
 			     socklen_t *fromlen)
 {
 	shim_ensure();
+	if (unlikely(nl_route_fd(fd)) && !shim_inside)
+		return nl_route_recvfrom(fd, buf, len, flags, from, fromlen);
 	if (likely(!fd_peek(fd)) || shim_inside)
 		return real.recvfrom(fd, buf, len, flags, from, fromlen);
 	return shim_recvfrom(fd, buf, len, flags, from, fromlen);
@@ -1300,6 +1325,8 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct so
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	shim_ensure();
+	if (unlikely(nl_route_fd(fd)) && !shim_inside)
+		return nl_route_recvfrom(fd, buf, len, flags, NULL, NULL);
 	if (likely(!fd_peek(fd)) || shim_inside)
 		return real.recv(fd, buf, len, flags);
 	return shim_recvfrom(fd, buf, len, flags, NULL, NULL);
