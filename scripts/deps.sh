@@ -22,6 +22,8 @@ pkgs=(
 	nginx wrk         # test_preload_apps: nginx under skbos and against it, wrk's load
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
+	dnsmasq-base dnsutils  # test_preload_dnsmasq: dnsmasq under skbos, dig against it
+	                  # (dnsmasq-base: the program without the system service)
 	tcpdump           # test_pcap reads the capture back the way a user would
 	valgrind          # check.sh --valgrind (make check-valgrind); its memcheck.h
 	                  # lets the skb pools mark parked buffers (poison.h)
