@@ -598,8 +598,10 @@ int sock_setsockopt(struct socket *sock, int level, int optname, const void *opt
 		sk->sk_priority = (u32)val; /* beyond 6 needs CAP_NET_ADMIN: granted, as above */
 		return 0;
 	case SO_OOBINLINE:
+		sock_valbool_flag(sk, SOCK_URGINLINE, val); /* TCP's urgent byte stays in the stream */
+		return 0;
 	case SO_NO_CHECK:
-		return 0; /* accepted, no effect on datagram sockets */
+		return 0; /* accepted, no effect */
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -678,7 +680,7 @@ int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
 		return put_opt(optval, optlen, ts, sizeof(ts));
 	}
 	case SO_MARK: v = (int)sk->sk_mark; break;
-	case SO_OOBINLINE:
+	case SO_OOBINLINE: v = sock_flag(sk, SOCK_URGINLINE); break;
 	case SO_NO_CHECK:
 		v = 0;
 		break;

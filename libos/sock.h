@@ -104,6 +104,7 @@ enum sock_flags {
 	SOCK_LOCALROUTE, /* SO_DONTROUTE */
 	SOCK_RCVTSTAMP,  /* SO_TIMESTAMP */
 	SOCK_RCVTSTAMPNS, /* SO_TIMESTAMPNS (with SOCK_RCVTSTAMP) */
+	SOCK_URGINLINE,   /* SO_OOBINLINE */
 };
 
 /* sk_shutdown */
@@ -314,6 +315,7 @@ struct socket {
 /* ioctls (FIONREAD is Linux's SIOCINQ, TIOCOUTQ its SIOCOUTQ). */
 #define SIOCINQ_SKBOS 0x541B
 #define SIOCOUTQ_SKBOS 0x5411
+#define SIOCATMARK_SKBOS 0x8905
 /* A protocol does not know the ioctl: the file layer answers ENOTTY. */
 #define ENOIOCTLCMD 515
 

@@ -191,8 +191,16 @@ static int wait_for(int fd, short events)
 	return poll(&p, 1, 1000) == 1 ? p.revents : 0;
 }
 
+/* The readiness of @fd now (no wait). */
+static int poll_now(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	return poll(&p, 1, 0) == 1 ? p.revents : 0;
+}
+
 /* sendmsg "hello" from @fd to @port with a control buffer @c of @clen bytes. */
-static void do_send(int fd, unsigned short port, const void *c, size_t clen)
+static int do_send(int fd, unsigned short port, const void *c, size_t clen)
 {
 	struct sockaddr_in to = lo(port);
 	struct iovec iov = { "hello", 5 };
@@ -206,6 +214,7 @@ static void do_send(int fd, unsigned short port, const void *c, size_t clen)
 		out(" send=-1/%s", strerrorname_np(errno));
 	else
 		out(" send=%zd", n);
+	return n >= 0;
 }
 
 struct opt {
@@ -225,8 +234,8 @@ static void recv_case(const char *name, const struct opt *o, const void *c, size
 	for (; o && o->level != -1; o++)
 		if (setsockopt(r, o->level, o->name, &o->val, sizeof(o->val)))
 			out(" setsockopt(%d/%d)=-1/%s", o->level, o->name, strerrorname_np(errno));
-	do_send(s, port_r, c, clen);
-	out(" poll=0x%x", wait_for(r, POLLIN));
+	/* nothing sent: nothing to wait for */
+	out(" poll=0x%x", do_send(s, port_r, c, clen) ? wait_for(r, POLLIN) : poll_now(r, POLLIN));
 	do_recv(r, 0, rclen, 64);
 	puts(line);
 	close(r);
@@ -355,7 +364,7 @@ static void err_case(const char *name, const struct opt *o, int conn, const char
 	else
 		do_recv(r, MSG_ERRQUEUE, 256, 64);
 	getsockopt(r, SOL_SOCKET, SO_ERROR, &v, &l);
-	out(" so_error=%d poll=0x%x", v, wait_for(r, 0));
+	out(" so_error=%d poll=0x%x", v, poll_now(r, 0));
 	do_recv(r, MSG_ERRQUEUE, 256, 64);
 	puts(line);
 	close(r);
@@ -452,6 +461,198 @@ static void pktoptions_cases(void)
 	close(u);
 }
 
+/* ---- TCP urgent data -------------------------------------------------------------- */
+
+static void u_send(int fd, const char *data, int flags)
+{
+	ssize_t n = send(fd, data, strlen(data), flags);
+
+	if (n < 0)
+		out(" send(%s%s)=-1/%s", data, flags ? ",OOB" : "", strerrorname_np(errno));
+}
+
+static void u_recv(int fd, size_t len, int flags)
+{
+	char buf[64];
+	struct iovec iov = { buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(fd, &msg, flags | MSG_DONTWAIT);
+
+	out(" recv(%zu%s%s)=", len, flags & MSG_OOB ? ",OOB" : "", flags & MSG_PEEK ? ",PEEK" : "");
+	if (n < 0) {
+		out("-1/%s", strerrorname_np(errno));
+		return;
+	}
+	out("%zd:%.*s flags=0x%x", n, (int)(n < (ssize_t)len ? n : (ssize_t)len), buf, msg.msg_flags);
+}
+
+static void u_mark(int fd)
+{
+	int m = -1;
+
+	if (ioctl(fd, SIOCATMARK, &m))
+		out(" atmark=-1/%s", strerrorname_np(errno));
+	else
+		out(" atmark=%d", m);
+}
+
+static void u_poll(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND };
+
+	poll(&p, 1, 0);
+	out(" poll=0x%x", p.revents);
+}
+
+/* Wait (about a second at most) until @fd has the urgent byte and @n bytes in all. */
+static void u_wait(int fd, int n)
+{
+	int q = 0;
+
+	wait_for(fd, POLLPRI);
+	for (int i = 0; i < 100 && !ioctl(fd, FIONREAD, &q) && q < n; i++)
+		usleep(10000);
+}
+
+/* Wait (about a second at most) until @fd's urgent byte is @ch (peeked, not read). */
+static void u_wait_oob(int fd, char ch)
+{
+	char c = 0;
+
+	for (int i = 0; i < 100; i++) {
+		if (recv(fd, &c, 1, MSG_OOB | MSG_PEEK | MSG_DONTWAIT) == 1 && c == ch)
+			return;
+		usleep(10000);
+	}
+}
+
+/* A TCP pair over 127.0.0.1: @inline sets SO_OOBINLINE on the accepted end. */
+static void u_begin(const char *name, int *l, int *a, int *c, int inl)
+{
+	tcp_pair(l, a, c, NULL);
+	if (inl)
+		setsockopt(*a, SOL_SOCKET, SO_OOBINLINE, &inl, sizeof(inl));
+	line[0] = 0;
+	out("%s:", name);
+}
+
+static void u_end(int l, int a, int c)
+{
+	puts(line);
+	close(l);
+	close(a);
+	close(c);
+}
+
+static void urg_cases(void)
+{
+	int l, a, c, u = socket(AF_INET, SOCK_DGRAM, 0);
+
+	u_begin("urg basic", &l, &a, &c, 0);
+	u_recv(a, 8, MSG_OOB);
+	u_send(c, "ab", 0);
+	u_send(c, "c", MSG_OOB);
+	u_wait(a, 3);
+	u_poll(a);
+	u_mark(a);
+	u_recv(a, 8, 0);
+	u_mark(a);
+	u_poll(a);
+	u_recv(a, 8, MSG_OOB | MSG_PEEK);
+	u_recv(a, 8, MSG_OOB);
+	u_recv(a, 8, MSG_OOB);
+	u_poll(a);
+	u_mark(a);
+	u_send(c, "de", 0);
+	wait_for(a, POLLIN);
+	u_recv(a, 8, 0);
+	u_mark(a);
+	u_end(l, a, c);
+
+	u_begin("urg read across the mark", &l, &a, &c, 0);
+	u_send(c, "ab", 0);
+	u_send(c, "c", MSG_OOB);
+	u_send(c, "de", 0);
+	u_wait(a, 5);
+	u_recv(a, 8, MSG_PEEK);
+	u_recv(a, 8, 0);
+	u_recv(a, 8, MSG_PEEK);
+	u_recv(a, 8, 0);
+	u_mark(a);
+	u_recv(a, 8, MSG_OOB);
+	u_end(l, a, c);
+
+	u_begin("urg byte alone", &l, &a, &c, 0);
+	u_send(c, "x", MSG_OOB);
+	u_wait(a, 1);
+	u_poll(a);
+	u_mark(a);
+	u_recv(a, 8, 0);
+	u_mark(a);
+	u_recv(a, 8, MSG_OOB);
+	u_end(l, a, c);
+
+	u_begin("urg OOB zero-length buffer", &l, &a, &c, 0);
+	u_send(c, "x", MSG_OOB);
+	u_wait(a, 1);
+	u_recv(a, 0, MSG_OOB);
+	u_recv(a, 8, MSG_OOB);
+	u_end(l, a, c);
+
+	u_begin("urg twice", &l, &a, &c, 0);
+	u_send(c, "a", MSG_OOB);
+	u_wait(a, 1);
+	u_send(c, "b", MSG_OOB);
+	u_wait_oob(a, 'b');
+	u_poll(a);
+	u_mark(a);
+	u_recv(a, 8, 0);
+	u_mark(a);
+	u_recv(a, 8, MSG_OOB);
+	u_recv(a, 8, 0);
+	u_end(l, a, c);
+
+	u_begin("urg SO_OOBINLINE", &l, &a, &c, 1);
+	u_send(c, "ab", 0);
+	u_send(c, "c", MSG_OOB);
+	u_send(c, "d", 0);
+	u_wait(a, 4);
+	u_poll(a);
+	u_recv(a, 8, MSG_OOB);
+	u_mark(a);
+	u_recv(a, 8, 0);
+	u_mark(a);
+	u_recv(a, 8, 0);
+	u_mark(a);
+	u_end(l, a, c);
+
+	u_begin("urg after FIN", &l, &a, &c, 0);
+	shutdown(c, SHUT_WR);
+	wait_for(a, POLLIN);
+	u_recv(a, 8, MSG_OOB);
+	u_recv(a, 8, 0);
+	u_end(l, a, c);
+
+	line[0] = 0;
+	out("urg other sockets:");
+	u_mark(u);
+	u_send(u, "x", MSG_OOB);
+	tcp_pair(&l, &a, &c, NULL);
+	u_mark(l);
+	{
+		int v = 1;
+		socklen_t len = sizeof(v);
+
+		setsockopt(u, SOL_SOCKET, SO_OOBINLINE, &v, sizeof(v));
+		getsockopt(u, SOL_SOCKET, SO_OOBINLINE, &v, &len);
+		out(" udp SO_OOBINLINE=%d", v);
+		getsockopt(a, SOL_SOCKET, SO_OOBINLINE, &v, &len);
+		out(" accepted SO_OOBINLINE=%d", v);
+	}
+	u_end(l, a, c);
+	close(u);
+}
+
 /* getsockopt of @name after setting @o (a fresh UDP socket), @len bytes offered. */
 static void opt_case(const char *cname, const struct opt *o, int level, int name, socklen_t len)
 {
@@ -534,15 +735,17 @@ static const char *which_stack(void)
  * Linux turns receive timestamps on for the whole stack through a static
  * key set by deferred work: a socket that asks first may get its first
  * datagrams unstamped.  One socket holds them on for the whole run, and
- * the cases start once it sees a stamp (at most 200 tries).
+ * the cases start once it sees a stamp (at most 200 tries, 5 ms apart).
  */
 static int hold_timestamps(void)
 {
 	unsigned char c[64];
-	int one = 1, fd = udp_sock(&port_r);
+	int f = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE, fd = udp_sock(&port_r);
 	struct sockaddr_in me = lo(port_r);
 
-	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP_OLD, &one, sizeof(one));
+	/* SO_TIMESTAMPING, not SO_TIMESTAMP: only a stamp taken at receive,
+	 * which needs the static key, shows that it is on */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING_OLD, &f, sizeof(f));
 	for (int i = 0; i < 200; i++) {
 		char d;
 		struct iovec iov = { &d, 1 };
@@ -567,5 +770,6 @@ int main(void)
 	err_cases();
 	pktoptions_cases();
 	opt_cases();
+	urg_cases();
 	return 0;
 }
