@@ -334,6 +334,47 @@ static void recv_cases(void)
 	recv_case("send controllen 4", NULL, c, 4, 64);
 }
 
+/* recvmmsg of two datagrams, each with its own IP_PKTINFO and IP_RECVTTL, the second short of room. */
+static void recvmmsg_case(void)
+{
+	int r = udp_sock(&port_r), s = udp_sock(&port_s), one = 1;
+	unsigned char data[2][16], control[2][64];
+	struct iovec iov[2] = { { data[0], 16 }, { data[1], 16 } };
+	struct mmsghdr mm[2];
+	int n;
+
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 2; i++) {
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = control[i];
+	}
+	mm[0].msg_hdr.msg_controllen = sizeof(control[0]);
+	mm[1].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+	setsockopt(r, SOL_IP, IP_PKTINFO, &one, sizeof(one));
+	setsockopt(r, SOL_IP, IP_RECVTTL, &one, sizeof(one));
+	line[0] = 0;
+	out("recvmmsg IP_PKTINFO+RECVTTL:");
+	do_send(s, port_r, NULL, 0);
+	do_send(s, port_r, NULL, 0);
+	wait_for(r, POLLIN);
+	n = recvmmsg(r, mm, 2, MSG_DONTWAIT, NULL);
+	out(" n=%d", n);
+	for (int i = 0; i < n; i++) {
+		struct cmsghdr *cm;
+
+		out(" {len=%u flags=0x%x clen=%zu", mm[i].msg_len, mm[i].msg_hdr.msg_flags,
+		    (size_t)mm[i].msg_hdr.msg_controllen);
+		for (cm = CMSG_FIRSTHDR(&mm[i].msg_hdr); cm; cm = CMSG_NXTHDR(&mm[i].msg_hdr, cm))
+			out_cmsg(cm, mm[i].msg_hdr.msg_controllen -
+					     (size_t)((unsigned char *)cm - control[i]) - CMSG_LEN(0));
+		out("}");
+	}
+	puts(line);
+	close(r);
+	close(s);
+}
+
 /* An error-queue case: @r (options @o, connected when @conn) sends to a closed port. */
 static void err_case(const char *name, const struct opt *o, int conn, const char *first)
 {
@@ -767,6 +808,7 @@ int main(void)
 	printf("stack: %s\n", which_stack());
 	hold_timestamps();
 	recv_cases();
+	recvmmsg_case();
 	err_cases();
 	pktoptions_cases();
 	opt_cases();
