@@ -283,7 +283,7 @@ ssize_t skbos_recvmsg(int fd, struct msghdr *msg, int flags)
 	rc = sock_recvmsg(sock, msg, flags);
 	/* the core's put_cmsg moved msg_control on: report what it wrote */
 	if (rc >= 0)
-		msg_cmsg_done(msg, control, controllen);
+		msg_cmsg_done(msg, control);
 	else
 		msg->msg_control = control, msg->msg_controllen = controllen;
 	msg->msg_name = uname;

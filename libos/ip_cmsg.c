@@ -51,13 +51,13 @@ int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const vo
 }
 
 /**
- * msg_cmsg_done - after sock_recvmsg: put @msg's control pointer back to
- * @control and make msg_controllen what was written, as recvmsg(2) returns
- * it (____sys_recvmsg).  On error the caller restores @controllen instead.
+ * msg_cmsg_done - after a successful sock_recvmsg: put @msg's control
+ * pointer back to @control and make msg_controllen what was written, as
+ * recvmsg(2) returns it (____sys_recvmsg).  On an error the caller puts
+ * both back as they were.
  */
-void msg_cmsg_done(struct msghdr *msg, void *control, size_t controllen)
+void msg_cmsg_done(struct msghdr *msg, void *control)
 {
-	(void)controllen;
 	msg->msg_controllen = control ? (size_t)((char *)msg->msg_control - (char *)control) : 0;
 	msg->msg_control = control;
 }
@@ -312,15 +312,16 @@ void ip_icmp_error(struct sock *sk, struct sk_buff *skb, int err, __be16 port, u
 
 	if (!inet_sk(sk)->recverr)
 		return;
-	c = skb_clone(skb);
+	/* it may wait for the application: never pin a device buffer (a
+	 * copy keeps the header offsets, so offsets from @skb hold in it) */
+	c = skb_has_external_data(skb) ? skb_copy_compact(skb) : skb_clone(skb);
 	if (!c)
 		return;
 	serr = SKB_EXT_ERR(c);
 	memset(serr, 0, sizeof(*serr));
 	serr->ee.ee_errno = (u32)err;
 	if (local) {
-		serr->ee.ee_origin = SO_EE_ORIGIN_LOCAL;
-		skb_reset_network_header(c); /* no ICMP: the quoted header is the packet */
+		serr->ee.ee_origin = SO_EE_ORIGIN_LOCAL; /* no ICMP: the quoted header is ours */
 	} else {
 		icmph = (const struct icmphdr *)((const u8 *)inner - sizeof(*icmph));
 		serr->ee.ee_origin = SO_EE_ORIGIN_ICMP;
@@ -328,9 +329,9 @@ void ip_icmp_error(struct sock *sk, struct sk_buff *skb, int err, __be16 port, u
 		serr->ee.ee_code = icmph->code;
 	}
 	serr->ee.ee_info = info;
-	serr->addr_offset = (u16)((const u8 *)&inner->daddr - skb_network_header(c));
+	serr->addr_offset = (u16)((const u8 *)&inner->daddr - skb_network_header(skb));
 	serr->port = port;
-	skb_pull(c, (unsigned int)(payload - c->data));
+	skb_pull(c, (unsigned int)(payload - skb->data));
 	c->transport_header = SKB_HEADER_UNSET; /* no IP_ORIGDSTADDR for an error */
 	if (sock_queue_err_skb(sk, c))
 		kfree_skb(c);

@@ -50,7 +50,7 @@ struct sock_exterr_skb {
 #define SKB_EXT_ERR(skb) ((struct sock_exterr_skb *)(void *)((skb)->cb))
 
 int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const void *data);
-void msg_cmsg_done(struct msghdr *msg, void *control, size_t controllen);
+void msg_cmsg_done(struct msghdr *msg, void *control);
 void sock_recv_timestamp(struct msghdr *msg, struct sock *sk, struct sk_buff *skb);
 void ip_cmsg_recv(struct msghdr *msg, struct sock *sk, struct sk_buff *skb);
 int ip_cmsg_send(struct sock *sk, struct msghdr *msg, struct ipcm_cookie *ipc);

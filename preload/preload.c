@@ -1085,7 +1085,7 @@ static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 	}
 	/* the core's put_cmsg moved msg_control on: report what it wrote */
 	if (rc >= 0)
-		msg_cmsg_done(msg, control, controllen);
+		msg_cmsg_done(msg, control);
 	else
 		msg->msg_control = control, msg->msg_controllen = controllen;
 	msg->msg_name = uname;
