@@ -108,15 +108,27 @@ static int raw_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	const struct sockaddr_in *usin = msg->msg_name;
 	struct flowi4 fl4 = { .saddr = sk->sk_rcv_saddr, .oif = sk->sk_bound_dev_if,
 			      .proto = (u8)sk->sk_protocol, .tos = inet->tos };
+	struct ipcm_cookie ipc;
 	struct sk_buff *skb;
 	struct rtable *rt;
 	size_t off = 0;
-	int err;
+	int err, ttl;
 
 	if (len > 0xFFFF - (inet->hdrincl ? 0 : sizeof(struct iphdr)))
 		return -EMSGSIZE;
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	/* IP_PKTINFO, IP_TTL, IP_TOS messages, as raw_sendmsg's ip_cmsg_send */
+	err = ip_cmsg_send(sk, msg, &ipc);
+	if (err)
+		return err;
+	if (ipc.addr)
+		fl4.saddr = ipc.addr;
+	if (ipc.oif)
+		fl4.oif = ipc.oif;
+	if (ipc.tos >= 0)
+		fl4.tos = (u8)ipc.tos;
+	ttl = ipc.ttl > 0 ? ipc.ttl : (inet->uc_ttl < 0 ? 0 : inet->uc_ttl);
 	if (usin) {
 		if (msg->msg_namelen < sizeof(*usin))
 			return -EINVAL;
@@ -154,8 +166,7 @@ static int raw_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		err = raw_send_hdrinc(sk, skb, rt, (unsigned int)len);
 	else
 		err = ip_push_and_send(sk->sk_stack, skb, rt, fl4.saddr, fl4.daddr, fl4.proto,
-				       (u8)(inet->uc_ttl < 0 ? 0 : inet->uc_ttl), inet->tos,
-				       inet->pmtudisc >= IP_PMTUDISC_DO);
+				       (u8)ttl, fl4.tos, inet->pmtudisc >= IP_PMTUDISC_DO);
 	return err < 0 && err != -EMSGSIZE ? err : (int)len;
 }
 

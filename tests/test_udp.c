@@ -533,6 +533,43 @@ Test(udp, raw_icmp_socket_pings)
 	sock_release(r);
 }
 
+/* sendmsg's IP_TTL and IP_TOS messages set that datagram's header on a raw socket too (raw_sendmsg's ip_cmsg_send). */
+Test(udp, raw_send_takes_ttl_and_tos_from_control_messages)
+{
+	struct socket *r = t_socket(sa, SOCK_RAW, IPPROTO_ICMP), *peer = t_socket(sb, SOCK_RAW, IPPROTO_ICMP);
+	u8 req[64], buf[256], c[2 * CMSG_SPACE(sizeof(int))] __attribute__((aligned(8))) = { 0 };
+	unsigned int len = build_icmp_echo(req, ICMP_ECHO, 0x78, 1, "cmsgttl!", 8);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = p.b };
+	struct iovec iov = { req, len };
+	struct msghdr m = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_control = c, .msg_controllen = sizeof(c) };
+	const struct iphdr *iph = (const struct iphdr *)(const void *)buf;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int ttl = 5, tos = 0x20, n;
+
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	cm->cmsg_level = SOL_IP;
+	cm->cmsg_type = IP_TTL;
+	memcpy(CMSG_DATA(cm), &ttl, sizeof(ttl));
+	cm = CMSG_NXTHDR(&m, cm);
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	cm->cmsg_level = SOL_IP;
+	cm->cmsg_type = IP_TOS;
+	memcpy(CMSG_DATA(cm), &tos, sizeof(tos));
+	cr_assert(eq(int, sock_sendmsg(r, &m), (int)len));
+	world_run(&p.w);
+	n = t_recvfrom(peer, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
+	cr_assert(eq(int, n, 20 + (int)len), "the echo request, from its IP header");
+	cr_assert(eq(u8, buf[20], ICMP_ECHO));
+	cr_assert(eq(u8, iph->ttl, 5));
+	cr_assert(eq(u8, iph->tos, 0x20));
+	ttl = 0; /* out of range: EINVAL, nothing sent (as the kernel answers for UDP, tests/cmsg_linux.txt) */
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &ttl, sizeof(ttl));
+	cr_assert(eq(int, sock_sendmsg(r, &m), -EINVAL));
+	sock_release(r);
+	sock_release(peer);
+}
+
 /*
  * Acceptance: 100 000 datagrams of random sizes (0..1472 whole, 1473..9000
  * fragmented) over a wire with loss, duplication and reordering.  What IP
