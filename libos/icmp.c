@@ -20,6 +20,7 @@
 #include "checksum.h"
 #include "dst.h"
 #include "inetdevice.h"
+#include "raw.h"
 #include "ip.h"
 #include "ping.h"
 #include "route.h"
@@ -261,6 +262,9 @@ static void icmp_deliver_error(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	const struct iphdr *inner = (const struct iphdr *)(const void *)skb->data;
 	const struct net_protocol *prot = skb->stack->ipv4.protos[inner->protocol];
 
+	/* icmp_socket_deliver: raw sockets of the protocol first */
+	if (!(IPCB(skb)->flags & IPSKB_LOCAL_ERROR))
+		raw_icmp_error(skb, type, code, info);
 	if (prot && prot->err_handler)
 		prot->err_handler(skb, type, code, info);
 }

@@ -15,6 +15,7 @@
 
 #include "raw.h"
 #include "checksum.h"
+#include "icmp.h"
 #include "inetdevice.h"
 #include "ip.h"
 #include "ip_cmsg.h"
@@ -51,6 +52,56 @@ void raw_local_deliver(struct sk_buff *skb)
 		skb_push(c, (unsigned int)(c->data - skb_network_header(c)));
 		if (sock_queue_rcv_skb(sk, c))
 			kfree_skb_reason(c, SKB_DROP_REASON_SOCKET_RCVBUFF);
+	}
+}
+
+/*
+ * An ICMP error about a datagram @sk sent (raw_err): with IP_RECVERR it is
+ * queued (the data from the quoted transport header, or from the IP header
+ * with IP_HDRINCL), and reported in SO_ERROR; a connected socket reports a
+ * hard error without it.
+ */
+static void raw_err(struct sock *sk, struct sk_buff *skb, u8 type, u8 code, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)(const void *)skb->data;
+	struct inet_sock *inet = inet_sk(sk);
+	bool harderr;
+	int err;
+
+	if (!inet->recverr && sk->sk_state != TCP_ESTABLISHED)
+		return;
+	err = icmp_err_convert(type, code, &harderr);
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		err = EMSGSIZE;
+		harderr = inet->pmtudisc != IP_PMTUDISC_DONT;
+	}
+	if (!err)
+		return; /* source quench and the like: nothing to say */
+	ip_icmp_error(sk, skb, err, 0, info, inet->hdrincl ? skb->data : skb->data + iph->ihl * 4u);
+	if (inet->recverr || harderr) {
+		sk->sk_err = err;
+		sk->sk_error_report(sk);
+	}
+}
+
+/**
+ * raw_icmp_error - an ICMP error quoting a datagram of a protocol raw
+ * sockets may have sent: each raw socket of that protocol whose addresses
+ * match the quoted ones hears of it (Linux's raw_icmp_error).  @skb's data
+ * is at the quoted IP header.  Borrows @skb.
+ */
+void raw_icmp_error(struct sk_buff *skb, u8 type, u8 code, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)(const void *)skb->data;
+	struct raw_sock *rs;
+
+	list_for_each_entry(rs, &skb->stack->ipv4.raw_socks, node) {
+		struct sock *sk = &rs->inet.sk;
+
+		if (sk->sk_protocol == iph->protocol &&
+		    (!sk->sk_rcv_saddr || sk->sk_rcv_saddr == iph->saddr) &&
+		    (!sk->sk_daddr || sk->sk_daddr == iph->daddr))
+			raw_err(sk, skb, type, code, info);
 	}
 }
 

@@ -24,6 +24,7 @@
 #include "raw.h"
 #include "route.h"
 #include "sockopt_linux.h"
+#include "ip_cmsg.h"
 
 #define MS NSEC_PER_MSEC
 
@@ -568,6 +569,51 @@ Test(udp, raw_send_takes_ttl_and_tos_from_control_messages)
 	cr_assert(eq(int, sock_sendmsg(r, &m), -EINVAL));
 	sock_release(r);
 	sock_release(peer);
+}
+
+/*
+ * IP_RECVERR on a raw socket: the port unreachable its UDP datagram drew
+ * is queued for MSG_ERRQUEUE, data from the quoted UDP header (raw_err).
+ */
+Test(udp, raw_socket_with_recverr_queues_the_icmp_error)
+{
+	struct socket *r = t_socket(sa, SOCK_RAW, IPPROTO_UDP);
+	u8 dgram[12] = { 0x13, 0x88, 0x00, 0x09, 0x00, 0x0c, 0x00, 0x00, 'p', 'i', 'n', 'g' };
+	u8 buf[64], control[128] __attribute__((aligned(8)));
+	struct iovec iov = { buf, sizeof(buf) };
+	struct sockaddr_in from;
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in offender;
+	} e;
+	struct cmsghdr *cm = (struct cmsghdr *)(void *)control;
+	int n;
+
+	/* UDP 5000 -> 9 (nobody listens on sb), no checksum (RFC 768: zero) */
+	cr_assert(eq(int, t_setint(r, SOL_IP, IP_RECVERR, 1), 0));
+	cr_assert(eq(int, t_sendto(r, dgram, sizeof(dgram), 0, p.b, 0), (int)sizeof(dgram)));
+	world_run(&p.w);
+	cr_assert(eq(int, r->ops->poll(r) & EPOLLERR, EPOLLERR));
+	n = sock_recvmsg(r, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+	cr_assert(eq(int, n, (int)sizeof(dgram)), "the quoted datagram from its UDP header");
+	cr_assert(eq(int, memcmp(buf, dgram, sizeof(dgram)), 0));
+	cr_assert(eq(int, m.msg_flags, MSG_ERRQUEUE));
+	cr_assert(eq(u32, from.sin_addr.s_addr, p.b));
+	cr_assert(eq(int, cm->cmsg_level, SOL_IP));
+	cr_assert(eq(int, cm->cmsg_type, IP_RECVERR));
+	memcpy(&e, CMSG_DATA(cm), sizeof(e));
+	cr_assert(eq(u32, e.ee.ee_errno, ECONNREFUSED));
+	cr_assert(eq(u8, e.ee.ee_origin, SO_EE_ORIGIN_ICMP));
+	cr_assert(eq(u8, e.ee.ee_type, ICMP_DEST_UNREACH));
+	cr_assert(eq(u8, e.ee.ee_code, ICMP_PORT_UNREACH));
+	cr_assert(eq(u32, e.offender.sin_addr.s_addr, p.b));
+	cr_assert(eq(int, t_getint(r, SOL_SOCKET, SO_ERROR), 0), "read: SO_ERROR follows the queue");
+	m.msg_control = control;
+	m.msg_controllen = sizeof(control);
+	cr_assert(eq(int, sock_recvmsg(r, &m, MSG_ERRQUEUE | MSG_DONTWAIT), -EAGAIN));
+	sock_release(r);
 }
 
 /*
