@@ -7,7 +7,7 @@
  *   getifaddrs()                      -> the kernel's list + an AF_INET entry per skbos device
  *   socket(AF_NETLINK, NETLINK_ROUTE) -> nl_route_mark(fd)
  *     send*(RTM_GETADDR dump)         -> nl_route_sent: remember its sequence number
- *     recv*(the datagram with its NLMSG_DONE) -> nl_route_recvmsg: RTM_NEWADDR inserted before it
+ *     recv*(the datagram where it belongs)    -> nl_route_recvmsg: RTM_NEWADDR inserted there
  *   getaddrinfo(AI_ADDRCONFIG)        -> glibc's decision (getaddrinfo.c, __check_pf) made
  *                                        with skbos's address counted, as glibc's own netlink
  *                                        calls (internal, not interposable) cannot see it
@@ -204,19 +204,30 @@ static size_t nl_fill_ifaddr(unsigned char *out, const struct skbos_ifaddr *a, _
 	return nh.nlmsg_len;
 }
 
-/* Where @p's dump ends in @buf (@n bytes): its NLMSG_DONE, or -1 (or -2: its NLMSG_ERROR). */
-static long nl_find_done(const unsigned char *buf, size_t n, __u32 seq)
+/*
+ * Where skbos's addresses go in @buf (@n bytes) of the dump numbered @seq:
+ * where the kernel would have put an IPv4 address of @ifindex (families in
+ * order, then ifindexes): before the first IPv6 address, a higher
+ * ifindex's IPv4 one, or NLMSG_DONE.  Return: the offset, -1 if not in
+ * this datagram, -2 if an NLMSG_ERROR ends the dump.
+ */
+static long nl_find_insert(const unsigned char *buf, size_t n, __u32 seq, int ifindex)
 {
 	const struct nlmsghdr *nh = (const void *)buf;
 	size_t left = n;
 
 	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+
 		if (nh->nlmsg_seq != seq)
 			continue;
-		if (nh->nlmsg_type == NLMSG_DONE)
-			return (long)((const unsigned char *)nh - buf);
 		if (nh->nlmsg_type == NLMSG_ERROR)
 			return -2;
+		if (nh->nlmsg_type == NLMSG_DONE ||
+		    (nh->nlmsg_type == RTM_NEWADDR && nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifa)) &&
+		     (ifa->ifa_family == AF_INET6 ||
+		      (ifa->ifa_family == AF_INET && (int)ifa->ifa_index > ifindex))))
+			return (long)((const unsigned char *)nh - buf);
 	}
 	return -1;
 }
@@ -236,10 +247,11 @@ static size_t nl_copy_out(struct msghdr *msg, const unsigned char *src, size_t n
 }
 
 /*
- * The datagram at the front of @fd's queue ends @p's dump: hand the
- * application that datagram with skbos's RTM_NEWADDR messages before its
- * NLMSG_DONE; consumed (and @p done) unless MSG_PEEK.  Return: as recvmsg,
- * or -2 to let the kernel's recvmsg answer.
+ * The datagram at the front of @fd's queue holds the place of skbos's
+ * addresses in @p's dump (nl_find_insert): hand the application that
+ * datagram with skbos's RTM_NEWADDR messages there; consumed (and @p done)
+ * unless MSG_PEEK.  Return: as recvmsg, or -2 to let the kernel's recvmsg
+ * answer.
  */
 static ssize_t nl_route_complete(int fd, struct msghdr *msg, int flags, struct nl_pending *p)
 {
@@ -266,9 +278,9 @@ static ssize_t nl_route_complete(int fd, struct msghdr *msg, int flags, struct n
 	iov.iov_len = (size_t)n;
 	if (real.recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) != n)
 		goto out;
-	done = nl_find_done(buf, (size_t)n, p->seq);
-	if (done == -2)
-		p->fd = 0; /* an error answered it: nothing to add */
+	done = nl_find_insert(buf, (size_t)n, p->seq, na ? a[0].ifindex : 0);
+	if (done == -2 || !na)
+		p->fd = 0; /* an error answered it, or skbos has no address: nothing to add */
 	if (done < 0)
 		goto out;
 	memcpy(out, buf, (size_t)done);

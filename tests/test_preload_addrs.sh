@@ -2,7 +2,8 @@
 # skbos's address is visible to the program as if the kernel had it (issue
 # 19): getaddrinfo with and without AI_ADDRCONFIG (AF_UNSPEC, AF_INET,
 # AF_INET6) for "localhost" and for the address's own name, getifaddrs's
-# IPv4 entries, and `ip addr` (NETLINK_ROUTE dumps) inside the program.
+# IPv4 entries, and `ip addr` (NETLINK_ROUTE dumps, IPv4 and all families) inside the
+# program.
 # The same unmodified programs run in two namespaces: ${P}a, where only
 # skbos (skbos-run on the veth ${P}s) has $S, and ${P}c, where the kernel
 # has $S on an interface of the same name; every answer must be the same
@@ -67,4 +68,10 @@ grep -q "inet $S/24" "$tmp/ip.kernel" || fail "ip addr on the kernel: $(cat "$tm
 cmp -s "$tmp/ip.kernel" "$tmp/ip.skbos" || fail "ip addr: kernel '$(cat "$tmp/ip.kernel")', skbos '$(cat "$tmp/ip.skbos")'"
 [ -s "$tmp/ip.outside" ] && fail "ip addr outside skbos shows: $(cat "$tmp/ip.outside")"
 echo "ip -4 addr: $(cat "$tmp/ip.skbos")"
+# every family in one dump (AF_UNSPEC): skbos's address where the kernel puts it
+ip -n "${P}c" -o addr show | grep -v "${P}t" | strip >"$tmp/all.kernel"
+ip netns exec "${P}a" timeout 60 "$run" --if "${P}s" --addr "$S/24" -- ip -o addr show | strip >"$tmp/all.skbos"
+cmp -s "$tmp/all.kernel" "$tmp/all.skbos" ||
+	fail "ip addr (all families): kernel '$(cat "$tmp/all.kernel")', skbos '$(cat "$tmp/all.skbos")'"
+echo "ip addr (all families): $(grep -c . "$tmp/all.skbos") lines, the same"
 echo "PASS: skbos's address is seen as the kernel's would be, by skbos's programs only"
