@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "skbos/skbos.h"
 #include "instance.h"
+#include "ip_cmsg.h"
 #include "loop.h"
 #include "sock.h"
 #include "stack.h"
@@ -262,8 +263,8 @@ ssize_t skbos_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	socklen_t namelen;
 	struct sockaddr_storage name;
-	void *uname, *uctl;
-	size_t ctllen;
+	void *uname, *control;
+	size_t controllen;
 	long rc;
 
 	if (!msg || (msg->msg_iovlen && !msg->msg_iov)) {
@@ -275,14 +276,16 @@ ssize_t skbos_recvmsg(int fd, struct msghdr *msg, int flags)
 	namelen = msg->msg_namelen;
 	msg->msg_name = uname ? &name : NULL;
 	msg->msg_flags = 0;
-	uctl = msg->msg_control;
-	ctllen = uctl ? msg->msg_controllen : 0;
-	msg->msg_controllen = ctllen;
+	control = msg->msg_control;
+	controllen = msg->msg_controllen;
 	if (sock->file_flags & O_NONBLOCK)
 		flags |= MSG_DONTWAIT;
 	rc = sock_recvmsg(sock, msg, flags);
-	msg->msg_controllen = ctllen - msg->msg_controllen; /* put_cmsg counts down */
-	msg->msg_control = uctl;
+	/* the core's put_cmsg moved msg_control on: report what it wrote */
+	if (rc >= 0)
+		msg_cmsg_done(msg, control);
+	else
+		msg->msg_control = control, msg->msg_controllen = controllen;
 	msg->msg_name = uname;
 	if (rc >= 0 && uname) {
 		/* Like the kernel: copy what fits, report the real length. */

@@ -19,6 +19,22 @@ ktime_t stack_now(const struct stack *st)
 }
 
 /**
+ * stack_real_time - @t (a stack_now() time) as CLOCK_REALTIME nanoseconds,
+ * what SO_TIMESTAMP reports; a manual clock's times are returned as they are.
+ */
+ktime_t stack_real_time(const struct stack *st, ktime_t t)
+{
+	struct timespec mono, real;
+
+	if (st->clock_manual)
+		return t;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return t + ((ktime_t)real.tv_sec - (ktime_t)mono.tv_sec) * NSEC_PER_SEC +
+	       ((ktime_t)real.tv_nsec - (ktime_t)mono.tv_nsec);
+}
+
+/**
  * stack_clock_set_manual - from now on time moves only through
  * stack_run_timers(); it starts at @start.  Set before any timer is armed.
  */

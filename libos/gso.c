@@ -80,6 +80,13 @@ static struct sk_buff *gso_make_seg(struct sk_buff *skb, unsigned int hlen, unsi
 		*flags &= (u8)~(TCPHDR_FIN | TCPHDR_PSH);
 	if (i)
 		*flags &= (u8)~TCPHDR_CWR;
+	/* the urgent pointer is relative to each segment's own sequence */
+	if (th->urg && off >= ntohs(th->urg_ptr)) {
+		th->urg = 0;
+		th->urg_ptr = 0;
+	} else if (th->urg) {
+		th->urg_ptr = htons((u16)(ntohs(th->urg_ptr) - off));
+	}
 	gso_tcp_csum(seg, iph, th, seg->len - (unsigned int)toff, features);
 	return seg;
 }

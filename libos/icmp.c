@@ -20,6 +20,7 @@
 #include "checksum.h"
 #include "dst.h"
 #include "inetdevice.h"
+#include "raw.h"
 #include "ip.h"
 #include "ping.h"
 #include "route.h"
@@ -105,6 +106,9 @@ static bool icmp_xrlim_allow(struct stack *st, u8 type, u8 code, __be32 daddr)
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED)
 		return true;
 	if (!st->sysctl.icmp_ratelimit)
+		return true;
+	/* Linux: "No rate limit on loopback" (to an address of our own) */
+	if (inet_addr_type(st, daddr) == RTN_LOCAL)
 		return true;
 	if (!icmp_global_allow(st, now) || !icmp_peer_allow(st, daddr, now)) {
 		SNMP_INC_STATS(st, ICMP_MIB_OUTRATELIMITED);
@@ -259,6 +263,9 @@ static void icmp_deliver_error(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	const struct iphdr *inner = (const struct iphdr *)(const void *)skb->data;
 	const struct net_protocol *prot = skb->stack->ipv4.protos[inner->protocol];
 
+	/* icmp_socket_deliver: raw sockets of the protocol first */
+	if (!(IPCB(skb)->flags & IPSKB_LOCAL_ERROR))
+		raw_icmp_error(skb, type, code, info);
 	if (prot && prot->err_handler)
 		prot->err_handler(skb, type, code, info);
 }

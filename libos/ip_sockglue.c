@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "ip_cmsg.h"
 #include "sock.h"
 #include "route.h"
 #include "stack.h"
@@ -66,6 +67,9 @@ int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, u
 	case IP_RECVTTL:
 		inet->recvttl = val != 0;
 		return 0;
+	case IP_RECVORIGDSTADDR:
+		inet->origdstaddr = val != 0;
+		return 0;
 	case IP_MULTICAST_TTL:
 		if (sk->sk_type == SOCK_STREAM)
 			return -EINVAL;
@@ -92,6 +96,43 @@ int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, u
 	}
 }
 
+/*
+ * IP_PKTOPTIONS (TCP only): control messages about the connection, as
+ * Linux 6.18 answers (recorded: tests/cmsg_linux.txt): IP_PKTINFO with the
+ * local address and the ifindex the connection arrived on, IP_TTL with the
+ * socket's TTL, IP_TOS (an int) with the SYN's TOS; *optlen becomes the
+ * length written.
+ */
+static int ip_get_pktoptions(struct sock *sk, void *optval, unsigned int *optlen)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct msghdr msg = { .msg_control = optval, .msg_controllen = *optlen };
+
+	if (sk->sk_type != SOCK_STREAM)
+		return -ENOPROTOOPT;
+	if ((int)*optlen < 0)
+		return -EINVAL;
+	if (inet->pktinfo) {
+		struct in_pktinfo info = { .ipi_ifindex = inet->rx_dst_ifindex };
+
+		info.ipi_addr.s_addr = sk->sk_rcv_saddr;
+		info.ipi_spec_dst.s_addr = sk->sk_rcv_saddr;
+		put_cmsg(&msg, SOL_IP, IP_PKTINFO, sizeof(info), &info);
+	}
+	if (inet->recvttl) {
+		int ttl = inet->uc_ttl < 0 ? sk->sk_stack->sysctl.ip_default_ttl : inet->uc_ttl;
+
+		put_cmsg(&msg, SOL_IP, IP_TTL, sizeof(ttl), &ttl);
+	}
+	if (inet->recvtos) {
+		int tos = inet->rcv_tos;
+
+		put_cmsg(&msg, SOL_IP, IP_TOS, sizeof(tos), &tos);
+	}
+	*optlen -= (unsigned int)msg.msg_controllen;
+	return 0;
+}
+
 /** ip_getsockopt - IPPROTO_IP options.  Return: 0 or -errno. */
 int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, unsigned int *optlen)
 {
@@ -114,6 +155,9 @@ int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, unsigne
 	case IP_PKTINFO: val = inet->pktinfo; break;
 	case IP_RECVTOS: val = inet->recvtos; break;
 	case IP_RECVTTL: val = inet->recvttl; break;
+	case IP_RECVORIGDSTADDR: val = inet->origdstaddr; break;
+	case IP_PKTOPTIONS:
+		return ip_get_pktoptions(sk, optval, optlen);
 	case IP_MULTICAST_TTL: val = inet->mc_ttl; break;
 	case IP_MULTICAST_LOOP: val = inet->mc_loop; break;
 	case IP_HDRINCL: val = inet->hdrincl; break;

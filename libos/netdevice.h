@@ -98,6 +98,7 @@ struct net_device {
 	struct stack *stack;
 	char name[IFNAMSIZ];
 	int ifindex;
+	int host_ifindex; /* the host kernel's ifindex for it (AF_PACKET's, lo's 1), or 0 */
 	unsigned int flags;
 	unsigned int mtu;
 	u64 features;

@@ -15,8 +15,10 @@
 
 #include "raw.h"
 #include "checksum.h"
+#include "icmp.h"
 #include "inetdevice.h"
 #include "ip.h"
+#include "ip_cmsg.h"
 #include "route.h"
 #include "stack.h"
 #include "udp.h"
@@ -50,6 +52,56 @@ void raw_local_deliver(struct sk_buff *skb)
 		skb_push(c, (unsigned int)(c->data - skb_network_header(c)));
 		if (sock_queue_rcv_skb(sk, c))
 			kfree_skb_reason(c, SKB_DROP_REASON_SOCKET_RCVBUFF);
+	}
+}
+
+/*
+ * An ICMP error about a datagram @sk sent (raw_err): with IP_RECVERR it is
+ * queued (the data from the quoted transport header, or from the IP header
+ * with IP_HDRINCL), and reported in SO_ERROR; a connected socket reports a
+ * hard error without it.
+ */
+static void raw_err(struct sock *sk, struct sk_buff *skb, u8 type, u8 code, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)(const void *)skb->data;
+	struct inet_sock *inet = inet_sk(sk);
+	bool harderr;
+	int err;
+
+	if (!inet->recverr && sk->sk_state != TCP_ESTABLISHED)
+		return;
+	err = icmp_err_convert(type, code, &harderr);
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		err = EMSGSIZE;
+		harderr = inet->pmtudisc != IP_PMTUDISC_DONT;
+	}
+	if (!err)
+		return; /* source quench and the like: nothing to say */
+	ip_icmp_error(sk, skb, err, 0, info, inet->hdrincl ? skb->data : skb->data + iph->ihl * 4u);
+	if (inet->recverr || harderr) {
+		sk->sk_err = err;
+		sk->sk_error_report(sk);
+	}
+}
+
+/**
+ * raw_icmp_error - an ICMP error quoting a datagram of a protocol raw
+ * sockets may have sent: each raw socket of that protocol whose addresses
+ * match the quoted ones hears of it (Linux's raw_icmp_error).  @skb's data
+ * is at the quoted IP header.  Borrows @skb.
+ */
+void raw_icmp_error(struct sk_buff *skb, u8 type, u8 code, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)(const void *)skb->data;
+	struct raw_sock *rs;
+
+	list_for_each_entry(rs, &skb->stack->ipv4.raw_socks, node) {
+		struct sock *sk = &rs->inet.sk;
+
+		if (sk->sk_protocol == iph->protocol &&
+		    (!sk->sk_rcv_saddr || sk->sk_rcv_saddr == iph->saddr) &&
+		    (!sk->sk_daddr || sk->sk_daddr == iph->daddr))
+			raw_err(sk, skb, type, code, info);
 	}
 }
 
@@ -107,15 +159,27 @@ static int raw_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	const struct sockaddr_in *usin = msg->msg_name;
 	struct flowi4 fl4 = { .saddr = sk->sk_rcv_saddr, .oif = sk->sk_bound_dev_if,
 			      .proto = (u8)sk->sk_protocol, .tos = inet->tos };
+	struct ipcm_cookie ipc;
 	struct sk_buff *skb;
 	struct rtable *rt;
 	size_t off = 0;
-	int err;
+	int err, ttl;
 
 	if (len > 0xFFFF - (inet->hdrincl ? 0 : sizeof(struct iphdr)))
 		return -EMSGSIZE;
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	/* IP_PKTINFO, IP_TTL, IP_TOS messages, as raw_sendmsg's ip_cmsg_send */
+	err = ip_cmsg_send(sk, msg, &ipc);
+	if (err)
+		return err;
+	if (ipc.addr)
+		fl4.saddr = ipc.addr;
+	if (ipc.oif)
+		fl4.oif = ipc.oif;
+	if (ipc.tos >= 0)
+		fl4.tos = (u8)ipc.tos;
+	ttl = ipc.ttl > 0 ? ipc.ttl : (inet->uc_ttl < 0 ? 0 : inet->uc_ttl);
 	if (usin) {
 		if (msg->msg_namelen < sizeof(*usin))
 			return -EINVAL;
@@ -153,8 +217,7 @@ static int raw_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		err = raw_send_hdrinc(sk, skb, rt, (unsigned int)len);
 	else
 		err = ip_push_and_send(sk->sk_stack, skb, rt, fl4.saddr, fl4.daddr, fl4.proto,
-				       (u8)(inet->uc_ttl < 0 ? 0 : inet->uc_ttl), inet->tos,
-				       inet->pmtudisc >= IP_PMTUDISC_DO);
+				       (u8)ttl, fl4.tos, inet->pmtudisc >= IP_PMTUDISC_DO);
 	return err < 0 && err != -EMSGSIZE ? err : (int)len;
 }
 
@@ -167,8 +230,10 @@ static int raw_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flag
 	size_t off = 0, copied;
 	int err;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
-		return flags & MSG_OOB ? -EOPNOTSUPP : -EAGAIN;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return ip_recv_error(sk, msg, len, addr_len);
 	for (;;) {
 		err = sock_error(sk);
 		if (err)
@@ -193,6 +258,10 @@ static int raw_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flag
 		sin->sin_family = AF_INET;
 		sin->sin_addr.s_addr = ip_hdr(skb)->saddr;
 		*addr_len = sizeof(*sin);
+	}
+	if (!err) {
+		sock_recv_timestamp(msg, sk, skb);
+		ip_cmsg_recv(msg, sk, skb);
 	}
 	err = err ? err : (int)((flags & MSG_TRUNC) ? skb->len : copied);
 	if (!(flags & MSG_PEEK))

@@ -14,5 +14,6 @@ struct raw_sock {
 extern const struct proto raw_prot;
 
 void raw_local_deliver(struct sk_buff *skb);
+void raw_icmp_error(struct sk_buff *skb, u8 type, u8 code, u32 info);
 
 #endif /* SKBOS_RAW_H */

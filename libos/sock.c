@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/net_tstamp.h>
 #include <sys/time.h>
 #include <sys/epoll.h>
 
@@ -475,6 +476,33 @@ static void sock_set_bufsize(struct sock *sk, int *field, int val, int max, int 
 	*field = (int)v * 2 > min ? (int)v * 2 : min;
 }
 
+/* SOF_TIMESTAMPING_* Linux 6.18 knows (through TX_COMPLETION, 1 << 18). */
+#define SOF_TIMESTAMPING_KNOWN ((1u << 19) - 1)
+#define SOF_TIMESTAMPING_OPT_ID_TCP_ (1u << 16)
+
+/*
+ * SO_TIMESTAMPING (sock_set_timestamping): unknown flags, OPT_ID_TCP
+ * without OPT_ID and OPT_STATS without OPT_TSONLY are EINVAL; BIND_PHC
+ * needs a PTP clock, which skbos has none of (EOPNOTSUPP, as the kernel
+ * says for a device without one).  Only the software receive
+ * stamp is produced (ip_cmsg.c); the transmit stamps are not (README).
+ */
+static int sock_set_timestamping(struct sock *sk, int val)
+{
+	u32 f = (u32)val;
+
+	if (f & ~SOF_TIMESTAMPING_KNOWN)
+		return -EINVAL;
+	if ((f & SOF_TIMESTAMPING_OPT_ID_TCP_) && !(f & SOF_TIMESTAMPING_OPT_ID))
+		return -EINVAL;
+	if ((f & SOF_TIMESTAMPING_OPT_STATS) && !(f & SOF_TIMESTAMPING_OPT_TSONLY))
+		return -EINVAL;
+	if (f & SOF_TIMESTAMPING_BIND_PHC)
+		return -EOPNOTSUPP;
+	sk->sk_tsflags = f;
+	return 0;
+}
+
 /**
  * sock_setsockopt - SOL_SOCKET options, Linux semantics and errnos.
  * Return: 0 or -errno (-ENOPROTOOPT for an unknown option).
@@ -555,8 +583,13 @@ int sock_setsockopt(struct socket *sock, int level, int optname, const void *opt
 		sock_valbool_flag(sk, SOCK_LOCALROUTE, val);
 		return 0;
 	case SO_TIMESTAMP_OLD:
+	case SO_TIMESTAMPNS_OLD:
+		/* sock_set_timestamp: the last one set says which form */
 		sock_valbool_flag(sk, SOCK_RCVTSTAMP, val);
+		sock_valbool_flag(sk, SOCK_RCVTSTAMPNS, val && optname == SO_TIMESTAMPNS_OLD);
 		return 0;
+	case SO_TIMESTAMPING_OLD:
+		return sock_set_timestamping(sk, val);
 	case SO_PASSCRED:
 		return -EOPNOTSUPP; /* AF_UNIX and netlink only */
 	case SO_RCVLOWAT:
@@ -566,8 +599,10 @@ int sock_setsockopt(struct socket *sock, int level, int optname, const void *opt
 		sk->sk_priority = (u32)val; /* beyond 6 needs CAP_NET_ADMIN: granted, as above */
 		return 0;
 	case SO_OOBINLINE:
+		sock_valbool_flag(sk, SOCK_URGINLINE, val); /* TCP's urgent byte stays in the stream */
+		return 0;
 	case SO_NO_CHECK:
-		return 0; /* accepted, no effect on datagram sockets */
+		return 0; /* accepted, no effect */
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -635,9 +670,18 @@ int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
 	case SO_DOMAIN: v = sk->sk_family; break;
 	case SO_ACCEPTCONN: v = sk->sk_state == TCP_LISTEN; break;
 	case SO_DONTROUTE: v = sock_flag(sk, SOCK_LOCALROUTE); break;
-	case SO_TIMESTAMP_OLD: v = sock_flag(sk, SOCK_RCVTSTAMP); break;
+	case SO_TIMESTAMP_OLD:
+		v = sock_flag(sk, SOCK_RCVTSTAMP) && !sock_flag(sk, SOCK_RCVTSTAMPNS);
+		break;
+	case SO_TIMESTAMPNS_OLD: v = sock_flag(sk, SOCK_RCVTSTAMPNS); break;
+	case SO_TIMESTAMPING_OLD: {
+		/* struct so_timestamping: the flags, then bind_phc (0: none) */
+		int ts[2] = { (int)sk->sk_tsflags, 0 };
+
+		return put_opt(optval, optlen, ts, sizeof(ts));
+	}
 	case SO_MARK: v = (int)sk->sk_mark; break;
-	case SO_OOBINLINE:
+	case SO_OOBINLINE: v = sock_flag(sk, SOCK_URGINLINE); break;
 	case SO_NO_CHECK:
 		v = 0;
 		break;

@@ -107,6 +107,8 @@ enum sock_flags {
 	SOCK_ZAPPED, /* not bound to a port yet */
 	SOCK_LOCALROUTE, /* SO_DONTROUTE */
 	SOCK_RCVTSTAMP,  /* SO_TIMESTAMP */
+	SOCK_RCVTSTAMPNS, /* SO_TIMESTAMPNS (with SOCK_RCVTSTAMP) */
+	SOCK_URGINLINE,   /* SO_OOBINLINE */
 };
 
 /* sk_shutdown */
@@ -183,6 +185,7 @@ struct sock {
 	long sk_lingertime; /* in ticks of sysctl.hz, as Linux keeps it in jiffies */
 	u32 sk_priority;
 	u32 sk_mark;
+	u32 sk_tsflags; /* SO_TIMESTAMPING's SOF_TIMESTAMPING_* */
 	u64 sk_drops;
 	struct dst_entry *sk_dst_cache;
 	struct wait_queue_head sk_wq;
@@ -229,8 +232,11 @@ struct inet_sock {
 	int uc_ttl;
 	u8 tos;
 	u8 pmtudisc;
-	u8 recverr : 1, hdrincl : 1, mc_loop : 1, pktinfo : 1, recvtos : 1, recvttl : 1;
+	u8 recverr : 1, hdrincl : 1, mc_loop : 1, pktinfo : 1, recvtos : 1, recvttl : 1,
+	   origdstaddr : 1;
 	u8 mc_ttl;
+	u8 rcv_tos; /* TCP: the TOS the connection's SYN came with */
+	int rx_dst_ifindex; /* TCP: the (host) ifindex it arrived on */
 	u16 inet_id;
 };
 
@@ -314,6 +320,7 @@ struct socket {
 #define SIOCINQ_SKBOS 0x541B
 #define SIOCOUTQ_SKBOS 0x5411
 #define SIOCOUTQNSD_SKBOS 0x894B /* unsent bytes (TCP) */
+#define SIOCATMARK_SKBOS 0x8905
 /* A protocol does not know the ioctl: the file layer answers ENOTTY. */
 #define ENOIOCTLCMD 515
 

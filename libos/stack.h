@@ -71,6 +71,7 @@ struct stack *stack_new(void);
 long stack_free(struct stack *st);
 
 ktime_t stack_now(const struct stack *st);
+ktime_t stack_real_time(const struct stack *st, ktime_t t);
 void stack_clock_set_manual(struct stack *st, ktime_t start);
 int stack_run_timers(struct stack *st, ktime_t now);
 ktime_t stack_next_timer(const struct stack *st);

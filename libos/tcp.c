@@ -489,6 +489,8 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	}
 out:
 	if (copied) {
+		if (flags & MSG_OOB)
+			tcp_mark_urg(sk); /* tcp_push's tcp_mark_urg */
 		tcp_push(sk, flags);
 		return (int)copied;
 	}
@@ -523,10 +525,36 @@ static int tcp_recv_bytes_ready(const struct sock *sk)
 	return n;
 }
 
+/*
+ * @n bytes at the head of what is left to read (in @skb) were read or
+ * stepped over: consumed, or with MSG_PEEK only passed (*@peek_off).
+ */
+static void tcp_recv_advance(struct sock *sk, struct sk_buff *skb, size_t n, int flags,
+			     size_t *peek_off)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (flags & MSG_PEEK) {
+		*peek_off += n;
+		return;
+	}
+	tp->copied_seq += (u32)n;
+	if (n == skb->len) {
+		skb_unlink(skb, &sk->sk_receive_queue);
+		consume_skb(skb);
+	} else {
+		__skb_pull(skb, (unsigned int)n);
+		/* the skb still owns its truesize: charged until fully read */
+	}
+	tcp_urg_passed(tp);
+}
+
 /**
  * tcp_recvmsg - copy in-order bytes to the user.  Waits for at least
  * min(len, SO_RCVLOWAT) bytes (all of @len with MSG_WAITALL), EOF, an error
- * or the timeout.  MSG_PEEK leaves the bytes.  Return: bytes, 0 at EOF,
+ * or the timeout.  MSG_PEEK leaves the bytes.  A read stops before the
+ * urgent byte and the next one steps over it (unless SO_OOBINLINE);
+ * MSG_OOB reads it (tcp_urg.c).  Return: bytes, 0 at EOF,
  * -errno (ENOTCONN for a listener, EAGAIN, ECONNRESET ...).
  */
 static int tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, int flags,
@@ -534,44 +562,46 @@ static int tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, i
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	ktime_t timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	size_t copied = 0, off = 0, target;
+	size_t copied = 0, off = 0, target, peek_off = 0;
 	int err = 0;
 
 	(void)addr_len;
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
 	if (flags & MSG_OOB)
-		return -EINVAL; /* no urgent data is kept (SO_OOBINLINE-free minimum) */
+		return tcp_recv_urg(sk, msg, len, flags);
 	target = (flags & MSG_WAITALL) ? len : ((size_t)sk->sk_rcvlowat < len ? (size_t)sk->sk_rcvlowat : len);
 	if (!target)
 		target = 1;
 	while (copied < len) {
 		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
-		size_t peek_skip = (flags & MSG_PEEK) ? copied : 0;
+		size_t skip = peek_off;
+		u32 seq = tp->copied_seq + (u32)peek_off;
+		bool urg_skip;
 
-		while (skb && peek_skip >= skb->len) {
-			peek_skip -= skb->len;
+		/* Linux: a read stops at the urgent mark once it has read something */
+		if (tp->urg_data && tp->urg_seq == seq && copied)
+			break;
+		while (skb && skip >= skb->len) {
+			skip -= skb->len;
 			skb = skb_peek_next(skb, &sk->sk_receive_queue);
 		}
 		if (skb) {
-			size_t chunk = skb->len - peek_skip;
+			size_t chunk = skb->len - skip;
 
 			if (chunk > len - copied)
 				chunk = len - copied;
-			err = memcpy_to_msg(msg, skb->data + peek_skip, chunk, &off);
+			chunk = tcp_urg_limit(sk, seq, chunk, &urg_skip);
+			if (urg_skip) {
+				/* the urgent byte is not data: recv(MSG_OOB) reads it */
+				tcp_recv_advance(sk, skb, 1, flags, &peek_off);
+				continue;
+			}
+			err = memcpy_to_msg(msg, skb->data + skip, chunk, &off);
 			if (err)
 				break;
 			copied += chunk;
-			if (!(flags & MSG_PEEK)) {
-				tp->copied_seq += (u32)chunk;
-				if (chunk == skb->len) {
-					skb_unlink(skb, &sk->sk_receive_queue);
-					consume_skb(skb);
-				} else {
-					__skb_pull(skb, (unsigned int)chunk);
-					/* the skb still owns its truesize: charged until fully read */
-				}
-			}
+			tcp_recv_advance(sk, skb, chunk, flags, &peek_off);
 			continue;
 		}
 		if (copied >= target)
@@ -588,7 +618,7 @@ static int tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, i
 		}
 		if (!(flags & MSG_PEEK))
 			tcp_cleanup_rbuf(sk);
-		err = sk_wait_event(sk, &timeo, !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
+		err = sk_wait_event(sk, &timeo, tcp_recv_bytes_ready(sk) > (int)peek_off || sk->sk_err ||
 							(sk->sk_shutdown & RCV_SHUTDOWN) ||
 							sk->sk_state == TCP_CLOSE);
 		if (err)
@@ -979,6 +1009,9 @@ static int tcp_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		break;
+	case SIOCATMARK_SKBOS:
+		amount = tcp_at_mark(tcp_sk(sk));
+		break;
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -1008,8 +1041,15 @@ unsigned int tcp_poll_mask(struct sock *sk)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	/* a Fast Open child is readable and writable in SYN_RECV (Linux's fastopen_rsk) */
 	if (sk->sk_state != TCP_SYN_SENT && (sk->sk_state != TCP_SYN_RECV || tp->fastopen_child)) {
-		if (tcp_recv_bytes_ready(sk) >= (sk->sk_rcvlowat > 0 ? sk->sk_rcvlowat : 1))
+		int target = sk->sk_rcvlowat > 0 ? sk->sk_rcvlowat : 1;
+
+		/* at the mark, the urgent byte is no data to read (tcp_poll) */
+		if (tcp_at_mark(tp) && !sock_flag(sk, SOCK_URGINLINE))
+			target++;
+		if (tcp_recv_bytes_ready(sk) >= target)
 			mask |= EPOLLIN | EPOLLRDNORM;
+		if (tp->urg_data & TCP_URG_VALID)
+			mask |= EPOLLPRI;
 		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_is_writeable(sk, 1))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		else if (sk->sk_shutdown & SEND_SHUTDOWN)

@@ -215,6 +215,11 @@ struct tcp_sock {
 	struct tcp_sack_block duplicate_sack; /* D-SACK to report once (RFC 2883) */
 	bool dsack;
 	u8 ack_pending;     /* an ACK is owed (ICSK_ACK_*) */
+	/* urgent data (tcp_urg.c): what we send, what we were sent */
+	u8 urg_mode;        /* snd_up is unacknowledged: segments before it carry URG */
+	u32 snd_up;         /* one past our last urgent byte (BSD, tcp_stdurg 0) */
+	u32 urg_seq;        /* the peer's urgent byte */
+	u16 urg_data;       /* TCP_URG_* | the byte */
 	u8 quickack;        /* segments still to ACK at once (Linux's quick-ack mode) */
 	/* receive buffer autotuning (Linux's dynamic right-sizing) */
 	struct {
@@ -302,6 +307,19 @@ void tcp_hash(struct sock *sk);
 void tcp_unhash(struct sock *sk);
 int tcp_get_port(struct sock *sk, u16 snum);
 void tcp_bind_release(struct sock *sk);
+
+/* urgent data (tcp_urg.c); urg_data is the byte | one of these */
+#define TCP_URG_VALID 0x0100
+#define TCP_URG_NOTYET 0x0200
+#define TCP_URG_READ 0x0400
+void tcp_mark_urg(struct sock *sk);
+void tcp_urg_header(const struct tcp_sock *tp, u32 seq, struct tcphdr *th);
+void tcp_urg_acked(struct tcp_sock *tp, u32 prior_una, u32 ack);
+void tcp_urg(struct sock *sk, struct sk_buff *skb, const struct tcphdr *th);
+int tcp_recv_urg(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+bool tcp_at_mark(const struct tcp_sock *tp);
+size_t tcp_urg_limit(const struct sock *sk, u32 seq, size_t used, bool *skip);
+void tcp_urg_passed(struct tcp_sock *tp);
 unsigned int tcp_socket_count(const struct stack *st);
 bool tcp_all_sent(const struct stack *st);
 void tcp_for_each_sock(struct stack *st, void (*fn)(struct sock *sk, void *arg), void *arg);

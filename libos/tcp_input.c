@@ -259,6 +259,7 @@ static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
 	}
 	if (skb && skb != tp->send_head && before(TCP_SKB_CB(skb)->seq, ack))
 		tcp_trim_head(sk, skb, ack);
+	tcp_urg_acked(tp, tp->snd_una, ack);
 	if (have_first && !retrans_acked)
 		tcp_rtt_estimator(tp, now - first);
 	if (reord)
@@ -940,11 +941,13 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!tcp_ack_state(sk))
 		goto consume; /* LAST_ACK: our FIN is acknowledged, the socket is gone */
-	/* seventh: segment text; eighth: FIN (through the queue, in order) */
+	/* sixth: check the URG bit; seventh: segment text; eighth: FIN
+	 * (through the queue, in order) */
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
+		tcp_urg(sk, skb, th);
 		tcp_data_queue(sk, skb);
 		return 0;
 	default:

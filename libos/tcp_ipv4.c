@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "tcp.h"
+#include "ip_cmsg.h"
 #include "checksum.h"
 #include "icmp.h"
 #include "inetdevice.h"
@@ -361,6 +362,12 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	tp->keepalive_probes = ltp->keepalive_probes;
 	inet_sk(sk)->tos = inet_sk(lsk)->tos;
 	inet_sk(sk)->uc_ttl = inet_sk(lsk)->uc_ttl;
+	inet_sk(sk)->recverr = inet_sk(lsk)->recverr;
+	inet_sk(sk)->pktinfo = inet_sk(lsk)->pktinfo;
+	inet_sk(sk)->recvttl = inet_sk(lsk)->recvttl;
+	inet_sk(sk)->recvtos = inet_sk(lsk)->recvtos;
+	inet_sk(sk)->rcv_tos = iph->tos; /* IP_PKTOPTIONS's IP_TOS */
+	inet_sk(sk)->rx_dst_ifindex = dev_user_ifindex(skb->dev);
 	sk->sk_rcv_saddr = iph->daddr;
 	inet_sk(sk)->inet_saddr = iph->daddr;
 	sk->sk_daddr = iph->saddr;

@@ -354,6 +354,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	win = (tcb->tcp_flags & TCPHDR_SYN) ? (tp->rcv_wnd > 65535 ? 65535 : tp->rcv_wnd)
 					    : tcp_select_window(sk);
 	th->window = htons((u16)win);
+	tcp_urg_header(tp, tcb->seq, th);
 	memcpy(th + 1, opt, optlen);
 	/* Checksum offload as Linux's tcp_v4_send_check: the pseudo-header sum
 	 * in the field, the rest for the device, or for dev_queue_xmit's
@@ -455,7 +456,8 @@ struct sk_buff *tcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
  */
 static bool tcp_nagle_holds(const struct tcp_sock *tp, u32 len, u8 flags, bool more)
 {
-	if (len >= tp->mss_cache || (flags & TCPHDR_FIN))
+	/* Linux's tcp_nagle_test: "Don't use the nagle rule for urgent data" */
+	if (len >= tp->mss_cache || (flags & TCPHDR_FIN) || tp->urg_mode)
 		return false;
 	if (tp->cork || more)
 		return true;

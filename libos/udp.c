@@ -21,6 +21,7 @@
 #include "icmp.h"
 #include "inetdevice.h"
 #include "ip.h"
+#include "ip_cmsg.h"
 #include "route.h"
 #include "sock.h"
 #include "stack.h"
@@ -312,6 +313,7 @@ int udp_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 		return 0;
 	if (!inet_sk(sk)->recverr && (!harderr || sk->sk_state != TCP_ESTABLISHED))
 		return 0;
+	ip_icmp_error(sk, skb, err, uh->dest, info, (const u8 *)(uh + 1));
 	sk->sk_err = err;
 	sk->sk_error_report(sk);
 	return 0;
@@ -340,7 +342,8 @@ static int udp_dest(struct sock *sk, struct msghdr *msg, __be32 *daddr, __be16 *
 }
 
 /* The route: the socket's cache when connected, else a lookup (not cached). */
-static struct rtable *udp_route(struct sock *sk, __be32 daddr, bool connected, __be32 *saddr)
+static struct rtable *udp_route(struct sock *sk, __be32 daddr, bool connected, __be32 *saddr,
+				const struct ipcm_cookie *ipc)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct flowi4 fl4 = { .daddr = daddr, .saddr = sk->sk_rcv_saddr, .oif = sk->sk_bound_dev_if,
@@ -348,6 +351,16 @@ static struct rtable *udp_route(struct sock *sk, __be32 daddr, bool connected, _
 	struct dst_entry *dst;
 	struct rtable *rt;
 
+	/* IP_PKTINFO / IP_TOS messages: a route of this datagram's own */
+	if (ipc && (ipc->addr || ipc->oif || ipc->tos >= 0)) {
+		connected = false;
+		if (ipc->addr)
+			fl4.saddr = ipc->addr;
+		if (ipc->oif)
+			fl4.oif = ipc->oif;
+		if (ipc->tos >= 0)
+			fl4.tos = (u8)ipc->tos;
+	}
 	if (connected && (dst = __sk_dst_check(sk)) != NULL) {
 		*saddr = inet->inet_saddr;
 		return (struct rtable *)(void *)dst_clone(dst);
@@ -369,7 +382,7 @@ static struct rtable *udp_route(struct sock *sk, __be32 daddr, bool connected, _
  * Return: 0 or -errno.
  */
 static int udp_send_skb(struct sock *sk, struct sk_buff *skb, __be32 daddr, __be16 dport,
-			bool connected)
+			bool connected, const struct ipcm_cookie *ipc)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct stack *st = sk->sk_stack;
@@ -380,7 +393,7 @@ static int udp_send_skb(struct sock *sk, struct sk_buff *skb, __be32 daddr, __be
 	bool df;
 	int err, ttl;
 
-	rt = udp_route(sk, daddr, connected, &saddr);
+	rt = udp_route(sk, daddr, connected, &saddr, ipc);
 	if (IS_ERR(rt)) {
 		kfree_skb(skb);
 		return (int)PTR_ERR(rt);
@@ -403,7 +416,10 @@ static int udp_send_skb(struct sock *sk, struct sk_buff *skb, __be32 daddr, __be
 	if (!uh->check)
 		uh->check = 0xffff; /* RFC 768: a computed zero is sent as all ones */
 	ttl = inet->uc_ttl < 0 ? 0 : inet->uc_ttl;
-	err = ip_push_and_send(st, skb, rt, saddr, daddr, IPPROTO_UDP, (u8)ttl, inet->tos, df);
+	if (ipc && ipc->ttl > 0)
+		ttl = ipc->ttl;
+	err = ip_push_and_send(st, skb, rt, saddr, daddr, IPPROTO_UDP, (u8)ttl,
+			       ipc && ipc->tos >= 0 ? (u8)ipc->tos : inet->tos, df);
 	if (err && err != -EMSGSIZE) {
 		if (err != -ENOBUFS)
 			return err;
@@ -429,7 +445,7 @@ static int udp_push_pending(struct sock *sk)
 	if (!skb)
 		return 0;
 	up->pending = NULL;
-	return udp_send_skb(sk, skb, up->pend_daddr, up->pend_dport, up->pend_connected);
+	return udp_send_skb(sk, skb, up->pend_daddr, up->pend_dport, up->pend_connected, NULL);
 }
 
 /* Add @len bytes of @msg to the corked datagram (starting one if needed). */
@@ -472,6 +488,7 @@ int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	bool corkreq = up->corkflag || (msg->msg_flags & MSG_MORE);
 	__be32 daddr;
 	__be16 dport;
+	struct ipcm_cookie ipc;
 	struct sk_buff *skb;
 	size_t off = 0;
 	int connected, err;
@@ -480,6 +497,9 @@ int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		return -EMSGSIZE;
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	err = ip_cmsg_send(sk, msg, &ipc);
+	if (err)
+		return err;
 	if (up->pending) {
 		err = udp_append(sk, msg, len, 0, 0, false);
 		if (!err && !corkreq)
@@ -504,7 +524,7 @@ int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		kfree_skb(skb);
 		return err;
 	}
-	err = udp_send_skb(sk, skb, daddr, dport, connected);
+	err = udp_send_skb(sk, skb, daddr, dport, connected, &ipc);
 	return err ? err : (int)len;
 }
 
@@ -551,7 +571,7 @@ int udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int 
 	int err;
 
 	if (flags & MSG_ERRQUEUE)
-		return -EAGAIN; /* IP_RECVERR queues are not kept (README: limits) */
+		return ip_recv_error(sk, msg, len, addr_len);
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	skb = udp_recv_skb(sk, flags, noblock, &err);
@@ -568,6 +588,10 @@ int udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int 
 		sin->sin_port = ((const struct udphdr *)(const void *)skb_transport_header(skb))->source;
 		sin->sin_addr.s_addr = ip_hdr(skb)->saddr;
 		*addr_len = sizeof(*sin);
+	}
+	if (!err) {
+		sock_recv_timestamp(msg, sk, skb);
+		ip_cmsg_recv(msg, sk, skb);
 	}
 	if (!(flags & MSG_PEEK)) {
 		SNMP_INC_STATS(sk->sk_stack, UDP_MIB_INDATAGRAMS);

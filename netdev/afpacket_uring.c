@@ -974,6 +974,7 @@ struct net_device *afpacket_create(struct stack *st, const char *ifname,
 	}
 	p = afp_priv(dev);
 	afp_dev_init(dev, p, &ifi, &c);
+	dev->host_ifindex = ifi.ifindex;
 	p->fd = fd;
 	err = afp_socket_setup(p, &ifi, &c);
 	if (!err)

@@ -85,6 +85,7 @@ struct net_device *loopback_create(struct stack *st)
 	lp = netdev_priv(dev);
 	skb_queue_head_init(&lp->backlog);
 	dev->netdev_ops = &loopback_ops;
+	dev->host_ifindex = 1; /* what the kernel numbers lo */
 	err = register_netdev(dev);
 	if (err) {
 		free_netdev(dev);

@@ -39,9 +39,12 @@
 
 #include "shim.h"
 #include "inet6.h"
+#include "ifaddrs.h"
+#include <linux/netlink.h>
 #include "instance.h"
 #include "inetdevice.h"
 #include "ip.h"
+#include "ip_cmsg.h"
 #include "loop.h"
 #include "route.h"
 #include "sock.h"
@@ -707,8 +710,12 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	int err = 0, fd;
 
 	shim_ensure();
-	if (!serves(domain, type, protocol))
-		return kernel_fd(real.socket(domain, type, protocol));
+	if (!serves(domain, type, protocol)) {
+		fd = kernel_fd(real.socket(domain, type, protocol));
+		if (domain == AF_NETLINK && protocol == NETLINK_ROUTE && !shim_inside)
+			nl_route_mark(fd); /* its address dumps show skbos's address */
+		return fd;
+	}
 	in = shim_start(&err);
 	if (!in) {
 		errno = err;
@@ -1156,9 +1163,9 @@ static long sock_send(struct call *c, const struct msghdr *umsg, int flags)
 static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 {
 	struct sockaddr_storage name;
+	size_t controllen;
 	socklen_t namelen;
-	void *uname, *uctl;
-	size_t ctllen;
+	void *uname, *control;
 	long rc;
 
 	if (!msg || (msg->msg_iovlen && !msg->msg_iov))
@@ -1169,24 +1176,26 @@ static long sock_recv(struct call *c, struct msghdr *msg, int flags)
 		flags |= MSG_DONTWAIT;
 	uname = msg->msg_name;
 	namelen = msg->msg_namelen;
-	uctl = msg->msg_control;
-	ctllen = uctl ? msg->msg_controllen : 0;
 	if ((int)namelen < 0)
 		return -EINVAL;
+	control = msg->msg_control;
+	controllen = msg->msg_controllen;
 	for (;;) {
 		msg->msg_name = uname ? &name : NULL;
 		msg->msg_namelen = 0;
 		msg->msg_flags = 0;
-		msg->msg_control = uctl;
-		msg->msg_controllen = ctllen;
+		msg->msg_control = control;
+		msg->msg_controllen = controllen;
 		rc = sock_recvmsg(c->sock, msg, flags);
 		if (rc != -EINTR || (flags & MSG_DONTWAIT) ||
 		    !shim_restartable(c->sock->sk ? c->sock->sk->sk_rcvtimeo : 0))
 			break;
 	}
-	/* the core counts the room down as it writes (put_cmsg): report what it used */
-	msg->msg_controllen = ctllen - msg->msg_controllen;
-	msg->msg_control = uctl;
+	/* the core's put_cmsg moved msg_control on: report what it wrote */
+	if (rc >= 0)
+		msg_cmsg_done(msg, control);
+	else
+		msg->msg_control = control, msg->msg_controllen = controllen;
 	msg->msg_name = uname;
 	if (rc >= 0 && uname && c->inet6 && msg->msg_namelen)
 		msg->msg_namelen = inet6_from_inet((const struct sockaddr_in *)&name, uname, namelen);
@@ -1284,11 +1293,16 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	shim_ensure();
 	if (likely(!fd_peek(fd)) || shim_inside) {
+		ssize_t rc;
+
 		if (unlikely(fdt_size && msg_passes_skbos_fd(msg))) {
 			errno = EOPNOTSUPP;
 			return -1;
 		}
-		return real.sendmsg(fd, msg, flags);
+		rc = real.sendmsg(fd, msg, flags);
+		if (unlikely(nl_route_fd(fd)) && rc > 0 && !shim_inside && msg->msg_iovlen)
+			nl_route_sent(fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len);
+		return rc;
 	}
 	return shim_sendmsg(fd, msg, flags);
 }
@@ -1301,8 +1315,13 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			      .msg_iov = &iov, .msg_iovlen = 1 };
 
 	shim_ensure();
-	if (likely(!fd_peek(fd)) || shim_inside)
-		return real.sendto(fd, buf, len, flags, to, tolen);
+	if (likely(!fd_peek(fd)) || shim_inside) {
+		ssize_t rc = real.sendto(fd, buf, len, flags, to, tolen);
+
+		if (unlikely(nl_route_fd(fd)) && rc > 0 && !shim_inside)
+			nl_route_sent(fd, buf, len);
+		return rc;
+	}
 	return shim_sendmsg(fd, &msg, flags);
 }
 
@@ -1312,8 +1331,13 @@ SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	shim_ensure();
-	if (likely(!fd_peek(fd)) || shim_inside)
-		return real.send(fd, buf, len, flags);
+	if (likely(!fd_peek(fd)) || shim_inside) {
+		ssize_t rc = real.send(fd, buf, len, flags);
+
+		if (unlikely(nl_route_fd(fd)) && rc > 0 && !shim_inside)
+			nl_route_sent(fd, buf, len);
+		return rc;
+	}
 	return shim_sendmsg(fd, &msg, flags);
 }
 
@@ -1366,6 +1390,8 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t rc;
 
 	shim_ensure();
+	if (unlikely(nl_route_fd(fd)) && !shim_inside)
+		return nl_route_recvmsg(fd, msg, flags);
 	if (likely(!fd_peek(fd)) || shim_inside) {
 		rc = real.recvmsg(fd, msg, flags);
 		if (rc >= 0 && !shim_inside)
@@ -1397,6 +1423,8 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct so
 			     socklen_t *fromlen)
 {
 	shim_ensure();
+	if (unlikely(nl_route_fd(fd)) && !shim_inside)
+		return nl_route_recvfrom(fd, buf, len, flags, from, fromlen);
 	if (likely(!fd_peek(fd)) || shim_inside)
 		return real.recvfrom(fd, buf, len, flags, from, fromlen);
 	return shim_recvfrom(fd, buf, len, flags, from, fromlen);
@@ -1405,6 +1433,8 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct so
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	shim_ensure();
+	if (unlikely(nl_route_fd(fd)) && !shim_inside)
+		return nl_route_recvfrom(fd, buf, len, flags, NULL, NULL);
 	if (likely(!fd_peek(fd)) || shim_inside)
 		return real.recv(fd, buf, len, flags);
 	return shim_recvfrom(fd, buf, len, flags, NULL, NULL);

@@ -22,6 +22,8 @@ pkgs=(
 	nginx wrk         # test_preload_apps, _prefork: nginx under skbos and against it, wrk's load
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
+	dnsmasq-base dnsutils  # test_preload_dnsmasq: dnsmasq under skbos, dig against it
+	                  # (dnsmasq-base: the program without the system service)
 	tcpdump           # test_pcap reads the capture back the way a user would;
 	                  # test_preload_shared/_fork count skbos's RSTs on the wire
 	procps            # pgrep -P: the process under timeout/skbos-run (test_preload_*)

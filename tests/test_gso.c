@@ -125,6 +125,33 @@ Test(gso, segments_carry_the_fields_the_kernel_would_give_them)
 	kfree_skb(skb);
 }
 
+/* The urgent pointer counts from each segment's own sequence (RFC 9293
+ * §3.1): the segments before the urgent byte's end carry URG, each with
+ * its own distance; those after it carry none. */
+Test(gso, each_segment_before_the_urgent_end_points_to_it_from_its_own_sequence)
+{
+	struct sk_buff *skb = super_frame(4000, TCPHDR_ACK | TCPHDR_URG), *seg;
+	static const u16 want_ptr[] = { MSS + 10, 10, 0 };
+	struct sk_buff_head segs;
+	unsigned int i = 0;
+
+	((struct tcphdr *)(void *)skb_transport_header(skb))->urg_ptr = htons(MSS + 10);
+	skb_queue_head_init(&segs);
+	cr_assert(eq(int, skb_gso_segment(skb, 0, &segs), 0));
+	while ((seg = skb_dequeue(&segs)) != NULL) {
+		const struct iphdr *iph = (const struct iphdr *)(const void *)(seg->data + 14);
+		const struct tcphdr *th = (const struct tcphdr *)(const void *)(seg->data + 34);
+
+		cr_assert(eq(u16, ntohs(th->urg_ptr), want_ptr[i]), "segment %u", i);
+		cr_assert(eq(int, th->urg, i < 2), "URG on segment %u", i);
+		cr_assert(tcp_csum_ok(iph, th, seg->len - 34), "TCP checksum of segment %u", i);
+		i++;
+		kfree_skb(seg);
+	}
+	cr_assert(eq(u32, i, 3));
+	kfree_skb(skb);
+}
+
 Test(gso, a_device_that_checksums_gets_partial_checksums)
 {
 	struct sk_buff *skb = super_frame(3 * MSS, TCPHDR_ACK), *seg;

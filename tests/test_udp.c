@@ -24,6 +24,7 @@
 #include "raw.h"
 #include "route.h"
 #include "sockopt_linux.h"
+#include "ip_cmsg.h"
 
 #define MS NSEC_PER_MSEC
 
@@ -530,6 +531,88 @@ Test(udp, raw_icmp_socket_pings)
 	cr_assert(eq(u8, iph->protocol, IPPROTO_ICMP));
 	cr_assert(eq(u8, buf[20], ICMP_ECHOREPLY));
 	cr_assert(eq(int, memcmp(buf + 28, "rawping!", 8), 0));
+	sock_release(r);
+}
+
+/* sendmsg's IP_TTL and IP_TOS messages set that datagram's header on a raw socket too (raw_sendmsg's ip_cmsg_send). */
+Test(udp, raw_send_takes_ttl_and_tos_from_control_messages)
+{
+	struct socket *r = t_socket(sa, SOCK_RAW, IPPROTO_ICMP), *peer = t_socket(sb, SOCK_RAW, IPPROTO_ICMP);
+	u8 req[64], buf[256], c[2 * CMSG_SPACE(sizeof(int))] __attribute__((aligned(8))) = { 0 };
+	unsigned int len = build_icmp_echo(req, ICMP_ECHO, 0x78, 1, "cmsgttl!", 8);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = p.b };
+	struct iovec iov = { req, len };
+	struct msghdr m = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_control = c, .msg_controllen = sizeof(c) };
+	const struct iphdr *iph = (const struct iphdr *)(const void *)buf;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int ttl = 5, tos = 0x20, n;
+
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	cm->cmsg_level = SOL_IP;
+	cm->cmsg_type = IP_TTL;
+	memcpy(CMSG_DATA(cm), &ttl, sizeof(ttl));
+	cm = CMSG_NXTHDR(&m, cm);
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	cm->cmsg_level = SOL_IP;
+	cm->cmsg_type = IP_TOS;
+	memcpy(CMSG_DATA(cm), &tos, sizeof(tos));
+	cr_assert(eq(int, sock_sendmsg(r, &m), (int)len));
+	world_run(&p.w);
+	n = t_recvfrom(peer, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL);
+	cr_assert(eq(int, n, 20 + (int)len), "the echo request, from its IP header");
+	cr_assert(eq(u8, buf[20], ICMP_ECHO));
+	cr_assert(eq(u8, iph->ttl, 5));
+	cr_assert(eq(u8, iph->tos, 0x20));
+	ttl = 0; /* out of range: EINVAL, nothing sent (as the kernel answers for UDP, tests/cmsg_linux.txt) */
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &ttl, sizeof(ttl));
+	cr_assert(eq(int, sock_sendmsg(r, &m), -EINVAL));
+	sock_release(r);
+	sock_release(peer);
+}
+
+/*
+ * IP_RECVERR on a raw socket: the port unreachable its UDP datagram drew
+ * is queued for MSG_ERRQUEUE, data from the quoted UDP header (raw_err).
+ */
+Test(udp, raw_socket_with_recverr_queues_the_icmp_error)
+{
+	struct socket *r = t_socket(sa, SOCK_RAW, IPPROTO_UDP);
+	u8 dgram[12] = { 0x13, 0x88, 0x00, 0x09, 0x00, 0x0c, 0x00, 0x00, 'p', 'i', 'n', 'g' };
+	u8 buf[64], control[128] __attribute__((aligned(8)));
+	struct iovec iov = { buf, sizeof(buf) };
+	struct sockaddr_in from;
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in offender;
+	} e;
+	struct cmsghdr *cm = (struct cmsghdr *)(void *)control;
+	int n;
+
+	/* UDP 5000 -> 9 (nobody listens on sb), no checksum (RFC 768: zero) */
+	cr_assert(eq(int, t_setint(r, SOL_IP, IP_RECVERR, 1), 0));
+	cr_assert(eq(int, t_sendto(r, dgram, sizeof(dgram), 0, p.b, 0), (int)sizeof(dgram)));
+	world_run(&p.w);
+	cr_assert(eq(int, r->ops->poll(r) & EPOLLERR, EPOLLERR));
+	n = sock_recvmsg(r, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+	cr_assert(eq(int, n, (int)sizeof(dgram)), "the quoted datagram from its UDP header");
+	cr_assert(eq(int, memcmp(buf, dgram, sizeof(dgram)), 0));
+	cr_assert(eq(int, m.msg_flags, MSG_ERRQUEUE));
+	cr_assert(eq(u32, from.sin_addr.s_addr, p.b));
+	cr_assert(eq(int, cm->cmsg_level, SOL_IP));
+	cr_assert(eq(int, cm->cmsg_type, IP_RECVERR));
+	memcpy(&e, CMSG_DATA(cm), sizeof(e));
+	cr_assert(eq(u32, e.ee.ee_errno, ECONNREFUSED));
+	cr_assert(eq(u8, e.ee.ee_origin, SO_EE_ORIGIN_ICMP));
+	cr_assert(eq(u8, e.ee.ee_type, ICMP_DEST_UNREACH));
+	cr_assert(eq(u8, e.ee.ee_code, ICMP_PORT_UNREACH));
+	cr_assert(eq(u32, e.offender.sin_addr.s_addr, p.b));
+	cr_assert(eq(int, t_getint(r, SOL_SOCKET, SO_ERROR), 0), "read: SO_ERROR follows the queue");
+	m.msg_control = control;
+	m.msg_controllen = sizeof(control);
+	cr_assert(eq(int, sock_recvmsg(r, &m, MSG_ERRQUEUE | MSG_DONTWAIT), -EAGAIN));
 	sock_release(r);
 }
 
