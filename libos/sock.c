@@ -750,21 +750,27 @@ int datagram_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
  */
 int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const void *data)
 {
-	struct cmsghdr cm = { .cmsg_len = CMSG_LEN(len), .cmsg_level = level, .cmsg_type = type };
-	size_t cmlen = CMSG_LEN(len);
+	size_t cmlen = CMSG_LEN(len), space;
+	struct cmsghdr cm;
 
 	if (!msg->msg_control || msg->msg_controllen < sizeof(cm)) {
 		msg->msg_flags |= MSG_CTRUNC;
 		return 0;
 	}
+	/* cut: cmsg_len says what was written, as the kernel's put_cmsg */
 	if (msg->msg_controllen < cmlen) {
 		msg->msg_flags |= MSG_CTRUNC;
 		cmlen = msg->msg_controllen;
 	}
+	cm.cmsg_len = cmlen;
+	cm.cmsg_level = level;
+	cm.cmsg_type = type;
 	memcpy(msg->msg_control, &cm, sizeof(cm));
-	memcpy((u8 *)msg->msg_control + sizeof(cm), data, cmlen - sizeof(cm));
-	cmlen = CMSG_SPACE(len) < msg->msg_controllen ? CMSG_SPACE(len) : msg->msg_controllen;
-	msg->msg_control = (u8 *)msg->msg_control + cmlen;
-	msg->msg_controllen -= cmlen;
+	memcpy(CMSG_DATA((struct cmsghdr *)msg->msg_control), data, cmlen - sizeof(cm));
+	space = CMSG_SPACE(len);
+	if (space > msg->msg_controllen)
+		space = msg->msg_controllen;
+	msg->msg_control = (char *)msg->msg_control + space;
+	msg->msg_controllen -= space;
 	return 0;
 }

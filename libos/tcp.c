@@ -994,7 +994,7 @@ static int tcp_inq(const struct sock *sk)
  * Linux's tcp_ioctl: SIOCINQ (FIONREAD) the unread in-order bytes;
  * SIOCOUTQ (TIOCOUTQ) the bytes not yet acknowledged, SIOCOUTQNSD those not
  * yet sent, both counting a queued FIN and both 0 during the handshake;
- * EINVAL on a listener.
+ * EINVAL on a listener; SIOCATMARK whether the next byte read is urgent.
  */
 static int tcp_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
 {
@@ -1011,7 +1011,8 @@ static int tcp_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg)
 		break;
 	case SIOCATMARK_SKBOS:
 		amount = tcp_at_mark(tcp_sk(sk));
-		break;
+		memcpy((void *)arg, &amount, sizeof(amount));
+		return 0;
 	default:
 		return -ENOIOCTLCMD;
 	}
