@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "devfd.h"
 #include "instance.h"
 #include "../netdev/afpacket_uring.h"
 #include "../netdev/loopback.h"
@@ -44,12 +45,16 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 	ac.mtu = c->mtu;
 	/* The stack thread and blocked application threads both drive it. */
 	ac.uring_opts = AFP_SHARED_RING;
+	ac.fd = devfd_get(c, &ac.fd_bound, err, errlen);
+	if (ac.fd < 0)
+		return ac.fd;
+	ac.have_fd = true;
 	in->dev = afpacket_create(in->st, c->ifname, &ac);
 	if (IS_ERR(in->dev)) {
 		rc = (int)PTR_ERR(in->dev);
 		in->dev = NULL;
-		snprintf(err, errlen, "SKBOS_IF=%s: cannot open the interface: %s%s", c->ifname,
-			 strerror(-rc), rc == -EPERM ? " (AF_PACKET needs CAP_NET_RAW)" : "");
+		snprintf(err, errlen, "SKBOS_IF=%s: cannot open the interface: %s", c->ifname,
+			 strerror(-rc));
 		return rc;
 	}
 	in->dev->features &= ~c->offloads_off;

@@ -27,6 +27,7 @@ struct skbos_config {
 	u64 offloads_off;   /* NETIF_F_* the device must not use (SKBOS_OFFLOAD) */
 	u64 failnth;        /* SKBOS_FAILNTH: fail this allocation (alloc.h); 0: off */
 	bool failnth_persist; /* ... and every one after it */
+	char netd_socket[108]; /* SKBOS_NETD_SOCKET: skbos-netd's socket; "": the default */
 };
 
 int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);

@@ -40,6 +40,7 @@
 #include "shim.h"
 #include "inet6.h"
 #include "instance.h"
+#include "devfd.h"
 #include "inetdevice.h"
 #include "ip.h"
 #include "loop.h"
@@ -115,6 +116,7 @@ static void shim_atfork_child(void)
 {
 	/* DESIGN.md "fork/exec": a fresh stack.  The parent's instance (its lock
 	 * possibly held above, its thread gone) is forgotten, never touched. */
+	devfd_after_fork();
 	if (skbos_current_instance()) {
 		skbos_forget_after_fork();
 		shim_fork_gen++;
@@ -134,6 +136,9 @@ __attribute__((constructor)) static void shim_load(void)
 		_exit(1);
 	}
 	shim_enabled = shim_cfg.have_if || shim_cfg.loopback;
+	/* Before main can drop privileges (memcached -u, nginx's user). */
+	if (shim_cfg.have_if)
+		devfd_preopen();
 	if (shim_enabled && fdt_init()) {
 		fprintf(stderr, "skbos: cannot reserve the fd table (the program was not started)\n");
 		_exit(1);
