@@ -70,11 +70,11 @@ want=$(sha256sum <"$tmp/www/blob" | cut -d' ' -f1)
 pids+=($!)
 wait_until 100 in_b curl -s -o /dev/null http://10.78.0.1:8080/ || fail "the HTTP server did not start"
 sock=$tmp/netd.sock
-as_user() { # USER CMD... under skbos-run, in ${P}a, as USER
+as_user() { # USER [OPTIONS] -- CMD... under skbos-run, in ${P}a, as USER
 	in_a runuser -u "$1" -- env SKBOS_NETD_SOCKET="$sock" SKBOS_PRELOAD_LIB="$SKBOS_PRELOAD_LIB" \
-		timeout 200 "$run" --if "${P}s" --addr $ska -- "${@:2}"
+		timeout 200 "$run" --if "${P}s" --addr $ska "${@:2}"
 }
-as_user "$U" curl -sS -o "$tmp/out/none" http://10.78.0.1:8080/blob 2>"$tmp/nohelper.err" &&
+as_user "$U" -- curl -sS -o "$tmp/out/none" http://10.78.0.1:8080/blob 2>"$tmp/nohelper.err" &&
 	fail "curl without CAP_NET_RAW and without the helper succeeded"
 line=$(grep '^skbos:' "$tmp/nohelper.err")
 [ "$(printf '%s\n' "$line" | wc -l)" = 1 ] && case $line in *"skbos-netd is not running"*) true ;; *) false ;; esac ||
@@ -84,13 +84,20 @@ echo "ok: without the helper -> $line"
 ip netns exec "${P}a" "$B/skbos-netd" --allow "${P}s=$U" --socket "$sock" >"$tmp/netd.log" 2>&1 &
 pids+=($!)
 wait_until 50 test -S "$sock" || fail "skbos-netd did not start"
-as_user "$U" curl -sS -o "$tmp/out/blob" http://10.78.0.1:8080/blob 2>"$tmp/curl.log" ||
+as_user "$U" -- curl -sS -o "$tmp/out/blob" http://10.78.0.1:8080/blob 2>"$tmp/curl.log" ||
 	fail "curl as $U with skbos-netd"
 got=$(sha256sum <"$tmp/out/blob" | cut -d' ' -f1)
 [ "$got" = "$want" ] || fail "100 MB as $U: sha256 $got, expected $want"
 grep -q "uid $(id -u "$U"): ${P}s granted" "$tmp/netd.log" || fail "the helper did not hand the socket over"
 echo "ok: 100 MB as $U (uid $(id -u "$U"), no CAP_NET_RAW) through skbos-netd, sha256 $got"
-as_user nobody curl -sS -o /dev/null http://10.78.0.1:8080/blob 2>"$tmp/nobody.err" &&
+# A MAC of its own: the promiscuous membership is set by the unprivileged
+# program on the received socket (packet(7) asks no capability for it).
+head -c $((1 << 20)) /dev/urandom >"$tmp/www/small"
+as_user "$U" --mac 02:5b:0b:00:00:21 -- curl -sS -o "$tmp/out/small" http://10.78.0.1:8080/small 2>"$tmp/curl_mac.log" ||
+	fail "curl as $U with --mac"
+cmp -s "$tmp/www/small" "$tmp/out/small" || fail "1 MB with --mac: the bytes differ"
+echo "ok: 1 MB as $U with a MAC of its own (promiscuous membership on the helper's socket)"
+as_user nobody -- curl -sS -o /dev/null http://10.78.0.1:8080/blob 2>"$tmp/nobody.err" &&
 	fail "curl as nobody (not in the policy) succeeded"
 line=$(grep '^skbos:' "$tmp/nobody.err")
 case $line in *"is not allowed to use ${P}s"*) ;; *) fail "nobody: $(cat "$tmp/nobody.err")" ;; esac
