@@ -23,6 +23,7 @@ pkgs=(
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
 	memcached         # test_preload_privdrop: memcached -u memcache drops root under skbos
+	postgresql        # test_preload_privdrop: postgres as user postgres, its listener on skbos
 	tcpdump           # test_pcap reads the capture back the way a user would
 	valgrind          # check.sh --valgrind (make check-valgrind); its memcheck.h
 	                  # lets the skb pools mark parked buffers (poison.h)
