@@ -23,6 +23,7 @@ pkgs=(
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
 	groff man-db      # test_man: the man pages render without warnings
+	debhelper dpkg-dev fakeroot lintian git  # test_deb: dpkg-buildpackage, lintian on the .debs
 	memcached         # test_preload_privdrop: memcached -u memcache drops root under skbos
 	postgresql        # test_preload_privdrop: postgres as user postgres, its listener on skbos
 	tcpdump           # test_pcap reads the capture back the way a user would
