@@ -71,7 +71,7 @@ want=$(sha256sum <"$tmp/www/blob" | cut -d' ' -f1)
 (cd "$tmp/www" && exec ip netns exec "${P}b" timeout 300 python3 -m http.server --bind 10.78.0.1 8080) \
 	>"$tmp/http.log" 2>&1 &
 pids+=($!)
-wait_until 100 in_b curl -s -o /dev/null http://10.78.0.1:8080/ || fail "the HTTP server did not start"
+wait_until 100 in_b curl -s -m 2 -o /dev/null http://10.78.0.1:8080/ || fail "the HTTP server did not start"
 sock=$tmp/netd.sock
 as_user() { # USER [OPTIONS] -- CMD... under skbos-run, in ${P}a, as USER
 	in_a runuser -u "$1" -- env SKBOS_NETD_SOCKET="$sock" SKBOS_PRELOAD_LIB="$SKBOS_PRELOAD_LIB" \
