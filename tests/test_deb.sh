@@ -56,6 +56,8 @@ echo "ok: lintian: no errors ($(grep -c '^W:' "$tmp/lintian.log") warnings)"
 installed=1
 dpkg -i $deb $dev >"$tmp/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$tmp/dpkg.log")"
 [ -x /usr/bin/skbos-run ] && [ -x /usr/sbin/skbos-netd ] || fail "skbos-run or skbos-netd not installed"
+/usr/sbin/skbos-netd --version | grep -q '^skbos-netd (skbos)' || fail "/usr/sbin/skbos-netd --version"
+[ -f /usr/share/doc/skbos/examples/netd.conf.example ] || fail "no netd.conf example in /usr/share/doc/skbos/examples"
 page=$(MANWIDTH=80 man -P cat skbos-run 2>/dev/null)
 printf '%s\n' "$page" | grep -Eq 'skbos-run +- +run +an +unmodified +program' || fail "man skbos-run does not show the page"
 echo "ok: man skbos-run shows the page ($(printf '%s\n' "$page" | wc -l) lines)"

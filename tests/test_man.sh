@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 command -v groff >/dev/null || skip "groff is not installed (scripts/deps.sh)"
 n=0
-for page in skbos-run.1 skbos-stat.1 skbos.3 skbos.7 skbos-netd.8; do
+for page in skbos-run.1 skbos-stat.1 skbos-node.1 skbos.3 skbos.7 skbos-netd.8; do
 	f=$src/man/$page
 	[ -f "$f" ] || fail "no $f"
 	groff -man -ww -z "$f" >"$tmp/groff.log" 2>&1
