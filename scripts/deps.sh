@@ -24,6 +24,7 @@ pkgs=(
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
 	groff man-db      # test_man: the man pages render without warnings
 	debhelper dpkg-dev fakeroot lintian git  # test_deb: dpkg-buildpackage, lintian on the .debs
+	libcap2-bin       # test_netd: setcap, skbos-netd run with file capabilities
 	memcached         # test_preload_privdrop: memcached -u memcache drops root under skbos
 	postgresql        # test_preload_privdrop: postgres as user postgres, its listener on skbos
 	tcpdump           # test_pcap reads the capture back the way a user would

@@ -10,7 +10,9 @@
 #  3. survives and answers hostile clients: garbage, short and huge
 #     messages, wrong magic and version, names without a NUL or invalid,
 #     fds sent to it, silent clients (dropped after its timeout), and 100
-#     connections at once (a valid request is still served).
+#     connections at once (a valid request is still served);
+#  4. run by the unprivileged test user with file capabilities
+#     (cap_net_raw,cap_net_admin), serves the same.
 # Needs root and namespaces: skipped (77) without them, except under CI=true.
 set -u
 top=${top_builddir:-.}
@@ -25,6 +27,7 @@ pids=()
 . "$(dirname "$0")/lib.sh"
 
 cleanup() {
+	exec 2>/dev/null # the helpers' "Killed" notices
 	kill_pids
 	kill_netns_pids a
 	del_netns a
@@ -121,3 +124,24 @@ kill -TERM "${pids[0]}"
 wait "${pids[0]}"
 [ ! -e "$sock" ] || fail "the helper left $sock behind"
 echo "ok: SIGTERM ends the helper, its socket removed"
+
+# ---- 4. not root: file capabilities ------------------------------------------------
+# A copy with cap_net_raw,cap_net_admin run by the test user, who cannot
+# open an AF_PACKET socket itself, serves it.
+command -v setcap >/dev/null || skip "setcap is not installed (libcap2-bin, scripts/deps.sh)"
+mkdir "$tmp/cap" && cp "$netd" "$tmp/cap/skbos-netd" && chown -R "$U" "$tmp/cap" &&
+	setcap cap_net_raw,cap_net_admin+ep "$tmp/cap/skbos-netd" || fail "cannot setcap a copy of skbos-netd"
+if findmnt -no OPTIONS --target "$tmp" | grep -qw nosuid; then
+	echo "SKIP (part 4): $tmp is mounted nosuid, which ignores file capabilities"
+	exit 0
+fi
+in_ns runuser -u "$U" -- python3 -c 'import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW)' 2>/dev/null &&
+	fail "$U can open AF_PACKET sockets itself: the part proves nothing"
+sock=$tmp/cap/netd.sock
+ip netns exec "${P}a" runuser -u "$U" -- "$tmp/cap/skbos-netd" --allow "${P}s=$U" --socket "$sock" \
+	>"$tmp/netd_cap.log" 2>&1 &
+pids=($!)
+wait_until 50 test -S "$sock" || fail "the helper with file capabilities did not start"
+want=granted expect as_user "$U" request "${P}s"
+want="refused Operation not permitted: user" expect as_user nobody request "${P}s"
+echo "ok: skbos-netd run by $U with cap_net_raw,cap_net_admin file capabilities hands sockets over"
