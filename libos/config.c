@@ -65,6 +65,11 @@ static int parse_interface(struct skbos_config *c, char *err, size_t errlen)
 		return bad(err, errlen, "SKBOS_IF=%s: no such interface", v);
 	strcpy(c->ifname, v);
 	c->have_if = true;
+	v = env("SKBOS_NETD_SOCKET");
+	if (v && strlen(v) >= sizeof(c->netd_socket))
+		return bad(err, errlen, "SKBOS_NETD_SOCKET=%s: the path is too long", v);
+	if (v)
+		strcpy(c->netd_socket, v);
 	return 0;
 }
 

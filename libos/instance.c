@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "devfd.h"
 #include "instance.h"
 #include "../netdev/afpacket_uring.h"
 #include "../netdev/loopback.h"
@@ -53,8 +54,11 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 		return rc;
 	ac.steer = &view;
 	ac.steer_err = &steer_err;
-	ac.fd = instance_fd_still(c->have_packet_fd, c->packet_fd, c->packet_ino);
-	ac.have_fd = ac.fd >= 0;
+	/* opened early (before a privilege drop), now, or by skbos-netd */
+	ac.fd = devfd_get(c, &ac.fd_bound, err, errlen);
+	if (ac.fd < 0)
+		return ac.fd;
+	ac.have_fd = true;
 	in->dev = afpacket_create(in->st, c->ifname, &ac);
 	if (IS_ERR(in->dev)) {
 		rc = (int)PTR_ERR(in->dev);
@@ -63,9 +67,8 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 			snprintf(err, errlen, "SKBOS_IF=%s: the kernel refused the port filter "
 				 "(SO_ATTACH_FILTER): %s", c->ifname, strerror(-rc));
 		else
-			snprintf(err, errlen, "SKBOS_IF=%s: cannot open the interface: %s%s",
-				 c->ifname, strerror(-rc),
-				 rc == -EPERM ? " (AF_PACKET needs CAP_NET_RAW)" : "");
+			snprintf(err, errlen, "SKBOS_IF=%s: cannot open the interface: %s", c->ifname,
+				 strerror(-rc));
 		return rc;
 	}
 	instance_share_start(in);

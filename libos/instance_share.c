@@ -42,22 +42,16 @@ int instance_fd_still(bool have, int fd, unsigned long ino)
 /**
  * instance_preopen_after_fork - in a child of fork, while it may still be
  * privileged (prefork workers drop privileges soon after): open what its
- * own stack will need and a later setuid would forbid, an AF_PACKET socket
- * (CAP_NET_RAW) and the port table (in a root-only directory), recorded in
- * @cfg for the stack to start with at the child's first socket.
+ * own stack will need and a later setuid would forbid: the port table (in
+ * a root-only directory), recorded in @cfg for the stack to start with at
+ * the child's first socket.  (Its AF_PACKET socket: devfd_after_fork.)
  */
 void instance_preopen_after_fork(const struct skbos_instance *old, struct skbos_config *cfg)
 {
 	struct stat sb;
 	int fd;
 
-	cfg->have_packet_fd = cfg->have_table_fd = false;
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && !fstat(fd, &sb)) {
-		cfg->have_packet_fd = true;
-		cfg->packet_fd = fd;
-		cfg->packet_ino = (unsigned long)sb.st_ino;
-	}
+	cfg->have_table_fd = false;
 	cfg->table_dir[0] = '\0';
 	if (old->po)
 		portown_dir(old->po, cfg->table_dir, sizeof(cfg->table_dir));

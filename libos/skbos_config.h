@@ -28,13 +28,13 @@ struct skbos_config {
 	u64 failnth;        /* SKBOS_FAILNTH: fail this allocation (alloc.h); 0: off */
 	bool failnth_persist; /* ... and every one after it */
 	/* Opened by a forked child while still privileged, for its stack to
-	 * use if they are still there (same inode) when it starts. */
-	bool have_packet_fd; /* packet_fd: an AF_PACKET socket */
-	int packet_fd;
+	 * use if it is still there (same inode) when it starts (the packet
+	 * socket: devfd.c). */
 	bool have_table_fd;  /* table_fd: the address's port table (portown.c) */
 	int table_fd;
-	unsigned long packet_ino, table_ino;
+	unsigned long table_ino;
 	char table_dir[128]; /* the parent's port table directory (fork), or "" */
+	char netd_socket[108]; /* SKBOS_NETD_SOCKET: skbos-netd's socket; "": the default */
 };
 
 int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);

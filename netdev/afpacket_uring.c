@@ -774,11 +774,41 @@ static const struct net_device_ops afp_ops = {
 
 /* ---- creation ------------------------------------------------------------- */
 
+/*
+ * The receive buffer: beyond rmem_max only with CAP_NET_ADMIN
+ * (SO_RCVBUFFORCE); a socket that has one already (skbos-netd's, set by the
+ * helper) keeps it rather than shrinking to what SO_RCVBUF may give.
+ */
+static int afp_rcvbuf_set(int fd, int rcvbuf)
+{
+	socklen_t len = sizeof(int);
+	int cur = 0;
+
+	/* SO_RCVBUF reads back twice what was set (socket(7)). */
+	if (!getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cur, &len) && cur / 2 >= rcvbuf)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+		return -1;
+	return 0;
+}
+
+/* A socket bound elsewhere must be bound to the interface we asked for. */
+static int afp_check_bound(int fd, int ifindex)
+{
+	struct sockaddr_ll sll = { 0 };
+	socklen_t len = sizeof(sll);
+
+	if (getsockname(fd, (struct sockaddr *)&sll, &len) < 0)
+		return -errno;
+	return sll.sll_family == AF_PACKET && sll.sll_ifindex == ifindex ? 0 : -EINVAL;
+}
+
 static int afp_socket_setup(struct afpacket_priv *p, const struct afp_ifinfo *ifi,
 			    const struct afpacket_config *c)
 {
 	struct sockaddr_ll sll = { 0 };
-	int one = 1;
+	int one = 1, err = 0;
 
 	/* Before bind, so that no frame is ever read without its header. */
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0)
@@ -786,8 +816,7 @@ static int afp_socket_setup(struct afpacket_priv *p, const struct afp_ifinfo *if
 	/* Our own frames would come back through the ETH_P_ALL hook. */
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
 		return -errno;
-	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &c->rcvbuf, sizeof(c->rcvbuf)) < 0 &&
-	    setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &c->rcvbuf, sizeof(c->rcvbuf)) < 0)
+	if (afp_rcvbuf_set(p->fd, c->rcvbuf))
 		return -errno;
 	/*
 	 * PACKET_QDISC_BYPASS: off unless asked for (AFP_QDISC_BYPASS).  It
@@ -809,16 +838,14 @@ static int afp_socket_setup(struct afpacket_priv *p, const struct afp_ifinfo *if
 	/* The ring too goes in before bind: a frame that came in before it
 	 * would sit in the socket's queue, where nothing reads. */
 	if (c->rx_mode == AFP_RX_TPACKET_V3) {
-		int err = afp_v3_create(p, c);
-
+		err = afp_v3_create(p, c);
 		if (err)
 			return err;
 	}
 	sll.sll_family = AF_PACKET;
 	/* Before bind: a process sharing the address never sees the others'. */
 	if (c->steer) {
-		int err = afpacket_steer(p->dev, c->steer);
-
+		err = afpacket_steer(p->dev, c->steer);
 		if (err && c->steer_err)
 			*c->steer_err = err;
 		if (err)
@@ -826,8 +853,12 @@ static int afp_socket_setup(struct afpacket_priv *p, const struct afp_ifinfo *if
 	}
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = ifi->ifindex;
-	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		return -errno;
+	if (c->fd_bound)
+		err = afp_check_bound(p->fd, ifi->ifindex);
+	else if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		err = -errno;
+	if (err)
+		return err;
 	/* An address the interface does not have needs promiscuous mode; the
 	 * membership goes away with the socket. */
 	if (memcmp(p->dev->dev_addr, ifi->mac, ETH_ALEN)) {
@@ -957,11 +988,14 @@ struct net_device *afpacket_create(struct stack *st, const char *ifname,
 	int fd, err;
 
 	err = afp_config(&c, cfg);
-	if (err)
+	if (err) {
+		if (cfg && cfg->have_fd && cfg->fd >= 0)
+			close(cfg->fd);
 		return ERR_PTR(err);
+	}
 	fd = c.have_fd ? c.fd : socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return ERR_PTR(-errno);
+		return ERR_PTR(c.have_fd ? -EBADF : -errno);
 	err = afp_if_query(fd, ifname, &ifi);
 	if (err) {
 		close(fd);

@@ -94,8 +94,10 @@ enum afp_rx_mode {
  * @rx_blocks: TPACKET_V3 blocks in the ring (default 16: 4 MB, as @rcvbuf)
  * @rx_retire_ms: TPACKET_V3 block retire timeout, ms (default 1, the least
  *	the kernel takes; it rounds up to a jiffy)
- * @have_fd/@fd: use @fd, an AF_PACKET socket opened earlier (by a forked
- *	child while still privileged), instead of opening one
+ * @have_fd: use @fd, an AF_PACKET SOCK_RAW socket opened elsewhere (devfd.c),
+ *	instead of opening one; the device owns it from then on, also on failure
+ * @fd_bound: @fd is bound to the interface already (skbos-netd's), so it is
+ *	not bound again
  * @steer: the frames to let in from the start (afpacket_steer), or NULL: all
  * @steer_err: where a refused @steer's -errno goes (the caller names it)
  */
@@ -115,6 +117,7 @@ struct afpacket_config {
 	unsigned int rx_blocks;
 	unsigned int rx_retire_ms;
 	bool have_fd;
+	bool fd_bound;
 	int fd;
 	const struct portown_view *steer;
 	int *steer_err;

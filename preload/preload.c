@@ -42,6 +42,7 @@
 #include "ifaddrs.h"
 #include <linux/netlink.h>
 #include "instance.h"
+#include "devfd.h"
 #include "inetdevice.h"
 #include "ip.h"
 #include "ip_cmsg.h"
@@ -123,7 +124,10 @@ static void shim_atfork_child(void)
 {
 	/* DESIGN.md "fork/exec": a fresh stack.  The parent's instance (its lock
 	 * possibly held above, its thread gone) is forgotten, never touched;
-	 * its kernel objects (packet socket, ring, eventfds) are closed. */
+	 * its kernel objects (packet socket, ring, eventfds) are closed.  A
+	 * packet socket of its own is opened now, while it may still be
+	 * privileged (devfd.c). */
+	devfd_after_fork();
 	if (skbos_current_instance()) {
 		size_t n = strlen(shim_cfg.pcap);
 
@@ -156,6 +160,9 @@ __attribute__((constructor)) static void shim_load(void)
 		_exit(1);
 	}
 	shim_enabled = shim_cfg.have_if || shim_cfg.loopback;
+	/* Before main can drop privileges (memcached -u, nginx's user). */
+	if (shim_cfg.have_if)
+		devfd_preopen();
 	if (shim_enabled && fdt_init()) {
 		fprintf(stderr, "skbos: cannot reserve the fd table (the program was not started)\n");
 		_exit(1);

@@ -22,6 +22,11 @@ pkgs=(
 	nginx wrk         # test_preload_apps, _prefork: nginx under skbos and against it, wrk's load
 	redis-server redis-tools  # test_preload_apps: redis-server, redis-cli, redis-benchmark
 	iperf3            # test_preload_apps: TCP and UDP throughput, both ends
+	groff man-db      # test_man: the man pages render without warnings
+	debhelper dpkg-dev fakeroot lintian git  # test_deb: dpkg-buildpackage, lintian on the .debs
+	libcap2-bin       # test_netd: setcap, skbos-netd run with file capabilities
+	memcached         # test_preload_privdrop: memcached -u memcache drops root under skbos
+	postgresql        # test_preload_privdrop: postgres as user postgres, its listener on skbos
 	dnsmasq-base dnsutils  # test_preload_dnsmasq: dnsmasq under skbos, dig against it
 	                  # (dnsmasq-base: the program without the system service)
 	tcpdump           # test_pcap reads the capture back the way a user would;
@@ -34,7 +39,7 @@ bench_pkgs=(                 # (iperf3, wrk, nginx, redis: installed for the tes
 	sockperf          # TCP and UDP ping-pong latency percentiles
 	gnuplot-nox       # the results chart
 	util-linux        # taskset: each side pinned to its CPU
-	memcached libmemcached-tools  # memcached -t 4 and memcaslap's load (bench mcd)
+	libmemcached-tools  # memcaslap: the load on memcached -t 4 (bench mcd)
 )
 [ "${1:-}" = "--bench" ] && pkgs+=("${bench_pkgs[@]}")
 
