@@ -18,7 +18,9 @@
  * socket; poll, select and epoll never restart; a send that moved data
  * returns the partial count.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

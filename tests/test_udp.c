@@ -79,7 +79,7 @@ Test(udp, the_seed_dispatch_chain)
 	u64 ip_out = mib(sa, IPSTATS_MIB_OUTREQUESTS);
 
 	cr_assert(eq(ptr, (void *)s->ops, (void *)&inet_dgram_ops), "sock->ops = inet_dgram_ops");
-	cr_assert(eq(ptr, s->sk->sk_prot, &udp_prot), "sk->sk_prot = udp_prot");
+	cr_assert(eq(ptr, (void *)s->sk->sk_prot, (void *)&udp_prot), "sk->sk_prot = udp_prot");
 	cr_assert(eq(int, s->sk->sk_protocol, IPPROTO_UDP));
 	cr_assert(eq(int, t_sendto(s, "x", 1, 0, p.b, 9), 1));
 	cr_assert(eq(u64, mib(sa, UDP_MIB_OUTDATAGRAMS), 1), "udp_sendmsg ran");
