@@ -453,16 +453,27 @@ static long call_end(struct call *c, long rc)
  * Linux restarts a blocking socket call interrupted by a handler installed
  * with SA_RESTART unless the socket has a timeout (sock_intr_errno).  Which
  * signal interrupted is not known here: restart only if every caught signal
- * asked for SA_RESTART.
+ * that could have asked for SA_RESTART - not one this thread blocks, and not
+ * a fault signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS: raised by
+ * an instruction, never by a sleep; the sanitizers' and crash reporters'
+ * handlers live there).
  */
 static bool shim_restartable(ktime_t timeo)
 {
 	struct sigaction sa;
+	sigset_t blocked;
 
 	if (timeo != KTIME_MAX)
 		return false;
+	if (pthread_sigmask(SIG_BLOCK, NULL, &blocked))
+		sigemptyset(&blocked);
 	for (int s = 1; s < NSIG; s++) {
-		if (s == SIGKILL || s == SIGSTOP || sigaction(s, NULL, &sa))
+		switch (s) {
+		case SIGKILL: case SIGSTOP:
+		case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP: case SIGSYS:
+			continue;
+		}
+		if (sigismember(&blocked, s) == 1 || sigaction(s, NULL, &sa))
 			continue;
 		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
 			continue;

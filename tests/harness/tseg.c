@@ -98,7 +98,8 @@ static unsigned int tseg_options(const struct tseg *s, u8 *o)
 	if (s->tfo) {
 		o[n++] = TCPOPT_FASTOPEN;
 		o[n++] = (u8)(2 + s->tfo_len);
-		memcpy(o + n, s->tfo_cookie, s->tfo_len);
+		if (s->tfo_len) /* 0: a cookie request, and no cookie to copy */
+			memcpy(o + n, s->tfo_cookie, s->tfo_len);
 		n += s->tfo_len;
 		while (n & 3)
 			o[n++] = TCPOPT_NOP;
