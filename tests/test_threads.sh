@@ -26,8 +26,13 @@ stress=$B/tests/tools/stress_threads
 runs=${STRESS_RUNS:-4}
 seeds=${STRESS_SEEDS:-$(for _ in $(seq "$runs"); do echo $((RANDOM * 32768 + RANDOM)); done)}
 asan=false # an ASan or TSan shim: uninstrumented programs (python3) cannot load it
-rt=$(ldd "$lib" 2>/dev/null | awk '/lib[at]san/ { print $3 }') # its runtime goes first
-[ -n "$rt" ] && asan=true
+ldd "$lib" 2>/dev/null | grep -Eq 'lib[at]san' && asan=true
+# ASan's runtime must come first in LD_PRELOAD; TSan's must not: ahead of the
+# shim, TSan's poll/epoll_wait interceptors run first and call the shim from
+# inside their blocking-call scope, where TSan ignores the shim's
+# pthread_mutex_lock (thr->ignore_interceptors) and so reports races between
+# two holders of the stack lock that are none.
+rt=$(ldd "$lib" 2>/dev/null | awk '/libasan/ { print $3 }')
 pre="${rt:+$rt }$lib"
 trap netns_test_cleanup EXIT
 
@@ -73,7 +78,7 @@ veth_netns 10.94.0.1/24
 skbos=(env SKBOS_PRELOAD_LIB="$lib" "$B/preload/skbos-run" --if "${P}s" --addr 10.94.0.2/24 --)
 # a sanitizer's shim: what skbos-run does, by hand, so that only the
 # instrumented program (not sh, timeout) gets the runtime and the shim
-[ -n "$rt" ] && skbos=(env SKBOS_IF="${P}s" SKBOS_ADDR=10.94.0.2/24 LD_PRELOAD="$pre")
+$asan && skbos=(env SKBOS_IF="${P}s" SKBOS_ADDR=10.94.0.2/24 LD_PRELOAD="$pre")
 
 # 2. the program over the veth, against a kernel echo
 if ! $asan; then
