@@ -68,9 +68,7 @@ struct skbos_loop {
  * The stack lock, counted: how often a thread found it held or wanted is
  * what limits a many-threaded program on one stack (skbos-stat's
  * LoopLockContended).  lock_users counts holders and waiters; one atomic
- * each way.  (It was a trylock first: ThreadSanitizer then reported races
- * between two holders of the lock in 3 of some 80 stress runs, and none in
- * 150 runs without it; the count does not need one.)
+ * each way, and no trylock before the lock.
  */
 void loop_lock(struct skbos_loop *l)
 {
