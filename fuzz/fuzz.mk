@@ -1,7 +1,7 @@
 # fuzz.mk - the libFuzzer build and run (GNU make), started by `make fuzz`
 # (fuzz/fuzz.am) in the build tree's fuzz-build/ directory.
 #
-# The stack's sources (CORE_SOURCES, the list Makefile.am gives libskbos_core),
+# The stack's sources (CORE_SOURCES: what Makefile.am gives libskbos_core and libskbos_stack),
 # the test harness and the targets are compiled here with clang, with
 # coverage for libFuzzer and ASan+UBSan, apart from the gcc build.  Each
 # target then runs FUZZ_SECONDS on its corpus: new inputs go to
@@ -15,8 +15,9 @@ TARGETS = fuzz_input fuzz_options fuzz_skb
 
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 CFLAGS = -std=gnu11 -g -O1 $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra
-CPPFLAGS = -I$(SRCDIR)/fuzz/include -I$(SRCDIR)/fuzz -I$(SRCDIR)/libos -I$(SRCDIR)/libos/include \
-	-I$(SRCDIR)/netdev -I$(SRCDIR)/tests/harness -D_GNU_SOURCE
+CPPFLAGS = -I$(SRCDIR)/fuzz/include -I$(SRCDIR)/fuzz -I$(SRCDIR)/libos/include \
+	-I$(SRCDIR)/libos/core -I$(SRCDIR)/libos/ipv4 -I$(SRCDIR)/libos/runtime -I$(SRCDIR)/netdev \
+	-I$(SRCDIR)/netdev/afpacket -I$(SRCDIR)/netd -I$(SRCDIR)/tests/harness -I$(SRCDIR)/tests/devices -D_GNU_SOURCE
 LIBS = -luring -lev -lpcap -lm -lpthread
 
 HARNESS = tests/harness/world.c tests/harness/inet.c tests/harness/socks.c \

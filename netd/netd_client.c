@@ -1,7 +1,7 @@
 /*
  * netd_client.c - the application's side of skbos-netd(8): one request on
  * a fresh SOCK_SEQPACKET connection, one reply, and the AF_PACKET socket in
- * it (SCM_RIGHTS, unix(7)).  Called by libos/devfd.c when socket(AF_PACKET)
+ * it (SCM_RIGHTS, unix(7)).  Called by libos/runtime/devfd.c when socket(AF_PACKET)
  * says EPERM: the process lacks CAP_NET_RAW.
  *
  * The helper is trusted to open the socket, not to send well-formed

@@ -9,9 +9,9 @@
  * transmit never re-enters the receive path it came from.
  */
 #include "loopback.h"
-#include "../libos/netdevice.h"
-#include "../libos/eth.h"
-#include "../libos/dst.h"
+#include "netdevice.h"
+#include "eth.h"
+#include "dst.h"
 
 struct loopback_priv {
 	struct sk_buff_head backlog;

@@ -2,11 +2,11 @@
  * skbos-stat - the sockets and counters of a running skbos process, like
  * `ss -tuna` and `nstat -az` for the kernel (README "skbos-stat").
  *
- * It connects to the process's control socket (libos/ctl.c) in the first
+ * It connects to the process's control socket (libos/runtime/ctl.c) in the first
  * of /run/skbos, $XDG_RUNTIME_DIR/skbos, /run/user/UID/skbos and
  * /tmp/skbos-UID that has PID.sock (UID: the process's owner), reads the
- * report (libos/report.c) to the end and shows the parts asked for.  It
- * links nothing of skbos but the port table's reader (-a, libos/portown.c):
+ * report (libos/ipv4/report.c) to the end and shows the parts asked for.  It
+ * links nothing of skbos but the port table's reader (-a, libos/runtime/portown.c):
  * the report is text.
  */
 #include <arpa/inet.h>
@@ -357,7 +357,7 @@ static int stat_name(const char *name, int show, bool json)
 }
 
 /*
- * -a IF ADDR: the address's port table (libos/portown.c), read where the
+ * -a IF ADDR: the address's port table (libos/runtime/portown.c), read where the
  * stacks keep it: the first of the run directories that has it.
  */
 static int stat_address(int argc, char **argv)

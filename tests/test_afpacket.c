@@ -1,5 +1,5 @@
 /*
- * test_afpacket.c - the AF_PACKET/io_uring device (netdev/afpacket_uring.c)
+ * test_afpacket.c - the AF_PACKET/io_uring device (netdev/afpacket/afpacket_uring.c)
  * against the real kernel: skbos's device on one end of a veth pair in
  * namespace A, the kernel (its AF_PACKET and UDP sockets) on the other end
  * in namespace B.  Root only: without it the tests skip, under CI=true they

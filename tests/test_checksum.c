@@ -1,5 +1,5 @@
 /*
- * test_checksum.c - the Internet checksum (libos/checksum.c, checksum.h)
+ * test_checksum.c - the Internet checksum (libos/core/checksum.c, checksum.h)
  * against values skbos did not compute: RFC 1071's worked example, the IPv4
  * header of Wikipedia's "IPv4 header checksum" article, and three frames a
  * Linux kernel sent over a veth pair with transmit checksum offload off

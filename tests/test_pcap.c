@@ -1,5 +1,5 @@
 /*
- * test_pcap.c - the pcap tap (libos/pcap.c): frames crossing the in-memory
+ * test_pcap.c - the pcap tap (libos/core/pcap.c): frames crossing the in-memory
  * wire, both directions, end up in a file that libpcap and tcpdump read
  * back, byte for byte.
  */

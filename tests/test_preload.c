@@ -568,7 +568,7 @@ static void *recv_thread(void *arg)
 
 /*
  * Whether thread @tid sleeps in poll or ppoll, where a blocking skbos call
- * waits (libos/loop.c loop_wait): /proc/PID/task/TID/syscall starts with
+ * waits (libos/runtime/loop.c loop_wait): /proc/PID/task/TID/syscall starts with
  * the number of the system call a thread is blocked in ("running" if none).
  */
 static bool thread_sleeps_in_poll(pid_t tid)

@@ -1,5 +1,5 @@
 /*
- * test_report.c - stack_report (libos/report.c), the text skbos-stat shows:
+ * test_report.c - stack_report (libos/ipv4/report.c), the text skbos-stat shows:
  * two stacks on virtual time with a listener, a connection holding unread
  * data, a UDP socket and a dropped frame; the lines must be exactly the
  * documented format (README "skbos-stat").

@@ -1,5 +1,5 @@
 /*
- * test_skb.c - the sk_buff API (libos/skb.c, skbuff.h): pointer arithmetic,
+ * test_skb.c - the sk_buff API (libos/core/skb.c, skbuff.h): pointer arithmetic,
  * the seeds' header diagrams, clone vs copy, refcounts, headroom growth,
  * drop accounting, pools, fault injection and the panics.
  */

@@ -2,7 +2,7 @@
  * test_tcp_drops.c - a segment TCP input throws away is counted under its
  * drop reason (skb->drops, skbos-stat's DropNAME) and the MIB counter Linux
  * bumps for it, so "why did this segment vanish" has an answer.  One test
- * per representative drop of libos/tcp_ipv4.c and tcp_input.c; each also
+ * per representative drop of libos/ipv4/tcp_ipv4.c and tcp_input.c; each also
  * checks what B answered and that nothing else was counted as dropped.
  *
  * Read first: RFC 9293 §3.10.7 (SEGMENT ARRIVES), RFC 5961 §4 (SYN),

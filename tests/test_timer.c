@@ -1,5 +1,5 @@
 /*
- * test_timer.c - the stack's timers (libos/timer.c) on a manual clock:
+ * test_timer.c - the stack's timers (libos/core/timer.c) on a manual clock:
  * deadlines, ordering, re-arming, cancelling, virtual-time stepping, and a
  * heap of tens of thousands of timers.
  */

@@ -1,6 +1,6 @@
 /*
- * test_wire.c - the in-memory cable (netdev/wire.c) and its impairment rules
- * (netdev/impair.c): delivery, loss, duplication, reordering, corruption,
+ * test_wire.c - the in-memory cable (tests/devices/wire.c) and its impairment rules
+ * (tests/devices/impair.c): delivery, loss, duplication, reordering, corruption,
  * delay and rate, all deterministic on virtual time.
  */
 #include <criterion/criterion.h>

@@ -5,7 +5,7 @@
  *
  *   ns A [a0] <--veth--> [m0] impair [m1] <--veth--> [b0] ns B
  *
- * and forwards every frame between m0 and m1 through netdev/impair.c's rules,
+ * and forwards every frame between m0 and m1 through tests/devices/impair.c's rules,
  * the same code the in-memory wire uses, so "drop=1%,seed=7" means the same
  * thing in a two-stack test and here.  Deterministic for a given seed and
  * traffic.  tests/tools/impair-net.sh builds the topology.
@@ -161,7 +161,7 @@ static struct qframe *frame_copy(const u8 *data, u32 len, ktime_t at)
 	return f;
 }
 
-/* The rules decide one frame's fate, as netdev/wire.c applies them. */
+/* The rules decide one frame's fate, as tests/devices/wire.c applies them. */
 static void forward(struct direction *d, const u8 *data, u32 len, ktime_t now)
 {
 	struct impair_verdict v;

@@ -1,6 +1,6 @@
 /*
  * impair.h - link impairment rules: drop, duplicate, reorder, corrupt, delay,
- * rate.  One implementation, used by netdev/wire.c (two stacks in one process)
+ * rate.  One implementation, used by tests/devices/wire.c (two stacks in one process)
  * and by tests/tools/impair (a userspace cable between network namespaces),
  * so a scenario means the same thing on both.
  *
@@ -11,7 +11,7 @@
 #ifndef SKBOS_IMPAIR_H
 #define SKBOS_IMPAIR_H
 
-#include "../libos/types.h"
+#include "types.h"
 
 /** struct impair_kind - when one impairment fires: every_nth, or rate_ppm. */
 struct impair_kind {

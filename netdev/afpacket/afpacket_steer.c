@@ -29,8 +29,8 @@
 
 #include "alloc.h"
 #include "afpacket_priv.h"
-#include "../libos/log.h"
-#include "../libos/portown.h"
+#include "log.h"
+#include "portown.h"
 
 #define STEER_ACCEPT 0x40000 /* bytes to keep: whole frames (64 KB GSO + header) */
 #define STEER_MAXINSNS BPF_MAXINSNS

@@ -21,8 +21,8 @@
 
 #include "devfd.h"
 #include "skbos_config.h"
-#include "../netd/netd_client.h"
-#include "../netd/netd_proto.h"
+#include "netd_client.h"
+#include "netd_proto.h"
 
 static int devfd_early = -1;
 static unsigned long devfd_ino; /* devfd_early's inode: still ours? */

@@ -13,9 +13,9 @@
 
 #include "alloc.h"
 #include "wire.h"
-#include "../libos/netdevice.h"
-#include "../libos/eth.h"
-#include "../libos/stack.h"
+#include "netdevice.h"
+#include "eth.h"
+#include "stack.h"
 
 struct wire_end {
 	struct wire *wire;

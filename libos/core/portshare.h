@@ -5,7 +5,7 @@
  * responder (the one that answers ARP and ping and resets ports nobody owns).
  *
  * A stack alone on its address has no share (st->share == NULL): it owns
- * every port and answers everything, as before.  libos/portown.c provides
+ * every port and answers everything, as before.  libos/runtime/portown.c provides
  * the ops for a stack on a shared interface address.
  */
 #ifndef SKBOS_PORTSHARE_H

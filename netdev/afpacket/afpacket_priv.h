@@ -10,7 +10,7 @@
 #include <liburing.h>
 
 #include "afpacket_uring.h"
-#include "../libos/skbuff.h"
+#include "skbuff.h"
 
 /*
  * struct virtio_net_hdr (include/uapi/linux/virtio_net.h), little-endian on

@@ -41,9 +41,9 @@
 
 #include "alloc.h"
 #include "afpacket_priv.h"
-#include "../libos/netdevice.h"
-#include "../libos/eth.h"
-#include "../libos/log.h"
+#include "netdevice.h"
+#include "eth.h"
+#include "log.h"
 
 #define ETH_HDR_LEN 14
 

@@ -18,7 +18,7 @@
 #ifndef SKBOS_AFPACKET_URING_H
 #define SKBOS_AFPACKET_URING_H
 
-#include "../libos/types.h"
+#include "types.h"
 
 struct stack;
 struct net_device;

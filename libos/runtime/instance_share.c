@@ -17,7 +17,7 @@
 #include <linux/if_packet.h>
 
 #include "instance.h"
-#include "../netdev/afpacket_uring.h"
+#include "afpacket_uring.h"
 #include "ctl.h"
 #include "log.h"
 #include "portown.h"

@@ -4,7 +4,7 @@
  * Everything the core knows lives here or hangs off here: devices, protocol
  * handlers, tables, timers, counters, clock, allocator pools.  There are no
  * globals in the core, so several stacks can live in one process (tests join
- * two with netdev/wire.c) and each is deterministic given its inputs:
+ * two with tests/devices/wire.c) and each is deterministic given its inputs:
  * frames (netif_receive_skb), socket calls, and time (stack_run_timers).
  */
 #ifndef SKBOS_STACK_H

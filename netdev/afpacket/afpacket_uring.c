@@ -36,11 +36,11 @@
 #include "alloc.h"
 #include "afpacket_priv.h"
 #include "afpacket_if.h"
-#include "../libos/netdevice.h"
-#include "../libos/eth.h"
-#include "../libos/skbuff.h"
-#include "../libos/stack.h"
-#include "../libos/log.h"
+#include "netdevice.h"
+#include "eth.h"
+#include "skbuff.h"
+#include "stack.h"
+#include "log.h"
 
 #define VNET_GSO_NONE 0
 #define VNET_GSO_TCPV4 1

@@ -1,0 +1,60 @@
+#!/bin/bash
+# The layering rule of DESIGN.md "Layout", by name (the build enforces it
+# too: the core compiles with only libos/include, libos/core and libos/ipv4
+# on its include path).
+#  - a core file (libos/core, libos/ipv4) includes no runtime, device, shim,
+#    helper or test header, and none of libev, liburing, pthread;
+#  - the devices (netdev/) include no shim or test header;
+#  - the shim (preload/) includes, of the stack's headers, only those the
+#    socket layer exports to it (SHIM_MAY below; each one a debt named in
+#    DESIGN.md until the one syscall layer replaces it).
+# Run by `make check`; no root.  SKBOS_LAYERS_SRC=DIR checks another tree
+# (the test of this test: a copy with a bad include must fail).
+set -u
+src=${SKBOS_LAYERS_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$src" || exit 99
+bad=0
+names() { for d in "$@"; do ls "$d"/*.h 2>/dev/null; done | xargs -rn1 basename | sort -u; }
+# the includes of the files $3.. whose name is in the list $2: "X" against
+# the project's headers, <X> against the system's (libev, liburing, pthread)
+check() {
+	local what=$1 list=$2; shift 2
+	local f inc
+	for f in $(ls "$@" 2>/dev/null); do
+		while read -r inc; do
+			if grep -qxF "$inc" <<<"$list"; then
+				echo "layering: $f includes $inc ($what)"
+				bad=1
+			fi
+		done < <(sed -nE -e 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/p' \
+			-e 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*<(ev\.h|liburing\.h|pthread\.h)>.*/<\1>/p' "$f" |
+			sed 's@.*/@@; s@^\([^<].*\)@\1@')
+	done
+}
+core_files="libos/core/*.[ch] libos/ipv4/*.[ch]"
+upper=$(names libos/runtime netdev netdev/afpacket preload netd tests/harness tests/devices
+	printf '%s\n' '<ev.h>' '<liburing.h>' '<pthread.h>')
+check "a core file may not include the runtime, a device, the shim or the tests" "$upper" $core_files
+check "a device may not include the shim or the tests" "$(names preload tests/harness tests/devices)" \
+	netdev/*.[ch] netdev/afpacket/*.[ch]
+# What the shim may include of the stack: the socket layer's headers and
+# the runtime's; every other core header is private to the core.
+SHIM_MAY="sock.h stack.h skbuff.h types.h list.h tcp.h ip.h inetdevice.h route.h netdevice.h icmp.h
+ping.h eth.h checksum.h ip_cmsg.h log.h portshare.h"
+private=$(names libos/core libos/ipv4 | grep -vxF "$(tr ' ' '\n' <<<"$SHIM_MAY" | grep .)")
+shim="preload/shim.h preload/preload.c preload/fdtable.c preload/epoll.c preload/poll.c preload/select.c
+	preload/inet6.[ch] preload/ifaddrs.[ch]"
+check "the shim may include only the headers the socket layer exports" "$private" $shim
+[ "$bad" = 0 ] || exit 1
+echo "ok: core includes nothing above it; devices nothing of the shim; the shim only exported headers"
+# The check itself: a copy of the tree with one forbidden include must fail.
+if [ -z "${SKBOS_LAYERS_SRC:-}" ]; then
+	tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+	mkdir -p "$tmp/netdev" && cp -r libos preload netd tests "$tmp/" && cp -r netdev/. "$tmp/netdev/"
+	echo '#include "loop.h"' >>"$tmp/libos/ipv4/udp.c"
+	if SKBOS_LAYERS_SRC=$tmp bash "$0" >/dev/null; then
+		echo "FAIL: a core file including loop.h passed the check"
+		exit 1
+	fi
+	echo "ok: a core file including loop.h fails the check"
+fi
