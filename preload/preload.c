@@ -104,8 +104,10 @@ static void shim_atfork_prepare(void)
 	struct skbos_instance *in = shim_instance();
 
 	/* A consistent fd table for the child: no shim call half done. */
-	if (in && !shim_inside)
+	if (in && !shim_inside) {
 		loop_lock(in->loop);
+		inherit_fork_prepare(in); /* connected sockets the child may take */
+	}
 }
 
 static void shim_atfork_parent(void)
@@ -128,6 +130,7 @@ static void shim_atfork_child(void)
 	 * packet socket of its own is opened now, while it may still be
 	 * privileged (devfd.c). */
 	devfd_after_fork();
+	inherit_fork_child();
 	if (skbos_current_instance()) {
 		size_t n = strlen(shim_cfg.pcap);
 
@@ -168,6 +171,7 @@ __attribute__((constructor)) static void shim_load(void)
 		_exit(1);
 	}
 	loop_set_thread_hook(shim_thread_hook);
+	skbos_instance_set_channel(inherit_serve);
 	pthread_atfork(shim_atfork_prepare, shim_atfork_parent, shim_atfork_child);
 	shim_inside--;
 }
@@ -178,12 +182,14 @@ __attribute__((constructor)) static void shim_load(void)
  * here (a FIN, or a RST where data was left unread) and waits, bounded,
  * until TCP has delivered everything before the exit goes on.
  */
-__attribute__((destructor)) static void shim_unload(void)
+void shim_exit_flush(void)
 {
+	static bool done;
 	struct skbos_instance *in = shim_instance();
 
-	if (!in || shim_inside)
+	if (!in || shim_inside || done)
 		return;
+	done = true;
 	shim_lock(in);
 	for (int fd = 0; fd < fdt_size; fd++) {
 		uintptr_t e = fd_peek(fd);
@@ -191,10 +197,16 @@ __attribute__((destructor)) static void shim_unload(void)
 		if (e && fd_entry_sock(e))
 			fd_drop_entry(in, fd, e);
 	}
+	inherit_exit();
 	shim_unlock(in);
 	skbos_instance_exiting(in);
 	skbos_instance_drain(in, SKBOS_EXIT_DRAIN_MS);
 	skbos_instance_leave(in);
+}
+
+__attribute__((destructor)) static void shim_unload(void)
+{
+	shim_exit_flush();
 }
 
 /* ---- the instance and its lock -------------------------------------------------- */
@@ -379,6 +391,8 @@ void sock_put(struct socket *sock)
 {
 	if (--sock->refcnt > 0)
 		return;
+	if (unlikely(inherit_keep(sock)))
+		return; /* another process holds it (fork): no FIN */
 	sepoll_sock_release(sock);
 	aux_free(sock);
 	sock_release(sock);
@@ -421,7 +435,7 @@ static int call_begin(int fd, struct call *c)
 		return 1;
 	}
 	c->sock = fd_entry_sock(e);
-	if (sock_is_orphan(c->sock, in)) {
+	if (sock_is_orphan(c->sock, in) || (unlikely(inherit_any_moved) && inherit_moved(c->sock))) {
 		loop_unlock(in->loop);
 		shim_inside--;
 		errno = EBADF;
@@ -573,10 +587,33 @@ bool shim_orphans; /* a forked child: the fd table may hold the parent's sockets
  * listener group, and listen with the same backlog.  Every fd naming @old
  * names the new socket from now on.  Stack lock held.  Return: 0 or -errno.
  */
+/*
+ * What the shim keeps of @old (the options recorded, the IPv6 facade mark)
+ * for @sock, made from it in this process: the options set again on
+ * @sock when @apply (a listener made anew), only recorded otherwise (a
+ * connection taken over carries its state).  Return: 0 or -errno.
+ */
+static int aux_inherit(struct socket *old, struct socket *sock, bool apply)
+{
+	struct sockaux *a = aux_find(old, false);
+
+	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next) {
+		if (!apply || o->level == IPPROTO_IPV6 ||
+		    !sock->ops->setsockopt(sock, o->level, o->name, o->val, o->len))
+			aux_record_opt(sock, o->level, o->name, o->val, o->len);
+	}
+	return a && a->inet6 ? sock_set_inet6(sock) : 0;
+}
+
+/** shim_inherit_aux - aux_inherit for a connection taken over (inherit.c). */
+int shim_inherit_aux(struct socket *old, struct socket *sock)
+{
+	return aux_inherit(old, sock, false);
+}
+
 static int adopt_listener(struct skbos_instance *in, struct socket *old)
 {
 	struct sock *osk = old->sk;
-	struct sockaux *a = aux_find(old, false);
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(osk->sk_num),
 				   .sin_addr.s_addr = osk->sk_rcv_saddr };
 	struct socket *sock;
@@ -586,12 +623,8 @@ static int adopt_listener(struct skbos_instance *in, struct socket *old)
 	if (rc)
 		return rc;
 	sock->file_flags = old->file_flags;
-	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next) {
-		if (o->level == IPPROTO_IPV6 ||
-		    !sock->ops->setsockopt(sock, o->level, o->name, o->val, o->len))
-			aux_record_opt(sock, o->level, o->name, o->val, o->len);
-	}
-	if (a && a->inet6 && (rc = sock_set_inet6(sock)))
+	rc = aux_inherit(old, sock, true);
+	if (rc)
 		goto fail;
 	stack_port_join(in->st, osk->sk_num);
 	rc = sock->ops->bind(sock, (const struct sockaddr *)&sin, sizeof(sin));
@@ -618,8 +651,10 @@ fail:
  * shim_adopt_fd - @fd is about to be used: if it is a listening socket of
  * the parent's (a forked child: nginx and apache workers, gunicorn's,
  * socketserver's), make it this process's own, sharing the port with the
- * parent and the other children (DESIGN.md "fork/exec and many
- * processes").  Anything else of the parent's stays EBADF.
+ * parent and the other children; if it is a connected TCP socket of the
+ * parent's (ForkingTCPServer, socat's fork, sshd's and postgres's
+ * children), take the connection over (inherit.c) (DESIGN.md "fork/exec
+ * and many processes").  Anything else of the parent's stays EBADF.
  */
 void shim_adopt_fd(int fd)
 {
@@ -631,15 +666,19 @@ void shim_adopt_fd(int fd)
 	if (fd < 0 || fd >= fdt_size || !(e = fd_peek(fd)) || (e & FDT_EPOLL))
 		return;
 	sock = fd_entry_sock(e);
-	if (!sock_is_orphan(sock, in) || sock->type != SOCK_STREAM || !sock->sk ||
-	    sock->sk->sk_state != TCP_LISTEN)
+	if (!sock_is_orphan(sock, in) || sock->type != SOCK_STREAM || !sock->sk)
+		return;
+	if (sock->sk->sk_state != TCP_LISTEN && sock->sk->sk_state != TCP_ESTABLISHED &&
+	    sock->sk->sk_state != TCP_CLOSE_WAIT)
 		return;
 	in = shim_start(&err);
 	if (!in)
 		return;
 	shim_lock(in);
 	e = fd_peek(fd);
-	if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
+	if (e && fd_entry_sock(e) == sock && sock->sk->sk_state != TCP_LISTEN)
+		inherit_adopt(in, fd, sock); /* (it says why if it cannot) */
+	else if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
 		skb_log(LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
 			fd, sock->sk->sk_num, strerror(-rc));
 	shim_unlock(in);

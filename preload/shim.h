@@ -139,6 +139,18 @@ extern struct skbos_config shim_cfg;
 extern unsigned int shim_fork_gen; /* bumped in the child of every fork */
 extern bool shim_orphans; /* a forked child: the parent's sockets may be in the fd table */
 void shim_adopt_fd(int fd);
+void shim_exit_flush(void);
+
+/* inherit.c: connected sockets shared with children of fork */
+extern bool inherit_any_moved;
+void inherit_fork_prepare(struct skbos_instance *in);
+void inherit_fork_child(void);
+bool inherit_keep(struct socket *sock);
+void inherit_serve(struct skbos_instance *in);
+void inherit_exit(void);
+int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old);
+bool inherit_moved(const struct socket *sock);
+int shim_inherit_aux(struct socket *old, struct socket *sock);
 
 struct skbos_instance *shim_instance(void);   /* running, or NULL (not started) */
 struct skbos_instance *shim_start(int *err);  /* start it now if needed */

@@ -1,0 +1,528 @@
+/*
+ * inherit.c - connected TCP sockets shared with children of fork
+ * (DESIGN.md "fork/exec and many processes": inherited connections).
+ *
+ * On Linux a connection inherited by fork is one socket with two fds; a
+ * close drops one reference and the connection ends with the last one.
+ * Here each process has its own stack, so a connection lives in one of
+ * them at a time, its owner's:
+ *
+ *   fork (parent, atfork prepare) -> inherit_fork_prepare: the placeholder
+ *	of every connected socket becomes one end (X) of a SEQPACKET pair
+ *	whose other end (Y) only the owner holds.  Every process that has the
+ *	fd holds X: the kernel counts the holders, as it counts a socket's
+ *	file references, and Y reads POLLHUP when the last X is closed.
+ *   a child's first call on it -> inherit_adopt: it asks over X (its
+ *	reply socket passed with SCM_RIGHTS) -> the owner's stack thread,
+ *	inherit_serve: tcp_repair_get, the port to the child, tcp_repair_detach
+ *	(sends nothing) -> the reply: the state, the queued bytes, and Y ->
+ *	tcp_repair_set in the child's stack, which owns it from then on.
+ *   the owner's last close -> inherit_keep: if another process still holds
+ *	X, no FIN: the connection stays alive in the owner's stack for them,
+ *	until one takes it or Y reads POLLHUP (then it is closed as Linux
+ *	closes a socket at its last reference: FIN, or RST over unread data).
+ *
+ * Rule when more than one process uses it: the first process other than
+ * the owner to make a call on it takes it; the one it was taken from gets
+ * EBADF on every later call on its fd (a "moved" socket), as a child got
+ * for every inherited socket before; close of that fd sends nothing.
+ * Linux would let both read and write one byte stream; no program this
+ * serves relies on that (the parent closes its copy), and a stream split
+ * between two stacks could not be kept in order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+#include "instance.h"
+#include "loop.h"
+#include "portshare.h"
+#include "sock.h"
+#include "tcp.h"
+#include "tcp_repair.h"
+#include "log.h"
+
+#define INH_REQ_MAGIC 0x71686e69u /* "inhq" */
+#define INH_TIMEOUT_S 5 /* a reply not read (or sent) by then: the owner keeps it */
+
+/* A connection this process owns that other processes may hold (X). */
+struct inh {
+	struct inh *next;
+	struct socket *sock;
+	int y;     /* our end of the pair */
+	bool held; /* no fd of ours names it: alive for the other holders */
+};
+
+static struct inh *inh_list; /* stack lock */
+bool inherit_any_moved; /* a connection of ours was taken: check calls (inherit_moved) */
+
+struct inh_req {
+	u32 magic;
+	s32 slot; /* the asking process's port table slot, -1: none */
+};
+
+struct inh_reply {
+	u32 magic;
+	s32 err; /* 0, or the errno the asker's call gets */
+	struct tcp_repair r;
+};
+
+static struct inh *inh_find(const struct socket *sock)
+{
+	for (struct inh *h = inh_list; h; h = h->next)
+		if (h->sock == sock)
+			return h;
+	return NULL;
+}
+
+static void inh_unlink(struct inh *h)
+{
+	for (struct inh **p = &inh_list; *p; p = &(*p)->next) {
+		if (*p == h) {
+			*p = h->next;
+			break;
+		}
+	}
+	real.close(h->y);
+	free(h);
+}
+
+static bool inh_eligible(const struct socket *sock)
+{
+	const struct sock *sk = sock->sk;
+
+	return sock->type == SOCK_STREAM && sk && sk->sk_protocol == IPPROTO_TCP &&
+	       (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT) &&
+	       !tcp_sk(sk)->migrated;
+}
+
+static int inh_watch(struct skbos_instance *in, struct inh *h)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h };
+
+	if (in->chan_epfd < 0)
+		return -ENOSYS;
+	return real.epoll_ctl(in->chan_epfd, EPOLL_CTL_ADD, h->y, &ev) ? -errno : 0;
+}
+
+/* Give @sock a pair: X over every fd naming it, Y ours.  Stack lock held. */
+static void inh_convert(struct skbos_instance *in, struct socket *sock)
+{
+	struct inh *h = calloc(1, sizeof(*h));
+	int sv[2];
+
+	if (!h || real.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		free(h);
+		return;
+	}
+	h->sock = sock;
+	h->y = sv[1];
+	if (inh_watch(in, h)) {
+		real.close(sv[0]);
+		real.close(sv[1]);
+		free(h);
+		return;
+	}
+	for (int f = 0; f < fdt_high_load(); f++)
+		if (fd_entry_sock(fd_peek(f)) == sock)
+			real.dup3(sv[0], f, O_CLOEXEC); /* (FD_CLOEXEC is kept in the entry) */
+	real.close(sv[0]);
+	h->next = inh_list;
+	inh_list = h;
+}
+
+/**
+ * inherit_fork_prepare - before a fork (stack lock held): every connected
+ * TCP socket of ours gets its pair, so the child inherits X.
+ */
+void inherit_fork_prepare(struct skbos_instance *in)
+{
+	for (int f = 0; f < fdt_high_load(); f++) {
+		struct socket *sock = fd_entry_sock(fd_peek(f));
+
+		if (sock && !sock_is_orphan(sock, in) && inh_eligible(sock) && !inh_find(sock))
+			inh_convert(in, sock);
+	}
+}
+
+/** inherit_fork_child - in the child: the Ys are the parent's, not ours. */
+void inherit_fork_child(void)
+{
+	while (inh_list) {
+		struct inh *h = inh_list;
+
+		inh_list = h->next;
+		real.close(h->y);
+		free(h);
+	}
+}
+
+/* Does any process other than us still hold X? */
+static bool inh_others_hold(const struct inh *h)
+{
+	struct pollfd p = { .fd = h->y, .events = POLLIN };
+
+	return real.poll(&p, 1, 0) >= 0 && !(p.revents & (POLLHUP | POLLERR));
+}
+
+/**
+ * inherit_keep - the last reference of ours to @sock goes (stack lock
+ * held): true if it stays alive for another process that holds it (the
+ * caller releases nothing), false to release it as usual.
+ */
+bool inherit_keep(struct socket *sock)
+{
+	struct inh *h = inh_list ? inh_find(sock) : NULL;
+
+	if (!h)
+		return false;
+	if (inh_others_hold(h) && !tcp_sk(sock->sk)->migrated) {
+		h->held = true;
+		return true;
+	}
+	inh_unlink(h);
+	return false;
+}
+
+/* The socket's last reference went while another process held it. */
+static void inh_release(struct inh *h)
+{
+	struct socket *sock = h->sock;
+
+	inh_unlink(h);
+	sock->refcnt = 1;
+	sock_put(sock);
+}
+
+/* Send @len bytes of @buf (and @fd with the first, if >= 0) on @s. */
+static int inh_send(int s, const void *buf, size_t len, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	size_t off = 0;
+
+	while (off < len) {
+		struct iovec iov = { (char *)buf + off, len - off };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+
+		if (fd >= 0) {
+			struct cmsghdr *c;
+
+			m.msg_control = cbuf;
+			m.msg_controllen = sizeof(cbuf);
+			c = CMSG_FIRSTHDR(&m);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		n = real.sendmsg(s, &m, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		off += (size_t)n;
+		fd = -1;
+	}
+	return 0;
+}
+
+/* Receive exactly @len bytes into @buf (and an fd with the first into *@fd). */
+static int inh_recv(int s, void *buf, size_t len, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	size_t off = 0;
+
+	while (off < len) {
+		struct iovec iov = { (char *)buf + off, len - off };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = fd ? cbuf : NULL,
+				    .msg_controllen = fd ? sizeof(cbuf) : 0 };
+		ssize_t n = real.recvmsg(s, &m, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+		struct cmsghdr *c;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		for (c = fd ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(fd, CMSG_DATA(c), sizeof(int));
+		off += (size_t)n;
+		fd = NULL;
+	}
+	return 0;
+}
+
+static void inh_timeouts(int s)
+{
+	struct timeval tv = { .tv_sec = INH_TIMEOUT_S };
+
+	real.setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	real.setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/*
+ * Hand @h's connection to the process that asked (its reply socket @rs,
+ * its port table slot @slot).  Stack lock held.  The state is taken
+ * before anything changes; once the reply is sent the connection is the
+ * asker's and ours sends nothing more.
+ */
+static void inh_hand_over(struct skbos_instance *in, struct inh *h, int rs, int slot)
+{
+	struct sock *sk = h->sock->sk;
+	struct inh_reply rep = { .magic = INH_REQ_MAGIC };
+	u8 *buf = NULL;
+
+	rep.err = -tcp_repair_get(sk, &rep.r);
+	if (!rep.err && !(buf = malloc(rep.r.rx_len + rep.r.tx_len + 1)))
+		rep.err = ENOMEM;
+	if (rep.err) {
+		/* (a state that does not move: the asker's call gets EBADF) */
+		inh_send(rs, &rep, sizeof(rep), -1);
+		return;
+	}
+	tcp_repair_copy_queues(sk, &rep.r, buf, buf + rep.r.rx_len);
+	/* From here the connection is the asker's: ours sends nothing more,
+	 * and its port is the asker's (a group's port stays the group's), so
+	 * a segment arriving before the asker has it meets no reset here. */
+	tcp_repair_detach(sk);
+	inherit_any_moved = true;
+	stack_port_give(in->st, IPPROTO_TCP, sk->sk_num, slot);
+	inh_timeouts(rs);
+	if (inh_send(rs, &rep, sizeof(rep), h->y) ||
+	    inh_send(rs, buf, rep.r.rx_len + rep.r.tx_len, -1))
+		skb_log(LOG_WARN, "the connection %u->%u was lost in its handover: the process "
+			"that asked for it is gone", sk->sk_num, ntohs(sk->sk_dport));
+	free(buf);
+	if (h->held)
+		inh_release(h);
+	else
+		inh_unlink(h);
+}
+
+/* Requests waiting on @h's Y, then its hang-up.  Stack lock held. */
+static void inh_serve_one(struct skbos_instance *in, struct inh *h, u32 events)
+{
+	for (;;) {
+		struct inh_req req;
+		int rs = -1;
+		struct iovec iov = { &req, sizeof(req) };
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		ssize_t n = real.recvmsg(h->y, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		struct cmsghdr *c;
+
+		if (n < 0)
+			break;
+		if (n == 0) {
+			events |= EPOLLHUP;
+			break;
+		}
+		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(&rs, CMSG_DATA(c), sizeof(int));
+		if (rs < 0)
+			continue;
+		if (n == sizeof(req) && req.magic == INH_REQ_MAGIC) {
+			inh_hand_over(in, h, rs, req.slot);
+			real.close(rs);
+			return; /* @h is gone if it was handed over */
+		}
+		real.close(rs);
+	}
+	if ((events & (EPOLLHUP | EPOLLERR)) && !inh_others_hold(h)) {
+		if (h->held)
+			inh_release(h); /* the last holder closed it without a call */
+		else
+			inh_unlink(h);
+	}
+}
+
+/**
+ * inherit_serve - the stack thread: a channel is ready (instance.h).
+ */
+void inherit_serve(struct skbos_instance *in)
+{
+	struct epoll_event ev[16];
+	int n;
+
+	shim_lock(in);
+	n = real.epoll_wait(in->chan_epfd, ev, 16, 0);
+	for (int i = 0; i < n; i++) {
+		struct inh *h = ev[i].data.ptr;
+
+		for (struct inh *p = inh_list; p; p = p->next) {
+			if (p == h) {
+				inh_serve_one(in, h, ev[i].events);
+				break;
+			}
+		}
+	}
+	shim_unlock(in);
+}
+
+/**
+ * inherit_exit - the process ends: the connections it keeps alive for
+ * others are closed now (FIN), since its stack goes with it.  Stack lock
+ * held.  (Linux would keep them for the other holders; the owner's exit
+ * ends them here, after they have delivered what they hold.)
+ */
+void inherit_exit(void)
+{
+	while (inh_list) {
+		struct inh *h = inh_list;
+
+		if (h->held)
+			inh_release(h);
+		else
+			inh_unlink(h);
+	}
+}
+
+/* Ask the owner through X (@fd) for the connection.  Return: 0 or -errno. */
+static int inh_ask(int fd, int slot, struct inh_reply *rep, u8 **buf, int *y)
+{
+	struct inh_req req = { .magic = INH_REQ_MAGIC, .slot = slot };
+	int sv[2], rc;
+
+	if (real.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	rc = inh_send(fd, &req, sizeof(req), sv[1]);
+	real.close(sv[1]);
+	inh_timeouts(sv[0]);
+	if (!rc)
+		rc = inh_recv(sv[0], rep, sizeof(*rep), y);
+	if (!rc && (rep->magic != INH_REQ_MAGIC || rep->err))
+		rc = rep->magic != INH_REQ_MAGIC ? -EPROTO : -rep->err;
+	if (!rc && !(*buf = malloc(rep->r.rx_len + rep->r.tx_len + 1)))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = inh_recv(sv[0], *buf, rep->r.rx_len + rep->r.tx_len, NULL);
+	real.close(sv[0]);
+	if (!rc && *y < 0)
+		rc = -EPROTO;
+	return rc;
+}
+
+/* Build the connection of @rep in our stack; every fd naming @old names it. */
+static int inh_build(struct skbos_instance *in, struct socket *old, const struct inh_reply *rep,
+		     const u8 *buf, bool group, struct socket **out)
+{
+	struct socket *sock;
+	int rc = sock_create(in->st, AF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
+
+	if (rc)
+		return rc;
+	sock->file_flags = old->file_flags;
+	rc = shim_inherit_aux(old, sock);
+	if (!rc)
+		rc = tcp_repair_set(sock->sk, &rep->r, buf, buf + rep->r.rx_len);
+	if (!rc && !group)
+		rc = stack_port_claim(in->st, IPPROTO_TCP, rep->r.num);
+	if (rc) {
+		sock_put(sock);
+		return rc;
+	}
+	tcp_inherit_port(sock->sk, rep->r.num);
+	*out = sock;
+	return 0;
+}
+
+/**
+ * inherit_adopt - @fd names @old, a connected socket of another process's
+ * stack (we are its child): take the connection over (the file's header).
+ * Stack lock of @in held.  Return: 0 (every fd naming @old names our new
+ * socket), or -errno (nothing changed: the call gets EBADF).
+ */
+int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old)
+{
+	u16 port = old->sk->sk_num;
+	struct inh_reply rep;
+	struct socket *sock = NULL;
+	struct stat sb;
+	u8 *buf = NULL;
+	int y = -1, rc, refs = 0;
+	bool group;
+	struct inh *h;
+
+	if (fstat(fd, &sb) || !S_ISSOCK(sb.st_mode) || !inh_eligible(old))
+		return -EBADF;
+	/* A connection of a listener group's port: be a member holding
+	 * connections (its frames let in, nobody resetting them) before the
+	 * owner lets go, so that no segment meets a reset meanwhile. */
+	group = stack_port_conn_join(in->st, port);
+	if (group && (rc = stack_port_claim(in->st, IPPROTO_TCP, port)))
+		return rc;
+	rc = inh_ask(fd, stack_port_self(in->st), &rep, &buf, &y);
+	if (!rc)
+		rc = inh_build(in, old, &rep, buf, group, &sock);
+	free(buf);
+	h = rc ? NULL : calloc(1, sizeof(*h));
+	if (!rc && h) {
+		h->sock = sock;
+		h->y = y;
+		if (inh_watch(in, h)) {
+			free(h);
+			h = NULL;
+		}
+	}
+	if (h) {
+		h->next = inh_list;
+		inh_list = h;
+	} else if (y >= 0) {
+		real.close(y); /* (we hold the only Y now: no other holder can ask) */
+	}
+	if (rc) {
+		if (group)
+			stack_port_release(in->st, IPPROTO_TCP, port);
+		skb_log(LOG_WARN, "fd %d: the inherited connection %u->%u cannot be taken over: %s",
+			fd, port, ntohs(old->sk->sk_dport), strerror(-rc));
+		return rc;
+	}
+	for (int f = 0; f < fdt_high_load(); f++) {
+		uintptr_t e = fd_peek(f);
+
+		if (e && fd_entry_sock(e) == old) {
+			fdt_set(f, (uintptr_t)sock | (e & FDT_TAGS));
+			refs++;
+		}
+	}
+	sock->refcnt = refs;
+	return 0;
+}
+
+/** inherit_moved - @sock's connection was taken by another process. */
+bool inherit_moved(const struct socket *sock)
+{
+	return sock->type == SOCK_STREAM && sock->sk && sock->sk->sk_protocol == IPPROTO_TCP &&
+	       tcp_sk(sock->sk)->migrated;
+}
+
+/*
+ * _exit(2) and _Exit: a forked server child ends with them (Python's
+ * os._exit in ForkingTCPServer, socat, many C servers after serving one
+ * connection), skipping exit(3)'s destructors.  The kernel would go on
+ * delivering what the process's sockets hold; the stack inside the process
+ * must deliver it first (the FIN included), as exit(3) does here.
+ */
+SHIM_EXPORT void _exit(int status)
+{
+	shim_exit_flush();
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+SHIM_EXPORT void _Exit(int status)
+{
+	_exit(status);
+}
