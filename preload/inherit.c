@@ -36,9 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -51,6 +55,10 @@
 #include "log.h"
 
 #define INH_REQ_MAGIC 0x71686e69u /* "inhq" */
+/* X's abstract name: how a process that got the fd by SCM_RIGHTS or exec,
+ * with no copy of our memory, knows it for a connection of skbos's. */
+#define INH_NAME "skbos-conn-"
+
 #define INH_TIMEOUT_S 5 /* a reply not read (or sent) by then: the owner keeps it */
 
 /* A connection this process owns that other processes may hold (X). */
@@ -58,10 +66,14 @@ struct inh {
 	struct inh *next;
 	struct socket *sock;
 	int y;     /* our end of the pair */
+	int epfd;  /* the epoll set it is in (the instance's chan_epfd) */
 	bool held; /* no fd of ours names it: alive for the other holders */
 };
 
-static struct inh *inh_list; /* stack lock */
+/* By socket pointer (stack lock): every close asks, so no list walk. */
+#define INH_BUCKETS 1024
+static struct inh *inh_table[INH_BUCKETS];
+static unsigned int inh_count;
 bool inherit_any_moved; /* a connection of ours was taken: check calls (inherit_moved) */
 
 struct inh_req {
@@ -75,24 +87,54 @@ struct inh_reply {
 	struct tcp_repair r;
 };
 
+static struct inh **inh_bucket(const struct socket *sock)
+{
+	uintptr_t k = (uintptr_t)sock;
+
+	return &inh_table[(k >> 4 ^ k >> 14) % INH_BUCKETS];
+}
+
 static struct inh *inh_find(const struct socket *sock)
 {
-	for (struct inh *h = inh_list; h; h = h->next)
+	for (struct inh *h = *inh_bucket(sock); h; h = h->next)
 		if (h->sock == sock)
 			return h;
 	return NULL;
 }
 
+static void inh_add(struct inh *h)
+{
+	struct inh **b = inh_bucket(h->sock);
+
+	h->next = *b;
+	*b = h;
+	inh_count++;
+}
+
 static void inh_unlink(struct inh *h)
 {
-	for (struct inh **p = &inh_list; *p; p = &(*p)->next) {
+	for (struct inh **p = inh_bucket(h->sock); *p; p = &(*p)->next) {
 		if (*p == h) {
 			*p = h->next;
+			inh_count--;
 			break;
 		}
 	}
+	/* Out of the set first: epoll watches the open file, which lives on
+	 * in the process we passed Y to. */
+	real.epoll_ctl(h->epfd, EPOLL_CTL_DEL, h->y, NULL);
 	real.close(h->y);
 	free(h);
+}
+
+/* Is @h still ours (an epoll event may name one freed since)? */
+static bool inh_live(const struct inh *h)
+{
+	for (int b = 0; b < INH_BUCKETS; b++)
+		for (const struct inh *p = inh_table[b]; p; p = p->next)
+			if (p == h)
+				return true;
+	return false;
 }
 
 static bool inh_eligible(const struct socket *sock)
@@ -110,7 +152,31 @@ static int inh_watch(struct skbos_instance *in, struct inh *h)
 
 	if (in->chan_epfd < 0)
 		return -ENOSYS;
+	h->epfd = in->chan_epfd;
 	return real.epoll_ctl(in->chan_epfd, EPOLL_CTL_ADD, h->y, &ev) ? -errno : 0;
+}
+
+/* Name X (abstract, so nothing is left behind): "skbos-conn-PID-N". */
+static int inh_mark(int x)
+{
+	static unsigned int seq;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, INH_NAME "%d-%u",
+			 (int)getpid(), seq++);
+
+	return real.bind(x, (struct sockaddr *)&sun,
+			 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) ? -errno : 0;
+}
+
+/* Is @fd an X (its abstract name is ours)? */
+static bool inh_is_x(int fd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	return !real.getsockname(fd, (struct sockaddr *)&sun, &len) && sun.sun_family == AF_UNIX &&
+	       len > offsetof(struct sockaddr_un, sun_path) + sizeof(INH_NAME) &&
+	       !sun.sun_path[0] && !memcmp(sun.sun_path + 1, INH_NAME, sizeof(INH_NAME) - 1);
 }
 
 /* Give @sock a pair: X over every fd naming it, Y ours.  Stack lock held. */
@@ -125,18 +191,40 @@ static void inh_convert(struct skbos_instance *in, struct socket *sock)
 	}
 	h->sock = sock;
 	h->y = sv[1];
-	if (inh_watch(in, h)) {
+	if (inh_mark(sv[0]) || inh_watch(in, h)) {
 		real.close(sv[0]);
 		real.close(sv[1]);
 		free(h);
 		return;
 	}
+	/* O_NONBLOCK is the open file's: a process the fd is sent to sees it */
+	if (sock->file_flags & O_NONBLOCK)
+		real.fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	for (int f = 0; f < fdt_high_load(); f++)
 		if (fd_entry_sock(fd_peek(f)) == sock)
 			real.dup3(sv[0], f, O_CLOEXEC); /* (FD_CLOEXEC is kept in the entry) */
 	real.close(sv[0]);
-	h->next = inh_list;
-	inh_list = h;
+	inh_add(h);
+}
+
+/*
+ * The pairs cost the owner one fd per connection for as long as it lives:
+ * a fork converts only while that leaves a quarter of RLIMIT_NOFILE free,
+ * so that a server with many connections that forks (redis's BGSAVE) never
+ * runs out of fds for new ones; the connections past that stay the
+ * parent's (EBADF in a child, as before).
+ */
+static int inh_budget(void)
+{
+	struct rlimit rl;
+	int used = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1 << 26)
+		return 1 << 20;
+	for (int f = 0; f < fdt_high_load(); f++)
+		used += fd_peek(f) != 0;
+	used += fdt_high_load() / 4; /* (kernel fds we do not see: a guess) */
+	return (int)(rl.rlim_cur * 3 / 4) - used - (int)inh_count;
 }
 
 /**
@@ -145,24 +233,31 @@ static void inh_convert(struct skbos_instance *in, struct socket *sock)
  */
 void inherit_fork_prepare(struct skbos_instance *in)
 {
-	for (int f = 0; f < fdt_high_load(); f++) {
+	int budget = inh_budget();
+
+	for (int f = 0; f < fdt_high_load() && budget > 0; f++) {
 		struct socket *sock = fd_entry_sock(fd_peek(f));
 
-		if (sock && !sock_is_orphan(sock, in) && inh_eligible(sock) && !inh_find(sock))
+		if (sock && !sock_is_orphan(sock, in) && inh_eligible(sock) && !inh_find(sock)) {
 			inh_convert(in, sock);
+			budget--;
+		}
 	}
 }
 
 /** inherit_fork_child - in the child: the Ys are the parent's, not ours. */
 void inherit_fork_child(void)
 {
-	while (inh_list) {
-		struct inh *h = inh_list;
+	for (int b = 0; b < INH_BUCKETS; b++) {
+		while (inh_table[b]) {
+			struct inh *h = inh_table[b];
 
-		inh_list = h->next;
-		real.close(h->y);
-		free(h);
+			inh_table[b] = h->next;
+			real.close(h->y);
+			free(h);
+		}
 	}
+	inh_count = 0;
 }
 
 /* Does any process other than us still hold X? */
@@ -180,7 +275,7 @@ static bool inh_others_hold(const struct inh *h)
  */
 bool inherit_keep(struct socket *sock)
 {
-	struct inh *h = inh_list ? inh_find(sock) : NULL;
+	struct inh *h = inh_count ? inh_find(sock) : NULL;
 
 	if (!h)
 		return false;
@@ -361,12 +456,8 @@ void inherit_serve(struct skbos_instance *in)
 	for (int i = 0; i < n; i++) {
 		struct inh *h = ev[i].data.ptr;
 
-		for (struct inh *p = inh_list; p; p = p->next) {
-			if (p == h) {
-				inh_serve_one(in, h, ev[i].events);
-				break;
-			}
-		}
+		if (inh_live(h))
+			inh_serve_one(in, h, ev[i].events);
 	}
 	shim_unlock(in);
 }
@@ -379,13 +470,15 @@ void inherit_serve(struct skbos_instance *in)
  */
 void inherit_exit(void)
 {
-	while (inh_list) {
-		struct inh *h = inh_list;
+	for (int b = 0; b < INH_BUCKETS; b++) {
+		while (inh_table[b]) {
+			struct inh *h = inh_table[b];
 
-		if (h->held)
-			inh_release(h);
-		else
-			inh_unlink(h);
+			if (h->held)
+				inh_release(h);
+			else
+				inh_unlink(h);
+		}
 	}
 }
 
@@ -438,57 +531,11 @@ static int inh_build(struct skbos_instance *in, struct socket *old, const struct
 	return 0;
 }
 
-/**
- * inherit_adopt - @fd names @old, a connected socket of another process's
- * stack (we are its child): take the connection over (the file's header).
- * Stack lock of @in held.  Return: 0 (every fd naming @old names our new
- * socket), or -errno (nothing changed: the call gets EBADF).
- */
-int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old)
+/* Every fd naming @old names @sock from now on; Return: how many. */
+static int inh_replace(struct socket *old, struct socket *sock)
 {
-	u16 port = old->sk->sk_num;
-	struct inh_reply rep;
-	struct socket *sock = NULL;
-	struct stat sb;
-	u8 *buf = NULL;
-	int y = -1, rc, refs = 0;
-	bool group;
-	struct inh *h;
+	int refs = 0;
 
-	if (fstat(fd, &sb) || !S_ISSOCK(sb.st_mode) || !inh_eligible(old))
-		return -EBADF;
-	/* A connection of a listener group's port: be a member holding
-	 * connections (its frames let in, nobody resetting them) before the
-	 * owner lets go, so that no segment meets a reset meanwhile. */
-	group = stack_port_conn_join(in->st, port);
-	if (group && (rc = stack_port_claim(in->st, IPPROTO_TCP, port)))
-		return rc;
-	rc = inh_ask(fd, stack_port_self(in->st), &rep, &buf, &y);
-	if (!rc)
-		rc = inh_build(in, old, &rep, buf, group, &sock);
-	free(buf);
-	h = rc ? NULL : calloc(1, sizeof(*h));
-	if (!rc && h) {
-		h->sock = sock;
-		h->y = y;
-		if (inh_watch(in, h)) {
-			free(h);
-			h = NULL;
-		}
-	}
-	if (h) {
-		h->next = inh_list;
-		inh_list = h;
-	} else if (y >= 0) {
-		real.close(y); /* (we hold the only Y now: no other holder can ask) */
-	}
-	if (rc) {
-		if (group)
-			stack_port_release(in->st, IPPROTO_TCP, port);
-		skb_log(LOG_WARN, "fd %d: the inherited connection %u->%u cannot be taken over: %s",
-			fd, port, ntohs(old->sk->sk_dport), strerror(-rc));
-		return rc;
-	}
 	for (int f = 0; f < fdt_high_load(); f++) {
 		uintptr_t e = fd_peek(f);
 
@@ -497,8 +544,125 @@ int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old)
 			refs++;
 		}
 	}
-	sock->refcnt = refs;
+	return refs;
+}
+
+/*
+ * A connection of a listener group's port: be a member holding
+ * connections (its frames let in, nobody resetting them), and claim it.
+ * Return: 1 (a group: claimed), 0 (not a group), -errno.
+ */
+static int inh_join(struct skbos_instance *in, u16 port)
+{
+	if (!stack_port_conn_join(in->st, port))
+		return 0;
+	return stack_port_claim(in->st, IPPROTO_TCP, port) ?: 1;
+}
+
+/**
+ * inherit_adopt - @fd names @old, a connection of another process's stack:
+ * a connected socket we inherited by fork (the parent's memory, frozen in
+ * ours), or one that came by SCM_RIGHTS (a pending socket, nothing known
+ * of it but its X): take the connection over (the file's header).  Stack
+ * lock of @in held.  Return: 0 (every fd naming @old names our new
+ * socket), or -errno (nothing changed: the call gets EBADF).
+ */
+int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old)
+{
+	bool pending = !old->sk;
+	struct inh_reply rep;
+	struct socket *sock = NULL;
+	struct stat sb;
+	struct inh *h = NULL;
+	u8 *buf = NULL;
+	int y = -1, rc, group = 0;
+
+	if (fstat(fd, &sb) || !S_ISSOCK(sb.st_mode) || (!pending && !inh_eligible(old)))
+		return -EBADF;
+	/* Joined before the owner lets go when the port is known, so that
+	 * no segment meets a reset meanwhile (after, the owner's tcp_moved). */
+	if (!pending && (group = inh_join(in, old->sk->sk_num)) < 0)
+		return group;
+	rc = inh_ask(fd, stack_port_self(in->st), &rep, &buf, &y);
+	if (!rc && pending && (group = inh_join(in, rep.r.num)) < 0)
+		rc = group;
+	if (!rc)
+		rc = inh_build(in, old, &rep, buf, group > 0, &sock);
+	free(buf);
+	if (!rc && (h = calloc(1, sizeof(*h)))) {
+		h->sock = sock;
+		h->y = y;
+		if (inh_watch(in, h)) {
+			free(h);
+			h = NULL;
+		}
+	}
+	if (h)
+		inh_add(h);
+	else if (y >= 0)
+		real.close(y); /* (we hold the only Y now: no other holder can ask) */
+	if (rc) {
+		if (group > 0)
+			stack_port_release(in->st, IPPROTO_TCP, pending ? rep.r.num : old->sk->sk_num);
+		skb_log(LOG_WARN, "fd %d: the inherited connection cannot be taken over: %s", fd,
+			strerror(-rc));
+		return rc;
+	}
+	sock->refcnt = inh_replace(old, sock);
+	if (pending)
+		free(old);
 	return 0;
+}
+
+/**
+ * inherit_received_fd - @fd came in by SCM_RIGHTS (or across exec): if it
+ * is an X, it names a connection of skbos's from now on, taken over at its
+ * first call (a pending socket: an orphan with nothing but its type).
+ */
+void inherit_received_fd(int fd)
+{
+	int fl = real.fcntl(fd, F_GETFL), fdfl = real.fcntl(fd, F_GETFD);
+	struct skbos_instance *in;
+	struct socket *ps;
+
+	if (!shim_enabled || fl < 0 || !inh_is_x(fd) || !(ps = calloc(1, sizeof(*ps))))
+		return;
+	ps->type = SOCK_STREAM;
+	ps->state = SS_CONNECTED;
+	ps->refcnt = 1;
+	ps->file_flags = (unsigned int)fl & O_NONBLOCK;
+	real.fcntl(fd, F_SETFD, FD_CLOEXEC); /* placeholders are (the program's flag: the entry's) */
+	in = shim_instance();
+	if (in)
+		shim_lock(in);
+	fdt_set(fd, (uintptr_t)ps | ((fdfl & FD_CLOEXEC) ? FDT_CLOEXEC : 0));
+	shim_orphans = true;
+	if (in)
+		shim_unlock(in);
+}
+
+/** inherit_pending_put - an fd naming the pending socket @ps is closed. */
+void inherit_pending_put(struct socket *ps)
+{
+	if (--ps->refcnt <= 0)
+		free(ps);
+}
+
+/**
+ * inherit_pass_fd - @fd (an skbos socket) is about to be sent with
+ * SCM_RIGHTS: a connection of ours gets its X now, an X we hold passes as
+ * it is.  Stack lock of @in held.  Return: 0, or -EOPNOTSUPP for what
+ * cannot travel (a listener, UDP, a connection closing).
+ */
+int inherit_pass_fd(struct skbos_instance *in, int fd)
+{
+	struct socket *sock = fd_entry_sock(fd_peek(fd));
+
+	if (!sock)
+		return -EOPNOTSUPP;
+	if (in && !sock_is_orphan(sock, in) && inh_eligible(sock) && !inh_find(sock))
+		inh_convert(in, sock);
+	return inh_is_x(fd) ? 0 : -EOPNOTSUPP;
 }
 
 /** inherit_moved - @sock's connection was taken by another process. */

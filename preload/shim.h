@@ -151,6 +151,9 @@ void inherit_exit(void);
 int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old);
 bool inherit_moved(const struct socket *sock);
 int shim_inherit_aux(struct socket *old, struct socket *sock);
+void inherit_received_fd(int fd);
+void inherit_pending_put(struct socket *ps);
+int inherit_pass_fd(struct skbos_instance *in, int fd);
 
 struct skbos_instance *shim_instance(void);   /* running, or NULL (not started) */
 struct skbos_instance *shim_start(int *err);  /* start it now if needed */

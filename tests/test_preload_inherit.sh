@@ -9,7 +9,10 @@
 #     child serves and _exits): N connections one after another, then N
 #     with 8 at a time, payloads up to 256 KB echoed back;
 #  2. socat TCP-LISTEN:P,fork EXEC:cat, the same; socat ... SYSTEM:sha256sum;
-#  3. the ownership rules on one connection (tests/tools/inherit_rules.py):
+#  3. node's cluster module with 2 workers (round-robin: the primary
+#     accepts and sends each connection to a worker with SCM_RIGHTS, then
+#     closes it): the same, and both workers serve;
+#  4. the ownership rules on one connection (tests/tools/inherit_rules.py):
 #     a child that never touches it costs the parent nothing; a child that
 #     uses it takes it, the parent's calls then get EBADF and its close
 #     sends nothing; the child's close is the FIN.
@@ -20,7 +23,7 @@ tmp=$(mktemp -d)
 pids=()
 . "$(dirname "$0")/lib.sh"
 preload_test
-need_progs python3 socat tcpdump
+need_progs python3 socat tcpdump node
 tools=$(cd "$(dirname "$0")/tools" && pwd)
 N=${INHERIT_N:-500}
 veth_netns 10.96.0.1/24
@@ -51,7 +54,10 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
 s.shutdown(socket.SHUT_WR)
 while s.recv(65536): pass' "$A" "$1"
 }
-runs() { # MODE PORT NAME: N in a row, then N 8 at a time; 0 errors, 0 RSTs
+# runs MODE PORT NAME [PIDS]: N in a row, then N 8 at a time; 0 errors, 0
+# RSTs; with PIDS, each run answered by that many processes (the echo
+# server names the one that answered)
+runs() {
 	local out1 out2 r
 	out1=$("${inb[@]}" timeout 400 python3 "$tools/forking_cli.py" "$1" "$A" "$2" "$N" 1 65536 \
 		2>>"$tmp/cli.log")
@@ -59,9 +65,8 @@ runs() { # MODE PORT NAME: N in a row, then N 8 at a time; 0 errors, 0 RSTs
 	out2=$("${inb[@]}" timeout 400 python3 "$tools/forking_cli.py" "$1" "$A" "$2" "$N" 8 262144 \
 		2>>"$tmp/cli.log")
 	[[ "$out2" =~ ^errors=0\  ]] || fail "$3, 8 at a time: $out2 ($(tail -3 "$tmp/cli.log"))"
-	# (the echo server names the process that answered: a child per connection)
-	[ "$1" != echo ] || [[ "$out1 $out2" =~ pids=$N\ .*pids=$N\  ]] ||
-		fail "$3: not a child per connection: $out1; $out2"
+	[ -z "${4:-}" ] || [[ "$out1 $out2" =~ pids=$4\ .*pids=$4\  ]] ||
+		fail "$3: not answered by $4 processes: $out1; $out2"
 	r=$(rsts "$2")
 	[ "$r" = 0 ] || fail "$3: $r RST segments on the wire: $(tcpdump -nr "$tmp/$2.pcap" \
 		'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | head -3)"
@@ -74,7 +79,7 @@ ip netns exec "${P}a" timeout 600 "${skbos[@]}" python3 "$tools/forking_srv.py" 
 	"$tmp/ready" >"$tmp/forking.log" 2>&1 &
 pids+=($!)
 wait_until 100 test -s "$tmp/ready" || fail "ForkingTCPServer did not start: $(cat "$tmp/forking.log")"
-runs echo 8301 "socketserver.ForkingTCPServer"
+runs echo 8301 "socketserver.ForkingTCPServer (a child per connection)" "$N"
 
 # ---- 2. socat fork ------------------------------------------------------------------------
 capture 8302
@@ -90,7 +95,15 @@ pids+=($!)
 wait_until 100 probe 8303 || fail "socat SYSTEM did not start: $(cat "$tmp/socat-sum.log")"
 runs sum 8303 "socat TCP-LISTEN:P,fork SYSTEM:sha256sum"
 
-# ---- 3. the rules -------------------------------------------------------------------------
+# ---- 3. node cluster ---------------------------------------------------------------------
+capture 8305
+ip netns exec "${P}a" timeout 600 "${skbos[@]}" node "$tools/cluster_srv.js" "$A" 8305 \
+	"$tmp/ready5" >"$tmp/cluster.log" 2>&1 &
+pids+=($!)
+wait_until 150 test -s "$tmp/ready5" || fail "node cluster did not start: $(cat "$tmp/cluster.log")"
+runs echo 8305 "node cluster, 2 workers (connections sent by SCM_RIGHTS)" 2
+
+# ---- 4. the rules -------------------------------------------------------------------------
 capture 8304
 ip netns exec "${P}a" timeout 120 "${skbos[@]}" python3 "$tools/inherit_rules.py" "$A" 8304 \
 	"$tmp/ready4" >"$tmp/rules.log" 2>&1 &

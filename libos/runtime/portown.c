@@ -455,12 +455,32 @@ static int po_netns_ino(unsigned long *ino)
 	return 0;
 }
 
+/*
+ * A table of another version that no live process holds (its file left by
+ * processes of an older skbos, in a network namespace whose inode number
+ * ours now has): made anew, as a stale table of our version is recovered.
+ * One a live process holds stays EPROTO: the two would misread each other.
+ */
+static void po_reset_if_stale(struct portown *po)
+{
+	struct flock all = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = PO_LOCK_SLOT0,
+			     .l_len = PORTOWN_SLOTS };
+	u32 head[2];
+
+	if (pread(po->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) || !head[0] ||
+	    (head[0] == PO_MAGIC && head[1] == PO_VERSION))
+		return;
+	if (!fcntl(po->fd, F_OFD_GETLK, &all) && all.l_type == F_UNLCK && ftruncate(po->fd, 0))
+		skb_log(LOG_WARN, "portown: cannot reset a stale table: %s", strerror(errno));
+}
+
 /* Map the file, making it the first time (table locked). */
 static int po_map(struct portown *po)
 {
 	struct stat sb;
 	void *m;
 
+	po_reset_if_stale(po);
 	if (fstat(po->fd, &sb))
 		return -errno;
 	if ((size_t)sb.st_size < sizeof(struct po_file) && ftruncate(po->fd, sizeof(struct po_file)))
