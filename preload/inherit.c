@@ -30,6 +30,7 @@
  * serves relies on that (the parent closes its copy), and a stream split
  * between two stacks could not be kept in order.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -614,6 +615,23 @@ int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old)
 	return 0;
 }
 
+/* A pending socket another fd names with the same X (the socket's inode). */
+static struct socket *inh_pending_of(int fd)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a))
+		return NULL;
+	for (int f = 0; f < fdt_high_load(); f++) {
+		struct socket *ps = fd_entry_sock(fd_peek(f));
+
+		if (f != fd && ps && !ps->stack && !fstat(f, &b) && b.st_ino == a.st_ino &&
+		    b.st_dev == a.st_dev)
+			return ps;
+	}
+	return NULL;
+}
+
 /**
  * inherit_received_fd - @fd came in by SCM_RIGHTS (or across exec): if it
  * is an X, it names a connection of skbos's from now on, taken over at its
@@ -625,13 +643,22 @@ void inherit_received_fd(int fd)
 	struct skbos_instance *in;
 	struct socket *ps;
 
-	if (!shim_enabled || fl < 0 || !inh_is_x(fd) || !(ps = calloc(1, sizeof(*ps))))
+	if (!shim_enabled || fl < 0 || !inh_is_x(fd))
 		return;
+	ps = inh_pending_of(fd);
+	if (ps)
+		ps->refcnt++; /* (the same X on another fd: one socket) */
+	else if (!(ps = calloc(1, sizeof(*ps))))
+		return;
+	if (ps->refcnt > 1)
+		goto set;
 	ps->type = SOCK_STREAM;
 	ps->state = SS_CONNECTED;
 	ps->refcnt = 1;
 	ps->file_flags = (unsigned int)fl & O_NONBLOCK;
-	real.fcntl(fd, F_SETFD, FD_CLOEXEC); /* placeholders are (the program's flag: the entry's) */
+set:
+	/* An X keeps the program's FD_CLOEXEC in the kernel too, unlike the
+	 * placeholders of our own sockets: exec passes it on to be taken over. */
 	in = shim_instance();
 	if (in)
 		shim_lock(in);
@@ -663,6 +690,96 @@ int inherit_pass_fd(struct skbos_instance *in, int fd)
 	if (in && !sock_is_orphan(sock, in) && inh_eligible(sock) && !inh_find(sock))
 		inh_convert(in, sock);
 	return inh_is_x(fd) ? 0 : -EOPNOTSUPP;
+}
+
+/**
+ * inherit_passes_exec - @fd names a connection of another process's stack
+ * by its X (an orphan: inherited by fork, received by SCM_RIGHTS or
+ * across exec), to be taken over by whoever uses it: duplicating it or
+ * changing its FD_CLOEXEC does not take it, so that a child can dup2 it
+ * onto 0 and 1 and exec the program that will (inetd, sshd's re-exec).
+ */
+bool inherit_passes_exec(int fd)
+{
+	uintptr_t e = fd_peek(fd);
+	struct socket *sock = fd_entry_sock(e);
+	const struct sock *sk;
+
+	if (!sock || !sock_is_orphan(sock, shim_instance()) || sock->type != SOCK_STREAM)
+		return false;
+	sk = sock->sk;
+	if (sk && sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
+		return false;
+	return inh_is_x(fd);
+}
+
+/** inherit_fd_cloexec - F_GETFD/F_SETFD on such an fd: the entry's flag and the kernel's. */
+int inherit_fd_cloexec(int fd, int cmd, int arg)
+{
+	struct skbos_instance *in = shim_instance();
+	uintptr_t e;
+	int rc = 0;
+
+	if (in)
+		shim_lock(in);
+	e = fd_peek(fd);
+	if (cmd == F_GETFD)
+		rc = (e & FDT_CLOEXEC) ? FD_CLOEXEC : 0;
+	else if ((rc = real.fcntl(fd, F_SETFD, arg & FD_CLOEXEC)) == 0)
+		fdt_set(fd, (arg & FD_CLOEXEC) ? (e | FDT_CLOEXEC) : (e & ~FDT_CLOEXEC));
+	if (in)
+		shim_unlock(in);
+	return rc;
+}
+
+/**
+ * inherit_dup - dup/dup2/dup3/F_DUPFD of such an fd (stack lock of @in
+ * held, if @in): the kernel duplicates X with the program's FD_CLOEXEC, the
+ * new fd names the same socket.  Anything else of another stack: EBADF.
+ */
+int inherit_dup(struct skbos_instance *in, int old, int new, int min, bool cloexec)
+{
+	struct socket *sock = fd_entry_sock(fd_peek(old));
+	uintptr_t en = new >= 0 ? fd_peek(new) : 0;
+	int fd;
+
+	if (!inherit_passes_exec(old)) {
+		errno = EBADF;
+		return -1;
+	}
+	if (new < 0)
+		fd = real.fcntl(old, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
+	else
+		fd = real.dup3(old, new, cloexec ? O_CLOEXEC : 0);
+	if (fd < 0)
+		return -1;
+	if (!sock->stack)
+		sock->refcnt++; /* a pending socket counts its fds */
+	if (new < 0)
+		en = fd_peek(fd);
+	if (en)
+		fd_drop_entry(in, fd, en);
+	fdt_set(fd, (uintptr_t)sock | (cloexec ? FDT_CLOEXEC : 0));
+	return fd;
+}
+
+/**
+ * inherit_scan_exec - at load: the connections the program that exec'd us
+ * passed on (an X on any fd) are taken over at their first use.
+ */
+void inherit_scan_exec(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] != '.' && fd != dirfd(d))
+			inherit_received_fd(fd);
+	}
+	if (d)
+		closedir(d);
 }
 
 /** inherit_moved - @sock's connection was taken by another process. */

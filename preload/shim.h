@@ -154,6 +154,10 @@ int shim_inherit_aux(struct socket *old, struct socket *sock);
 void inherit_received_fd(int fd);
 void inherit_pending_put(struct socket *ps);
 int inherit_pass_fd(struct skbos_instance *in, int fd);
+bool inherit_passes_exec(int fd);
+int inherit_fd_cloexec(int fd, int cmd, int arg);
+int inherit_dup(struct skbos_instance *in, int old, int new, int min, bool cloexec);
+void inherit_scan_exec(void);
 
 struct skbos_instance *shim_instance(void);   /* running, or NULL (not started) */
 struct skbos_instance *shim_start(int *err);  /* start it now if needed */

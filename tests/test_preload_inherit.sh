@@ -12,7 +12,11 @@
 #  3. node's cluster module with 2 workers (round-robin: the primary
 #     accepts and sends each connection to a worker with SCM_RIGHTS, then
 #     closes it): the same, and both workers serve;
-#  4. the ownership rules on one connection (tests/tools/inherit_rules.py):
+#  4. exec: an inetd-style server (accept, fork, the child puts the
+#     connection on fds 0 and 1 and execs cat, or a python program that
+#     answers the sha256 of what it read), and socat's EXEC:cat,nofork: the
+#     exec'd program, under skbos too, takes the connection over;
+#  5. the ownership rules on one connection (tests/tools/inherit_rules.py):
 #     a child that never touches it costs the parent nothing; a child that
 #     uses it takes it, the parent's calls then get EBADF and its close
 #     sends nothing; the child's close is the FIN.
@@ -103,7 +107,27 @@ pids+=($!)
 wait_until 150 test -s "$tmp/ready5" || fail "node cluster did not start: $(cat "$tmp/cluster.log")"
 runs echo 8305 "node cluster, 2 workers (connections sent by SCM_RIGHTS)" 2
 
-# ---- 4. the rules -------------------------------------------------------------------------
+# ---- 4. exec ----------------------------------------------------------------------------
+capture 8306
+ip netns exec "${P}a" timeout 600 "${skbos[@]}" python3 "$tools/inetd_srv.py" "$A" 8306 \
+	"$tmp/ready6" cat >"$tmp/inetd.log" 2>&1 &
+pids+=($!)
+wait_until 100 test -s "$tmp/ready6" || fail "inetd_srv.py did not start: $(cat "$tmp/inetd.log")"
+runs cat 8306 "inetd-style fork + dup2 onto 0 and 1 + exec cat"
+capture 8307
+ip netns exec "${P}a" timeout 600 "${skbos[@]}" python3 "$tools/inetd_srv.py" "$A" 8307 \
+	"$tmp/ready7" python3 "$tools/sha_stdio.py" >"$tmp/inetd-sum.log" 2>&1 &
+pids+=($!)
+wait_until 100 test -s "$tmp/ready7" || fail "inetd_srv.py did not start: $(cat "$tmp/inetd-sum.log")"
+runs sum 8307 "inetd-style fork + exec of a python program (sha256 of what it reads)"
+capture 8308
+ip netns exec "${P}a" timeout 600 "${skbos[@]}" socat "TCP-LISTEN:8308,bind=$A,fork,reuseaddr" \
+	EXEC:cat,nofork >"$tmp/socat-nofork.log" 2>&1 &
+pids+=($!)
+wait_until 100 probe 8308 || fail "socat EXEC:cat,nofork did not start: $(cat "$tmp/socat-nofork.log")"
+runs cat 8308 "socat TCP-LISTEN:P,fork EXEC:cat,nofork (socat execs cat on the socket)"
+
+# ---- 5. the rules -------------------------------------------------------------------------
 capture 8304
 ip netns exec "${P}a" timeout 120 "${skbos[@]}" python3 "$tools/inherit_rules.py" "$A" 8304 \
 	"$tmp/ready4" >"$tmp/rules.log" 2>&1 &
