@@ -1158,11 +1158,12 @@ static long sock_send(struct call *c, const struct msghdr *umsg, int flags)
 	base = *umsg;
 	if (!base.msg_namelen)
 		base.msg_name = NULL;
-	/* TCP ignores msg_name, on either family */
+	/* TCP ignores msg_name, on either family, but for a Fast Open connect */
 	/* bound on skbos's IPv4 to a real IPv6 address: EAFNOSUPPORT, as Linux
 	 * for a v4-mapped source (Linux would send a socket bound to :: over
 	 * IPv6; this one stays on skbos, README "Limits") */
-	if (c->inet6 && c->sock->type == SOCK_DGRAM && (rc = facade_msg_name(&base, &sin)))
+	if (c->inet6 && (c->sock->type == SOCK_DGRAM || (flags & MSG_FASTOPEN)) &&
+	    (rc = facade_msg_name(&base, &sin)))
 		return rc < 0 ? rc : -EAFNOSUPPORT;
 	for (;;) {
 		msg = base;
@@ -1272,7 +1273,7 @@ static void msg_fresh_fds(const struct msghdr *msg)
  * only the kernel reaches (a resolver on the host's 127.0.0.53, say) moves
  * to the kernel on its first send, as it would have at connect.
  */
-static bool send_moves(struct call *c, const struct msghdr *msg)
+static bool send_moves(struct call *c, const struct msghdr *msg, int flags)
 {
 	const struct sockaddr_in *sin;
 	struct sockaddr_in sin4;
@@ -1282,8 +1283,9 @@ static bool send_moves(struct call *c, const struct msghdr *msg)
 	if (!msg || !msg->msg_name || !sock_movable(c->sock) || c->sock->sk->sk_num)
 		return false;
 	m = *msg;
-	/* a facade's datagram to a real IPv6 address: the kernel's */
-	if (c->inet6 && c->sock->type == SOCK_DGRAM && (rc = facade_msg_name(&m, &sin4)))
+	/* a facade's datagram (or Fast Open connect) to a real IPv6 address: the kernel's */
+	if (c->inet6 && (c->sock->type == SOCK_DGRAM || (flags & MSG_FASTOPEN)) &&
+	    (rc = facade_msg_name(&m, &sin4)))
 		return rc > 0;
 	sin = m.msg_name;
 	return sin && m.msg_namelen >= sizeof(*sin) && sin->sin_family == AF_INET &&
@@ -1299,7 +1301,7 @@ static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 		return real.sendmsg(fd, msg, flags);
 	if (rc < 0)
 		return -1;
-	if (send_moves(&c, msg)) {
+	if (send_moves(&c, msg, flags)) {
 		rc = handover(&c);
 		call_end(&c, 0);
 		return rc ? shim_ret(rc) : real.sendmsg(fd, msg, flags);
