@@ -217,7 +217,7 @@ void sepoll_sock_release(struct socket *sock)
 }
 
 /**
- * sepoll_handover - @fd of @sock is now a kernel socket (preload.c
+ * sepoll_handover - @fd of @sock is now a kernel socket (handover.c
  * handover): its registrations move into the kernel sets.  Stack lock held.
  */
 int sepoll_handover(struct socket *sock, int fd)

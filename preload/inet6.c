@@ -4,7 +4,7 @@
  * An unmodified dual-stack server opens an AF_INET6 socket and binds ::;
  * Linux then carries its IPv4 traffic with IPv4-mapped addresses
  * ::ffff:a.b.c.d (ipv6(7); RFC 4291 §2.5.5.2; RFC 4038 §4.2).  The shim
- * serves such a socket as an skbos IPv4 socket (preload.c) and translates
+ * serves such a socket as an skbos IPv4 socket (sockcalls.c, iocalls.c) and translates
  * addresses at its edge with these functions:
  *
  *   bind/connect/sendto (sockaddr_in6 in)  -> inet6_to_inet
@@ -186,4 +186,20 @@ int inet6_opt_get(int type, int name, const int *stored, int *val)
 	if ((r->flags & OPT_NO_ECN) && type == SOCK_STREAM)
 		*val &= ~3;
 	return 0;
+}
+
+/*
+ * A facade's sockaddr_in6 as IPv4 in @sin, with the checks inet6_bind and
+ * tcp_v6_connect make first.  Return: its enum inet6_kind, or -errno.
+ */
+int facade_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_in *sin)
+{
+	struct sockaddr_in6 s6 = { 0 };
+
+	if (len < SIN6_LEN_RFC2133)
+		return -EINVAL;
+	if (addr->sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	memcpy(&s6, addr, len < sizeof(s6) ? len : sizeof(s6));
+	return inet6_to_inet(&s6, sin);
 }

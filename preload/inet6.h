@@ -2,7 +2,7 @@
  * inet6.h - the address and option rules of an IPv6 facade: an AF_INET6
  * socket of an unmodified program that skbos serves as IPv4 through
  * IPv4-mapped addresses (ipv6(7), RFC 4291 §2.5.5.2, RFC 4038 §4.2).
- * Pure functions, no state: preload.c decides what to do with the answers.
+ * Pure functions, no state: the shim's calls decide what to do with the answers.
  */
 #ifndef SKBOS_PRELOAD_INET6_H
 #define SKBOS_PRELOAD_INET6_H
@@ -24,6 +24,7 @@ enum inet6_kind {
 
 enum inet6_kind inet6_to_inet(const struct sockaddr_in6 *s6, struct sockaddr_in *sin);
 socklen_t inet6_from_inet(const struct sockaddr_in *sin, void *out, socklen_t outlen);
+int facade_addr(const struct sockaddr *addr, socklen_t len, struct sockaddr_in *sin);
 
 /* IPPROTO_IPV6 options (do_ipv6_setsockopt / do_ipv6_getsockopt) */
 int inet6_opt_check(int type, int name, const void *val, socklen_t len);

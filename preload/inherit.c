@@ -1,6 +1,7 @@
 /*
- * inherit.c - connected TCP sockets shared with children of fork
- * (DESIGN.md "fork/exec and many processes": inherited connections).
+ * inherit.c - connected TCP sockets shared with children of fork, sent
+ * with SCM_RIGHTS and passed across exec (DESIGN.md "fork/exec and many
+ * processes": inherited connections).
  *
  * On Linux a connection inherited by fork is one socket with two fds; a
  * close drops one reference and the connection ends with the last one.
@@ -21,6 +22,14 @@
  *	X, no FIN: the connection stays alive in the owner's stack for them,
  *	until one takes it or Y reads POLLHUP (then it is closed as Linux
  *	closes a socket at its last reference: FIN, or RST over unread data).
+ *
+ * SCM_RIGHTS and exec: X is bound to an abstract name ("skbos-conn-PID-N"),
+ * by which a process with no copy of our memory knows it: an skbos
+ * connection sent over a Unix socket travels as its X (inherit_pass_fd)
+ * and the receiver marks it a pending socket (inherit_received_fd); a
+ * child that dup2s an inherited connection onto 0 and 1 and execs keeps X
+ * (inherit_dup), and the new program, under skbos too, finds it at load
+ * (inherit_scan_exec).  Either takes it over at its first call, as above.
  *
  * Rule when more than one process uses it: the first process other than
  * the owner to make a call on it takes it; the one it was taken from gets

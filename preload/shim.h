@@ -3,7 +3,7 @@
  * share: the real libc entry points, the "inside skbos" flag, the stack
  * lock, and the per-socket calls (DESIGN.md "Sockets from the outside").
  *
- *   application -> interposed symbol (preload.c, epoll.c, poll.c, select.c)
+ *   application -> interposed symbol (sockcalls.c iocalls.c fdcalls.c, epoll.c poll.c select.c)
  *     -> fd_peek(fd) == 0 or shim_inside: the real libc function, nothing else
  *     -> an skbos socket: shim_lock + sock_get (a reference, like fget)
  *        -> the socket layer (sock_sendmsg ...) -> sock_put, shim_unlock
@@ -136,8 +136,10 @@ extern __thread int shim_inside __attribute__((tls_model("initial-exec")));
 
 extern bool shim_enabled;      /* SKBOS_IF or SKBOS_LOOPBACK=1 at load */
 extern struct skbos_config shim_cfg;
+/* fork.c */
 extern unsigned int shim_fork_gen; /* bumped in the child of every fork */
 extern bool shim_orphans; /* a forked child: the parent's sockets may be in the fd table */
+void shim_fork_init(void);
 void shim_adopt_fd(int fd);
 void shim_exit_flush(void);
 
@@ -215,7 +217,15 @@ void fd_fresh(int fd);
 void fd_fresh_pair(const int fds[2], int rc);
 void fd_drop_entry(struct skbos_instance *in, int fd, uintptr_t e);
 
-/* ---- sockets (preload.c) ---------------------------------------------------- */
+/* A number the kernel just handed out (-1: none): a stale entry goes. */
+static inline int kernel_fd(int fd)
+{
+	if (fd >= 0)
+		fd_fresh(fd);
+	return fd;
+}
+
+/* ---- sockets (call.c) -------------------------------------------------------- */
 
 bool sock_is_orphan(const struct socket *sock, struct skbos_instance *in);
 void sock_get(struct socket *sock);
@@ -233,6 +243,7 @@ void sepoll_after_fork(struct sepoll *ep);
 int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const sigset_t *sigmask);
 bool poll_has_skbos(const struct pollfd *fds, nfds_t nfds);
 int shim_thread_eventfd(void);
+int shim_thread_efd_reset(void);
 void shim_drain_fd(int fd);
 int shim_timeout_left(const struct timespec *deadline, struct timespec *left);
 void shim_deadline(const struct timespec *ts, struct timespec *deadline);

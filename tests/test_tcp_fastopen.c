@@ -187,3 +187,221 @@ Test(tcp_fastopen, the_pending_limit_and_the_option)
 	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPFASTOPENLISTENOVERFLOW), 1));
 	sock_release(l);
 }
+
+/* ---- the client's half: B connects to A (the test), RFC 7413 §4.1.2, §4.2.1 ---------- */
+
+/* B resets the connection (SO_LINGER 0) and the test forgets the RST. */
+static void b_abort(struct socket *s)
+{
+	struct tseg_seen rst[4];
+
+	tseg_abort(s);
+	tseg_pop(rst, 4);
+}
+
+static const u8 a_cookie[8] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8 };
+
+/* A's SYN-ACK from @aport to B's @bport for B's SYN @syn, acknowledging @acked of its data. */
+static void a_synack(u16 aport, const struct tseg_seen *syn, u32 acked, const u8 *cookie)
+{
+	tseg_inject(&(struct tseg){ .sport = aport, .dport = syn->sport, .seq = TSEG_A_ISS,
+				    .ack = syn->seq + 1 + acked, .flags = TCPHDR_SYN | TCPHDR_ACK,
+				    .mss = 1460, .tfo = cookie != NULL, .tfo_len = cookie ? 8 : 0,
+				    .tfo_cookie = cookie });
+}
+
+/* B's non-blocking sendto(MSG_FASTOPEN) of @data to A:@aport; *@s is the new socket. */
+static int fastopen_sendto(struct socket **s, u16 aport, const char *data)
+{
+	*s = t_socket(sb, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	return t_sendto(*s, data, strlen(data), MSG_FASTOPEN | MSG_DONTWAIT, p.a, aport);
+}
+
+/* B learns A's cookie: a Fast Open connect without one asks, A's SYN-ACK gives it. */
+static void b_learns_the_cookie(u16 aport)
+{
+	struct socket *s;
+	struct tseg_seen syn;
+
+	cr_assert(eq(int, fastopen_sendto(&s, aport, "x"), -EINPROGRESS));
+	syn = tseg_expect_one();
+	a_synack(aport, &syn, 0, a_cookie);
+	tseg_expect_one(); /* the handshake's ACK */
+	b_abort(s);
+}
+
+/*
+ * RFC 7413 §4.1.2: a client without a cookie "sends a SYN with a Fast Open
+ * option with an empty cookie field" and no data (Linux: a non-blocking
+ * sendto(MSG_FASTOPEN) then fails with EINPROGRESS, the bytes not taken);
+ * the cookie of the SYN-ACK is kept for the server, and the next
+ * sendto(MSG_FASTOPEN) puts it and its data in the SYN and returns the
+ * bytes the SYN carried; the SYN-ACK acknowledging them counts
+ * TCPFastOpenActive and TCP_INFO says TCPI_OPT_SYN_DATA.
+ */
+Test(tcp_fastopen, a_client_asks_for_a_cookie_then_sends_data_in_its_syn)
+{
+	struct socket *s;
+	struct tseg_seen syn, r;
+	struct tcp_info ti;
+	unsigned int len = sizeof(ti);
+	u8 seen[16] = { 0 };
+
+	cr_assert(eq(int, fastopen_sendto(&s, 7200, "hello"), -EINPROGRESS));
+	syn = tseg_expect_one();
+	cr_assert(eq(u8, syn.flags, TCPHDR_SYN));
+	cr_assert(eq(int, syn.tfo_len, 0), "a cookie request: the option with no cookie");
+	cr_assert(syn.tfo_last, "the option last, as Linux");
+	cr_assert(eq(u32, syn.len, 0), "no data without a cookie");
+	a_synack(7200, &syn, 0, a_cookie);
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_ACK));
+	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPFASTOPENACTIVE), 0));
+	b_abort(s);
+
+	cr_assert(eq(int, fastopen_sendto(&s, 7200, "hello"), 5), "the SYN carried all 5 bytes");
+	tseg_record(seen, sizeof(seen), 0);
+	syn = tseg_expect_one();
+	cr_assert(eq(u8, syn.flags, TCPHDR_SYN));
+	cr_assert(eq(int, syn.tfo_len, 8));
+	cr_assert(eq(int, memcmp(syn.tfo_cookie, a_cookie, 8), 0), "the cookie A gave");
+	cr_assert(eq(u32, syn.len, 5));
+	tseg_record(NULL, 0, 0);
+	a_synack(7200, &syn, 5, NULL);
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_ACK), "the handshake's ACK, nothing sent again");
+	cr_assert(eq(u32, r.seq, syn.seq + 6));
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPFASTOPENACTIVE), 1));
+	cr_assert(eq(int, s->ops->getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len), 0));
+	cr_assert(eq(u8, ti.tcpi_options & TCPI_OPT_SYN_DATA, TCPI_OPT_SYN_DATA));
+	b_abort(s);
+}
+
+/*
+ * RFC 7413 §4.2.1: "the client ... MUST retransmit" the SYN's data that the
+ * SYN-ACK does not acknowledge (a server that refused the cookie, or ran
+ * out of TFO room): Linux sends it at once, the segment carrying the
+ * handshake's ACK.  A SYN that times out is sent again without its data
+ * or the option (the data is a segment of its own behind it), counted in
+ * TCPFastOpenActiveFail.
+ */
+Test(tcp_fastopen, syn_data_the_server_did_not_take_is_sent_again)
+{
+	struct socket *s;
+	struct tseg_seen syn, r;
+	u8 seen[16] = { 0 };
+
+	b_learns_the_cookie(7201);
+	cr_assert(eq(int, fastopen_sendto(&s, 7201, "again"), 5));
+	syn = tseg_expect_one();
+	cr_assert(eq(u32, syn.len, 5));
+	a_synack(7201, &syn, 0, NULL);
+	tseg_record(seen, sizeof(seen), syn.seq + 1);
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_ACK | TCPHDR_PSH), "the data again, with the ACK");
+	cr_assert(eq(u32, r.seq, syn.seq + 1));
+	cr_assert(eq(u32, r.len, 5));
+	cr_assert(eq(u32, r.ack, TSEG_A_ISS + 1));
+	cr_assert(eq(int, memcmp(seen, "again", 5), 0));
+	tseg_record(NULL, 0, 0);
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPFASTOPENACTIVE), 0));
+	b_abort(s);
+
+	cr_assert(eq(int, fastopen_sendto(&s, 7201, "lost"), 4));
+	syn = tseg_expect_one();
+	cr_assert(eq(u32, syn.len, 4));
+	world_advance(&p.w, 1100 * MS); /* the initial RTO, 1 s (RFC 6298 §2.1) */
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_SYN));
+	cr_assert(eq(u32, r.seq, syn.seq));
+	cr_assert(eq(u32, r.len, 0), "the SYN again, without the data");
+	cr_assert(eq(int, r.tfo_len, -1), "and without the option");
+	cr_assert(eq(u64, mib(sb, LINUX_MIB_TCPFASTOPENACTIVEFAIL), 1));
+	a_synack(7201, &r, 0, NULL);
+	r = tseg_expect_one();
+	cr_assert(eq(u32, r.seq, syn.seq + 1));
+	cr_assert(eq(u32, r.len, 4), "then the data");
+	b_abort(s);
+}
+
+/*
+ * TCP_FASTOPEN_CONNECT (Linux 4.11): with a cookie known, connect() returns
+ * 0 at once and sends nothing, the socket is writable, and the first write
+ * sends the SYN with its bytes; without a cookie connect() is a plain one
+ * whose SYN asks for a cookie.  A second connect() says EISCONN.
+ */
+Test(tcp_fastopen, tcp_fastopen_connect_leaves_the_syn_to_the_first_write)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(7202) };
+	struct socket *s;
+	struct tseg_seen syn;
+	unsigned int mask;
+
+	sin.sin_addr.s_addr = p.a;
+	s = t_socket(sb, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert(eq(int, t_setint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1), 0));
+	cr_assert(eq(int, t_getint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT), 1));
+	cr_assert(eq(int, s->ops->connect(s, (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK),
+		     -EINPROGRESS), "no cookie yet: a connect as any other");
+	syn = tseg_expect_one();
+	cr_assert(eq(int, syn.tfo_len, 0), "its SYN asks for a cookie");
+	a_synack(7202, &syn, 0, a_cookie);
+	tseg_expect_one();
+	b_abort(s);
+
+	s = t_socket(sb, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert(eq(int, t_setint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1), 0));
+	cr_assert(eq(int, s->ops->connect(s, (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK), 0));
+	tseg_expect_none();
+	cr_assert(eq(int, s->sk->sk_state, TCP_SYN_SENT));
+	mask = tcp_poll_mask(s->sk);
+	cr_assert(ne(u32, mask & EPOLLOUT, 0), "writable: the write will send the SYN");
+	cr_assert(eq(int, s->ops->connect(s, (struct sockaddr *)&sin, sizeof(sin), O_NONBLOCK),
+		     -EISCONN));
+	cr_assert(eq(int, t_send(s, "first", 5, MSG_DONTWAIT), 5));
+	syn = tseg_expect_one();
+	cr_assert(eq(u8, syn.flags, TCPHDR_SYN));
+	cr_assert(eq(u32, syn.len, 5));
+	cr_assert(eq(int, syn.tfo_len, 8));
+	cr_assert(eq(u32, tcp_poll_mask(s->sk) & EPOLLOUT, 0), "connecting now, as any other");
+	a_synack(7202, &syn, 5, NULL);
+	tseg_expect_one();
+	cr_assert(eq(int, s->sk->sk_state, TCP_ESTABLISHED));
+	cr_assert(eq(int, t_send(s, "more", 4, MSG_DONTWAIT), 4));
+	syn = tseg_expect_one();
+	cr_assert(eq(u32, syn.len, 4));
+	b_abort(s);
+}
+
+/*
+ * Linux's errnos: the client side off (net.ipv4.tcp_fastopen without bit
+ * 1) makes sendto(MSG_FASTOPEN) and TCP_FASTOPEN_CONNECT EOPNOTSUPP; a
+ * value other than 0 or 1 is EINVAL; MSG_FASTOPEN on a connected socket is
+ * EISCONN.  With bit 4 (TFO_CLIENT_NO_COOKIE) the SYN carries data and no
+ * option at all.
+ */
+Test(tcp_fastopen, client_errnos_and_the_no_cookie_mode)
+{
+	struct socket *s = t_socket(sb, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct tseg_conn c;
+	struct tseg_seen syn;
+
+	cr_assert(eq(int, t_setint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 2), -EINVAL));
+	sb->sysctl.tcp_fastopen = 2;
+	cr_assert(eq(int, t_setint(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1), -EOPNOTSUPP));
+	cr_assert(eq(int, t_sendto(s, "x", 1, MSG_FASTOPEN | MSG_DONTWAIT, p.a, 7203), -EOPNOTSUPP));
+	tseg_expect_none();
+	sock_release(s);
+	sb->sysctl.tcp_fastopen = 1;
+	tseg_open(&c, 7204);
+	cr_assert(eq(int, t_sendto(c.s, "x", 1, MSG_FASTOPEN | MSG_DONTWAIT, p.a, 7204), -EISCONN));
+	b_abort(c.s);
+
+	sb->sysctl.tcp_fastopen = 1 | 4;
+	cr_assert(eq(int, fastopen_sendto(&s, 7205, "nocookie"), 8));
+	syn = tseg_expect_one();
+	cr_assert(eq(u32, syn.len, 8));
+	cr_assert(eq(int, syn.tfo_len, -1), "no option");
+	b_abort(s);
+}

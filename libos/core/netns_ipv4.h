@@ -19,6 +19,7 @@ struct net_device;
 struct udp_table;
 struct tcp_tables;
 struct tcp_moved;
+struct tcp_fastopen_cache;
 
 #define IP_IDENTS_SZ 2048
 
@@ -43,6 +44,7 @@ struct netns_ipv4 {
 	struct udp_table *udp;          /* bound UDP sockets by port */
 	struct tcp_tables *tcp;         /* TCP connections, listeners, bound ports */
 	struct tcp_moved *tcp_moved;    /* flows handed to other processes (tcp_repair.c) */
+	struct tcp_fastopen_cache *tfo_cache; /* Fast Open cookies by server (tcp_fastopen.c) */
 	u32 tcp_tw_count;               /* sockets in TIME_WAIT (Linux's tcp_death_row.tw_refcount) */
 	u64 isn_key[2];                 /* RFC 6528's secret */
 	struct list_head raw_socks;     /* SOCK_RAW sockets */

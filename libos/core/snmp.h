@@ -72,6 +72,8 @@
 	X(LINUX_MIB_TCPFASTOPENPASSIVEFAIL, "TcpExt", "TCPFastOpenPassiveFail") \
 	X(LINUX_MIB_TCPFASTOPENCOOKIEREQD, "TcpExt", "TCPFastOpenCookieReqd")  \
 	X(LINUX_MIB_TCPFASTOPENLISTENOVERFLOW, "TcpExt", "TCPFastOpenListenOverflow") \
+	X(LINUX_MIB_TCPFASTOPENACTIVE, "TcpExt", "TCPFastOpenActive")          \
+	X(LINUX_MIB_TCPFASTOPENACTIVEFAIL, "TcpExt", "TCPFastOpenActiveFail")  \
 	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \

@@ -392,31 +392,43 @@ const struct proto_ops inet_dgram_ops = {
 /* ---- SOCK_STREAM: connect, listen, accept (net/ipv4/af_inet.c) ------------------ */
 
 /**
- * inet_stream_connect - connect() for TCP, with Linux's errno for every
+ * __inet_stream_connect - connect() for TCP, with Linux's errno for every
  * state: EISCONN when connected, EALREADY while a non-blocking connect is
  * under way, EINPROGRESS for a new non-blocking one (SO_ERROR tells the end),
  * the connection's error (ECONNREFUSED, ETIMEDOUT ...) for a blocking one.
+ * @is_sendmsg: called by a Fast Open sendmsg (tcp_sendmsg_fastopen), which
+ * may come without an address and, on a socket whose connect() deferred
+ * its SYN (TCP_FASTOPEN_CONNECT), gets EINPROGRESS or waits for the end.
  */
-static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
-			       int flags)
+int __inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len, int flags,
+			  bool is_sendmsg)
 {
 	struct sock *sk = sock->sk;
 	bool nonblock = flags & O_NONBLOCK;
 	ktime_t timeo = sock_sndtimeo(sk, nonblock);
-	int err;
+	int err = -EINPROGRESS;
 
-	if (addr_len < (int)sizeof(uaddr->sa_family))
-		return -EINVAL;
-	if (uaddr->sa_family == AF_UNSPEC) {
-		if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
-			tcp_reset(sk);
-		sock->state = SS_UNCONNECTED;
-		return 0;
+	if (uaddr || !is_sendmsg) {
+		if (!uaddr || addr_len < (int)sizeof(uaddr->sa_family))
+			return -EINVAL;
+		if (uaddr->sa_family == AF_UNSPEC) {
+			if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+				tcp_reset(sk);
+			sock->state = SS_UNCONNECTED;
+			return 0;
+		}
 	}
 	switch (sock->state) {
 	case SS_CONNECTED:
 		return -EISCONN;
 	case SS_CONNECTING:
+		if (tcp_sk(sk)->defer_connect) {
+			/* Linux waits here for a SYN no write has sent yet: a
+			 * second connect() answers at once instead */
+			if (!is_sendmsg)
+				return -EISCONN;
+			break;
+		}
 		if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV) {
 			if (nonblock)
 				return -EALREADY;
@@ -436,9 +448,13 @@ static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr
 		if (err)
 			return err;
 		sock->state = SS_CONNECTING;
+		if (tcp_sk(sk)->defer_connect)
+			return 0; /* TCP_FASTOPEN_CONNECT: connected as far as the caller sees */
 		if (nonblock)
 			return -EINPROGRESS;
 	}
+	if (nonblock && (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV))
+		return err;
 	err = sk_wait_event(sk, &timeo, sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV);
 	if (err)
 		return err == -EAGAIN ? -EINPROGRESS : err;
@@ -449,6 +465,12 @@ static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr
 	}
 	sock->state = SS_CONNECTED;
 	return 0;
+}
+
+static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
+			       int flags)
+{
+	return __inet_stream_connect(sock, uaddr, addr_len, flags, false);
 }
 
 static int inet_listen(struct socket *sock, int backlog)

@@ -148,4 +148,10 @@ void ipfrag_exit(struct stack *st);
 unsigned int ipfrag_queue_count(const struct stack *st);
 long ipfrag_mem(const struct stack *st);
 
+/* af_inet.c: connect() for TCP, also from a Fast Open sendmsg */
+struct socket;
+struct sockaddr;
+int __inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len, int flags,
+			  bool is_sendmsg);
+
 #endif /* SKBOS_IP_H */

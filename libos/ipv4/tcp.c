@@ -397,6 +397,15 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	ktime_t timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	size_t copied = 0, off = 0;
 
+	/* RFC 7413: connect with the first bytes in the SYN (tcp_sendmsg_locked) */
+	if ((flags & MSG_FASTOPEN) || tp->defer_connect) {
+		err = tcp_sendmsg_fastopen(sk, msg, size, &copied);
+		if (err == -EINPROGRESS && copied)
+			return (int)copied;
+		if (err)
+			return err;
+		off = copied;
+	}
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV) {
 		err = tcp_wait_connect(sk, &timeo);
 		if (err)
@@ -830,6 +839,21 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 			return -EINVAL;
 		tp->fastopen_qlen = val;
 		return 0;
+	case TCP_FASTOPEN_CONNECT:
+		/* Linux: 0 or 1, before connect(), with the client side on */
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		if (!(sk->sk_stack->sysctl.tcp_fastopen & TFO_CLIENT_ENABLE))
+			return -EOPNOTSUPP;
+		if (sk->sk_state != TCP_CLOSE)
+			return -EINVAL;
+		tp->fastopen_connect = val;
+		return 0;
+	case TCP_FASTOPEN_NO_COOKIE:
+		if (val < 0 || val > 1 || (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN))
+			return -EINVAL;
+		tp->fastopen_no_cookie = val;
+		return 0;
 	case TCP_DEFER_ACCEPT:
 	case TCP_LINGER2:
 		return 0;
@@ -962,6 +986,8 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	case TCP_NOTSENT_LOWAT: val = (int)tp->notsent_lowat; break;
 	case TCP_INQ: val = tp->recvmsg_inq; break;
 	case TCP_FASTOPEN: val = tp->fastopen_qlen; break;
+	case TCP_FASTOPEN_CONNECT: val = tp->fastopen_connect; break;
+	case TCP_FASTOPEN_NO_COOKIE: val = tp->fastopen_no_cookie; break;
 	case TCP_WINDOW_CLAMP: val = (int)tp->window_clamp; break;
 	case TCP_LINGER2: val = 60; break;
 	default:
@@ -1055,6 +1081,8 @@ unsigned int tcp_poll_mask(struct sock *sk)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		else if (sk->sk_shutdown & SEND_SHUTDOWN)
 			mask |= EPOLLOUT | EPOLLWRNORM; /* a write will report EPIPE at once */
+	} else if (tp->defer_connect) {
+		mask |= EPOLLOUT | EPOLLWRNORM; /* Linux: the first write sends the SYN */
 	}
 	if (sk->sk_err)
 		mask |= EPOLLERR;

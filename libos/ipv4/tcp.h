@@ -115,6 +115,9 @@ struct tcp_skb_cb {
 /* net.ipv4.tcp_fastopen bits (Documentation/networking/ip-sysctl.rst) */
 #define TFO_CLIENT_ENABLE 1
 #define TFO_SERVER_ENABLE 2
+#define TFO_CLIENT_NO_COOKIE 4 /* the client sends data in its SYN without a cookie */
+/* Linux's MAX_TCP_OPTION_SPACE: what a SYN's data leaves for options */
+#define TCP_MAX_OPTION_SPACE 40
 
 /* RFC 2018: at most 4 blocks fit the 40 bytes of options (3 beside timestamps). */
 #define TCP_NUM_SACKS 4
@@ -245,6 +248,18 @@ struct tcp_sock {
 	bool syn_data_acked; /* the SYN's data was acknowledged (TCPI_OPT_SYN_DATA) */
 	s8 fastopen_synack_len; /* the cookie our SYN-ACK carries (0: none) */
 	u8 fastopen_synack_cookie[TCP_FASTOPEN_COOKIE_MAX];
+	/* the client's half: TCP_FASTOPEN_CONNECT, TCP_FASTOPEN_NO_COOKIE, sendto(MSG_FASTOPEN) */
+	bool fastopen_connect;   /* connect() leaves the SYN for the first write */
+	bool fastopen_no_cookie; /* send SYN data without a cookie (the socket's TFO_CLIENT_NO_COOKIE) */
+	bool defer_connect;      /* connect() returned, the SYN waits for data (Linux's DEFER_CONNECT) */
+	bool fastopen_req;       /* a Fast Open connect is under way (Linux's tp->fastopen_req) */
+	bool syn_fastopen;       /* our SYN carried a Fast Open option */
+	bool syn_fastopen_opt;   /* the next SYN sent carries it (the first one only) */
+	bool syn_data;           /* ... and data */
+	s8 fastopen_cookie_len;  /* the cookie our SYN carries (0: a request) */
+	u8 fastopen_cookie[TCP_FASTOPEN_COOKIE_MAX];
+	struct msghdr *fastopen_msg; /* in sendmsg: the bytes the SYN may carry */
+	size_t fastopen_size, fastopen_copied;
 	int keepalive_time_s, keepalive_intvl_s, keepalive_probes;
 	u8 probes_out;      /* keepalive / zero-window probes without answer */
 
@@ -332,6 +347,12 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
 bool tcp_try_fastopen(struct sock *lsk, struct sock *child, struct sk_buff *skb);
 unsigned int tcp_fastopen_synack_option(const struct tcp_sock *tp, u8 *opt);
+unsigned int tcp_fastopen_syn_option(struct tcp_sock *tp, u8 *opt);
+bool tcp_fastopen_defer_connect(struct sock *sk);
+int tcp_send_syn_data(struct sock *sk);
+int tcp_sendmsg_fastopen(struct sock *sk, struct msghdr *msg, size_t size, size_t *copied);
+bool tcp_rcv_fastopen_synack(struct sock *sk);
+void tcp_fastopen_cache_free(struct stack *st);
 void tcp_parse_options(const struct tcphdr *th, struct tcp_options_received *opt, bool syn);
 void tcp_synack_tstamp(struct sock *sk);
 

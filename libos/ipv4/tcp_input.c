@@ -768,14 +768,19 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tp->backoff = 0;
 		tcp_clear_xmit_timer(sk, TCP_TIMER_RETRANS);
 		tcp_finish_connect(sk, skb);
-		tcp_send_ack(sk);
+		/* data sent again carries the handshake's ACK */
+		if (!tcp_rcv_fastopen_synack(sk))
+			tcp_send_ack(sk);
 		tcp_write_xmit(sk, false);
 		goto consume;
 	}
 	/* simultaneous open (RFC 9293 §3.5 figure 8): SYN_RECV, SYN-ACK */
 	tcp_set_state(sk, TCP_SYN_RECV);
-	skb_queue_purge(&sk->sk_write_queue);
-	tp->send_head = NULL;
+	/* our SYN is replaced by a SYN-ACK; data queued behind it (a Fast
+	 * Open SYN's) counts as unsent again */
+	consume_skb(skb_dequeue(&sk->sk_write_queue));
+	tp->send_head = skb_peek(&sk->sk_write_queue);
+	tp->syn_data = false;
 	tp->snd_nxt = tp->iss;
 	tp->snd_max = tp->iss;
 	tcp_send_synack(sk);

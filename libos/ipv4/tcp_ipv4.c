@@ -692,6 +692,8 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
 	tcp_set_state(sk, TCP_SYN_SENT);
 	tcp_hash(sk);
 	SNMP_INC_STATS(sk->sk_stack, TCP_MIB_ACTIVEOPENS);
+	if (tcp_fastopen_defer_connect(sk))
+		return 0; /* TCP_FASTOPEN_CONNECT: the first write sends the SYN */
 	return tcp_send_syn(sk);
 }
 
@@ -735,6 +737,7 @@ void tcp_exit(struct stack *st)
 	}
 	kfree(t);
 	st->ipv4.tcp = NULL;
+	tcp_fastopen_cache_free(st);
 	tcp_moved_free(st);
 }
 

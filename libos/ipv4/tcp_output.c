@@ -248,8 +248,8 @@ static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
 		opt[n++] = 3;
 		opt[n++] = tp->rx_opt.rcv_wscale;
 	}
-	if (synack)
-		n += tcp_fastopen_synack_option(tp, opt + n); /* last, as Linux */
+	/* the Fast Open option last, as Linux */
+	n += synack ? tcp_fastopen_synack_option(tp, opt + n) : tcp_fastopen_syn_option(tp, opt + n);
 	return n;
 }
 
@@ -641,6 +641,8 @@ int tcp_send_syn(struct sock *sk)
 		return -ENOBUFS;
 	tp->write_seq = tp->iss + 1;
 	tp->pushed_seq = tp->write_seq;
+	if (!tcp_send_syn_data(sk)) /* Fast Open: the SYN went with data */
+		return 0;
 	tcp_write_xmit(sk, false);
 	return 0;
 }

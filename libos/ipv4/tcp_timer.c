@@ -189,6 +189,9 @@ static void tcp_retransmit_timer(struct timer_list *t)
 		tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	}
+	/* Linux's tcp_write_timeout: a Fast Open SYN with data that timed out */
+	if (sk->sk_state == TCP_SYN_SENT && tp->syn_data && !tp->retransmits)
+		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPFASTOPENACTIVEFAIL);
 	tp->retransmits++;
 	if (tp->backoff < 20)
 		tp->backoff++;
