@@ -624,6 +624,25 @@ int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old)
 	return 0;
 }
 
+/* Ours, if @fd is the X of one of our connections (Y's peer has its name). */
+static struct inh *inh_own_x(int fd)
+{
+	struct sockaddr_un a, b;
+	socklen_t la = sizeof(a), lb;
+
+	if (!inh_count || real.getsockname(fd, (struct sockaddr *)&a, &la))
+		return NULL;
+	for (int i = 0; i < INH_BUCKETS; i++) {
+		for (struct inh *h = inh_table[i]; h; h = h->next) {
+			lb = sizeof(b);
+			if (!real.getpeername(h->y, (struct sockaddr *)&b, &lb) && lb == la &&
+			    !memcmp(&a, &b, la))
+				return h;
+		}
+	}
+	return NULL;
+}
+
 /* A pending socket another fd names with the same X (the socket's inode). */
 static struct socket *inh_pending_of(int fd)
 {
@@ -649,30 +668,35 @@ static struct socket *inh_pending_of(int fd)
 void inherit_received_fd(int fd)
 {
 	int fl = real.fcntl(fd, F_GETFL), fdfl = real.fcntl(fd, F_GETFD);
+	uintptr_t tag = (fdfl & FD_CLOEXEC) ? FDT_CLOEXEC : 0;
 	struct skbos_instance *in;
 	struct socket *ps;
+	struct inh *h;
 
 	if (!shim_enabled || fl < 0 || !inh_is_x(fd))
 		return;
-	ps = inh_pending_of(fd);
-	if (ps)
-		ps->refcnt++; /* (the same X on another fd: one socket) */
-	else if (!(ps = calloc(1, sizeof(*ps))))
-		return;
-	if (ps->refcnt > 1)
-		goto set;
-	ps->type = SOCK_STREAM;
-	ps->state = SS_CONNECTED;
-	ps->refcnt = 1;
-	ps->file_flags = (unsigned int)fl & O_NONBLOCK;
-set:
-	/* An X keeps the program's FD_CLOEXEC in the kernel too, unlike the
-	 * placeholders of our own sockets: exec passes it on to be taken over. */
 	in = shim_instance();
 	if (in)
 		shim_lock(in);
-	fdt_set(fd, (uintptr_t)ps | ((fdfl & FD_CLOEXEC) ? FDT_CLOEXEC : 0));
-	shim_orphans = true;
+	if ((h = inh_own_x(fd))) {
+		/* one of our own connections, back (sent between our threads) */
+		ps = h->sock;
+		ps->refcnt = h->held ? 1 : ps->refcnt + 1;
+		h->held = false;
+		real.fcntl(fd, F_SETFD, FD_CLOEXEC); /* (our own socket's placeholder) */
+	} else if ((ps = inh_pending_of(fd))) {
+		ps->refcnt++; /* the same X on another fd: one socket */
+	} else if ((ps = calloc(1, sizeof(*ps)))) {
+		ps->type = SOCK_STREAM;
+		ps->state = SS_CONNECTED;
+		ps->refcnt = 1;
+		ps->file_flags = (unsigned int)fl & O_NONBLOCK;
+	}
+	/* An X of another stack keeps the program's FD_CLOEXEC in the kernel
+	 * too, unlike our own sockets' placeholders: exec passes it on. */
+	if (ps)
+		fdt_set(fd, (uintptr_t)ps | tag);
+	shim_orphans |= ps && !h;
 	if (in)
 		shim_unlock(in);
 }

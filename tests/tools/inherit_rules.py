@@ -3,6 +3,9 @@
 many processes"), run under skbos-run against a kernel client
 (inherit_rules_cli.py) on one accepted connection.  Each step is a line of
 the client's "LEN\\n" + bytes, answered "WHO SHA256\\n":
+ 0. the parent sends the connection to itself over a socketpair (as a
+    thread pool hands fds around), closes its copy, and serves on the one
+    it received: still its own;
  1. the parent forks a child that never touches the socket and exits
     (redis BGSAVE, system()): the parent serves on, undisturbed;
  2. the parent forks a child that serves the connection (its first recv
@@ -31,6 +34,12 @@ ls.listen(8)
 with open(sys.argv[3], "w") as f:
     f.write("%d\n" % os.getpid())
 c, _ = ls.accept()
+serve_one(c, b"parent")
+a, b = socket.socketpair()
+socket.send_fds(a, [b"x"], [c.fileno()])  # 0: to ourselves
+c.close()
+_, fds, _, _ = socket.recv_fds(b, 1, 1)
+c = socket.socket(fileno=fds[0])
 serve_one(c, b"parent")
 pid = os.fork()
 if pid == 0:

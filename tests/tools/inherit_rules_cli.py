@@ -9,7 +9,7 @@ import sys
 
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
 f = s.makefile("rb")
-for i, who in enumerate([b"parent", b"parent", b"child", b"child"]):
+for i, who in enumerate([b"parent", b"parent", b"parent", b"child", b"child"]):
     data = os.urandom(1000 + 20000 * i)
     s.sendall(b"%d\n" % len(data) + data)
     got = f.readline().split()
