@@ -314,6 +314,10 @@ struct socket {
 	struct sock *sk;
 	struct stack *stack;
 	int refcnt;
+	/* F_SETOWN/F_SETOWN_EX (Linux's file f_owner): who gets SIGURG when
+	 * urgent data is announced; the shim records it and delivers */
+	int owner_type, owner_pid;
+	void (*send_sigurg)(const struct socket *sock);
 };
 
 /* ioctls (FIONREAD is Linux's SIOCINQ, TIOCOUTQ its SIOCOUTQ). */
@@ -326,6 +330,9 @@ struct socket {
 
 /* The socket type without SOCK_NONBLOCK/SOCK_CLOEXEC (Linux's SOCK_TYPE_MASK). */
 #define SOCK_TYPE_MASK_SKBOS 0xf
+
+/* sock.c: tell the socket's owner of new urgent data (Linux's sk_send_sigurg) */
+void sk_send_sigurg(struct sock *sk);
 
 /* socket.c */
 int sock_create(struct stack *st, int family, int type, int protocol, struct socket **res);

@@ -58,6 +58,10 @@ void sock_release(struct socket *sock)
 {
 	if (!sock)
 		return;
+	/* the sock may outlive its socket (a closing TCP connection): it
+	 * must not point at it any more (Linux's sock_orphan) */
+	if (sock->sk)
+		sock->sk->sk_socket = NULL;
 	if (sock->ops)
 		sock->ops->release(sock);
 	kfree(sock);
