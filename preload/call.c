@@ -33,6 +33,8 @@ void sock_put(struct socket *sock)
 {
 	if (--sock->refcnt > 0)
 		return;
+	if (unlikely(inherit_keep(sock)))
+		return; /* another process holds it (fork): no FIN */
 	sepoll_sock_release(sock);
 	aux_free(sock);
 	sock_release(sock);
@@ -66,7 +68,7 @@ int call_begin(int fd, struct call *c)
 		return 1;
 	}
 	c->sock = fd_entry_sock(e);
-	if (sock_is_orphan(c->sock, in)) {
+	if (sock_is_orphan(c->sock, in) || (unlikely(inherit_any_moved) && inherit_moved(c->sock))) {
 		loop_unlock(in->loop);
 		shim_inside--;
 		errno = EBADF;

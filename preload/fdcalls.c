@@ -52,10 +52,8 @@ static int dup_entry(struct skbos_instance *in, int old, int new, int min, bool 
 	struct sepoll *ep = fd_entry_ep(eo);
 	int fd;
 
-	if (sock && sock_is_orphan(sock, in)) {
-		errno = EBADF;
-		return -1;
-	}
+	if (sock && sock_is_orphan(sock, in))
+		return inherit_dup(in, old, new, min, cloexec);
 	if (new < 0)
 		fd = real.fcntl(old, sock ? F_DUPFD_CLOEXEC : (cloexec ? F_DUPFD_CLOEXEC : F_DUPFD), min);
 	else
@@ -81,7 +79,9 @@ static int shim_dup(int old, int new, int min, bool cloexec)
 	struct skbos_instance *in;
 	int fd;
 
-	if (unlikely(shim_orphans))
+	/* (an inherited connection is duplicated as it is: dup2 onto 0 and
+	 * 1 before an exec passes it on, to be taken over by the new program) */
+	if (unlikely(shim_orphans) && !inherit_passes_exec(old))
 		shim_adopt_fd(old);
 	in = shim_instance();
 	if (in)
@@ -168,7 +168,11 @@ static int shim_fcntl(int fd, int cmd, void *arg, int (*kernel)(int, int, ...))
 	uintptr_t e;
 	long rc;
 
-	if (unlikely(shim_orphans))
+	/* an inherited connection passed on to a program this one execs */
+	if (unlikely(shim_orphans) && (cmd == F_GETFD || cmd == F_SETFD) && inherit_passes_exec(fd))
+		return inherit_fd_cloexec(fd, cmd, (int)(intptr_t)arg);
+	if (unlikely(shim_orphans) && !((cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+					inherit_passes_exec(fd)))
 		shim_adopt_fd(fd);
 	e = fd_peek(fd);
 	if (!e || (e & FDT_EPOLL)) {

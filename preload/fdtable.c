@@ -82,6 +82,8 @@ void fd_drop_entry(struct skbos_instance *in, int fd, uintptr_t e)
 	fdt_set(fd, 0);
 	if (sock && !sock_is_orphan(sock, in))
 		sock_put(sock);
+	else if (sock && !sock->stack)
+		inherit_pending_put(sock); /* (SCM_RIGHTS, not taken over yet) */
 	else if (ep)
 		sepoll_put(ep);
 }

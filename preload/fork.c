@@ -4,12 +4,15 @@
  *
  * The child gets a fresh stack (started as lazily as any process's); the
  * parent's sockets are not its own: their fds stay open (so their numbers
- * are not reused) and every call on them fails with EBADF until they are
- * closed - except a listening socket, which the child makes again in its
- * own stack, sharing the port (shim_adopt_fd).  exec: skbos sockets
- * disappear, as if close-on-exec: the placeholder is always FD_CLOEXEC in
+ * are not reused).  A listening socket the child uses is made again in its
+ * own stack, sharing the port (shim_adopt_fd); a connection it uses is
+ * taken over from the parent (inherit.c); any other call on a parent's
+ * socket fails with EBADF.  exec: the program's own skbos sockets
+ * disappear, as if close-on-exec: their placeholder is always FD_CLOEXEC in
  * the kernel (the FD_CLOEXEC the program sees is kept in the fd table),
- * which also covers posix_spawn, system() and raw execve.
+ * which also covers posix_spawn, system() and raw execve; a connection of
+ * another process's stack (inherited, not taken) passes exec as the program
+ * asked, for the new program to take over (inherit.c).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -34,8 +37,10 @@ static void shim_atfork_prepare(void)
 	struct skbos_instance *in = shim_instance();
 
 	/* A consistent fd table for the child: no shim call half done. */
-	if (in && !shim_inside)
+	if (in && !shim_inside) {
 		loop_lock(in->loop);
+		inherit_fork_prepare(in); /* connected sockets the child may take */
+	}
 }
 
 static void shim_atfork_parent(void)
@@ -56,6 +61,7 @@ static void shim_atfork_child(void)
 	 * packet socket of its own is opened now, while it may still be
 	 * privileged (devfd.c). */
 	devfd_after_fork();
+	inherit_fork_child();
 	if (skbos_current_instance()) {
 		size_t n = strlen(shim_cfg.pcap);
 
@@ -94,10 +100,33 @@ bool shim_orphans; /* a forked child: the fd table may hold the parent's sockets
  * listener group, and listen with the same backlog.  Every fd naming @old
  * names the new socket from now on.  Stack lock held.  Return: 0 or -errno.
  */
+/*
+ * What the shim keeps of @old (the options recorded, the IPv6 facade mark)
+ * for @sock, made from it in this process: the options set again on
+ * @sock when @apply (a listener made anew), only recorded otherwise (a
+ * connection taken over carries its state).  Return: 0 or -errno.
+ */
+static int aux_inherit(struct socket *old, struct socket *sock, bool apply)
+{
+	struct sockaux *a = aux_find(old, false);
+
+	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next) {
+		if (!apply || o->level == IPPROTO_IPV6 ||
+		    !sock->ops->setsockopt(sock, o->level, o->name, o->val, o->len))
+			aux_record_opt(sock, o->level, o->name, o->val, o->len);
+	}
+	return a && a->inet6 ? sock_set_inet6(sock) : 0;
+}
+
+/** shim_inherit_aux - aux_inherit for a connection taken over (inherit.c). */
+int shim_inherit_aux(struct socket *old, struct socket *sock)
+{
+	return aux_inherit(old, sock, false);
+}
+
 static int adopt_listener(struct skbos_instance *in, struct socket *old)
 {
 	struct sock *osk = old->sk;
-	struct sockaux *a = aux_find(old, false);
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(osk->sk_num),
 				   .sin_addr.s_addr = osk->sk_rcv_saddr };
 	struct socket *sock;
@@ -107,12 +136,8 @@ static int adopt_listener(struct skbos_instance *in, struct socket *old)
 	if (rc)
 		return rc;
 	sock->file_flags = old->file_flags;
-	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next) {
-		if (o->level == IPPROTO_IPV6 ||
-		    !sock->ops->setsockopt(sock, o->level, o->name, o->val, o->len))
-			aux_record_opt(sock, o->level, o->name, o->val, o->len);
-	}
-	if (a && a->inet6 && (rc = sock_set_inet6(sock)))
+	rc = aux_inherit(old, sock, true);
+	if (rc)
 		goto fail;
 	stack_port_join(in->st, osk->sk_num);
 	rc = sock->ops->bind(sock, (const struct sockaddr *)&sin, sizeof(sin));
@@ -139,7 +164,10 @@ fail:
  * shim_adopt_fd - @fd is about to be used: if it is a listening socket of
  * the parent's (a forked child: nginx and apache workers, gunicorn's,
  * socketserver's), make it this process's own, sharing the port with the
- * parent and the other children (DESIGN.md "fork/exec and many
+ * parent and the other children; if it is a connection of another
+ * process's stack (inherited by fork: ForkingTCPServer, socat's fork,
+ * sshd's and postgres's children; or received by SCM_RIGHTS or across
+ * exec), take it over (inherit.c) (DESIGN.md "fork/exec and many
  * processes").  Anything else of the parent's stays EBADF.
  */
 void shim_adopt_fd(int fd)
@@ -148,19 +176,27 @@ void shim_adopt_fd(int fd)
 	struct socket *sock;
 	uintptr_t e;
 	int err, rc;
+	bool conn;
 
 	if (fd < 0 || fd >= fdt_size || !(e = fd_peek(fd)) || (e & FDT_EPOLL))
 		return;
 	sock = fd_entry_sock(e);
-	if (!sock_is_orphan(sock, in) || sock->type != SOCK_STREAM || !sock->sk ||
-	    sock->sk->sk_state != TCP_LISTEN)
+	if (!sock_is_orphan(sock, in) || sock->type != SOCK_STREAM)
+		return;
+	/* a connection: inherited (its state frozen in our copy of the
+	 * parent's memory), or received (no sk: pending, inherit.c) */
+	conn = !sock->sk || sock->sk->sk_state == TCP_ESTABLISHED ||
+	       sock->sk->sk_state == TCP_CLOSE_WAIT;
+	if (!conn && sock->sk->sk_state != TCP_LISTEN)
 		return;
 	in = shim_start(&err);
 	if (!in)
 		return;
 	shim_lock(in);
 	e = fd_peek(fd);
-	if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
+	if (e && fd_entry_sock(e) == sock && conn)
+		inherit_adopt(in, fd, sock); /* (it says why if it cannot) */
+	else if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
 		skb_log(LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
 			fd, sock->sk->sk_num, strerror(-rc));
 	shim_unlock(in);

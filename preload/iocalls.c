@@ -165,7 +165,49 @@ static bool msg_passes_skbos_fd(const struct msghdr *msg)
 	return false;
 }
 
-/* Received SCM_RIGHTS fds are new kernel fd numbers: clear stale entries. */
+/*
+ * SCM_RIGHTS carrying skbos fds over a kernel socket: a connection travels
+ * as its X and is taken over by the process that receives it (inherit.c:
+ * node's cluster module); anything else is refused, never mistranslated.
+ * Return: 0, or -1 with errno EOPNOTSUPP.
+ */
+static int msg_pass_skbos_fds(const struct msghdr *msg)
+{
+	struct skbos_instance *in;
+	struct cmsghdr *cm;
+	int rc = 0;
+
+	if (!msg_passes_skbos_fd(msg))
+		return 0;
+	if (shim_inside) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	in = shim_instance();
+	if (in)
+		shim_lock(in);
+	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+			uintptr_t e;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			e = fd_peek(fd);
+			if (e && !(e & FDT_EPOLL) && inherit_pass_fd(in, fd))
+				rc = -1;
+		}
+	}
+	if (in)
+		shim_unlock(in);
+	if (rc)
+		errno = EOPNOTSUPP;
+	return rc;
+}
+
+/* Received SCM_RIGHTS fds are new kernel fd numbers: clear stale entries,
+ * and a connection of skbos's that came in is marked for taking over. */
 static void msg_fresh_fds(const struct msghdr *msg)
 {
 	struct cmsghdr *cm;
@@ -180,6 +222,8 @@ static void msg_fresh_fds(const struct msghdr *msg)
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
 			fd_fresh(fd);
+			if (!shim_inside)
+				inherit_received_fd(fd);
 		}
 	}
 }
@@ -231,10 +275,8 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (likely(!fd_peek(fd)) || shim_inside) {
 		ssize_t rc;
 
-		if (unlikely(fdt_size && msg_passes_skbos_fd(msg))) {
-			errno = EOPNOTSUPP;
+		if (unlikely(fdt_size && msg_pass_skbos_fds(msg)))
 			return -1;
-		}
 		rc = real.sendmsg(fd, msg, flags);
 		if (unlikely(nl_route_fd(fd)) && rc > 0 && !shim_inside && msg->msg_iovlen)
 			nl_route_sent(fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len);
@@ -286,10 +328,8 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int fla
 	shim_ensure();
 	if (likely(!fd_peek(fd)) || shim_inside) {
 		for (i = 0; fdt_size && vec && i < vlen; i++)
-			if (msg_passes_skbos_fd(&vec[i].msg_hdr)) {
-				errno = EOPNOTSUPP;
+			if (msg_pass_skbos_fds(&vec[i].msg_hdr))
 				return -1;
-			}
 		return real.sendmmsg(fd, vec, vlen, flags);
 	}
 	if ((rc = call_begin(fd, &c)) > 0)

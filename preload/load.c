@@ -42,7 +42,10 @@ __attribute__((constructor)) static void shim_load(void)
 		fprintf(stderr, "skbos: cannot reserve the fd table (the program was not started)\n");
 		_exit(1);
 	}
+	if (shim_enabled)
+		inherit_scan_exec(); /* connections a program that exec'd us passed on */
 	loop_set_thread_hook(shim_thread_hook);
+	skbos_instance_set_channel(inherit_serve);
 	shim_fork_init();
 	shim_inside--;
 }
@@ -53,12 +56,14 @@ __attribute__((constructor)) static void shim_load(void)
  * here (a FIN, or a RST where data was left unread) and waits, bounded,
  * until TCP has delivered everything before the exit goes on.
  */
-__attribute__((destructor)) static void shim_unload(void)
+void shim_exit_flush(void)
 {
+	static bool done;
 	struct skbos_instance *in = shim_instance();
 
-	if (!in || shim_inside)
+	if (!in || shim_inside || done)
 		return;
+	done = true;
 	shim_lock(in);
 	for (int fd = 0; fd < fdt_size; fd++) {
 		uintptr_t e = fd_peek(fd);
@@ -66,10 +71,16 @@ __attribute__((destructor)) static void shim_unload(void)
 		if (e && fd_entry_sock(e))
 			fd_drop_entry(in, fd, e);
 	}
+	inherit_exit(); /* (what it kept alive for others goes with it) */
 	shim_unlock(in);
 	skbos_instance_exiting(in);
 	skbos_instance_drain(in, SKBOS_EXIT_DRAIN_MS);
 	skbos_instance_leave(in);
+}
+
+__attribute__((destructor)) static void shim_unload(void)
+{
+	shim_exit_flush();
 }
 
 /* ---- the instance and its lock -------------------------------------------------- */

@@ -141,6 +141,25 @@ extern unsigned int shim_fork_gen; /* bumped in the child of every fork */
 extern bool shim_orphans; /* a forked child: the parent's sockets may be in the fd table */
 void shim_fork_init(void);
 void shim_adopt_fd(int fd);
+void shim_exit_flush(void);
+
+/* inherit.c: connected sockets shared with children of fork */
+extern bool inherit_any_moved;
+void inherit_fork_prepare(struct skbos_instance *in);
+void inherit_fork_child(void);
+bool inherit_keep(struct socket *sock);
+void inherit_serve(struct skbos_instance *in);
+void inherit_exit(void);
+int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old);
+bool inherit_moved(const struct socket *sock);
+int shim_inherit_aux(struct socket *old, struct socket *sock);
+void inherit_received_fd(int fd);
+void inherit_pending_put(struct socket *ps);
+int inherit_pass_fd(struct skbos_instance *in, int fd);
+bool inherit_passes_exec(int fd);
+int inherit_fd_cloexec(int fd, int cmd, int arg);
+int inherit_dup(struct skbos_instance *in, int old, int new, int min, bool cloexec);
+void inherit_scan_exec(void);
 
 struct skbos_instance *shim_instance(void);   /* running, or NULL (not started) */
 struct skbos_instance *shim_start(int *err);  /* start it now if needed */

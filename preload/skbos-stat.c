@@ -38,7 +38,7 @@ static const char usage[] =
 	"Show the sockets and counters of a running skbos process (see skbos-run),\n"
 	"or (-a) every skbos process on interface IF and address ADDR, in this\n"
 	"network namespace, with the ports each owns:\n"
-	"  PID COMM [responder] tcp:PORT,... udp:PORT,... group:PORT/active|dormant,...\n"
+	"  PID COMM [responder] tcp:PORT,... udp:PORT,... group:PORT/active|dormant|conn,...\n"
 	"\n"
 	"  -a, --address   the processes sharing IF's address ADDR\n"
 	"  -s, --sockets   sockets only, as `ss -tuna` (TCP adds `ss -ti` details)\n"

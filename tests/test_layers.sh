@@ -40,7 +40,7 @@ check "a device may not include the shim or the tests" "$(names preload tests/ha
 # What the shim may include of the stack: the socket layer's headers and
 # the runtime's; every other core header is private to the core.
 SHIM_MAY="sock.h stack.h skbuff.h types.h list.h tcp.h ip.h inetdevice.h route.h netdevice.h icmp.h
-ping.h eth.h checksum.h ip_cmsg.h log.h portshare.h"
+ping.h eth.h checksum.h ip_cmsg.h log.h portshare.h tcp_repair.h"
 private=$(names libos/core libos/ipv4 | grep -vxF "$(tr ' ' '\n' <<<"$SHIM_MAY" | grep .)")
 # every file of libskbos-preload.so (not the user commands skbos-*.c)
 shim=$(ls preload/*.[ch] | grep -v '/skbos-')

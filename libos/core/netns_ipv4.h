@@ -18,6 +18,7 @@ struct icmp_state;
 struct net_device;
 struct udp_table;
 struct tcp_tables;
+struct tcp_moved;
 struct tcp_fastopen_cache;
 
 #define IP_IDENTS_SZ 2048
@@ -42,6 +43,7 @@ struct netns_ipv4 {
 	struct list_head ping_socks;
 	struct udp_table *udp;          /* bound UDP sockets by port */
 	struct tcp_tables *tcp;         /* TCP connections, listeners, bound ports */
+	struct tcp_moved *tcp_moved;    /* flows handed to other processes (tcp_repair.c) */
 	struct tcp_fastopen_cache *tfo_cache; /* Fast Open cookies by server (tcp_fastopen.c) */
 	u32 tcp_tw_count;               /* sockets in TIME_WAIT (Linux's tcp_death_row.tw_refcount) */
 	u64 isn_key[2];                 /* RFC 6528's secret */

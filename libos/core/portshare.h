@@ -32,6 +32,15 @@
  *	by a hash of the remote end: every member computes the same pick).
  * @shared: (@proto, @port) is a group with other live members: a segment
  *	no socket here wants may be another member's, so nobody resets it.
+ * @conn_join: this process is taking over a connection on TCP @port
+ *	(inherited at fork): if the port is a listener group, it becomes a
+ *	member that holds connections only (no new SYN is its), so its frames
+ *	are let in here and nobody resets them; the claim follows.
+ *	Return: true if @port is a group (a member now).
+ * @give: the connection on (@proto, @port) that this process owns moves
+ *	to the process in table slot @to: the port is that process's from now
+ *	on (a group's port stays the group's).
+ * @self: this process's slot in the table (what @give takes).
  */
 struct port_share_ops {
 	int (*claim)(void *priv, int proto, u16 port);
@@ -44,6 +53,9 @@ struct port_share_ops {
 	void (*interest)(void *priv, u16 port);
 	bool (*syn_mine)(void *priv, u16 port, __be32 saddr, __be16 sport);
 	bool (*shared)(void *priv, int proto, u16 port);
+	bool (*conn_join)(void *priv, u16 port);
+	void (*give)(void *priv, int proto, u16 port, int to);
+	int (*self)(void *priv);
 };
 
 struct port_share {
@@ -112,6 +124,23 @@ static inline void stack_port_interest(struct stack *st, u16 port)
 static inline bool stack_syn_mine(struct stack *st, u16 port, __be32 saddr, __be16 sport)
 {
 	return !st->share || st->share->ops->syn_mine(st->share->priv, port, saddr, sport);
+}
+
+static inline bool stack_port_conn_join(struct stack *st, u16 port)
+{
+	return st->share && st->share->ops->conn_join(st->share->priv, port);
+}
+
+static inline void stack_port_give(struct stack *st, int proto, u16 port, int to)
+{
+	if (st->share && to >= 0)
+		st->share->ops->give(st->share->priv, proto, port, to);
+}
+
+/** stack_port_self - this stack's slot in the port table, or -1 (alone). */
+static inline int stack_port_self(struct stack *st)
+{
+	return st->share ? st->share->ops->self(st->share->priv) : -1;
 }
 
 #endif /* SKBOS_PORTSHARE_H */

@@ -283,6 +283,7 @@ struct tcp_sock {
 	struct list_head lhash_node;        /* listening table (port) */
 	bool in_ehash, in_lhash, in_syn_queue;
 	bool closed_by_user;                /* close() was called: orphan */
+	bool migrated;                      /* handed to another stack (tcp_repair.c) */
 };
 
 static inline struct tcp_sock *tcp_sk(const struct sock *sk)
@@ -322,6 +323,7 @@ void tcp_hash(struct sock *sk);
 void tcp_unhash(struct sock *sk);
 int tcp_get_port(struct sock *sk, u16 snum);
 void tcp_bind_release(struct sock *sk);
+void tcp_inherit_port(struct sock *sk, u16 port);
 
 /* urgent data (tcp_urg.c); urg_data is the byte | one of these */
 #define TCP_URG_VALID 0x0100

@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "tcp.h"
+#include "tcp_repair.h"
 #include "ip_cmsg.h"
 #include "checksum.h"
 #include "icmp.h"
@@ -158,6 +159,19 @@ int tcp_get_port(struct sock *sk, u16 snum)
 	return 0;
 }
 
+/**
+ * tcp_inherit_port - @sk holds port @port already claimed for it (a
+ * connection taken over from another process, tcp_repair.c): on the bind
+ * list without a conflict check, as Linux's inet_inherit_port puts an
+ * accepted socket beside its listener; tcp_bind_release gives it back.
+ */
+void tcp_inherit_port(struct sock *sk, u16 port)
+{
+	sk->sk_num = port;
+	list_add_tail(&sk->sk_bind_node, &tcp_tables(sk->sk_stack)->bhash[port & (TCP_BHASH_SIZE - 1)]);
+	sock_reset_flag(sk, SOCK_ZAPPED);
+}
+
 /** tcp_bind_release - give the port back. */
 void tcp_bind_release(struct sock *sk)
 {
@@ -254,6 +268,12 @@ int tcp_v4_rcv(struct sk_buff *skb)
 	__skb_pull(skb, hlen);
 
 	sk = tcp_lookup_established(st, iph->saddr, th->source, iph->daddr, ntohs(th->dest));
+	/* Handed to another process (tcp_repair.c): its segments are that
+	 * process's now; this stack neither answers nor resets them. */
+	if (sk && tcp_sk(sk)->migrated) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+		return 0;
+	}
 	if (sk)
 		return tcp_rcv_state_process(sk, skb);
 	sk = tcp_lookup_listener(st, iph->daddr, ntohs(th->dest), skb->dev->ifindex);
@@ -265,8 +285,10 @@ int tcp_v4_rcv(struct sk_buff *skb)
 	if (sk)
 		return tcp_rcv_listen(sk, skb);
 	/* RFC 9293 §3.10.7.1: CLOSED: every segment but a RST gets a RST, from
-	 * one process only when several share the address (portshare.h). */
-	if (stack_may_answer(st, IPPROTO_TCP, ntohs(th->dest)))
+	 * one process only when several share the address (portshare.h), and
+	 * never for a flow handed to another process (tcp_repair.c). */
+	if (stack_may_answer(st, IPPROTO_TCP, ntohs(th->dest)) &&
+	    !tcp_moved(st, iph->saddr, th->source, ntohs(th->dest)))
 		tcp_v4_send_reset(st, skb);
 	kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
 	return 0;
@@ -493,7 +515,8 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		if (child)
 			return tcp_rcv_state_process(child, skb);
 		/* (in a listener group it may be another member's connection) */
-		if (stack_may_answer(sk->sk_stack, IPPROTO_TCP, sk->sk_num))
+		if (stack_may_answer(sk->sk_stack, IPPROTO_TCP, sk->sk_num) &&
+		    !tcp_moved(sk->sk_stack, ip_hdr(skb)->saddr, th->source, sk->sk_num))
 			tcp_v4_send_reset(sk->sk_stack, skb);
 		reason = SKB_DROP_REASON_TCP_FLAGS;
 		goto drop;
@@ -715,6 +738,7 @@ void tcp_exit(struct stack *st)
 	kfree(t);
 	st->ipv4.tcp = NULL;
 	tcp_fastopen_cache_free(st);
+	tcp_moved_free(st);
 }
 
 /**

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 
 #include "alloc.h"
 #include "devfd.h"
@@ -85,6 +86,36 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 	return 0;
 }
 
+static void (*instance_channel_cb)(struct skbos_instance *in);
+
+/** skbos_instance_set_channel - see instance.h (the shim's inherit.c). */
+void skbos_instance_set_channel(void (*cb)(struct skbos_instance *in))
+{
+	instance_channel_cb = cb;
+}
+
+static void instance_channel_serve(void *arg)
+{
+	instance_channel_cb(arg);
+}
+
+/*
+ * The epoll set of the channels through which other processes holding
+ * this process's connections (fork children) ask for them (inherit.c):
+ * one fd, watched by the stack thread like the control socket.
+ */
+static void instance_channel(struct skbos_instance *in)
+{
+	if (!instance_channel_cb)
+		return;
+	in->chan_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (in->chan_epfd >= 0 &&
+	    loop_watch_ctl(in->loop, in->chan_epfd, instance_channel_serve, in)) {
+		close(in->chan_epfd);
+		in->chan_epfd = -1;
+	}
+}
+
 static void instance_ctl_serve(void *arg)
 {
 	struct skbos_instance *in = arg;
@@ -124,6 +155,7 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 		return -ENOMEM;
 	}
 	in->ctl.fd = -1;
+	in->chan_epfd = -1;
 	in->cfg = *cfg;
 	if (cfg->log_level >= 0)
 		skb_log_level = cfg->log_level;
@@ -150,6 +182,8 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 		loop_set_spin(in->loop, cfg->spin_us);
 	if (in->loop)
 		instance_ctl(in);
+	if (in->loop)
+		instance_channel(in);
 	if (!in->loop || (in->dev && loop_watch_fd(in->loop, afpacket_event_fd(in->dev))) ||
 	    (rc = loop_start(in->loop))) {
 		snprintf(err, errlen, "cannot start the stack thread");
@@ -238,6 +272,9 @@ void skbos_instance_forget_after_fork(struct skbos_instance *in)
 	if (in->ctl.fd >= 0)
 		close(in->ctl.fd);
 	in->ctl.fd = -1;
+	if (in->chan_epfd >= 0)
+		close(in->chan_epfd);
+	in->chan_epfd = -1;
 	if (in->pcap)
 		skb_pcap_forget_after_fork(in->pcap);
 }
@@ -250,6 +287,8 @@ void skbos_instance_destroy(struct skbos_instance *in)
 	if (in->loop)
 		loop_destroy(in->loop);
 	ctl_close(&in->ctl);
+	if (in->chan_epfd >= 0)
+		close(in->chan_epfd);
 	instance_share_close(in);
 	if (in->pcap)
 		skb_pcap_close(in->pcap);

@@ -29,7 +29,12 @@ struct skbos_instance {
 	struct skbos_ctl ctl;    /* skbos-stat's control socket */
 	struct portown *po;      /* the address's port table (instance_share.c), or NULL */
 	struct timer_list share_tick;
+	int chan_epfd;           /* the shim's inherited-connection channels, or -1 */
 };
+
+/* Called on the stack thread (stack lock not held) when a channel the shim
+ * put in chan_epfd is ready; set once, before the first instance starts. */
+void skbos_instance_set_channel(void (*cb)(struct skbos_instance *in));
 
 int skbos_instance_create(struct skbos_instance **out, const struct skbos_config *cfg,
 			  char *err, size_t errlen);

@@ -13,6 +13,7 @@
  * (for AF_PACKET: the io_uring completion eventfd), so this file knows
  * neither io_uring nor any device type.
  */
+#include <errno.h>
 #include <ev.h>
 #include <poll.h>
 #include <pthread.h>
@@ -44,9 +45,10 @@ struct skbos_loop {
 	ev_async kick;
 	ev_async stop;
 	ev_timer recheck;      /* while standing aside: is an app thread still driving? */
-	ev_io ctl;             /* skbos-stat's control socket (ctl.c) */
-	void (*ctl_cb)(void *arg);
-	void *ctl_arg;
+	ev_io ctl[LOOP_MAX_CTL]; /* skbos-stat's control socket (ctl.c), the shim's fork channels */
+	void (*ctl_cb[LOOP_MAX_CTL])(void *arg);
+	void *ctl_arg[LOOP_MAX_CTL];
+	int nctl;
 	bool standing_aside;
 	int app_waiters;       /* threads blocked in a call, driving the stack (atomic) */
 	ktime_t app_drove;     /* when an application thread's wait last drove the stack (atomic) */
@@ -443,24 +445,31 @@ void loop_counters(const struct skbos_loop *l, u64 *stack_wakeups, u64 *app_wake
 static void ctl_cb(struct ev_loop *ev, ev_io *w, int revents)
 {
 	struct skbos_loop *l = ev_userdata(ev);
+	int i = (int)(w - l->ctl);
 
-	(void)w;
 	(void)revents;
-	l->ctl_cb(l->ctl_arg);
+	l->ctl_cb[i](l->ctl_arg[i]);
 }
 
 /**
  * loop_watch_ctl - call @cb(@arg) on the stack thread, stack lock not held,
- * whenever @fd is readable (the control socket, ctl.c).  It is not a device:
- * the stack thread keeps watching it while it stands aside.  Before
- * loop_start.
+ * whenever @fd is readable (the control socket, ctl.c; the shim's channel
+ * of inherited connections).  It is not a device: the stack thread keeps
+ * watching it while it stands aside.  Before loop_start.
+ * Return: 0, or -ENOSPC with LOOP_MAX_CTL watched already.
  */
-void loop_watch_ctl(struct skbos_loop *l, int fd, void (*cb)(void *arg), void *arg)
+int loop_watch_ctl(struct skbos_loop *l, int fd, void (*cb)(void *arg), void *arg)
 {
-	l->ctl_cb = cb;
-	l->ctl_arg = arg;
-	ev_io_init(&l->ctl, ctl_cb, fd, EV_READ);
-	ev_io_start(l->ev, &l->ctl);
+	int i = l->nctl;
+
+	if (i >= LOOP_MAX_CTL)
+		return -ENOSPC;
+	l->ctl_cb[i] = cb;
+	l->ctl_arg[i] = arg;
+	ev_io_init(&l->ctl[i], ctl_cb, fd, EV_READ);
+	ev_io_start(l->ev, &l->ctl[i]);
+	l->nctl++;
+	return 0;
 }
 
 static void stop_cb(struct ev_loop *ev, ev_async *w, int revents)

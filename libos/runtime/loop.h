@@ -13,7 +13,8 @@ struct skbos_loop;
 
 struct skbos_loop *loop_create(struct stack *st);
 int loop_watch_fd(struct skbos_loop *l, int fd);
-void loop_watch_ctl(struct skbos_loop *l, int fd, void (*cb)(void *arg), void *arg);
+#define LOOP_MAX_CTL 2
+int loop_watch_ctl(struct skbos_loop *l, int fd, void (*cb)(void *arg), void *arg);
 int loop_start(struct skbos_loop *l);
 void loop_stop(struct skbos_loop *l);
 void loop_destroy(struct skbos_loop *l);

@@ -38,7 +38,7 @@
 #include "portown.h"
 
 #define PO_MAGIC 0x6f706b73u /* "skpo" */
-#define PO_VERSION 2
+#define PO_VERSION 3
 #define PO_LOCK_TABLE 0
 #define PO_LOCK_RESPONDER 1
 #define PO_LOCK_SLOT0 2
@@ -46,7 +46,8 @@
 #define PO_GROUP 255 /* owner value: a listener group (struct po_group) */
 #define PO_GROUPS 64
 
-enum { PO_MEMBER_NONE, PO_MEMBER_DORMANT, PO_MEMBER_ACTIVE };
+/* CONN: holds connections taken over from a member (fork), gets no SYN. */
+enum { PO_MEMBER_NONE, PO_MEMBER_CONN, PO_MEMBER_DORMANT, PO_MEMBER_ACTIVE };
 
 /*
  * A TCP listener shared by processes (a prefork server's parent and the
@@ -156,7 +157,7 @@ static void po_group_leave(struct portown *po, struct po_group *g, u8 v)
 	u8 m[PORTOWN_SLOTS];
 
 	g->state[v - 1] = PO_MEMBER_NONE;
-	if (po_group_members(po, g, PO_MEMBER_DORMANT, m))
+	if (po_group_members(po, g, PO_MEMBER_CONN, m))
 		return;
 	po->f->owner[0][g->port] = 0;
 	memset(g, 0, sizeof(*g));
@@ -189,7 +190,7 @@ static bool po_foreign(void *priv, int proto, u16 port)
 	if (o != PO_GROUP || proto != IPPROTO_TCP)
 		return o && o != po->self && po_slot_alive(po, o - 1);
 	g = po_group_find(po, port);
-	n = g ? po_group_members(po, g, PO_MEMBER_DORMANT, m) : 0;
+	n = g ? po_group_members(po, g, PO_MEMBER_CONN, m) : 0;
 	return n > 1 || (n == 1 && m[0] + 1 != po->self);
 }
 
@@ -202,7 +203,7 @@ static bool po_shared(void *priv, int proto, u16 port)
 	if (proto != IPPROTO_TCP || po->f->owner[0][port] != PO_GROUP)
 		return false;
 	g = po_group_find(po, port);
-	return g && po_group_members(po, g, PO_MEMBER_DORMANT, m) > 1;
+	return g && po_group_members(po, g, PO_MEMBER_CONN, m) > 1;
 }
 
 /* The listener of TCP @port is a group from now on, this process a member. */
@@ -331,7 +332,7 @@ static int po_claim(void *priv, int proto, u16 port)
 				po_notify(po);
 			return 0;
 		}
-		if (g && po_group_members(po, g, PO_MEMBER_DORMANT, m)) {
+		if (g && po_group_members(po, g, PO_MEMBER_CONN, m)) {
 			po_table_unlock(po);
 			return -EADDRINUSE;
 		}
@@ -379,6 +380,46 @@ static void po_release(void *priv, int proto, u16 port)
 	po->dirty = true;
 }
 
+static bool po_conn_join(void *priv, u16 port)
+{
+	struct portown *po = priv;
+	struct po_group *g;
+
+	po_table_lock(po);
+	g = po->f->owner[0][port] == PO_GROUP ? po_group_find(po, port) : NULL;
+	if (g && g->state[po->self - 1] == PO_MEMBER_NONE) {
+		g->state[po->self - 1] = PO_MEMBER_CONN;
+		po->f->gen++;
+	}
+	po_table_unlock(po);
+	if (g && !po->responder)
+		po_notify(po);
+	return g != NULL;
+}
+
+static void po_give(void *priv, int proto, u16 port, int to)
+{
+	struct portown *po = priv;
+	u8 *o = &po->f->owner[po_proto(proto)][port];
+
+	if (to < 0 || to >= PORTOWN_SLOTS)
+		return;
+	po_table_lock(po);
+	if (*o == po->self) {
+		*o = (u8)(to + 1);
+		po->f->gen++;
+	}
+	po_table_unlock(po);
+	po->dirty = true;
+}
+
+static int po_self(void *priv)
+{
+	const struct portown *po = priv;
+
+	return po->self - 1;
+}
+
 static bool po_responder(void *priv)
 {
 	const struct portown *po = priv;
@@ -397,6 +438,9 @@ static const struct port_share_ops po_ops = {
 	.interest = po_interest,
 	.syn_mine = po_syn_mine,
 	.shared = po_shared,
+	.conn_join = po_conn_join,
+	.give = po_give,
+	.self = po_self,
 };
 
 /* ---- opening, the tick, closing -------------------------------------------- */
@@ -411,12 +455,32 @@ static int po_netns_ino(unsigned long *ino)
 	return 0;
 }
 
+/*
+ * A table of another version that no live process holds (its file left by
+ * processes of an older skbos, in a network namespace whose inode number
+ * ours now has): made anew, as a stale table of our version is recovered.
+ * One a live process holds stays EPROTO: the two would misread each other.
+ */
+static void po_reset_if_stale(struct portown *po)
+{
+	struct flock all = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = PO_LOCK_SLOT0,
+			     .l_len = PORTOWN_SLOTS };
+	u32 head[2];
+
+	if (pread(po->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) || !head[0] ||
+	    (head[0] == PO_MAGIC && head[1] == PO_VERSION))
+		return;
+	if (!fcntl(po->fd, F_OFD_GETLK, &all) && all.l_type == F_UNLCK && ftruncate(po->fd, 0))
+		skb_log(LOG_WARN, "portown: cannot reset a stale table: %s", strerror(errno));
+}
+
 /* Map the file, making it the first time (table locked). */
 static int po_map(struct portown *po)
 {
 	struct stat sb;
 	void *m;
 
+	po_reset_if_stale(po);
 	if (fstat(po->fd, &sb))
 		return -errno;
 	if ((size_t)sb.st_size < sizeof(struct po_file) && ftruncate(po->fd, sizeof(struct po_file)))
@@ -814,7 +878,7 @@ void portown_forget_after_fork(struct portown *po)
 /**
  * portown_report - the processes and ports of @addr's table, for
  * skbos-stat: one line per live process, "PID COMM [responder]
- * tcp:PORT,... udp:PORT,... group:PORT/active|dormant,...".
+ * tcp:PORT,... udp:PORT,... group:PORT/active|dormant|conn,...".
  * Return: 0, or -errno (no table).
  */
 int portown_report(const char *dir, int ifindex, __be32 addr, FILE *out)
@@ -854,7 +918,8 @@ int portown_report(const char *dir, int ifindex, __be32 addr, FILE *out)
 		for (int g = 0, n = 0; g < PO_GROUPS; g++)
 			if (po.f->group[g].port && po.f->group[g].state[i])
 				fprintf(out, "%s%u/%s", n++ ? "," : "", po.f->group[g].port,
-					po.f->group[g].state[i] == PO_MEMBER_ACTIVE ? "active" : "dormant");
+					po.f->group[g].state[i] == PO_MEMBER_ACTIVE ? "active"
+					: po.f->group[g].state[i] == PO_MEMBER_DORMANT ? "dormant" : "conn");
 		fputc('\n', out);
 	}
 	munmap(po.f, sizeof(*po.f));

@@ -104,23 +104,24 @@ elif mode == "serve2":
     serve_one(l, port)
     os.waitpid(pid, 0)
 elif mode == "connected":
-    # an inherited connected socket stays the parent's: EBADF in the child
-    # (README "not supported yet"), the parent goes on using it
+    # an inherited connected socket is the child's once the child uses it
+    # (preload/inherit.c): the child answers, the parent's recv is EBADF
     l = listener(port)
     ready("ready.conn")
     c, _ = l.accept()
     pid = os.fork()
     if pid == 0:
-        try:
-            c.recv(10)
-            r = "recv worked"
-        except OSError as e:
-            r = "errno=%d" % e.errno
-        open(os.path.join(d, "connected"), "w").write(r + "\n")
+        line = c.makefile("rb").readline()
+        c.sendall(b"%d:%s\n" % (port, line.strip()))
+        c.close()
         os._exit(0)
     os.waitpid(pid, 0)
-    line = c.makefile("rb").readline()
-    c.sendall(b"%d:%s\n" % (port, line.strip()))
+    try:
+        c.recv(10)
+        r = "recv worked"
+    except OSError as e:
+        r = "errno=%d" % e.errno
+    open(os.path.join(d, "connected"), "w").write(r + "\n")
     c.close()
 elif mode == "daemon":
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
