@@ -18,6 +18,7 @@
 #include "eth.h"
 #include "icmpv6.h"
 #include "ipv6.h"
+#include "ip6_route.h"
 #include "ndisc.h"
 #include "neighbour.h"
 
@@ -746,4 +747,250 @@ Test(ndisc, dad_fails_on_another_nodes_probe_for_the_address)
 	expect_nothing();
 	cr_assert(not(ipv6_chk_addr(sb, &t, NULL)));
 	cr_assert(ipv6_get_ifaddr(sb, &t, p.db, true) == NULL);
+}
+
+/* ---- Packet Too Big (RFC 8201) --------------------------------------------- */
+
+static void send_ptb(u32 mtu)
+{
+	struct frame6 f;
+	u8 *e, *q;
+
+	f6_start(&f, &a6, &b6, NEXTHDR_ICMP, 64);
+	e = f6_put(&f, NULL, 8 + 48);
+	e[0] = ICMPV6_PKT_TOOBIG;
+	e[4] = (u8)(mtu >> 24);
+	e[5] = (u8)(mtu >> 16);
+	e[6] = (u8)(mtu >> 8);
+	e[7] = (u8)mtu;
+	/* the quoted packet: one B sent to A */
+	q = e + 8;
+	q[0] = 0x60;
+	q[6] = NEXTHDR_ICMP;
+	q[7] = 64;
+	memcpy(q + 8, &b6, 16);
+	memcpy(q + 24, &a6, 16);
+	q[40] = ICMPV6_ECHO_REPLY;
+	f6_icmp_send(&f, e, 8 + 48);
+	expect_nothing();
+}
+
+/* The echo reply B sends next, in @n fragments of at most @mtu bytes. */
+static void expect_fragmented_reply(unsigned int n, unsigned int mtu)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct sk_buff *skb = capture_pop(&txb);
+		const struct ipv6hdr *h;
+
+		cr_assert(not(eq(ptr, skb, NULL)), "fragment %u of %u", i + 1, n);
+		h = (const struct ipv6hdr *)(void *)(skb->data + ETH_HLEN);
+		cr_assert(eq(u8, h->nexthdr, NEXTHDR_FRAGMENT));
+		cr_assert(le(u32, skb->len - ETH_HLEN, mtu));
+		consume_skb(skb);
+	}
+	expect_nothing();
+}
+
+Test(ipv6, packet_too_big_lowers_the_path_mtu)
+{
+	struct frame6 f;
+
+	send_ptb(1280);
+	cr_assert(eq(u32, rt6_pmtu_lookup(sb, &a6), 1280));
+	f6_start(&f, &a6, &b6, NEXTHDR_ICMP, 64);
+	f6_icmp_send(&f, f6_echo(&f, 40, 1300), 1308);
+	expect_fragmented_reply(2, 1280);
+	cr_assert(eq(u64, mib(sb, ICMP6_MIB_INPKTTOOBIGS), 1));
+}
+
+Test(ipv6, packet_too_big_below_1280_is_raised_to_1280)
+{
+	send_ptb(600);
+	cr_assert(eq(u32, rt6_pmtu_lookup(sb, &a6), IPV6_MIN_MTU), "RFC 8201 §4");
+}
+
+Test(ipv6, learned_path_mtu_expires)
+{
+	struct frame6 f;
+
+	send_ptb(1400);
+	world_advance(&p.w, sb->sysctl.ip_rt_mtu_expires + 1);
+	cr_assert(eq(u32, rt6_pmtu_lookup(sb, &a6), 0));
+	f6_start(&f, &a6, &b6, NEXTHDR_ICMP, 64);
+	f6_icmp_send(&f, f6_echo(&f, 41, 1400), 1408);
+	expect_echo_reply(41, 1400);
+}
+
+/* ---- UDP over IPv6, A <-> B, both stacks real ------------------------------- */
+
+#include "sock.h"
+#include "socks.h"
+
+static struct socket *u6_socket(struct stack *st)
+{
+	struct socket *s = NULL;
+
+	cr_assert(eq(int, sock_create(st, AF_INET6, SOCK_DGRAM, 0, &s), 0));
+	return s;
+}
+
+static struct sockaddr_in6 sin6_of(const struct in6_addr *a, u16 port)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = *a };
+
+	return s;
+}
+
+static int u6_bind(struct socket *s, const struct in6_addr *a, u16 port)
+{
+	struct sockaddr_in6 sa = sin6_of(a, port);
+
+	return s->ops->bind(s, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+static int u6_sendto(struct socket *s, const void *buf, size_t len, const struct in6_addr *a,
+		     u16 port)
+{
+	struct sockaddr_in6 sa = sin6_of(a, port);
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr m = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_flags = MSG_DONTWAIT };
+
+	return sock_sendmsg(s, &m);
+}
+
+static int u6_recvfrom(struct socket *s, void *buf, size_t len, struct sockaddr_in6 *from)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = { .msg_name = from, .msg_namelen = sizeof(*from), .msg_iov = &iov,
+			    .msg_iovlen = 1 };
+
+	return sock_recvmsg(s, &m, MSG_DONTWAIT);
+}
+
+static struct stack *sa6;
+
+static void setup_udp(void)
+{
+	setup();
+	sa6 = p.w.st[0];
+	cr_assert(eq(int, ipv6_addr_add(p.da, &a6, 64, IFA_F_NODAD), 0));
+}
+
+TestSuite(udpv6, .init = setup_udp, .fini = teardown);
+
+Test(udpv6, datagrams_both_ways_intact_with_their_source)
+{
+	struct socket *sa = u6_socket(sa6), *sb6 = u6_socket(sb);
+	static u8 out[1400], in[2000];
+	struct sockaddr_in6 from;
+	u16 aport;
+
+	cr_assert(eq(int, u6_bind(sb6, &b6, 5353), 0));
+	for (u32 i = 0; i < 50; i++) {
+		fill(out, sizeof(out), i);
+		cr_assert(eq(int, u6_sendto(sa, out, 100 + i * 20, &b6, 5353), (int)(100 + i * 20)));
+		world_run(&p.w);
+		cr_assert(eq(int, u6_recvfrom(sb6, in, sizeof(in), &from), (int)(100 + i * 20)));
+		cr_assert(eq(int, memcmp(in, out, 100 + i * 20), 0), "datagram %u", i);
+		cr_assert(eq(u16, from.sin6_family, AF_INET6));
+		cr_assert(ipv6_addr_equal(&from.sin6_addr, &a6));
+	}
+	aport = ntohs(from.sin6_port);
+	/* and back to the sender's port */
+	cr_assert(eq(int, u6_sendto(sb6, "pong", 4, &a6, aport), 4));
+	world_run(&p.w);
+	cr_assert(eq(int, u6_recvfrom(sa, in, sizeof(in), &from), 4));
+	cr_assert(eq(int, memcmp(in, "pong", 4), 0));
+	cr_assert(ipv6_addr_equal(&from.sin6_addr, &b6));
+	cr_assert(eq(u16, ntohs(from.sin6_port), 5353));
+	cr_assert(eq(u64, mib(sb, UDP_MIB_INDATAGRAMS), 50));
+	cr_assert(eq(u64, mib(sb, UDP_MIB_INCSUMERRORS), 0));
+	sock_release(sa);
+	sock_release(sb6);
+}
+
+Test(udpv6, a_datagram_over_the_mtu_is_fragmented_and_reassembled)
+{
+	struct socket *sa = u6_socket(sa6), *sb6 = u6_socket(sb);
+	static u8 out[8000], in[9000];
+	struct sockaddr_in6 from;
+
+	cr_assert(eq(int, u6_bind(sb6, &any6, 9000), 0));
+	fill(out, sizeof(out), 77);
+	cr_assert(eq(int, u6_sendto(sa, out, sizeof(out), &b6, 9000), (int)sizeof(out)));
+	world_run(&p.w);
+	cr_assert(eq(int, u6_recvfrom(sb6, in, sizeof(in), &from), (int)sizeof(out)));
+	cr_assert(eq(int, memcmp(in, out, sizeof(out)), 0));
+	cr_assert(eq(u64, mib(sa6, IPSTATS6_MIB_FRAGCREATES), 6));
+	cr_assert(eq(u64, mib(sb, IPSTATS6_MIB_REASMOKS), 1));
+	sock_release(sa);
+	sock_release(sb6);
+}
+
+Test(udpv6, no_socket_means_port_unreachable_and_a_connected_sender_hears_it)
+{
+	struct socket *sa = u6_socket(sa6);
+	struct sockaddr_in6 to = sin6_of(&b6, 4444);
+	char buf[8];
+
+	cr_assert(eq(int, sa->ops->connect(sa, (struct sockaddr *)&to, sizeof(to), 0), 0));
+	cr_assert(eq(int, t_send(sa, "x", 1, MSG_DONTWAIT), 1));
+	world_run(&p.w);
+	cr_assert(eq(u64, mib(sb, UDP_MIB_NOPORTS), 1));
+	cr_assert(eq(int, t_recv(sa, buf, sizeof(buf), MSG_DONTWAIT), -ECONNREFUSED));
+	sock_release(sa);
+}
+
+Test(udpv6, zero_checksum_is_dropped)
+{
+	struct socket *sb6 = u6_socket(sb);
+	struct frame6 f;
+	u8 *u;
+	char buf[8];
+
+	cr_assert(eq(int, u6_bind(sb6, &b6, 7000), 0));
+	f6_start(&f, &a6, &b6, NEXTHDR_UDP, 64);
+	u = f6_put(&f, NULL, 12);
+	u[0] = 0x10;
+	u[2] = 7000 >> 8;
+	u[3] = 7000 & 0xff;
+	u[5] = 12; /* length; checksum left 0: RFC 8200 §8.1 forbids that */
+	memcpy(u + 8, "abcd", 4);
+	f6_ip(&f)->payload_len = htons((u16)f.len);
+	inject_frame(p.db, f.buf, ETH_HLEN + 40 + f.len);
+	world_run(&p.w);
+	cr_assert(eq(u64, mib(sb, UDP_MIB_INCSUMERRORS), 1));
+	cr_assert(eq(int, t_recv(sb6, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN));
+	sock_release(sb6);
+}
+
+Test(udpv6, bind_needs_one_of_our_addresses_and_getsockname_says_it)
+{
+	struct socket *s = u6_socket(sb);
+	struct in6_addr other = in6("fd00::99"), v4m = in6("::ffff:10.0.0.2");
+	struct sockaddr_in6 got;
+
+	cr_assert(eq(int, u6_bind(s, &other, 1000), -EADDRNOTAVAIL));
+	cr_assert(eq(int, u6_bind(s, &v4m, 1000), -EADDRNOTAVAIL));
+	cr_assert(eq(int, u6_bind(s, &b6, 1000), 0));
+	cr_assert(eq(int, s->ops->getname(s, (struct sockaddr *)&got, 0), (int)sizeof(got)));
+	cr_assert(ipv6_addr_equal(&got.sin6_addr, &b6));
+	cr_assert(eq(u16, ntohs(got.sin6_port), 1000));
+	cr_assert(eq(int, s->ops->getname(s, (struct sockaddr *)&got, 1), -ENOTCONN));
+	sock_release(s);
+}
+
+Test(udpv6, an_ipv4_datagram_does_not_reach_an_ipv6_socket)
+{
+	struct socket *s6 = u6_socket(sb), *s4 = t_socket(sa6, SOCK_DGRAM, 0);
+	char buf[8];
+
+	cr_assert(eq(int, u6_bind(s6, &any6, 6000), 0));
+	cr_assert(eq(int, t_sendto(s4, "v4", 2, MSG_DONTWAIT, p.b, 6000), 2));
+	world_run(&p.w);
+	cr_assert(eq(int, t_recv(s6, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN),
+		  "IPV6_V6ONLY 0 (dual stack) is not there yet: no IPv4 on it");
+	sock_release(s6);
+	sock_release(s4);
 }

@@ -228,8 +228,15 @@ int inet6_add_protocol(struct stack *st, const struct inet6_protocol *prot, u8 p
 int inet6_del_protocol(struct stack *st, const struct inet6_protocol *prot, u8 protocol);
 
 /* af_inet6.c */
+struct socket;
 int inet6_init(struct stack *st);
 void inet6_exit(struct stack *st);
+int inet6_create(struct stack *st, struct socket *sock, int protocol);
+
+/* udp_ipv6.c */
+int udpv6_init(struct stack *st);
+void udpv6_exit(struct stack *st);
+int udpv6_rcv(struct sk_buff *skb);
 
 /* ip6_input.c */
 int ipv6_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt);
