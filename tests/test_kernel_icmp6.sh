@@ -9,7 +9,11 @@
 #  2. The kernel pings6 skbos 1000 times with 0 loss, then with 8000-byte
 #     echoes: fragmented by the kernel and reassembled by skbos, and the
 #     replies fragmented by skbos and reassembled by the kernel.
-#  3. DAD: skbos configured with an address the kernel already has says
+#  3. UDP over IPv6: the kernel's udpecho client sends 10,000 datagrams
+#     (1..1472 bytes, some 8000: fragmented both ways) to an skbos udpecho
+#     server (native API, AF_INET6), which echoes each; every echo is
+#     checked byte for byte by the kernel side.
+#  4. DAD: skbos configured with an address the kernel already has says
 #     "duplicate address ... used by MAC detected!" and never declares it
 #     unique.
 #
@@ -18,6 +22,7 @@
 set -u
 top=${top_builddir:-.}
 node=$top/skbos-node
+echo_tool=$top/tests/tools/udpecho
 P=sk6$$
 tmp=$(mktemp -d)
 pids=()
@@ -107,7 +112,25 @@ badf=$(tshark -r "$tmp/v6.pcap" -Y '_ws.malformed || _ws.expert.severity >= "Err
 	-e _ws.col.Info -e _ws.expert.message 2>/dev/null | head -5)"
 echo "ok: ND both ways ($ns NS from skbos answered), 1000 + 5x8000 pings6, $(stat Ip6ReasmOKs) reassembled, $(stat Ip6FragCreates) fragments sent"
 
-# ---- 3. DAD finds the kernel's fd00:86::3 ------------------------------------
+# ---- 3. UDP/IPv6: kernel client, skbos echo server ----------------------------
+ip netns exec "${P}a" env SKBOS_IF="${P}s" SKBOS_ADDR=10.86.0.2/24 SKBOS_ADDR6=fd00:86::2/64 \
+	timeout 120 "$echo_tool" --ipv6 server 9600 10000 >"$tmp/udp6.log" 2>&1 &
+srv=$!
+pids+=($srv)
+# DAD first: until skbos's address answers, the kernel's datagrams would be lost
+up=
+for _ in $(seq 50); do
+	inns "${P}b" ping -6 -c 1 -W 1 fd00:86::2 >/dev/null 2>&1 && up=1 && break
+done
+[ -n "$up" ] || fail "the udpecho server's address never answered: $(tail -2 "$tmp/udp6.log")"
+inns "${P}b" timeout 120 "$echo_tool" --kernel --ipv6 client fd00:86::2 9600 10000 \
+	>"$tmp/kudp6.log" 2>&1 || fail "kernel client: $(tail -1 "$tmp/kudp6.log")"
+grep -q "10000 sent, 10000 echoed intact, 0 wrong, 0 lost" "$tmp/kudp6.log" ||
+	fail "kernel client: $(tail -1 "$tmp/kudp6.log")"
+wait "$srv" || fail "skbos udpecho server failed: $(tail -2 "$tmp/udp6.log")"
+echo "ok: UDP/IPv6 $(tail -1 "$tmp/kudp6.log") (kernel -> skbos -> kernel)"
+
+# ---- 4. DAD finds the kernel's fd00:86::3 ------------------------------------
 inns "${P}b" ip -6 addr add fd00:86::3/64 dev "${P}k" nodad
 inns "${P}b" ip -6 neigh flush dev "${P}k"
 ip netns exec "${P}a" "$node" --if "${P}s" --addr 10.86.0.2/24 --addr6 fd00:86::3/64 \
