@@ -142,6 +142,9 @@ enum sock_flags {
  * @sk_num: bound local port, host order (0: none yet)
  * @sk_rcv_saddr: bound local address (0: any)
  * @sk_daddr/@sk_dport: the connected peer (0: none)
+ * @sk_v6_rcv_saddr/@sk_v6_daddr: the same two addresses of an AF_INET6
+ *	socket (Linux's sock_common skc_v6_rcv_saddr/skc_v6_daddr); its IPv4
+ *	fields stay 0
  * @sk_rmem_alloc/@sk_wmem_alloc: truesize of skbs charged to the socket,
  *	received and not yet read / sent and not yet freed by the device
  * @sk_rcvtimeo/@sk_sndtimeo: SO_RCVTIMEO/SO_SNDTIMEO in ns; KTIME_MAX: none
@@ -155,6 +158,8 @@ struct sock {
 	int sk_bound_dev_if;
 	__be32 sk_rcv_saddr;
 	__be32 sk_daddr;
+	struct in6_addr sk_v6_rcv_saddr;
+	struct in6_addr sk_v6_daddr;
 	u16 sk_num;
 	__be16 sk_dport;
 	struct list_head sk_bind_node;
