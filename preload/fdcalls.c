@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/close_range.h>
 
@@ -127,6 +129,39 @@ SHIM_EXPORT int dup3(int old, int new, int flags)
 	return shim_dup(old, new, 0, flags & O_CLOEXEC);
 }
 
+/* SIGURG to the owner F_SETOWN named (Linux's send_sigurg: a process, a
+ * process group, or with F_SETOWN_EX a thread) */
+static void shim_send_sigurg(const struct socket *sock)
+{
+	switch (sock->owner_type) {
+	case F_OWNER_TID:
+		syscall(SYS_tgkill, getpid(), sock->owner_pid, SIGURG);
+		break;
+	case F_OWNER_PGRP:
+		kill(-sock->owner_pid, SIGURG);
+		break;
+	default:
+		kill(sock->owner_pid, SIGURG);
+	}
+}
+
+static void sock_set_owner(struct socket *sock, int cmd, void *arg)
+{
+	long pid = (long)(intptr_t)arg;
+
+	if (cmd == F_SETOWN_EX) {
+		const struct f_owner_ex *ex = arg;
+
+		sock->owner_type = ex->type;
+		sock->owner_pid = ex->pid;
+	} else {
+		/* F_SETOWN: a negative pid is a process group */
+		sock->owner_type = pid < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+		sock->owner_pid = (int)(pid < 0 ? -pid : pid);
+	}
+	sock->send_sigurg = shim_send_sigurg;
+}
+
 static int shim_fcntl(int fd, int cmd, void *arg, int (*kernel)(int, int, ...))
 {
 	struct skbos_instance *in;
@@ -186,6 +221,14 @@ static int shim_fcntl(int fd, int cmd, void *arg, int (*kernel)(int, int, ...))
 		rc = 0;
 		break;
 	}
+	case F_SETOWN:
+	case F_SETOWN_EX:
+		/* the placeholder keeps it for F_GETOWN; skbos sends the SIGURG */
+		rc = kernel(fd, cmd, arg);
+		rc = rc < 0 ? -errno : rc;
+		if (!rc)
+			sock_set_owner(fd_entry_sock(e), cmd, arg);
+		break;
 	default:
 		/* locks, owners, signals, leases, seals: the placeholder answers */
 		rc = kernel(fd, cmd, arg);

@@ -36,7 +36,8 @@ struct ping_opts {
 
 static void usage(FILE *f)
 {
-	fputs("usage: skbos-node --if IF --addr A.B.C.D/N [--gw A.B.C.D] [--mac MAC] [--mtu N]\n"
+	fputs("usage: skbos-node --if IF --addr A.B.C.D/N [--gw A.B.C.D] [--addr6 ADDR6/N]\n"
+	      "                  [--gw6 ADDR6] [--mac MAC] [--mtu N]\n"
 	      "                  [--pcap FILE] [--log error|warn|info|debug] [--duration SEC]\n"
 	      "                  [--ping A.B.C.D [--count N] [--size N] [--interval MS] [--timeout MS]]\n"
 	      "                  [--stats]\n",
@@ -191,11 +192,12 @@ int main(int argc, char **argv)
 		{ "log", 1, 0, 'l' },    { "duration", 1, 0, 'd' }, { "ping", 1, 0, 'P' },
 		{ "count", 1, 0, 'c' },  { "size", 1, 0, 's' },     { "interval", 1, 0, 'I' },
 		{ "timeout", 1, 0, 't' }, { "stats", 0, 0, 'S' },   { "help", 0, 0, 'h' },
+		{ "addr6", 1, 0, 'A' },  { "gw6", 1, 0, 'G' },
 		{ 0, 0, 0, 0 },
 	};
 	static const char *const envs[] = { ['i'] = "SKBOS_IF", ['a'] = "SKBOS_ADDR", ['g'] = "SKBOS_GW",
 					    ['m'] = "SKBOS_MAC", ['M'] = "SKBOS_MTU", ['p'] = "SKBOS_PCAP",
-					    ['l'] = "SKBOS_LOG" };
+					    ['l'] = "SKBOS_LOG", ['A'] = "SKBOS_ADDR6", ['G'] = "SKBOS_GW6" };
 	struct ping_opts po = { .count = 5, .size = 56, .interval_ms = 200, .timeout_ms = 1000 };
 	unsigned int duration = 0;
 	bool stats = false;
@@ -207,7 +209,7 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': case 'a': case 'g': case 'm': case 'M': case 'p': case 'l':
+		case 'i': case 'a': case 'g': case 'm': case 'M': case 'p': case 'l': case 'A': case 'G':
 			setenv(envs[c], optarg, 1);
 			break;
 		case 'd': rc = parse_uint_opt("duration", optarg, 86400, &duration); break;

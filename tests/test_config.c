@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <criterion/parameterized.h>
@@ -13,7 +14,8 @@
 
 static const char *const vars[] = { "SKBOS_IF", "SKBOS_ADDR", "SKBOS_GW", "SKBOS_MAC",
 				    "SKBOS_MTU", "SKBOS_PCAP", "SKBOS_LOG", "SKBOS_LOOPBACK",
-				    "SKBOS_SPIN_US", "SKBOS_OFFLOAD", "SKBOS_FAILNTH" };
+				    "SKBOS_SPIN_US", "SKBOS_OFFLOAD", "SKBOS_FAILNTH", "SKBOS_ADDR6",
+				    "SKBOS_GW6" };
 
 static void clear_env(void)
 {
@@ -77,6 +79,15 @@ static struct bad_case bad_cases[] = {
 	{ "SKBOS_ADDR", "224.0.0.1/4", "SKBOS_ADDR=224.0.0.1/4" },
 	{ "SKBOS_GW", "10.2.0.1", "SKBOS_GW=10.2.0.1: not another host" },
 	{ "SKBOS_GW", "10.1.0.x", "SKBOS_GW=10.1.0.x" },
+	{ "SKBOS_ADDR6", "fd00::2", "SKBOS_ADDR6=fd00::2: expected" },
+	{ "SKBOS_ADDR6", "fd00::2/129", "SKBOS_ADDR6=fd00::2/129" },
+	{ "SKBOS_ADDR6", "fd00::2/0", "SKBOS_ADDR6=fd00::2/0" },
+	{ "SKBOS_ADDR6", "fd00::g/64", "SKBOS_ADDR6=fd00::g/64" },
+	{ "SKBOS_ADDR6", "ff02::1/64", "SKBOS_ADDR6=ff02::1/64" },
+	{ "SKBOS_ADDR6", "::1/128", "SKBOS_ADDR6=::1/128" },
+	{ "SKBOS_ADDR6", "::ffff:10.1.0.2/96", "SKBOS_ADDR6=::ffff:10.1.0.2/96" },
+	{ "SKBOS_ADDR6", "10.1.0.2/24", "SKBOS_ADDR6=10.1.0.2/24" },
+	{ "SKBOS_GW6", "fd00::1", "SKBOS_GW6=fd00::1: not a link-local" },
 	{ "SKBOS_MAC", "01:00:5e:00:00:01", "SKBOS_MAC=01:00:5e:00:00:01" },
 	{ "SKBOS_MAC", "02:00", "SKBOS_MAC=02:00" },
 	{ "SKBOS_MTU", "40", "SKBOS_MTU=40" },
@@ -112,4 +123,35 @@ Test(config, an_interface_needs_an_address)
 	setenv("SKBOS_IF", "lo", 1);
 	cr_assert(eq(int, skbos_config_from_env(&c, err, sizeof(err)), -EINVAL));
 	cr_assert(not(eq(ptr, strstr(err, "SKBOS_ADDR is not set"), NULL)));
+}
+
+Test(config, an_ipv6_address_and_router)
+{
+	struct in6_addr a, g;
+
+	setenv("SKBOS_IF", "lo", 1);
+	setenv("SKBOS_ADDR", "10.1.0.2/24", 1);
+	setenv("SKBOS_ADDR6", "fd00:1::2/64", 1);
+	setenv("SKBOS_GW6", "fe80::1", 1);
+	cr_assert(eq(int, skbos_config_from_env(&c, err, sizeof(err)), 0), "%s", err);
+	inet_pton(AF_INET6, "fd00:1::2", &a);
+	inet_pton(AF_INET6, "fe80::1", &g);
+	cr_assert(c.have_addr6 && c.have_gw6);
+	cr_assert(eq(int, c.prefixlen6, 64));
+	cr_assert(eq(int, memcmp(&c.addr6, &a, 16), 0));
+	cr_assert(eq(int, memcmp(&c.gw6, &g, 16), 0));
+	/* a router on the address's own prefix is as good as a link-local one */
+	setenv("SKBOS_GW6", "fd00:1::1", 1);
+	cr_assert(eq(int, skbos_config_from_env(&c, err, sizeof(err)), 0), "%s", err);
+	/* skbos's own address is no router */
+	setenv("SKBOS_GW6", "fd00:1::2", 1);
+	cr_assert(eq(int, skbos_config_from_env(&c, err, sizeof(err)), -EINVAL));
+	cr_assert(not(eq(ptr, strstr(err, "SKBOS_GW6=fd00:1::2"), NULL)), "%s", err);
+}
+
+Test(config, an_ipv6_address_needs_an_interface)
+{
+	setenv("SKBOS_ADDR6", "fd00:1::2/64", 1);
+	cr_assert(eq(int, skbos_config_from_env(&c, err, sizeof(err)), -EINVAL));
+	cr_assert(not(eq(ptr, strstr(err, "SKBOS_ADDR6=fd00:1::2/64: needs SKBOS_IF"), NULL)), "%s", err);
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # The layering rule of DESIGN.md "Layout", by name (the build enforces it
-# too: the core compiles with only libos/include, libos/core and libos/ipv4
-# on its include path).
-#  - a core file (libos/core, libos/ipv4) includes no runtime, device, shim,
+# too: the core compiles with only libos/include, libos/core, libos/ipv4 and
+# libos/ipv6 on its include path).
+#  - a core file (libos/core, libos/ipv4, libos/ipv6) includes no runtime, device, shim,
 #    helper or test header, and none of libev, liburing, pthread;
 #  - the devices (netdev/) include no shim or test header;
 #  - the shim (preload/) includes, of the stack's headers, only those the
@@ -31,7 +31,7 @@ check() {
 			sed 's@.*/@@; s@^\([^<].*\)@\1@')
 	done
 }
-core_files="libos/core/*.[ch] libos/ipv4/*.[ch]"
+core_files="libos/core/*.[ch] libos/ipv4/*.[ch] libos/ipv6/*.[ch]"
 upper=$(names libos/runtime netdev netdev/afpacket preload netd tests/harness tests/devices
 	printf '%s\n' '<ev.h>' '<liburing.h>' '<pthread.h>')
 check "a core file may not include the runtime, a device, the shim or the tests" "$upper" $core_files
@@ -41,7 +41,7 @@ check "a device may not include the shim or the tests" "$(names preload tests/ha
 # the runtime's; every other core header is private to the core.
 SHIM_MAY="sock.h stack.h skbuff.h types.h list.h tcp.h ip.h inetdevice.h route.h netdevice.h icmp.h
 ping.h eth.h checksum.h ip_cmsg.h log.h portshare.h tcp_repair.h"
-private=$(names libos/core libos/ipv4 | grep -vxF "$(tr ' ' '\n' <<<"$SHIM_MAY" | grep .)")
+private=$(names libos/core libos/ipv4 libos/ipv6 | grep -vxF "$(tr ' ' '\n' <<<"$SHIM_MAY" | grep .)")
 # every file of libskbos-preload.so (not the user commands skbos-*.c)
 shim=$(ls preload/*.[ch] | grep -v '/skbos-')
 check "the shim may include only the headers the socket layer exports" "$private" $shim

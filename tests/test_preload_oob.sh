@@ -5,7 +5,8 @@
 # each); under skbos-run on ${P}a, the kernel's own on ${P}b:
 #  1. skbos sends "ab", "c" with MSG_OOB, "de"; the kernel reads "ab", is
 #     at the mark (SIOCATMARK), reads "c" with MSG_OOB and then "de"; and
-#     the same the other way, the kernel sending and skbos reading;
+#     the same the other way, the kernel sending and skbos reading; the
+#     reader owns its socket (F_SETOWN) and gets SIGURG;
 #  2. a kernel client's datagram reaches skbos's UDP socket with IP_PKTINFO
 #     naming the interface as the kernel numbers it (if_nametoindex) and
 #     the destination address;
@@ -24,7 +25,7 @@ need_progs python3
 K=10.92.0.1 S=10.92.0.2
 veth_netns "$K/24"
 cat >"$tmp/oob.py" <<'PY'
-import fcntl, select, socket, struct, sys
+import fcntl, os, select, signal, socket, struct, sys
 SIOCATMARK, IP_PKTINFO, IP_RECVERR = 0x8905, 8, 11  # (python has no names for the last two)
 role, K, S, ifname = sys.argv[1:5]
 
@@ -39,24 +40,34 @@ def wait(s, ev):
 def send_urgent(s, a, b, c):
     s.send(a); s.send(b, socket.MSG_OOB); s.send(c)
 
+urg = [0]
+signal.signal(signal.SIGURG, lambda *a: urg.__setitem__(0, urg[0] + 1))
+
+def own(s):  # before the peer can send: SIGURG comes when the pointer arrives
+    fcntl.fcntl(s, fcntl.F_SETOWN, os.getpid())
+    return s
+
 def read_urgent(s):
     wait(s, select.POLLPRI)
     out = [s.recv(16), atmark(s), s.recv(1, socket.MSG_OOB)]
     wait(s, select.POLLIN)
     out.append(s.recv(16))
+    out.append("sigurg %d" % (fcntl.fcntl(s, fcntl.F_GETOWN) == os.getpid() and urg[0] > 0))
     return out
 
 if role == "kernel":
     l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     l.bind((K, 7100)); l.listen(1); print("ready", flush=True)
-    c, _ = l.accept()
+    c = own(l.accept()[0])
+    c.send(b"!")  # owned: the peer may send its urgent byte
     print("kernel read", read_urgent(c), flush=True)
     send_urgent(c, b"xy", b"z", b"w")
     c.recv(1)  # the peer's close
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.sendto(b"to-skbos", (S, 7101))
 else:
-    c = socket.create_connection((K, 7100))
+    c = own(socket.create_connection((K, 7100)))
+    c.recv(1)  # the peer owns its socket now
     send_urgent(c, b"ab", b"c", b"de")
     print("skbos read", read_urgent(c), flush=True)
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -89,9 +100,9 @@ ip netns exec "${P}a" timeout 60 "$run" --if "${P}s" --addr "$S/24" -- \
 	python3 "$tmp/oob.py" skbos "$K" "$S" "${P}s" >"$tmp/skbos.log" 2>&1 || fail "the skbos side failed"
 wait "${pids[0]}" || fail "the kernel side failed"
 want() { grep -qxF "$2" "$tmp/$1.log" || fail "$1: expected '$2'"; }
-want kernel "kernel read [b'ab', 1, b'c', b'de']"
-want skbos "skbos read [b'xy', 1, b'z', b'w']"
+want kernel "kernel read [b'ab', 1, b'c', b'de', 'sigurg 1']"
+want skbos "skbos read [b'xy', 1, b'z', b'w', 'sigurg 1']"
 want skbos "pktinfo b'to-skbos' True $S $S $K"
 want skbos "errqueue b'nobody' 111 2 3 3 $K ('$K', 7199) True"
 cat "$tmp/kernel.log" "$tmp/skbos.log"
-echo "PASS: urgent data both ways, IP_PKTINFO and the ICMP error queue against the kernel"
+echo "PASS: urgent data both ways (with SIGURG to the F_SETOWN owner), IP_PKTINFO and the ICMP error queue against the kernel"

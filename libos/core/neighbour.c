@@ -60,8 +60,11 @@ void neigh_parms_init(struct neigh_parms *p, struct stack *st)
 	p->unres_qlen = s->neigh_unres_qlen;
 }
 
-void neigh_table_init(struct stack *st, struct neigh_table *tbl)
+void neigh_table_init(struct stack *st, struct neigh_table *tbl, u8 key_len)
 {
+	tbl->key_len = key_len;
+	/* what the link header of a packet through it says it carries */
+	tbl->protocol = key_len == 4 ? ETH_P_IP : ETH_P_IPV6;
 	memset(tbl->hash, 0, sizeof(tbl->hash));
 	tbl->stack = st;
 	tbl->entries = 0;
@@ -72,21 +75,28 @@ void neigh_table_init(struct stack *st, struct neigh_table *tbl)
 	memset(&tbl->stats, 0, sizeof(tbl->stats));
 }
 
-static u32 neigh_hash(const struct neigh_table *tbl, __be32 key, const struct net_device *dev)
+/* The key folded to 32 bits (an IPv6 key: its four words xored), then mixed. */
+static u32 neigh_hash(const struct neigh_table *tbl, const void *pkey, const struct net_device *dev)
 {
-	u32 h = (key ^ ((u32)dev->ifindex << 16)) * tbl->hash_rnd;
+	u32 k = 0, w, h;
 
+	for (unsigned int i = 0; i < tbl->key_len; i += 4) {
+		memcpy(&w, (const u8 *)pkey + i, 4);
+		k ^= w;
+	}
+	h = (k ^ ((u32)dev->ifindex << 16)) * tbl->hash_rnd;
 	return (h >> 24) & (NEIGH_HASH_SIZE - 1);
 }
 
-/** neigh_lookup - the entry for @key on @dev, or NULL.  Creates nothing. */
-struct neighbour *neigh_lookup(struct neigh_table *tbl, __be32 key, const struct net_device *dev)
+/** neigh_lookup_key - the entry for the tbl->key_len bytes at @pkey on @dev, or NULL. */
+struct neighbour *neigh_lookup_key(struct neigh_table *tbl, const void *pkey,
+				   const struct net_device *dev)
 {
 	struct neighbour *n;
 
 	tbl->stats.lookups++;
-	for (n = tbl->hash[neigh_hash(tbl, key, dev)]; n; n = n->next) {
-		if (n->primary_key == key && n->dev == dev) {
+	for (n = tbl->hash[neigh_hash(tbl, pkey, dev)]; n; n = n->next) {
+		if (n->dev == dev && !memcmp(&n->primary_key6, pkey, tbl->key_len)) {
 			tbl->stats.hits++;
 			return n;
 		}
@@ -97,7 +107,7 @@ struct neighbour *neigh_lookup(struct neigh_table *tbl, __be32 key, const struct
 static void neigh_unlink(struct neighbour *n)
 {
 	struct neigh_table *tbl = n->tbl;
-	struct neighbour **np = &tbl->hash[neigh_hash(tbl, n->primary_key, n->dev)];
+	struct neighbour **np = &tbl->hash[neigh_hash(tbl, &n->primary_key6, n->dev)];
 
 	for (; *np; np = &(*np)->next) {
 		if (*np == n) {
@@ -148,14 +158,14 @@ static int neigh_forced_gc(struct neigh_table *tbl)
 static void neigh_timer_handler(struct timer_list *t);
 
 /**
- * neigh_create - the entry for @key on @dev, created in NUD_NONE if absent
+ * neigh_create_key - the entry for @pkey on @dev, created in NUD_NONE if absent
  * (the table's constructor may make it NOARP at once).
  * Return: the entry, or ERR_PTR(-ENOBUFS) when the table is full of entries
  * in use or there is no memory for one (Linux's neigh_alloc failing).
  */
-struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_device *dev)
+struct neighbour *neigh_create_key(struct neigh_table *tbl, const void *pkey, struct net_device *dev)
 {
-	struct neighbour *n = neigh_lookup(tbl, key, dev);
+	struct neighbour *n = neigh_lookup_key(tbl, pkey, dev);
 	u32 h;
 
 	if (n)
@@ -170,7 +180,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 	n->tbl = tbl;
 	n->dev = dev;
 	n->parms = &tbl->parms;
-	n->primary_key = key;
+	memcpy(&n->primary_key6, pkey, tbl->key_len);
 	n->nud_state = NUD_NONE;
 	n->output = neigh_resolve_output;
 	n->updated = n->used = stack_now(tbl->stack);
@@ -180,7 +190,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 		kfree(n);
 		return ERR_PTR(-EINVAL);
 	}
-	h = neigh_hash(tbl, key, dev);
+	h = neigh_hash(tbl, pkey, dev);
 	n->next = tbl->hash[h];
 	tbl->hash[h] = n;
 	tbl->entries++;
@@ -190,9 +200,13 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 
 static void neigh_set_state(struct neighbour *n, u8 state)
 {
-	if (n->nud_state != state)
-		skb_log(LOG_DEBUG, "neigh %08x on %s: %s -> %s", ntohl(n->primary_key), n->dev->name,
+	if (unlikely(n->nud_state != state && LOG_DEBUG <= skb_log_level)) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(n->tbl->key_len == 4 ? AF_INET : AF_INET6, &n->primary_key6, a, sizeof(a));
+		skb_log(LOG_DEBUG, "neigh %s on %s: %s -> %s", a, n->dev->name,
 			neigh_state_name(n->nud_state), neigh_state_name(state));
+	}
 	n->nud_state = state;
 }
 
@@ -360,7 +374,7 @@ static void neigh_hh_init(struct neighbour *n)
 		return;
 	ether_addr_copy(eth->h_dest, n->ha);
 	ether_addr_copy(eth->h_source, dev->dev_addr);
-	eth->h_proto = htons(ETH_P_IP);
+	eth->h_proto = htons(n->tbl->protocol);
 	n->hh.hh_len = ETH_HLEN;
 }
 
@@ -371,7 +385,7 @@ static int neigh_xmit_with_header(struct neighbour *n, struct sk_buff *skb)
 		return -ENOMEM;
 	}
 	skb->dev = n->dev;
-	eth_header(skb, n->dev, ETH_P_IP, n->ha, NULL);
+	eth_header(skb, n->dev, n->tbl->protocol, n->ha, NULL);
 	return dev_queue_xmit(skb);
 }
 

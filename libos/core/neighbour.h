@@ -1,5 +1,6 @@
 /*
- * neighbour.h - the neighbour table: IPv4 next hop -> link-layer address,
+ * neighbour.h - the neighbour table: next hop (IPv4 for ARP, IPv6 for
+ * Neighbour Discovery: one table each, one code) -> link-layer address,
  * with Linux's NUD state machine, the queue of packets waiting for a
  * resolution, and the hardware-header cache (include/net/neighbour.h).
  *
@@ -20,6 +21,7 @@
 #include "types.h"
 #include "skbuff.h"
 #include "timer.h"
+#include <netinet/in.h>
 
 struct net_device;
 struct stack;
@@ -84,7 +86,11 @@ struct neighbour {
 	struct neigh_table *tbl;
 	struct net_device *dev;
 	struct neigh_parms *parms;
-	__be32 primary_key;
+	/* the next hop's address, tbl->key_len bytes of it (4: ARP, 16: ND) */
+	union {
+		__be32 primary_key;
+		struct in6_addr primary_key6;
+	};
 	u8 nud_state;
 	bool dead;
 	u8 ha[6];
@@ -127,11 +133,28 @@ struct neigh_table {
 	struct neigh_parms parms;
 	struct neigh_statistics stats;
 	u32 hash_rnd;
+	u8 key_len; /* bytes of primary key: 4 (arp_tbl) or 16 (nd_tbl) */
+	u16 protocol; /* ETH_P_IP or ETH_P_IPV6: the ethertype of the packets it carries */
 	int (*constructor)(struct neighbour *n);
 };
 
-struct neighbour *neigh_lookup(struct neigh_table *tbl, __be32 key, const struct net_device *dev);
-struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_device *dev);
+struct neighbour *neigh_lookup_key(struct neigh_table *tbl, const void *pkey,
+				   const struct net_device *dev);
+struct neighbour *neigh_create_key(struct neigh_table *tbl, const void *pkey, struct net_device *dev);
+
+/* The IPv4 forms (ARP's callers pass the address by value). */
+static inline struct neighbour *neigh_lookup(struct neigh_table *tbl, __be32 key,
+					     const struct net_device *dev)
+{
+	return neigh_lookup_key(tbl, &key, dev);
+}
+
+static inline struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key,
+					     struct net_device *dev)
+{
+	return neigh_create_key(tbl, &key, dev);
+}
+
 int neigh_update(struct neighbour *n, const u8 *lladdr, u8 new_state, u32 flags);
 void neigh_confirm(struct neighbour *n);
 int neigh_event_send(struct neighbour *n, struct sk_buff *skb);
@@ -141,7 +164,7 @@ int neigh_direct_output(struct neighbour *n, struct sk_buff *skb);
 int neigh_hh_output(struct neighbour *n, struct sk_buff *skb);
 void neigh_destroy(struct neighbour *n);
 void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev);
-void neigh_table_init(struct stack *st, struct neigh_table *tbl);
+void neigh_table_init(struct stack *st, struct neigh_table *tbl, u8 key_len);
 void neigh_table_clear(struct neigh_table *tbl);
 void neigh_parms_init(struct neigh_parms *p, struct stack *st);
 const char *neigh_state_name(u8 state);

@@ -99,7 +99,42 @@
 	X(LINUX_MIB_TCPPARTIALUNDO, "TcpExt", "TCPPartialUndo")                \
 	X(LINUX_MIB_TCPFULLUNDO, "TcpExt", "TCPFullUndo")                      \
 	X(LINUX_MIB_TCPTIMEWAITOVERFLOW, "TcpExt", "TCPTimeWaitOverflow") \
-	X(LINUX_MIB_TCPABORTONTIMEOUT, "TcpExt", "TCPAbortOnTimeout")
+	X(LINUX_MIB_TCPABORTONTIMEOUT, "TcpExt", "TCPAbortOnTimeout")           \
+	X(IPSTATS6_MIB_INRECEIVES, "Ip6", "InReceives")                        \
+	X(IPSTATS6_MIB_INHDRERRORS, "Ip6", "InHdrErrors")                      \
+	X(IPSTATS6_MIB_INADDRERRORS, "Ip6", "InAddrErrors")                    \
+	X(IPSTATS6_MIB_INUNKNOWNPROTOS, "Ip6", "InUnknownProtos")              \
+	X(IPSTATS6_MIB_INTRUNCATEDPKTS, "Ip6", "InTruncatedPkts")              \
+	X(IPSTATS6_MIB_INDISCARDS, "Ip6", "InDiscards")                        \
+	X(IPSTATS6_MIB_INDELIVERS, "Ip6", "InDelivers")                        \
+	X(IPSTATS6_MIB_OUTREQUESTS, "Ip6", "OutRequests")                      \
+	X(IPSTATS6_MIB_OUTDISCARDS, "Ip6", "OutDiscards")                      \
+	X(IPSTATS6_MIB_OUTNOROUTES, "Ip6", "OutNoRoutes")                      \
+	X(IPSTATS6_MIB_REASMTIMEOUT, "Ip6", "ReasmTimeout")                    \
+	X(IPSTATS6_MIB_REASMREQDS, "Ip6", "ReasmReqds")                        \
+	X(IPSTATS6_MIB_REASMOKS, "Ip6", "ReasmOKs")                            \
+	X(IPSTATS6_MIB_REASMFAILS, "Ip6", "ReasmFails")                        \
+	X(IPSTATS6_MIB_FRAGOKS, "Ip6", "FragOKs")                              \
+	X(IPSTATS6_MIB_FRAGFAILS, "Ip6", "FragFails")                          \
+	X(IPSTATS6_MIB_FRAGCREATES, "Ip6", "FragCreates")                      \
+	X(ICMP6_MIB_INMSGS, "Icmp6", "InMsgs")                                 \
+	X(ICMP6_MIB_INERRORS, "Icmp6", "InErrors")                             \
+	X(ICMP6_MIB_INCSUMERRORS, "Icmp6", "InCsumErrors")                     \
+	X(ICMP6_MIB_INECHOS, "Icmp6", "InEchos")                               \
+	X(ICMP6_MIB_INECHOREPLIES, "Icmp6", "InEchoReplies")                   \
+	X(ICMP6_MIB_INPKTTOOBIGS, "Icmp6", "InPktTooBigs")                     \
+	X(ICMP6_MIB_INNEIGHBORSOLICITS, "Icmp6", "InNeighborSolicits")         \
+	X(ICMP6_MIB_INNEIGHBORADVERTISEMENTS, "Icmp6", "InNeighborAdvertisements") \
+	X(ICMP6_MIB_OUTMSGS, "Icmp6", "OutMsgs")                               \
+	X(ICMP6_MIB_OUTERRORS, "Icmp6", "OutErrors")                           \
+	X(ICMP6_MIB_OUTRATELIMITHOST, "Icmp6", "OutRateLimitHost")             \
+	X(ICMP6_MIB_OUTECHOREPLIES, "Icmp6", "OutEchoReplies")                 \
+	X(ICMP6_MIB_OUTDESTUNREACHS, "Icmp6", "OutDestUnreachs")               \
+	X(ICMP6_MIB_OUTTIMEEXCDS, "Icmp6", "OutTimeExcds")                     \
+	X(ICMP6_MIB_OUTPARMPROBLEMS, "Icmp6", "OutParmProblems")               \
+	X(ICMP6_MIB_OUTPKTTOOBIGS, "Icmp6", "OutPktTooBigs")                   \
+	X(ICMP6_MIB_OUTNEIGHBORSOLICITS, "Icmp6", "OutNeighborSolicits")       \
+	X(ICMP6_MIB_OUTNEIGHBORADVERTISEMENTS, "Icmp6", "OutNeighborAdvertisements")
 
 enum snmp_mib {
 #define SNMP_MIB_ENUM(name, group, field) name,
@@ -166,6 +201,10 @@ enum snmp_mib {
 	X(TCP_CLOSE)           /* socket in CLOSE state */                    \
 	X(SKB_CSUM)            /* a partial checksum could not be finished */  \
 	X(SKB_GSO_SEG)         /* software segmentation of a super-frame failed */ \
+	X(IPV6_INHDR)          /* bad IPv6 header (version, length, addresses) */ \
+	X(IPV6_BAD_EXTHDR)     /* malformed, misplaced or refused extension header */ \
+	X(IPV6_UNKNOWN_OPTION) /* an option whose type says discard (RFC 8200 §4.2) */ \
+	X(IPV6_NDISC_BAD)      /* Neighbour Discovery message failing §7.1 */ \
 	X(NOMEM)               /* out of memory while handling it */
 
 enum skb_drop_reason {

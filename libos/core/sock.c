@@ -774,3 +774,17 @@ int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const vo
 	msg->msg_controllen -= space;
 	return 0;
 }
+
+/**
+ * sk_send_sigurg - a new urgent pointer arrived (tcp_check_urg): SIGURG
+ * for the owner F_SETOWN named, if any (RFC 9293 §3.8.5: "the receiving
+ * TCP ... signal the user"; Linux's sk_send_sigurg).  The runtime that
+ * recorded the owner delivers it; the core sends no signal itself.
+ */
+void sk_send_sigurg(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+
+	if (sock && sock->send_sigurg && sock->owner_pid)
+		sock->send_sigurg(sock);
+}

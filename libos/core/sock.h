@@ -142,6 +142,9 @@ enum sock_flags {
  * @sk_num: bound local port, host order (0: none yet)
  * @sk_rcv_saddr: bound local address (0: any)
  * @sk_daddr/@sk_dport: the connected peer (0: none)
+ * @sk_v6_rcv_saddr/@sk_v6_daddr: the same two addresses of an AF_INET6
+ *	socket (Linux's sock_common skc_v6_rcv_saddr/skc_v6_daddr); its IPv4
+ *	fields stay 0
  * @sk_rmem_alloc/@sk_wmem_alloc: truesize of skbs charged to the socket,
  *	received and not yet read / sent and not yet freed by the device
  * @sk_rcvtimeo/@sk_sndtimeo: SO_RCVTIMEO/SO_SNDTIMEO in ns; KTIME_MAX: none
@@ -155,6 +158,8 @@ struct sock {
 	int sk_bound_dev_if;
 	__be32 sk_rcv_saddr;
 	__be32 sk_daddr;
+	struct in6_addr sk_v6_rcv_saddr;
+	struct in6_addr sk_v6_daddr;
 	u16 sk_num;
 	__be16 sk_dport;
 	struct list_head sk_bind_node;
@@ -314,6 +319,10 @@ struct socket {
 	struct sock *sk;
 	struct stack *stack;
 	int refcnt;
+	/* F_SETOWN/F_SETOWN_EX (Linux's file f_owner): who gets SIGURG when
+	 * urgent data is announced; the shim records it and delivers */
+	int owner_type, owner_pid;
+	void (*send_sigurg)(const struct socket *sock);
 };
 
 /* ioctls (FIONREAD is Linux's SIOCINQ, TIOCOUTQ its SIOCOUTQ). */
@@ -326,6 +335,9 @@ struct socket {
 
 /* The socket type without SOCK_NONBLOCK/SOCK_CLOEXEC (Linux's SOCK_TYPE_MASK). */
 #define SOCK_TYPE_MASK_SKBOS 0xf
+
+/* sock.c: tell the socket's owner of new urgent data (Linux's sk_send_sigurg) */
+void sk_send_sigurg(struct sock *sk);
 
 /* socket.c */
 int sock_create(struct stack *st, int family, int type, int protocol, struct socket **res);

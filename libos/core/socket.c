@@ -14,6 +14,7 @@
 #include "stack.h"
 
 int inet_create(struct stack *st, struct socket *sock, int protocol);
+int inet6_create(struct stack *st, struct socket *sock, int protocol);
 
 /**
  * sock_create - a new socket of @family/@type/@protocol.  @type may carry
@@ -31,7 +32,7 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
 	type &= SOCK_TYPE_MASK_SKBOS;
-	if (family != AF_INET)
+	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
 	if (protocol < 0 || protocol >= 256)
 		return -EINVAL;
@@ -44,7 +45,7 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 	sock->refcnt = 1;
 	if (flags & SOCK_NONBLOCK)
 		sock->file_flags |= O_NONBLOCK;
-	err = inet_create(st, sock, protocol);
+	err = family == AF_INET6 ? inet6_create(st, sock, protocol) : inet_create(st, sock, protocol);
 	if (err) {
 		kfree(sock);
 		return err;
@@ -58,6 +59,10 @@ void sock_release(struct socket *sock)
 {
 	if (!sock)
 		return;
+	/* the sock may outlive its socket (a closing TCP connection): it
+	 * must not point at it any more (Linux's sock_orphan) */
+	if (sock->sk)
+		sock->sk->sk_socket = NULL;
 	if (sock->ops)
 		sock->ops->release(sock);
 	kfree(sock);

@@ -12,6 +12,7 @@
 #include "netdevice.h"
 #include "log.h"
 #include "ip.h"
+#include "ipv6.h"
 
 /**
  * stack_new - a stack with no devices, Linux's default tunables and a real
@@ -36,6 +37,12 @@ struct stack *stack_new(void)
 		kfree(st);
 		return NULL;
 	}
+	if (inet6_init(st)) {
+		inet_exit(st);
+		skb_pools_destroy(st);
+		kfree(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -56,6 +63,7 @@ long stack_free(struct stack *st)
 		unregister_netdev(dev);
 		free_netdev(dev);
 	}
+	inet6_exit(st);
 	inet_exit(st);
 	leaked = st->skb_in_use + st->data_in_use;
 	if (leaked)

@@ -16,6 +16,7 @@
 #include "timer.h"
 #include "sysctl.h"
 #include "netns_ipv4.h"
+#include "netns_ipv6.h"
 
 struct sk_buff;
 struct stack_wait_ops;
@@ -58,6 +59,7 @@ struct stack {
 	long data_in_use;
 
 	struct netns_ipv4 ipv4;
+	struct netns_ipv6 ipv6;
 	const struct stack_wait_ops *wait_ops; /* blocking calls (sock.h); NULL: never block */
 	void *wait_priv;
 	u64 rand_state; /* stack_rand(): seeded per stack, settable by tests */

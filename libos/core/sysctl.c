@@ -46,6 +46,13 @@ void sysctl_init(struct sysctl *s)
 	s->tcp_notsent_lowat = 0xffffffffu; /* Linux: UINT_MAX, no limit */
 	s->tcp_max_tw_buckets = 262144; /* Linux: half its established hash, 262144 with a few GB */
 
+	s->ip6_hop_limit = 64;
+	s->ip6frag_time = 60 * NSEC_PER_SEC;
+	s->ip6frag_high_thresh = 4 * 1024 * 1024;
+	s->icmpv6_ratelimit = 1000 * NSEC_PER_MSEC;
+	s->dad_transmits = 1;
+	s->rtr_solicit_delay = 1 * NSEC_PER_SEC;
+
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;
 	s->neigh_retrans_time = 1 * NSEC_PER_SEC;
 	s->neigh_delay_first_probe_time = 5 * NSEC_PER_SEC;

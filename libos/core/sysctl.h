@@ -45,7 +45,15 @@ struct sysctl {
 	int tcp_fastopen;               /* net.ipv4.tcp_fastopen: TFO_CLIENT_ENABLE | TFO_SERVER_ENABLE */
 	u32 tcp_notsent_lowat;          /* net.ipv4.tcp_notsent_lowat: unsent bytes that stop writes */
 
-	/* net.ipv4.neigh.default.* */
+	/* IPv6 (net.ipv6.*) */
+	int ip6_hop_limit;              /* net.ipv6.conf.default.hop_limit */
+	ktime_t ip6frag_time;           /* net.ipv6.ip6frag_time */
+	long ip6frag_high_thresh;       /* net.ipv6.ip6frag_high_thresh, bytes */
+	ktime_t icmpv6_ratelimit;       /* net.ipv6.icmp.ratelimit */
+	u32 dad_transmits;              /* net.ipv6.conf.default.dad_transmits */
+	ktime_t rtr_solicit_delay;      /* net.ipv6.conf.default.router_solicitation_delay */
+
+	/* net.ipv4.neigh.default.* (ND uses the same: net.ipv6.neigh.default.*) */
 	ktime_t neigh_base_reachable_time;
 	ktime_t neigh_retrans_time;
 	ktime_t neigh_delay_first_probe_time;

@@ -14,6 +14,7 @@
 #include "stack.h"
 #include "tcp.h"
 #include "udp.h"
+#include "inet_common.h"
 
 /* Devices going away take their addresses, routes and neighbours along. */
 static void inet_netdev_event(struct notifier_block *nb, unsigned long event,
@@ -169,7 +170,7 @@ int inet_create(struct stack *st, struct socket *sock, int protocol)
 	return 0;
 }
 
-static int inet_release(struct socket *sock)
+int inet_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
@@ -236,8 +237,8 @@ static int inet_bind(struct socket *sock, const struct sockaddr *uaddr, int addr
 	return 0;
 }
 
-static int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
-			      int flags)
+int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
+		       int flags)
 {
 	struct sock *sk = sock->sk;
 	int err;
@@ -273,7 +274,7 @@ static int inet_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return (int)sizeof(*sin);
 }
 
-static int inet_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+int inet_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
 
@@ -282,7 +283,7 @@ static int inet_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	return sk->sk_prot->sendmsg(sk, msg, size);
 }
 
-static int inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, int flags)
+int inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, int flags)
 {
 	int addr_len = 0;
 	int err = sock->sk->sk_prot->recvmsg(sock->sk, msg, size, flags, &addr_len);
@@ -296,7 +297,7 @@ static int inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t size, in
  * inet_shutdown - shutdown(): on an unconnected datagram socket Linux still
  * marks it shut (waking pollers) and returns ENOTCONN.
  */
-static int inet_shutdown(struct socket *sock, int how)
+int inet_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 	int err = 0;
@@ -313,7 +314,7 @@ static int inet_shutdown(struct socket *sock, int how)
 	return err;
 }
 
-static int inet_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+int inet_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 
@@ -323,7 +324,7 @@ static int inet_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 }
 
 /** datagram_poll - readiness of a datagram socket (net/core/datagram.c). */
-static unsigned int datagram_poll(struct socket *sock)
+unsigned int datagram_poll(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	unsigned int mask = 0;
@@ -341,30 +342,30 @@ static unsigned int datagram_poll(struct socket *sock)
 	return mask;
 }
 
-static int inet_setsockopt(struct socket *sock, int level, int optname, const void *optval,
-			   unsigned int optlen)
+int inet_setsockopt(struct socket *sock, int level, int optname, const void *optval,
+		    unsigned int optlen)
 {
 	if (level == SOL_SOCKET)
 		return sock_setsockopt(sock, level, optname, optval, optlen);
 	return sock->sk->sk_prot->setsockopt(sock->sk, level, optname, optval, optlen);
 }
 
-static int inet_getsockopt(struct socket *sock, int level, int optname, void *optval,
-			   unsigned int *optlen)
+int inet_getsockopt(struct socket *sock, int level, int optname, void *optval,
+		    unsigned int *optlen)
 {
 	if (level == SOL_SOCKET)
 		return sock_getsockopt(sock, level, optname, optval, optlen);
 	return sock->sk->sk_prot->getsockopt(sock->sk, level, optname, optval, optlen);
 }
 
-static int sock_no_listen(struct socket *sock, int backlog)
+int sock_no_listen(struct socket *sock, int backlog)
 {
 	(void)sock;
 	(void)backlog;
 	return -EOPNOTSUPP;
 }
 
-static int sock_no_accept(struct socket *sock, struct socket *newsock, int flags)
+int sock_no_accept(struct socket *sock, struct socket *newsock, int flags)
 {
 	(void)sock;
 	(void)newsock;

@@ -250,7 +250,7 @@ int arp_init(struct stack *st)
 
 	if (!as)
 		return -ENOMEM;
-	neigh_table_init(st, &as->tbl);
+	neigh_table_init(st, &as->tbl, 4);
 	as->tbl.constructor = arp_constructor;
 	as->pt.type = ETH_P_ARP;
 	as->pt.func = arp_rcv;

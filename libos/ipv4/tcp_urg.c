@@ -72,6 +72,7 @@ static void tcp_check_urg(struct sock *sk, const struct tcphdr *th)
 		return;
 	if (tp->urg_data && !after(ptr, tp->urg_seq))
 		return;
+	sk_send_sigurg(sk); /* "tell the world about our new urgent pointer" */
 	if (tp->urg_seq == tp->copied_seq && tp->urg_data && !sock_flag(sk, SOCK_URGINLINE) &&
 	    tp->copied_seq != tp->rcv_nxt) {
 		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);

@@ -35,7 +35,8 @@ struct udp_table {
 	unsigned int count;
 };
 
-static struct list_head *udp_bucket(struct stack *st, u16 port)
+/** udp_bucket - the chain of sockets bound to @port, of both families. */
+struct list_head *udp_bucket(struct stack *st, u16 port)
 {
 	return &st->ipv4.udp->hash[port & (UDP_HTABLE_SIZE - 1)];
 }
@@ -89,7 +90,7 @@ int udp_get_port(struct sock *sk, u16 snum)
 	return 0;
 }
 
-static void udp_unhash(struct sock *sk)
+void udp_unhash(struct sock *sk)
 {
 	if (sk->sk_num && !list_empty(&sk->sk_bind_node)) {
 		list_del_init(&sk->sk_bind_node);
@@ -108,7 +109,8 @@ static int udp_score(const struct sock *sk, __be32 saddr, __be16 sport, __be32 d
 {
 	int score = 0;
 
-	if (sk->sk_num != hnum)
+	/* an AF_INET6 socket gets IPv4 datagrams only in dual-stack mode, not yet */
+	if (sk->sk_num != hnum || sk->sk_family != AF_INET)
 		return -1;
 	if (sk->sk_rcv_saddr) {
 		if (sk->sk_rcv_saddr != daddr)
@@ -182,8 +184,8 @@ static bool udp_csum_ok(struct sk_buff *skb, const struct udphdr *uh, unsigned i
 				 csum_partial(uh, ulen, 0)) == 0;
 }
 
-/* Hand a datagram (data at the UDP payload) to @sk.  Consumes @skb. */
-static void udp_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+/** udp_queue_rcv_skb - hand a datagram (data at the UDP payload) to @sk.  Consumes @skb. */
+void udp_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct stack *st = sk->sk_stack;
 
@@ -215,7 +217,7 @@ static void udp_mcast_deliver(struct stack *st, struct sk_buff *skb, const struc
 
 	list_for_each_entry(sk, udp_bucket(st, hnum), sk_bind_node) {
 		if (udp_score(sk, saddr, uh->source, daddr, hnum, skb->dev->ifindex) < 0 &&
-		    !(sk->sk_num == hnum && !sk->sk_daddr))
+		    !(sk->sk_num == hnum && !sk->sk_daddr && sk->sk_family == AF_INET))
 			continue;
 		if (last) {
 			struct sk_buff *c = skb_clone(skb);
@@ -530,7 +532,8 @@ int udp_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 
 /* ---- receive to the application ------------------------------------------------ */
 
-static struct sk_buff *udp_recv_skb(struct sock *sk, int flags, bool noblock, int *err)
+/** udp_recv_skb - the next datagram for the application (waits as the socket says). */
+struct sk_buff *udp_recv_skb(struct sock *sk, int flags, bool noblock, int *err)
 {
 	ktime_t timeo = sock_rcvtimeo(sk, noblock);
 	struct sk_buff *skb;
@@ -666,7 +669,7 @@ int udp_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
-static void udp_close(struct sock *sk, long timeout)
+void udp_close(struct sock *sk, long timeout)
 {
 	(void)timeout;
 	kfree_skb(udp_sk(sk)->pending);
@@ -675,7 +678,7 @@ static void udp_close(struct sock *sk, long timeout)
 	sk_free(sk);
 }
 
-static int udp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
+int udp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
 			  unsigned int optlen)
 {
 	int val;
@@ -696,7 +699,7 @@ static int udp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	}
 }
 
-static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
+int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 			  unsigned int *optlen)
 {
 	unsigned int len = *optlen;

@@ -41,6 +41,13 @@ struct sock *__udp4_lib_lookup(struct stack *st, __be32 saddr, __be16 sport, __b
 			       __be16 dport, int dif);
 unsigned int udp_socket_count(const struct stack *st);
 void udp_for_each_sock(struct stack *st, void (*fn)(struct sock *sk, void *arg), void *arg);
+struct list_head *udp_bucket(struct stack *st, u16 port);
+void udp_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
+void udp_unhash(struct sock *sk);
+struct sk_buff *udp_recv_skb(struct sock *sk, int flags, bool noblock, int *err);
+void udp_close(struct sock *sk, long timeout);
+int udp_setsockopt(struct sock *sk, int level, int optname, const void *optval, unsigned int optlen);
+int udp_getsockopt(struct sock *sk, int level, int optname, void *optval, unsigned int *optlen);
 int ip4_datagram_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len);
 int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, unsigned int optlen);
 int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, unsigned int *optlen);

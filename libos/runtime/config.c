@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "eth.h"
 #include "inetdevice.h"
+#include "addrconf.h"
 #include "ip.h"
 #include "log.h"
 #include "sysctl.h"
@@ -99,6 +100,39 @@ static int parse_addresses(struct skbos_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * SKBOS_ADDR6=ADDR/N and SKBOS_GW6=ADDR: skbos's IPv6 address on SKBOS_IF
+ * (beside its IPv4 one) and the default router, link-local or on the
+ * address's prefix (RFC 4861 §8: routers are known link-locally).
+ */
+static int parse_addresses6(struct skbos_config *c, char *err, size_t errlen)
+{
+	const char *v = env("SKBOS_ADDR6");
+
+	if (v) {
+		if (inet6_pton_prefix(v, &c->addr6, &c->prefixlen6) ||
+		    ipv6_addr_is_multicast(&c->addr6) || ipv6_addr_loopback(&c->addr6) ||
+		    ipv6_addr_v4mapped(&c->addr6))
+			return bad(err, errlen, "SKBOS_ADDR6=%s: expected a unicast IPv6 ADDRESS/N", v);
+		if (!c->have_if)
+			return bad(err, errlen, "SKBOS_ADDR6=%s: needs SKBOS_IF (the interface it is on)", v);
+		c->have_addr6 = true;
+	}
+	v = env("SKBOS_GW6");
+	if (v) {
+		if (inet_pton(AF_INET6, v, &c->gw6) != 1 || ipv6_addr_is_multicast(&c->gw6) ||
+		    ipv6_addr_any(&c->gw6) || ipv6_addr_loopback(&c->gw6) || ipv6_addr_v4mapped(&c->gw6))
+			return bad(err, errlen, "SKBOS_GW6=%s: expected a unicast IPv6 address", v);
+		if (!c->have_addr6 || ipv6_addr_equal(&c->gw6, &c->addr6) ||
+		    (!ipv6_addr_linklocal(&c->gw6) &&
+		     !ipv6_prefix_equal(&c->gw6, &c->addr6, (unsigned int)c->prefixlen6)))
+			return bad(err, errlen, "SKBOS_GW6=%s: not a link-local address nor another host "
+				   "on SKBOS_ADDR6's network", v);
+		c->have_gw6 = true;
+	}
+	return 0;
+}
+
 static int parse_link(struct skbos_config *c, char *err, size_t errlen)
 {
 	const char *v = env("SKBOS_MAC");
@@ -159,7 +193,8 @@ int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen)
 	c->log_level = -1;
 	err[0] = '\0';
 	if ((rc = parse_misc(c, err, errlen)) || (rc = parse_interface(c, err, errlen)) ||
-	    (rc = parse_addresses(c, err, errlen)) || (rc = parse_link(c, err, errlen)))
+	    (rc = parse_addresses(c, err, errlen)) ||
+	    (rc = parse_addresses6(c, err, errlen)) || (rc = parse_link(c, err, errlen)))
 		return rc;
 	return 0;
 }

@@ -19,6 +19,8 @@
 #include "afpacket_uring.h"
 #include "loopback.h"
 #include "inetdevice.h"
+#include "addrconf.h"
+#include "ip6_route.h"
 #include "log.h"
 #include "loop.h"
 #include "pcap.h"
@@ -26,6 +28,27 @@
 #include "route.h"
 #include "stack.h"
 #include "tcp.h"
+
+/* SKBOS_ADDR6 (tentative until DAD is done) and SKBOS_GW6's default route. */
+static int instance_ipv6(struct skbos_instance *in, const struct skbos_config *c, char *err,
+			 size_t errlen)
+{
+	static const struct in6_addr any;
+	int rc;
+
+	if (!c->have_addr6)
+		return 0;
+	rc = ipv6_addr_add(in->dev, &c->addr6, c->prefixlen6, 0);
+	if (rc) {
+		snprintf(err, errlen, "SKBOS_ADDR6: cannot configure it: %s", strerror(-rc));
+		return rc;
+	}
+	if (c->have_gw6 && (rc = fib6_add(in->st, &any, 0, &c->gw6, in->dev, 1024))) {
+		snprintf(err, errlen, "SKBOS_GW6: cannot add the default route: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
 
 static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 {
@@ -83,7 +106,7 @@ static int instance_devices(struct skbos_instance *in, char *err, size_t errlen)
 		snprintf(err, errlen, "SKBOS_GW: cannot add the default route: %s", strerror(-rc));
 		return rc;
 	}
-	return 0;
+	return instance_ipv6(in, c, err, errlen);
 }
 
 static void (*instance_channel_cb)(struct skbos_instance *in);

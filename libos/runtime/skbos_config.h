@@ -9,6 +9,7 @@
 #include <limits.h>
 #include "types.h"
 #include "netdevice.h"
+#include <netinet/in.h>
 
 struct skbos_config {
 	bool have_if;
@@ -17,6 +18,11 @@ struct skbos_config {
 	__be32 addr;
 	int prefixlen;
 	__be32 gw;
+	bool have_addr6;    /* SKBOS_ADDR6 */
+	struct in6_addr addr6;
+	int prefixlen6;
+	bool have_gw6;      /* SKBOS_GW6 */
+	struct in6_addr gw6;
 	bool have_mac;
 	u8 mac[ETH_ALEN];
 	unsigned int mtu;

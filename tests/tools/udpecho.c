@@ -2,14 +2,15 @@
  * udpecho - UDP echo client and server over skbos's native API, or over the
  * kernel's sockets (--kernel), the same code either way.
  *
- *   udpecho [--kernel] server PORT COUNT [IDLE_S]
+ *   udpecho [--kernel] [--ipv6] server PORT COUNT [IDLE_S]
  *       echo COUNT datagrams back, then print the wake-up counters
  *       (skbos: stack-thread and blocked-call wake-ups per datagram);
  *       give up after IDLE_S seconds (default 20) without a datagram
- *   udpecho [--kernel] client HOST PORT COUNT
+ *   udpecho [--kernel] [--ipv6] client HOST PORT COUNT
  *       send COUNT numbered datagrams of varying size (1..1472, some up to
  *       8000: fragmented), one at a time, and check every echo byte for byte
  *
+ * --ipv6: AF_INET6 sockets (HOST is an IPv6 address).
  * skbos mode starts from SKBOS_* (skbos_init).  Exit status: 0 when every
  * datagram was echoed intact, 1 otherwise, 2 on a usage or start error.
  */
@@ -53,14 +54,38 @@ static void fill(unsigned char *buf, unsigned int id, unsigned int len)
 		memcpy(buf, &id, 4);
 }
 
+static int family = AF_INET;
+
+/* The wildcard (@host NULL) or @host, port @port, of the family in use. */
+static socklen_t make_addr(struct sockaddr_storage *ss, const char *host, int port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)port);
+		if (host && inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return 0;
+		return sizeof(*sin6);
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((unsigned short)port);
+	if (host && inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		return 0;
+	return sizeof(*sin);
+}
+
 static int open_udp(const struct api *a, int port, int timeout_ms)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	struct sockaddr_storage ss;
+	socklen_t sl = make_addr(&ss, NULL, port);
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-	int fd = a->socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = a->socket(family, SOCK_DGRAM, 0);
 
 	if (fd < 0 || a->setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    (port && a->bind(fd, (struct sockaddr *)&sin, sizeof(sin)))) {
+	    (port && a->bind(fd, (struct sockaddr *)&ss, sl))) {
 		perror("udpecho: socket");
 		return -1;
 	}
@@ -70,7 +95,7 @@ static int open_udp(const struct api *a, int port, int timeout_ms)
 static int server(const struct api *a, bool skbos, int port, unsigned int count, int idle_s)
 {
 	static unsigned char buf[65536];
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	unsigned long long s0 = 0, a0 = 0, s1 = 0, a1 = 0;
 	unsigned int echoed = 0;
 	int fd = open_udp(a, port, idle_s * 1000);
@@ -109,11 +134,12 @@ static int server(const struct api *a, bool skbos, int port, unsigned int count,
 static int client(const struct api *a, const char *host, int port, unsigned int count)
 {
 	static unsigned char out[8192], in[9000];
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	struct sockaddr_storage to;
+	socklen_t tolen = make_addr(&to, host, port);
 	unsigned int ok = 0, bad = 0, lost = 0;
 	int fd = open_udp(a, 0, 1000);
 
-	if (fd < 0 || inet_pton(AF_INET, host, &to.sin_addr) != 1)
+	if (fd < 0 || !tolen)
 		return 2;
 	for (unsigned int id = 1; id <= count; id++) {
 		unsigned int len = dgram_size(id);
@@ -123,7 +149,7 @@ static int client(const struct api *a, const char *host, int port, unsigned int 
 		for (tries = 0; tries < 3; tries++) {
 			ssize_t n;
 
-			if (a->sendto(fd, out, len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)len) {
+			if (a->sendto(fd, out, len, 0, (struct sockaddr *)&to, tolen) != (ssize_t)len) {
 				perror("udpecho: sendto");
 				return 1;
 			}
@@ -158,10 +184,15 @@ int main(int argc, char **argv)
 	bool skbos = true;
 	int i = 1;
 
-	if (argc > 1 && !strcmp(argv[1], "--kernel")) {
-		a = &kernel_api;
-		skbos = false;
-		i++;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--kernel")) {
+			a = &kernel_api;
+			skbos = false;
+		} else if (!strcmp(argv[i], "--ipv6")) {
+			family = AF_INET6;
+		} else {
+			break;
+		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (skbos && (skbos_init() || !skbos_active())) {
@@ -176,7 +207,7 @@ int main(int argc, char **argv)
 	else if (argc - i == 4 && !strcmp(argv[i], "client"))
 		rc = client(a, argv[i + 1], atoi(argv[i + 2]), (unsigned int)strtoul(argv[i + 3], NULL, 10));
 	else
-		fprintf(stderr, "usage: udpecho [--kernel] server PORT COUNT [IDLE_S] | client HOST PORT COUNT\n");
+		fprintf(stderr, "usage: udpecho [--kernel] [--ipv6] server PORT COUNT [IDLE_S] | client HOST PORT COUNT\n");
 	if (skbos)
 		skbos_fini();
 	return rc;
