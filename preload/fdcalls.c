@@ -14,7 +14,7 @@
 #include "shim.h"
 #include "call.h"
 #include "instance.h"
-#include "sock.h"
+#include "net.h"
 
 SHIM_EXPORT int close(int fd)
 {
@@ -171,24 +171,19 @@ static int shim_fcntl(int fd, int cmd, void *arg, int (*kernel)(int, int, ...))
 		rc = 0;
 		break;
 	case F_GETFL:
-		rc = O_RDWR | (long)(fd_entry_sock(e)->file_flags & O_NONBLOCK);
+		rc = sock_getfl(fd_entry_sock(e));
 		break;
-	case F_SETFL: {
-		struct socket *sock = fd_entry_sock(e);
-
-		/* Linux keeps O_APPEND/O_ASYNC/O_DIRECT/O_NOATIME too; skbos has no SIGIO */
-		sock->file_flags = (sock->file_flags & ~(unsigned int)O_NONBLOCK) |
-				   ((unsigned int)(intptr_t)arg & O_NONBLOCK);
+	case F_SETFL:
+		sock_setfl(fd_entry_sock(e), (long)(intptr_t)arg);
 		rc = 0;
 		break;
-	}
 	default:
 		/* locks, owners, signals, leases, seals: the placeholder answers */
 		rc = kernel(fd, cmd, arg);
 		rc = rc < 0 ? -errno : rc;
 	}
 	shim_unlock(in);
-	return (int)shim_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 SHIM_EXPORT int fcntl(int fd, int cmd, ...)
@@ -255,29 +250,12 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 		return real.ioctl(fd, req, arg);
 	if (rc < 0)
 		return -1;
-	switch (req) {
-	case FIONBIO: {
-		int on;
-
-		if (!arg)
-			return (int)call_end(&c, -EFAULT);
-		memcpy(&on, arg, sizeof(on));
-		if (on)
-			c.sock->file_flags |= O_NONBLOCK;
-		else
-			c.sock->file_flags &= ~(unsigned int)O_NONBLOCK;
-		return (int)call_end(&c, 0);
-	}
-	case FIOCLEX:
-	case FIONCLEX:
+	/* close-on-exec is the fd table's; the rest the socket layer's */
+	if (req == FIOCLEX || req == FIONCLEX) {
 		fdt_set(fd, req == FIOCLEX ? (c.entry | FDT_CLOEXEC) : (c.entry & ~FDT_CLOEXEC));
 		return (int)call_end(&c, 0);
-	case FIOASYNC:
-		return (int)call_end(&c, 0); /* accepted; skbos sends no SIGIO */
 	}
-	if (!arg && (req == FIONREAD || req == TIOCOUTQ || req == SIOCOUTQNSD_SKBOS))
-		return (int)call_end(&c, -EFAULT);
-	rc = c.sock->ops->ioctl(c.sock, (unsigned int)req, (unsigned long)arg);
+	rc = sock_ioctl(c.sock, req, arg);
 	if (rc == -ENOIOCTLCMD && (req & 0xff00) == 0x8900)
 		rc = kernel_ifioctl(req, arg);
 	return (int)call_end(&c, rc);

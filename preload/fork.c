@@ -11,6 +11,7 @@
  * the kernel (the FD_CLOEXEC the program sees is kept in the fd table),
  * which also covers posix_spawn, system() and raw execve.
  */
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,11 +22,8 @@
 #include "instance.h"
 #include "devfd.h"
 #include "loop.h"
-#include "sock.h"
-#include "stack.h"
-#include "tcp.h"
+#include "net.h"
 #include "log.h"
-#include "portshare.h"
 
 unsigned int shim_fork_gen;
 
@@ -96,28 +94,29 @@ bool shim_orphans; /* a forked child: the fd table may hold the parent's sockets
  */
 static int adopt_listener(struct skbos_instance *in, struct socket *old)
 {
-	struct sock *osk = old->sk;
 	struct sockaux *a = aux_find(old, false);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(osk->sk_num),
-				   .sin_addr.s_addr = osk->sk_rcv_saddr };
+	struct sockaddr_storage name;
 	struct socket *sock;
-	int rc, refs = 0;
+	int rc = __sock_getname(old, &name, 0); /* the address and port it listens on */
 
-	rc = sock_create(in->st, AF_INET, SOCK_STREAM, osk->sk_protocol, &sock);
+	if (rc < 0)
+		return rc;
+	rc = sock_create(in->st, AF_INET, SOCK_STREAM, sock_protocol(old), &sock);
 	if (rc)
 		return rc;
-	sock->file_flags = old->file_flags;
+	shim_sock_own(sock);
+	sock_setfl(sock, sock_getfl(old));
 	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next) {
 		if (o->level == IPPROTO_IPV6 ||
-		    !sock->ops->setsockopt(sock, o->level, o->name, o->val, o->len))
+		    !sock_setsockopt(sock, o->level, o->name, o->val, o->len))
 			aux_record_opt(sock, o->level, o->name, o->val, o->len);
 	}
 	if (a && a->inet6 && (rc = sock_set_inet6(sock)))
 		goto fail;
-	stack_port_join(in->st, osk->sk_num);
-	rc = sock->ops->bind(sock, (const struct sockaddr *)&sin, sizeof(sin));
+	sock_port_join(in->st, sock_local_port(old));
+	rc = sock_bind(sock, (const struct sockaddr *)&name, sizeof(struct sockaddr_in));
 	if (!rc)
-		rc = sock->ops->listen(sock, tcp_sk(osk)->backlog);
+		rc = sock_listen(sock, sock_backlog(old));
 	if (rc)
 		goto fail;
 	for (int f = 0; f < fdt_high; f++) {
@@ -125,10 +124,10 @@ static int adopt_listener(struct skbos_instance *in, struct socket *old)
 
 		if (e && fd_entry_sock(e) == old) {
 			fdt_set(f, (uintptr_t)sock | (e & FDT_TAGS));
-			refs++;
+			sock_get(sock);
 		}
 	}
-	sock->refcnt = refs;
+	sock_put(sock); /* sock_create's: the fds hold it now */
 	return 0;
 fail:
 	sock_put(sock);
@@ -152,8 +151,7 @@ void shim_adopt_fd(int fd)
 	if (fd < 0 || fd >= fdt_size || !(e = fd_peek(fd)) || (e & FDT_EPOLL))
 		return;
 	sock = fd_entry_sock(e);
-	if (!sock_is_orphan(sock, in) || sock->type != SOCK_STREAM || !sock->sk ||
-	    sock->sk->sk_state != TCP_LISTEN)
+	if (!sock_is_orphan(sock, in) || sock->type != SOCK_STREAM || !sock_is_listening(sock))
 		return;
 	in = shim_start(&err);
 	if (!in)
@@ -162,7 +160,7 @@ void shim_adopt_fd(int fd)
 	e = fd_peek(fd);
 	if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
 		skb_log(LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
-			fd, sock->sk->sk_num, strerror(-rc));
+			fd, sock_local_port(sock), strerror(-rc));
 	shim_unlock(in);
 }
 

@@ -209,8 +209,6 @@ static inline int kernel_fd(int fd)
 /* ---- sockets (call.c) -------------------------------------------------------- */
 
 bool sock_is_orphan(const struct socket *sock, struct skbos_instance *in);
-void sock_get(struct socket *sock);
-void sock_put(struct socket *sock);
 
 /* ---- readiness (epoll.c, poll.c) ------------------------------------------- */
 

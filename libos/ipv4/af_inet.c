@@ -345,7 +345,7 @@ static int inet_setsockopt(struct socket *sock, int level, int optname, const vo
 			   unsigned int optlen)
 {
 	if (level == SOL_SOCKET)
-		return sock_setsockopt(sock, level, optname, optval, optlen);
+		return sk_setsockopt(sock, level, optname, optval, optlen);
 	return sock->sk->sk_prot->setsockopt(sock->sk, level, optname, optval, optlen);
 }
 
@@ -353,7 +353,7 @@ static int inet_getsockopt(struct socket *sock, int level, int optname, void *op
 			   unsigned int *optlen)
 {
 	if (level == SOL_SOCKET)
-		return sock_getsockopt(sock, level, optname, optval, optlen);
+		return sk_getsockopt(sock, level, optname, optval, optlen);
 	return sock->sk->sk_prot->getsockopt(sock->sk, level, optname, optval, optlen);
 }
 
