@@ -25,17 +25,14 @@ SHIM_EXPORT int close(int fd)
 	shim_ensure();
 	if (likely(!fd_peek(fd)) || shim_inside)
 		return real.close(fd);
-	in = shim_instance();
-	if (in)
-		shim_lock(in);
+	in = shim_lock_any();
 	e = fd_peek(fd);
 	if (e)
 		fdt_set(fd, 0);
 	rc = real.close(fd); /* the number is free from here: the entry went first */
 	if (e)
 		fd_drop_entry(in, fd, e);
-	if (in)
-		shim_unlock(in);
+	shim_unlock_any(in);
 	return e ? 0 : rc;
 }
 
@@ -81,16 +78,9 @@ static int shim_dup(int old, int new, int min, bool cloexec)
 
 	if (unlikely(shim_orphans))
 		shim_adopt_fd(old);
-	in = shim_instance();
-	if (in)
-		shim_lock(in);
+	in = shim_lock_any();
 	fd = dup_entry(in, old, new, min, cloexec);
-	if (in) {
-		int err = errno;
-
-		shim_unlock(in);
-		errno = err;
-	}
+	shim_unlock_any(in);
 	return fd;
 }
 
@@ -277,9 +267,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	in = shim_instance();
-	if (in)
-		shim_lock(in);
+	in = shim_lock_any();
 	for (unsigned int f = first; f <= last && f < (unsigned int)fdt_high_load(); f++) {
 		uintptr_t e = fd_peek((int)f);
 
@@ -294,12 +282,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		fd_drop_entry(in, (int)f, e);
 	}
 	rc = real.close_range(first, last, flags);
-	if (in) {
-		int err = errno;
-
-		shim_unlock(in);
-		errno = err;
-	}
+	shim_unlock_any(in);
 	return rc;
 }
 

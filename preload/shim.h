@@ -146,6 +146,8 @@ struct skbos_instance *shim_instance(void);   /* running, or NULL (not started) 
 struct skbos_instance *shim_start(int *err);  /* start it now if needed */
 void shim_lock(struct skbos_instance *in);
 void shim_unlock(struct skbos_instance *in);  /* after-call flush, then unlock */
+struct skbos_instance *shim_lock_any(void);   /* locked, or NULL: none started */
+void shim_unlock_any(struct skbos_instance *in); /* errno kept */
 
 /* api.c (the process's one instance) */
 struct skbos_instance *skbos_current_instance(void);

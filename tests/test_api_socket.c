@@ -6,9 +6,6 @@
  * argument, and a blocking call restarted after a signal whose handler has
  * SA_RESTART (EINTR without it), as Linux does (signal(7)).
  */
-#include <arpa/inet.h>
-#include <criterion/criterion.h>
-#include <criterion/new/assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,42 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "skbos/skbos.h"
-
-static void api_init(void)
-{
-	setenv("SKBOS_LOOPBACK", "1", 1);
-	cr_assert(eq(int, skbos_init(), 0));
-}
-
-static void api_fini(void)
-{
-	skbos_fini();
-}
+#include "api_fixture.h"
+#include "thread_blocked.h"
 
 TestSuite(api_socket, .init = api_init, .fini = api_fini, .timeout = 30);
-
-/* A socket of @type bound to 127.0.0.1:0; its address in *@sin. */
-static int bound(int type, struct sockaddr_in *sin)
-{
-	socklen_t len = sizeof(*sin);
-	int fd = skbos_socket(AF_INET, type, 0);
-
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(ge(int, fd, 0));
-	cr_assert(eq(int, skbos_bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0));
-	cr_assert(eq(int, skbos_getsockname(fd, (struct sockaddr *)sin, &len), 0));
-	return fd;
-}
 
 Test(api_socket, recvmsg_with_more_than_iov_max_iovecs_is_emsgsize)
 {
 	static struct iovec iov[IOV_MAX + 1];
 	struct sockaddr_in a;
 	char c;
-	int fd = bound(SOCK_DGRAM, &a);
+	int fd = api_bound(SOCK_DGRAM, &a);
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = IOV_MAX + 1 };
 
 	for (int i = 0; i <= IOV_MAX; i++)
@@ -78,7 +50,7 @@ Test(api_socket, recvmsg_with_a_negative_namelen_is_einval)
 	struct sockaddr_in a, from;
 	char buf[8];
 	struct iovec iov = { buf, sizeof(buf) };
-	int fd = bound(SOCK_DGRAM, &a);
+	int fd = api_bound(SOCK_DGRAM, &a);
 	struct msghdr m = { .msg_name = &from, .msg_namelen = (socklen_t)-1, .msg_iov = &iov,
 			    .msg_iovlen = 1 };
 
@@ -97,7 +69,7 @@ Test(api_socket, recvmsg_with_a_negative_namelen_is_einval)
 Test(api_socket, fionbio_without_an_argument_is_efault)
 {
 	struct sockaddr_in a;
-	int fd = bound(SOCK_DGRAM, &a), on = 1;
+	int fd = api_bound(SOCK_DGRAM, &a), on = 1;
 
 	errno = 0;
 	cr_assert(eq(int, skbos_ioctl(fd, FIONBIO, NULL), -1));
@@ -119,7 +91,7 @@ static void on_sigpipe(int sig)
 static int tcp_pair(int *c)
 {
 	struct sockaddr_in a;
-	int l = bound(SOCK_STREAM, &a), s;
+	int l = api_bound(SOCK_STREAM, &a), s;
 
 	cr_assert(eq(int, skbos_listen(l, 1), 0));
 	*c = skbos_socket(AF_INET, SOCK_STREAM, 0);
@@ -183,32 +155,6 @@ static void *recv_thread(void *arg)
 	return NULL;
 }
 
-/* The thread sleeps in the kernel (state S), and not on a lock (a futex). */
-static bool thread_blocked(pid_t tid)
-{
-	char path[96], buf[512], wchan[64] = "";
-	size_t n;
-	FILE *f;
-	char *p;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	if (!(f = fopen(path, "r")))
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] != 'S')
-		return false;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
-	if ((f = fopen(path, "r"))) {
-		n = fread(wchan, 1, sizeof(wchan) - 1, f);
-		wchan[n] = 0;
-		fclose(f);
-	}
-	return !strstr(wchan, "futex");
-}
-
 /* Wait (bounded: 5 s) until @cond of the blocked thread holds. */
 static bool wait_until(bool (*cond)(void))
 {
@@ -246,7 +192,7 @@ static void recv_signalled(int flags, struct sockaddr_in *a)
 
 	memset(&blk, 0, sizeof(blk));
 	handled = 0;
-	blk.fd = bound(SOCK_DGRAM, a);
+	blk.fd = api_bound(SOCK_DGRAM, a);
 	cr_assert(eq(int, sigaction(SIGUSR1, &sa, &old), 0));
 	cr_assert(eq(int, pthread_create(&t, NULL, recv_thread, NULL), 0));
 	cr_assert(wait_until(is_blocked), "the thread never blocked in recv");
@@ -294,7 +240,7 @@ Test(api_socket, recv_with_a_timeout_is_eintr_even_after_an_sa_restart_handler)
 	/* Linux: a socket with SO_RCVTIMEO is never restarted (sock_intr_errno) */
 	memset(&blk, 0, sizeof(blk));
 	handled = 0;
-	blk.fd = bound(SOCK_DGRAM, &a);
+	blk.fd = api_bound(SOCK_DGRAM, &a);
 	cr_assert(eq(int, skbos_setsockopt(blk.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0));
 	cr_assert(eq(int, sigaction(SIGUSR1, &sa, &old), 0));
 	cr_assert(eq(int, pthread_create(&t, NULL, recv_thread, NULL), 0));

@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -175,6 +177,19 @@ int sock_protocol(const struct socket *sock);
 int sock_backlog(const struct socket *sock);
 void sock_port_join(struct stack *st, u16 port);
 void sock_listen_interest(struct socket *sock);
+/* What one device of the stack shows a program (getifaddrs, RTM_GETADDR):
+ * the host's ifindex and name, its IPv4 address. */
+struct inet_dev_addr {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	unsigned int flags;
+	struct in_addr addr, mask, brd;
+	unsigned char prefixlen;
+};
+
+struct net_device;
+int inet_dev_addrs(struct stack *st, const struct net_device *skip, struct inet_dev_addr *out,
+		   int max);
 bool inet_has_route(struct stack *st, __be32 daddr);
 bool inet_is_local_addr(struct stack *st, __be32 addr);
 

@@ -470,6 +470,34 @@ void sock_listen_interest(struct socket *sock)
 		stack_port_interest(sock->stack, sock->sk->sk_num);
 }
 
+/**
+ * inet_dev_addrs - the devices of @st but @skip that have an IPv4 address
+ * and a host ifindex (the ones a program may see), at most @max in @out.
+ * Return: how many.
+ */
+int inet_dev_addrs(struct stack *st, const struct net_device *skip, struct inet_dev_addr *out,
+		   int max)
+{
+	struct net_device *dev;
+	int n = 0;
+
+	list_for_each_entry(dev, &st->dev_list, dev_list) {
+		struct in_device *idev = __in_dev_get(dev);
+
+		if (n == max || dev == skip || !idev || !idev->ifa_local || !dev->host_ifindex)
+			continue;
+		out[n].ifindex = dev->host_ifindex;
+		out[n].flags = dev->flags;
+		out[n].addr.s_addr = idev->ifa_local;
+		out[n].mask.s_addr = idev->ifa_mask;
+		out[n].brd.s_addr = idev->ifa_broadcast;
+		out[n].prefixlen = idev->ifa_prefixlen;
+		memcpy(out[n].name, dev->name, IF_NAMESIZE);
+		n++;
+	}
+	return n;
+}
+
 /** inet_has_route - does @st route @daddr (not 0, not loopback) through a device? */
 bool inet_has_route(struct stack *st, __be32 daddr)
 {

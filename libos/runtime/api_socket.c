@@ -21,7 +21,6 @@
 #include "alloc.h"
 #include "skbos/skbos.h"
 #include "instance.h"
-#include "ip_cmsg.h"
 #include "loop.h"
 #include "sock.h"
 #include "stack.h"
