@@ -16,7 +16,8 @@ TARGETS = fuzz_input fuzz_options fuzz_skb
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 CFLAGS = -std=gnu11 -g -O1 $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra
 CPPFLAGS = -I$(SRCDIR)/fuzz/include -I$(SRCDIR)/fuzz -I$(SRCDIR)/libos/include \
-	-I$(SRCDIR)/libos/core -I$(SRCDIR)/libos/ipv4 -I$(SRCDIR)/libos/runtime -I$(SRCDIR)/netdev \
+	-I$(SRCDIR)/libos/core -I$(SRCDIR)/libos/ipv4 -I$(SRCDIR)/libos/ipv6 -I$(SRCDIR)/libos/runtime \
+	-I$(SRCDIR)/netdev \
 	-I$(SRCDIR)/netdev/afpacket -I$(SRCDIR)/netd -I$(SRCDIR)/tests/harness -I$(SRCDIR)/tests/devices -D_GNU_SOURCE
 LIBS = -luring -lev -lpcap -lm -lpthread
 

@@ -1,21 +1,19 @@
 /*
- * call.c - one call on one skbos fd: the socket references (an fd, or a
- * call in flight, holds one: like fget/fput), entering and leaving a call
- * (the stack lock, the reference, the errno of a -errno), and whether
- * Linux would restart the call after a signal.
+ * call.c - one call on one skbos fd: entering and leaving it (the stack
+ * lock, a reference on the socket: sock_get/sock_put of the socket layer,
+ * like fget/fput), and what the shim keeps per socket going with its last
+ * reference.
  *
  *   interposed symbol -> call_enter(fd, &c): 1 libc's, -1 errno, 0 ours
  *     -> the socket layer ... -> call_end(&c, rc): unlock, -1/errno or rc
  */
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 
 #include "shim.h"
 #include "call.h"
 #include "instance.h"
 #include "loop.h"
-#include "sock.h"
+#include "net.h"
 
 /** sock_is_orphan - @sock belongs to a stack not this process's (after fork). */
 bool sock_is_orphan(const struct socket *sock, struct skbos_instance *in)
@@ -23,21 +21,24 @@ bool sock_is_orphan(const struct socket *sock, struct skbos_instance *in)
 	return !in || sock->stack != in->st;
 }
 
-void sock_get(struct socket *sock)
+/*
+ * The socket's last reference is going: its epoll items and records go
+ * first, unless another process holds the connection (fork, inherit.c):
+ * then it stays, and sends no FIN.  Return: true if it stays.
+ */
+static bool shim_sock_destruct(struct socket *sock)
 {
-	sock->refcnt++;
-}
-
-/** sock_put - drop a reference (an fd or a call in flight); the last releases. */
-void sock_put(struct socket *sock)
-{
-	if (--sock->refcnt > 0)
-		return;
 	if (unlikely(inherit_keep(sock)))
-		return; /* another process holds it (fork): no FIN */
+		return true;
 	sepoll_sock_release(sock);
 	aux_free(sock);
-	sock_release(sock);
+	return false;
+}
+
+/** shim_sock_own - @sock (new: socket, accept, an adopted listener) is the shim's. */
+void shim_sock_own(struct socket *sock)
+{
+	sock->destruct = shim_sock_destruct;
 }
 
 /*
@@ -81,51 +82,9 @@ int call_begin(int fd, struct call *c)
 	return 0;
 }
 
-long shim_ret(long rc)
-{
-	if (rc >= 0)
-		return rc;
-	errno = rc == -ENOIOCTLCMD ? ENOTTY : (int)-rc;
-	return -1;
-}
-
 long call_end(struct call *c, long rc)
 {
 	sock_put(c->sock);
 	shim_unlock(c->in);
-	return shim_ret(rc);
-}
-
-/*
- * Linux restarts a blocking socket call interrupted by a handler installed
- * with SA_RESTART unless the socket has a timeout (sock_intr_errno).  Which
- * signal interrupted is not known here: restart only if every caught signal
- * that could have asked for SA_RESTART - not one this thread blocks, and not
- * a fault signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS: raised by
- * an instruction, never by a sleep; the sanitizers' and crash reporters'
- * handlers live there).
- */
-bool shim_restartable(ktime_t timeo)
-{
-	struct sigaction sa;
-	sigset_t blocked;
-
-	if (timeo != KTIME_MAX)
-		return false;
-	if (pthread_sigmask(SIG_BLOCK, NULL, &blocked))
-		sigemptyset(&blocked);
-	for (int s = 1; s < NSIG; s++) {
-		switch (s) {
-		case SIGKILL: case SIGSTOP:
-		case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP: case SIGSYS:
-			continue;
-		}
-		if (sigismember(&blocked, s) == 1 || sigaction(s, NULL, &sa))
-			continue;
-		if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
-			continue;
-		if (!(sa.sa_flags & SA_RESTART))
-			return false;
-	}
-	return true;
+	return sock_sysret(rc);
 }

@@ -7,6 +7,7 @@
 #define SKBOS_PRELOAD_CALL_H
 
 #include "shim.h"
+#include "net.h"
 
 struct sockaddr_in;
 
@@ -21,8 +22,7 @@ struct call {
 
 int call_begin(int fd, struct call *c);
 long call_end(struct call *c, long rc);
-long shim_ret(long rc);
-bool shim_restartable(uint64_t timeo);
+void shim_sock_own(struct socket *sock);
 
 /**
  * call_enter - the prologue of every call on one fd.  Return: 1 (libc's:
@@ -65,9 +65,14 @@ bool sock_is_inet6(const struct socket *sock);
 
 bool route_is_skbos(struct skbos_instance *in, uint32_t daddr);
 bool bind_is_skbos(struct skbos_instance *in, uint32_t addr);
-bool sock_movable(const struct socket *sock);
 int handover(struct call *c);
 int call_handover(struct call *c);
 int sock_install(struct socket *sock, bool cloexec);
+
+/* Neither committed to skbos nor given a port: it may still be handed over. */
+static inline bool sock_unbound(const struct socket *sock)
+{
+	return sock_uncommitted(sock) && !sock_local_port(sock);
+}
 
 #endif /* SKBOS_PRELOAD_CALL_H */

@@ -34,8 +34,6 @@
 #include "list.h"
 #include "loop.h"
 #include "sock.h"
-#include "tcp.h"
-#include "portshare.h"
 
 #define SEP_MAX_DEVS 8
 /* Bits that are not events (eventpoll.c EP_PRIVATE_BITS). */
@@ -548,12 +546,9 @@ static void sep_interest(struct skbos_instance *in, struct sepoll *ep)
 {
 	struct sepitem *epi;
 
-	list_for_each_entry(epi, &ep->items, ep_link) {
-		struct sock *sk = epi->sock->sk;
-
-		if (sk && sk->sk_state == TCP_LISTEN && !sock_is_orphan(epi->sock, in))
-			stack_port_interest(in->st, sk->sk_num);
-	}
+	list_for_each_entry(epi, &ep->items, ep_link)
+		if (!sock_is_orphan(epi->sock, in))
+			sock_listen_interest(epi->sock);
 }
 
 static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct timespec *ts,

@@ -16,7 +16,7 @@
 #include "shim.h"
 #include "call.h"
 #include "instance.h"
-#include "sock.h"
+#include "net.h"
 
 SHIM_EXPORT int close(int fd)
 {
@@ -27,17 +27,14 @@ SHIM_EXPORT int close(int fd)
 	shim_ensure();
 	if (likely(!fd_peek(fd)) || shim_inside)
 		return real.close(fd);
-	in = shim_instance();
-	if (in)
-		shim_lock(in);
+	in = shim_lock_any();
 	e = fd_peek(fd);
 	if (e)
 		fdt_set(fd, 0);
 	rc = real.close(fd); /* the number is free from here: the entry went first */
 	if (e)
 		fd_drop_entry(in, fd, e);
-	if (in)
-		shim_unlock(in);
+	shim_unlock_any(in);
 	return e ? 0 : rc;
 }
 
@@ -83,16 +80,9 @@ static int shim_dup(int old, int new, int min, bool cloexec)
 	 * 1 before an exec passes it on, to be taken over by the new program) */
 	if (unlikely(shim_orphans) && !inherit_passes_exec(old))
 		shim_adopt_fd(old);
-	in = shim_instance();
-	if (in)
-		shim_lock(in);
+	in = shim_lock_any();
 	fd = dup_entry(in, old, new, min, cloexec);
-	if (in) {
-		int err = errno;
-
-		shim_unlock(in);
-		errno = err;
-	}
+	shim_unlock_any(in);
 	return fd;
 }
 
@@ -210,17 +200,12 @@ static int shim_fcntl(int fd, int cmd, void *arg, int (*kernel)(int, int, ...))
 		rc = 0;
 		break;
 	case F_GETFL:
-		rc = O_RDWR | (long)(fd_entry_sock(e)->file_flags & O_NONBLOCK);
+		rc = sock_getfl(fd_entry_sock(e));
 		break;
-	case F_SETFL: {
-		struct socket *sock = fd_entry_sock(e);
-
-		/* Linux keeps O_APPEND/O_ASYNC/O_DIRECT/O_NOATIME too; skbos has no SIGIO */
-		sock->file_flags = (sock->file_flags & ~(unsigned int)O_NONBLOCK) |
-				   ((unsigned int)(intptr_t)arg & O_NONBLOCK);
+	case F_SETFL:
+		sock_setfl(fd_entry_sock(e), (long)(intptr_t)arg);
 		rc = 0;
 		break;
-	}
 	case F_SETOWN:
 	case F_SETOWN_EX:
 		/* the placeholder keeps it for F_GETOWN; skbos sends the SIGURG */
@@ -235,7 +220,7 @@ static int shim_fcntl(int fd, int cmd, void *arg, int (*kernel)(int, int, ...))
 		rc = rc < 0 ? -errno : rc;
 	}
 	shim_unlock(in);
-	return (int)shim_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 SHIM_EXPORT int fcntl(int fd, int cmd, ...)
@@ -302,29 +287,12 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 		return real.ioctl(fd, req, arg);
 	if (rc < 0)
 		return -1;
-	switch (req) {
-	case FIONBIO: {
-		int on;
-
-		if (!arg)
-			return (int)call_end(&c, -EFAULT);
-		memcpy(&on, arg, sizeof(on));
-		if (on)
-			c.sock->file_flags |= O_NONBLOCK;
-		else
-			c.sock->file_flags &= ~(unsigned int)O_NONBLOCK;
-		return (int)call_end(&c, 0);
-	}
-	case FIOCLEX:
-	case FIONCLEX:
+	/* close-on-exec is the fd table's; the rest the socket layer's */
+	if (req == FIOCLEX || req == FIONCLEX) {
 		fdt_set(fd, req == FIOCLEX ? (c.entry | FDT_CLOEXEC) : (c.entry & ~FDT_CLOEXEC));
 		return (int)call_end(&c, 0);
-	case FIOASYNC:
-		return (int)call_end(&c, 0); /* accepted; skbos sends no SIGIO */
 	}
-	if (!arg && (req == FIONREAD || req == TIOCOUTQ || req == SIOCOUTQNSD_SKBOS))
-		return (int)call_end(&c, -EFAULT);
-	rc = c.sock->ops->ioctl(c.sock, (unsigned int)req, (unsigned long)arg);
+	rc = sock_ioctl(c.sock, req, arg);
 	if (rc == -ENOIOCTLCMD && (req & 0xff00) == 0x8900)
 		rc = kernel_ifioctl(req, arg);
 	return (int)call_end(&c, rc);
@@ -346,9 +314,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		errno = EINVAL;
 		return -1;
 	}
-	in = shim_instance();
-	if (in)
-		shim_lock(in);
+	in = shim_lock_any();
 	for (unsigned int f = first; f <= last && f < (unsigned int)fdt_high_load(); f++) {
 		uintptr_t e = fd_peek((int)f);
 
@@ -363,12 +329,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		fd_drop_entry(in, (int)f, e);
 	}
 	rc = real.close_range(first, last, flags);
-	if (in) {
-		int err = errno;
-
-		shim_unlock(in);
-		errno = err;
-	}
+	shim_unlock_any(in);
 	return rc;
 }
 

@@ -24,7 +24,7 @@
 #include "shim.h"
 #include "instance.h"
 #include "loop.h"
-#include "sock.h"
+#include "net.h"
 
 uintptr_t *fdt;
 int fdt_size;

@@ -14,6 +14,7 @@
  * another process's stack (inherited, not taken) passes exec as the program
  * asked, for the new program to take over (inherit.c).
  */
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,11 +25,9 @@
 #include "instance.h"
 #include "devfd.h"
 #include "loop.h"
-#include "sock.h"
-#include "stack.h"
-#include "tcp.h"
+#include "net.h"
 #include "log.h"
-#include "portshare.h"
+#include "tcp.h" /* an inherited connection: ESTABLISHED or CLOSE_WAIT (inherit.c) */
 
 unsigned int shim_fork_gen;
 
@@ -112,7 +111,7 @@ static int aux_inherit(struct socket *old, struct socket *sock, bool apply)
 
 	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next) {
 		if (!apply || o->level == IPPROTO_IPV6 ||
-		    !sock->ops->setsockopt(sock, o->level, o->name, o->val, o->len))
+		    !sock_setsockopt(sock, o->level, o->name, o->val, o->len))
 			aux_record_opt(sock, o->level, o->name, o->val, o->len);
 	}
 	return a && a->inet6 ? sock_set_inet6(sock) : 0;
@@ -126,23 +125,24 @@ int shim_inherit_aux(struct socket *old, struct socket *sock)
 
 static int adopt_listener(struct skbos_instance *in, struct socket *old)
 {
-	struct sock *osk = old->sk;
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(osk->sk_num),
-				   .sin_addr.s_addr = osk->sk_rcv_saddr };
+	struct sockaddr_storage name;
 	struct socket *sock;
-	int rc, refs = 0;
+	int rc = __sock_getname(old, &name, 0); /* the address and port it listens on */
 
-	rc = sock_create(in->st, AF_INET, SOCK_STREAM, osk->sk_protocol, &sock);
+	if (rc < 0)
+		return rc;
+	rc = sock_create(in->st, AF_INET, SOCK_STREAM, sock_protocol(old), &sock);
 	if (rc)
 		return rc;
-	sock->file_flags = old->file_flags;
+	shim_sock_own(sock);
+	sock_setfl(sock, sock_getfl(old));
 	rc = aux_inherit(old, sock, true);
 	if (rc)
 		goto fail;
-	stack_port_join(in->st, osk->sk_num);
-	rc = sock->ops->bind(sock, (const struct sockaddr *)&sin, sizeof(sin));
+	sock_port_join(in->st, sock_local_port(old));
+	rc = sock_bind(sock, (const struct sockaddr *)&name, sizeof(struct sockaddr_in));
 	if (!rc)
-		rc = sock->ops->listen(sock, tcp_sk(osk)->backlog);
+		rc = sock_listen(sock, sock_backlog(old));
 	if (rc)
 		goto fail;
 	for (int f = 0; f < fdt_high; f++) {
@@ -150,10 +150,10 @@ static int adopt_listener(struct skbos_instance *in, struct socket *old)
 
 		if (e && fd_entry_sock(e) == old) {
 			fdt_set(f, (uintptr_t)sock | (e & FDT_TAGS));
-			refs++;
+			sock_get(sock);
 		}
 	}
-	sock->refcnt = refs;
+	sock_put(sock); /* sock_create's: the fds hold it now */
 	return 0;
 fail:
 	sock_put(sock);
@@ -187,7 +187,7 @@ void shim_adopt_fd(int fd)
 	 * parent's memory), or received (no sk: pending, inherit.c) */
 	conn = !sock->sk || sock->sk->sk_state == TCP_ESTABLISHED ||
 	       sock->sk->sk_state == TCP_CLOSE_WAIT;
-	if (!conn && sock->sk->sk_state != TCP_LISTEN)
+	if (!conn && !sock_is_listening(sock))
 		return;
 	in = shim_start(&err);
 	if (!in)
@@ -198,7 +198,7 @@ void shim_adopt_fd(int fd)
 		inherit_adopt(in, fd, sock); /* (it says why if it cannot) */
 	else if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
 		skb_log(LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
-			fd, sock->sk->sk_num, strerror(-rc));
+			fd, sock_local_port(sock), strerror(-rc));
 	shim_unlock(in);
 }
 

@@ -3,47 +3,40 @@
  * "handover"): bind to an address skbos does not have, connect or a first
  * sendto to a destination only the kernel reaches, an IPv6 facade given a
  * real IPv6 address or IPV6_V6ONLY.  Only a socket that has not committed
- * to skbos (closed, no address) moves.
+ * to skbos (sock_uncommitted: closed, no address) moves.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "shim.h"
 #include "call.h"
 #include "instance.h"
-#include "inetdevice.h"
-#include "ip.h"
-#include "route.h"
-#include "sock.h"
-#include "stack.h"
-#include "tcp.h"
+#include "net.h"
+
+/* 127.0.0.0/8 (RFC 1122 §3.2.1.3 (g)): the in-process loopback's, if any */
+static bool addr_is_loopback(uint32_t addr)
+{
+	return (ntohl(addr) & 0xff000000u) == 0x7f000000u;
+}
 
 /* Does skbos route @daddr through one of its devices? */
-bool route_is_skbos(struct skbos_instance *in, __be32 daddr)
+bool route_is_skbos(struct skbos_instance *in, uint32_t daddr)
 {
-	if (!daddr || ipv4_is_loopback(daddr))
+	if (!daddr || addr_is_loopback(daddr))
 		return in->lo != NULL;
-	return fib_lookup(in->st, daddr, 0) != NULL;
+	return inet_has_route(in->st, daddr);
 }
 
-bool bind_is_skbos(struct skbos_instance *in, __be32 addr)
+/* May a socket of skbos's be bound to @addr? */
+bool bind_is_skbos(struct skbos_instance *in, uint32_t addr)
 {
-	unsigned int type;
-
 	if (!addr)
 		return true;
-	if (ipv4_is_loopback(addr))
+	if (addr_is_loopback(addr))
 		return in->lo != NULL;
-	type = inet_addr_type(in->st, addr);
-	return type == RTN_LOCAL || type == RTN_MULTICAST || type == RTN_BROADCAST;
-}
-
-/* Only a socket that has not committed to skbos may move. */
-bool sock_movable(const struct socket *sock)
-{
-	const struct sock *sk = sock->sk;
-
-	return sk && sk->sk_state == TCP_CLOSE && !sk->sk_rcv_saddr;
+	return inet_is_local_addr(in->st, addr);
 }
 
 /*
@@ -57,18 +50,18 @@ bool sock_movable(const struct socket *sock)
 int handover(struct call *c)
 {
 	struct socket *sock = c->sock;
-	struct sock *sk = sock->sk;
 	struct sockaux *a = aux_find(sock, false);
 	int type = sock->type | SOCK_CLOEXEC | ((sock->file_flags & O_NONBLOCK) ? SOCK_NONBLOCK : 0);
-	int kfd = real.socket(c->inet6 ? AF_INET6 : AF_INET, type, sk->sk_protocol);
+	int kfd = real.socket(c->inet6 ? AF_INET6 : AF_INET, type, sock_protocol(sock));
+	u16 port = sock_local_port(sock);
 
 	if (kfd < 0)
 		return -errno;
 	/* IPPROTO_IPV6 ones too: a facade becomes the AF_INET6 socket it was */
 	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next)
 		real.setsockopt(kfd, o->level, o->name, o->val, o->len);
-	if (sk->sk_num && (sk->sk_userlocks & SOCK_BINDPORT_LOCK) && sock->type != SOCK_RAW) {
-		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(sk->sk_num) };
+	if (port && sock_port_locked(sock) && sock->type != SOCK_RAW) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
 		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = sin.sin_port };
 		const void *any = c->inet6 ? (const void *)&sin6 : (const void *)&sin;
 
@@ -88,7 +81,7 @@ int handover(struct call *c)
 			continue;
 		sepoll_handover(sock, f);
 		fdt_set(f, 0);
-		sock->refcnt--;
+		sock_put(sock); /* never the last: the call holds one */
 	}
 	real.close(kfd);
 	return 0;

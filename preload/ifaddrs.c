@@ -30,30 +30,18 @@
 
 #include "shim.h"
 #include "ifaddrs.h"
-#include "inetdevice.h"
 #include "instance.h"
-#include "netdevice.h"
-#include "stack.h"
+#include "net.h"
 
 /* ---- skbos's addresses ------------------------------------------------------ */
-
-/* What one skbos device shows: the host's ifindex and name, its IPv4 address. */
-struct skbos_ifaddr {
-	int ifindex;
-	char name[IF_NAMESIZE];
-	unsigned int flags;
-	struct in_addr addr, mask, brd;
-	unsigned char prefixlen;
-};
 
 #define SKBOS_IFADDR_MAX 4
 
 /* The addresses of the running (or now started) instance's devices but lo. */
-static int skbos_ifaddrs(struct skbos_ifaddr *out, int max)
+static int skbos_ifaddrs(struct inet_dev_addr *out, int max)
 {
 	struct skbos_instance *in;
-	struct net_device *dev;
-	int err = 0, n = 0;
+	int err = 0, n;
 
 	if (!shim_enabled || shim_inside)
 		return 0;
@@ -61,20 +49,7 @@ static int skbos_ifaddrs(struct skbos_ifaddr *out, int max)
 	if (!in)
 		return 0;
 	shim_lock(in);
-	list_for_each_entry(dev, &in->st->dev_list, dev_list) {
-		struct in_device *idev = __in_dev_get(dev);
-
-		if (n == max || dev == in->lo || !idev || !idev->ifa_local || !dev->host_ifindex)
-			continue;
-		out[n].ifindex = dev->host_ifindex;
-		out[n].flags = dev->flags;
-		out[n].addr.s_addr = idev->ifa_local;
-		out[n].mask.s_addr = idev->ifa_mask;
-		out[n].brd.s_addr = idev->ifa_broadcast;
-		out[n].prefixlen = idev->ifa_prefixlen;
-		memcpy(out[n].name, dev->name, IF_NAMESIZE);
-		n++;
-	}
+	n = inet_dev_addrs(in->st, in->lo, out, max);
 	shim_unlock(in);
 	for (int i = 0; i < n; i++) /* the kernel's name for it (skbos may call it otherwise) */
 		if_indextoname((unsigned int)out[i].ifindex, out[i].name);
@@ -178,7 +153,7 @@ static void nla_put(unsigned char **pos, unsigned short type, const void *data, 
  * The RTM_NEWADDR the kernel would send for @a (inet_fill_ifaddr's
  * attributes, in its order) at @out.  Return: its length.
  */
-static size_t nl_fill_ifaddr(unsigned char *out, const struct skbos_ifaddr *a, __u32 seq,
+static size_t nl_fill_ifaddr(unsigned char *out, const struct inet_dev_addr *a, __u32 seq,
 			     __u32 pid)
 {
 	struct nlmsghdr nh = { .nlmsg_type = RTM_NEWADDR, .nlmsg_flags = NLM_F_MULTI,
@@ -255,7 +230,7 @@ static size_t nl_copy_out(struct msghdr *msg, const unsigned char *src, size_t n
  */
 static ssize_t nl_route_complete(int fd, struct msghdr *msg, int flags, struct nl_pending *p)
 {
-	struct skbos_ifaddr a[SKBOS_IFADDR_MAX];
+	struct inet_dev_addr a[SKBOS_IFADDR_MAX];
 	struct sockaddr_nl from;
 	struct iovec iov;
 	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
@@ -361,7 +336,7 @@ struct ifa_extra {
 };
 static struct ifa_extra *ifa_extras;
 
-static void ifa_entry(struct ifa_extra *x, int i, const struct skbos_ifaddr *a,
+static void ifa_entry(struct ifa_extra *x, int i, const struct inet_dev_addr *a,
 		      const struct ifaddrs *link)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -415,7 +390,7 @@ static void ifa_splice(struct ifaddrs **head, struct ifa_extra *x, int n)
 SHIM_EXPORT int getifaddrs(struct ifaddrs **ifap)
 {
 	static int (*real_getifaddrs)(struct ifaddrs **);
-	struct skbos_ifaddr a[SKBOS_IFADDR_MAX];
+	struct inet_dev_addr a[SKBOS_IFADDR_MAX];
 	struct ifa_extra *x;
 	int n, rc;
 
@@ -486,7 +461,7 @@ SHIM_EXPORT int getaddrinfo(const char *node, const char *service, const struct 
 {
 	static int (*real_getaddrinfo)(const char *, const char *, const struct addrinfo *,
 				       struct addrinfo **);
-	struct skbos_ifaddr a[SKBOS_IFADDR_MAX];
+	struct inet_dev_addr a[SKBOS_IFADDR_MAX];
 	struct addrinfo h;
 	bool v4, v6;
 

@@ -4,7 +4,7 @@
  * pread/pwrite (ESPIPE), sendfile, splice, and the _FORTIFY_SOURCE
  * variants.
  *
- *   -> sock_sendmsg/sock_recvmsg (blocking in loop.c's loop_wait, where
+ *   -> sock_sendmsg_user/sock_recvmsg_user (blocking in loop.c's loop_wait, where
  *	the waiting thread drives the stack); SA_RESTART and SIGPIPE as Linux
  */
 #include <errno.h>
@@ -20,9 +20,7 @@
 #include "inet6.h"
 #include "ifaddrs.h"
 #include "instance.h"
-#include "ip_cmsg.h"
-#include "sock.h"
-#include "tcp.h"
+#include "net.h"
 
 extern void __chk_fail(void) __attribute__((noreturn));
 
@@ -61,83 +59,51 @@ static int facade_msg_name(struct msghdr *msg, struct sockaddr_in *sin)
 }
 
 /* The skbos sendmsg, stack lock and a reference held.  Return: bytes or -errno. */
-static long sock_send(struct call *c, const struct msghdr *umsg, int flags)
+static long shim_send(struct call *c, const struct msghdr *umsg, int flags)
 {
-	struct msghdr msg, base;
 	struct sockaddr_in sin;
+	struct msghdr m;
+	bool sigpipe;
 	long rc;
 
-	if (!umsg || (umsg->msg_iovlen && !umsg->msg_iov))
-		return -EFAULT;
-	if (umsg->msg_iovlen > IOV_MAX)
-		return -EMSGSIZE;
-	base = *umsg;
-	if (!base.msg_namelen)
-		base.msg_name = NULL;
 	/* TCP ignores msg_name, on either family, but for a Fast Open connect */
-	/* bound on skbos's IPv4 to a real IPv6 address: EAFNOSUPPORT, as Linux
-	 * for a v4-mapped source (Linux would send a socket bound to :: over
-	 * IPv6; this one stays on skbos, README "Limits") */
-	if (c->inet6 && (c->sock->type == SOCK_DGRAM || (flags & MSG_FASTOPEN)) &&
-	    (rc = facade_msg_name(&base, &sin)))
-		return rc < 0 ? rc : -EAFNOSUPPORT;
-	for (;;) {
-		msg = base;
-		msg.msg_flags = flags | ((c->sock->file_flags & O_NONBLOCK) ? MSG_DONTWAIT : 0);
-		rc = sock_sendmsg(c->sock, &msg);
-		if (rc != -EINTR || (msg.msg_flags & MSG_DONTWAIT) ||
-		    !shim_restartable(c->sock->sk ? c->sock->sk->sk_sndtimeo : 0))
-			break;
+	if (c->inet6 && (c->sock->type == SOCK_DGRAM || (flags & MSG_FASTOPEN))) {
+		if ((rc = sock_check_msghdr(umsg, false)))
+			return rc;
+		m = *umsg;
+		/* bound on skbos's IPv4 to a real IPv6 address: EAFNOSUPPORT, as
+		 * Linux for a v4-mapped source (Linux would send a socket bound
+		 * to :: over IPv6; this one stays on skbos, README "Limits") */
+		if ((rc = facade_msg_name(&m, &sin)))
+			return rc < 0 ? rc : -EAFNOSUPPORT;
+		umsg = &m;
 	}
-	/* Linux: EPIPE on a stream socket also raises SIGPIPE unless MSG_NOSIGNAL. */
-	if (rc == -EPIPE && c->sock->type == SOCK_STREAM && !(flags & MSG_NOSIGNAL))
+	rc = sock_sendmsg_user(c->sock, umsg, flags, &sigpipe);
+	if (sigpipe)
 		raise(SIGPIPE);
 	return rc;
 }
 
-static long sock_recv(struct call *c, struct msghdr *msg, int flags)
+/* The skbos recvmsg; a facade's source address comes out v4-mapped. */
+static long shim_recv(struct call *c, struct msghdr *msg, int flags)
 {
-	struct sockaddr_storage name;
-	size_t controllen;
-	socklen_t namelen;
-	void *uname, *control;
+	struct sockaddr_in sin;
+	socklen_t ulen;
+	void *uname;
 	long rc;
 
-	if (!msg || (msg->msg_iovlen && !msg->msg_iov))
-		return -EFAULT;
-	if (msg->msg_iovlen > IOV_MAX)
-		return -EMSGSIZE;
-	if (c->sock->file_flags & O_NONBLOCK)
-		flags |= MSG_DONTWAIT;
+	if (!c->inet6 || !msg || !msg->msg_name)
+		return sock_recvmsg_user(c->sock, msg, flags);
 	uname = msg->msg_name;
-	namelen = msg->msg_namelen;
-	if ((int)namelen < 0)
-		return -EINVAL;
-	control = msg->msg_control;
-	controllen = msg->msg_controllen;
-	for (;;) {
-		msg->msg_name = uname ? &name : NULL;
-		msg->msg_namelen = 0;
-		msg->msg_flags = 0;
-		msg->msg_control = control;
-		msg->msg_controllen = controllen;
-		rc = sock_recvmsg(c->sock, msg, flags);
-		if (rc != -EINTR || (flags & MSG_DONTWAIT) ||
-		    !shim_restartable(c->sock->sk ? c->sock->sk->sk_rcvtimeo : 0))
-			break;
-	}
-	/* the core's put_cmsg moved msg_control on: report what it wrote */
-	if (rc >= 0)
-		msg_cmsg_done(msg, control);
-	else
-		msg->msg_control = control, msg->msg_controllen = controllen;
+	ulen = msg->msg_namelen;
+	msg->msg_name = &sin;
+	msg->msg_namelen = (int)ulen < 0 ? ulen : sizeof(sin); /* a negative one: EINVAL */
+	rc = sock_recvmsg_user(c->sock, msg, flags);
 	msg->msg_name = uname;
-	if (rc >= 0 && uname && c->inet6 && msg->msg_namelen)
-		msg->msg_namelen = inet6_from_inet((const struct sockaddr_in *)&name, uname, namelen);
-	else if (rc >= 0 && uname)
-		memcpy(uname, &name, namelen < msg->msg_namelen ? namelen : msg->msg_namelen);
-	else if (rc >= 0 || !uname)
-		msg->msg_namelen = rc >= 0 ? 0 : namelen;
+	if (rc >= 0 && msg->msg_namelen)
+		msg->msg_namelen = inet6_from_inet(&sin, uname, ulen);
+	else if (rc < 0)
+		msg->msg_namelen = ulen;
 	return rc;
 }
 
@@ -240,7 +206,7 @@ static bool send_moves(struct call *c, const struct msghdr *msg, int flags)
 	struct msghdr m;
 	int rc;
 
-	if (!msg || !msg->msg_name || !sock_movable(c->sock) || c->sock->sk->sk_num)
+	if (!msg || !msg->msg_name || !sock_unbound(c->sock))
 		return false;
 	m = *msg;
 	/* a facade's datagram (or Fast Open connect) to a real IPv6 address: the kernel's */
@@ -264,9 +230,9 @@ static ssize_t shim_sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (send_moves(&c, msg, flags)) {
 		rc = handover(&c);
 		call_end(&c, 0);
-		return rc ? shim_ret(rc) : real.sendmsg(fd, msg, flags);
+		return rc ? sock_sysret(rc) : real.sendmsg(fd, msg, flags);
 	}
-	return call_end(&c, sock_send(&c, msg, flags));
+	return call_end(&c, shim_send(&c, msg, flags));
 }
 
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -341,7 +307,7 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int fla
 	if (vlen && !vec)
 		return (int)call_end(&c, -EFAULT);
 	for (i = 0, rc = 0; i < vlen; i++) {
-		rc = sock_send(&c, &vec[i].msg_hdr, flags);
+		rc = shim_send(&c, &vec[i].msg_hdr, flags);
 		if (rc < 0)
 			break;
 		vec[i].msg_len = (unsigned int)rc;
@@ -358,7 +324,7 @@ static ssize_t shim_recvmsg(int fd, struct msghdr *msg, int flags)
 		return real.recvmsg(fd, msg, flags);
 	if (rc < 0)
 		return -1;
-	return call_end(&c, sock_recv(&c, msg, flags));
+	return call_end(&c, shim_recv(&c, msg, flags));
 }
 
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
@@ -437,7 +403,7 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int fla
 	if (timeout)
 		shim_deadline(timeout, &deadline);
 	for (i = 0, rc = 0; i < vlen; i++) {
-		rc = sock_recv(&c, &vec[i].msg_hdr, flags);
+		rc = shim_recv(&c, &vec[i].msg_hdr, flags);
 		if (rc < 0)
 			break;
 		vec[i].msg_len = (unsigned int)rc;

@@ -5,6 +5,7 @@
  * interface of its own), the stack lock around every shim call, and the
  * exit that lets TCP deliver what the process's sockets still hold.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,4 +128,24 @@ void shim_unlock(struct skbos_instance *in)
 	loop_after_call(in->loop);
 	loop_unlock(in->loop);
 	shim_inside--;
+}
+
+/** shim_lock_any - the running instance, locked; NULL if none has started. */
+struct skbos_instance *shim_lock_any(void)
+{
+	struct skbos_instance *in = shim_instance();
+
+	if (in)
+		shim_lock(in);
+	return in;
+}
+
+/** shim_unlock_any - shim_lock_any undone, errno kept (the kernel's answer to the call). */
+void shim_unlock_any(struct skbos_instance *in)
+{
+	int err = errno;
+
+	if (in)
+		shim_unlock(in);
+	errno = err;
 }

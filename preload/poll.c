@@ -20,8 +20,6 @@
 #include "instance.h"
 #include "loop.h"
 #include "sock.h"
-#include "tcp.h"
-#include "portshare.h"
 
 #define POLL_MAX_DEVS 8
 
@@ -123,11 +121,10 @@ static int poll_scan(struct skbos_instance *in, struct pollfd *fds, nfds_t nfds)
 			continue;
 		if (sock_is_orphan(sock, in))
 			fds[i].revents = POLLNVAL;
-		else if (sock->sk && sock->sk->sk_state == TCP_LISTEN && skbos_instance_dormant(in))
-			stack_port_interest(in->st, sock->sk->sk_num);
+		else if (sock_is_listening(sock) && skbos_instance_dormant(in))
+			sock_listen_interest(sock);
 		if (!sock_is_orphan(sock, in))
-			fds[i].revents = (short)(sock_poll(sock) &
-						 ((unsigned int)(unsigned short)fds[i].events | POLLERR | POLLHUP));
+			fds[i].revents = sock_revents(sock, fds[i].events);
 		ready += fds[i].revents != 0;
 	}
 	return ready;

@@ -165,6 +165,8 @@ struct skbos_instance *shim_instance(void);   /* running, or NULL (not started) 
 struct skbos_instance *shim_start(int *err);  /* start it now if needed */
 void shim_lock(struct skbos_instance *in);
 void shim_unlock(struct skbos_instance *in);  /* after-call flush, then unlock */
+struct skbos_instance *shim_lock_any(void);   /* locked, or NULL: none started */
+void shim_unlock_any(struct skbos_instance *in); /* errno kept */
 
 /* api.c (the process's one instance) */
 struct skbos_instance *skbos_current_instance(void);
@@ -228,8 +230,6 @@ static inline int kernel_fd(int fd)
 /* ---- sockets (call.c) -------------------------------------------------------- */
 
 bool sock_is_orphan(const struct socket *sock, struct skbos_instance *in);
-void sock_get(struct socket *sock);
-void sock_put(struct socket *sock);
 
 /* ---- readiness (epoll.c, poll.c) ------------------------------------------- */
 

@@ -20,9 +20,7 @@
 #include "inet6.h"
 #include "ifaddrs.h"
 #include "instance.h"
-#include "sock.h"
-#include "stack.h"
-#include "tcp.h"
+#include "net.h"
 
 /*
  * net.ipv6.bindv6only, the IPV6_V6ONLY a new AF_INET6 socket starts with
@@ -116,6 +114,8 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		shim_unlock(in);
 		return kernel_fd(real.socket(domain, type, protocol));
 	}
+	if (!err)
+		shim_sock_own(sock);
 	fd = err;
 	if (!err && domain == AF_INET6)
 		fd = sock_set_inet6(sock);
@@ -124,7 +124,7 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	if (fd < 0 && sock)
 		sock_put(sock); /* the last reference: the facade mark goes too */
 	shim_unlock(in);
-	return (int)shim_ret(fd);
+	return (int)sock_sysret(fd);
 }
 
 SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
@@ -148,28 +148,26 @@ SHIM_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		return real.bind(fd, addr, len);
 	if (rc < 0)
 		return -1;
-	if (!addr)
-		return (int)call_end(&c, -EFAULT);
-	if (len > sizeof(struct sockaddr_storage))
-		return (int)call_end(&c, -EINVAL);
+	if ((rc = sock_check_addr(addr, len)))
+		return (int)call_end(&c, rc);
 	if (c.inet6) {
 		rc = facade_addr(addr, len, &sin4);
 		if (rc < 0)
 			return (int)call_end(&c, rc);
 		/* ::1, a global or link-local IPv6 address: only the kernel has it */
-		if (rc == INET6_OTHER && !(sock_movable(c.sock) && !c.sock->sk->sk_num))
+		if (rc == INET6_OTHER && !sock_unbound(c.sock))
 			return (int)call_end(&c, -EINVAL); /* bound already, as inet6_bind */
 		if (rc == INET6_OTHER)
-			return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.bind(fd, addr, len);
+			return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.bind(fd, addr, len);
 		sin = &sin4;
 	}
-	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_movable(c.sock) &&
-	    !c.sock->sk->sk_num && !bind_is_skbos(c.in, sin->sin_addr.s_addr))
-		return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.bind(fd, addr, len);
+	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_unbound(c.sock) &&
+	    !bind_is_skbos(c.in, sin->sin_addr.s_addr))
+		return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.bind(fd, addr, len);
 	if (c.inet6)
-		rc = c.sock->ops->bind(c.sock, (const struct sockaddr *)sin, sizeof(*sin));
+		rc = sock_bind(c.sock, (const struct sockaddr *)sin, sizeof(*sin));
 	else
-		rc = c.sock->ops->bind(c.sock, addr, (int)len);
+		rc = sock_bind(c.sock, addr, len);
 	return (int)call_end(&c, rc);
 }
 
@@ -211,28 +209,25 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return real.connect(fd, addr, len);
 	if (rc < 0)
 		return -1;
-	if (!addr)
-		return (int)call_end(&c, -EFAULT);
-	if (len > sizeof(struct sockaddr_storage))
-		return (int)call_end(&c, -EINVAL);
+	if ((rc = sock_check_addr(addr, len)))
+		return (int)call_end(&c, rc);
 	if (c.inet6 && (rc = facade_connect_addr(&c, &addr, &len, &sin4)) != 0) {
 		if (rc < 0)
 			return (int)call_end(&c, rc);
 		/* committed to IPv4: TCP answers for its state first (EISCONN,
 		 * EALREADY) and then, as Linux for a v4-mapped source, with
 		 * EAFNOSUPPORT (tcp_v4_connect of a sockaddr_in6); UDP too */
-		if (!sock_movable(c.sock) && c.sock->type == SOCK_STREAM)
-			return (int)call_end(&c, c.sock->ops->connect(c.sock, uaddr, (int)ulen,
-								    (int)c.sock->file_flags));
-		if (!sock_movable(c.sock))
+		if (!sock_uncommitted(c.sock) && c.sock->type == SOCK_STREAM)
+			return (int)call_end(&c, sock_connect(c.sock, uaddr, ulen));
+		if (!sock_uncommitted(c.sock))
 			return (int)call_end(&c, -EAFNOSUPPORT);
-		return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.connect(fd, uaddr, ulen);
+		return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.connect(fd, uaddr, ulen);
 	}
 	sin = (const void *)addr;
-	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_movable(c.sock) &&
+	if (len >= sizeof(*sin) && sin->sin_family == AF_INET && sock_uncommitted(c.sock) &&
 	    !route_is_skbos(c.in, sin->sin_addr.s_addr))
-		return (rc = call_handover(&c)) ? (int)shim_ret(rc) : real.connect(fd, uaddr, ulen);
-	rc = c.sock->ops->connect(c.sock, addr, (int)len, (int)c.sock->file_flags);
+		return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.connect(fd, uaddr, ulen);
+	rc = sock_connect(c.sock, addr, len);
 	return (int)call_end(&c, rc);
 }
 
@@ -245,32 +240,30 @@ SHIM_EXPORT int listen(int fd, int backlog)
 		return real.listen(fd, backlog);
 	if (rc < 0)
 		return -1;
-	rc = c.sock->ops->listen(c.sock, backlog);
+	rc = sock_listen(c.sock, backlog);
 	return (int)call_end(&c, rc);
 }
 
+/* getsockname/getpeername; a facade's address as the AF_INET6 one it is. */
 static int shim_getname(struct call *c, struct sockaddr *addr, socklen_t *len, int peer)
 {
 	struct sockaddr_storage ss;
 	int rc;
 
+	if (!c->inet6)
+		return sock_getname(c->sock, addr, len, peer);
+	/* sock_getname's checks, then the address translated */
 	if (!addr || !len)
 		return -EFAULT;
 	if ((int)*len < 0)
 		return -EINVAL;
-	rc = c->sock->ops->getname(c->sock, (struct sockaddr *)&ss, peer);
-	if (rc >= 0 && c->inet6) {
+	rc = __sock_getname(c->sock, &ss, peer);
+	if (rc >= 0)
 		*len = inet6_from_inet((const struct sockaddr_in *)&ss, addr, *len);
-		rc = 0;
-	} else if (rc >= 0) {
-		memcpy(addr, &ss, *len < (socklen_t)rc ? *len : (socklen_t)rc);
-		*len = (socklen_t)rc;
-		rc = 0;
-	}
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
-/* accept on an skbos listener: sock_accept makes the new struct socket. */
+/* accept on an skbos listener: sock_accept4 makes the new struct socket. */
 static int shim_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	struct socket *newsock;
@@ -281,21 +274,10 @@ static int shim_accept(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		return kernel_fd(real.accept4(fd, addr, len, flags));
 	if (rc < 0)
 		return -1;
-	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
-		return (int)call_end(&c, -EINVAL);
-	if (addr && !len)
-		return (int)call_end(&c, -EFAULT);
-	for (;;) {
-		/* only the listener's O_NONBLOCK decides whether to wait
-		 * (SOCK_NONBLOCK has the same value: it is applied after) */
-		rc = sock_accept(c.sock, &newsock, (int)(c.sock->file_flags & O_NONBLOCK));
-		if (rc != -EINTR || (c.sock->file_flags & O_NONBLOCK) ||
-		    !shim_restartable(c.sock->sk ? c.sock->sk->sk_rcvtimeo : 0))
-			break;
-	}
+	rc = sock_accept4(c.sock, &newsock, addr, len, flags);
 	if (rc < 0)
 		return (int)call_end(&c, rc);
-	newsock->file_flags = (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
+	shim_sock_own(newsock);
 	/* a facade's connections are facades (tcp_v6_syn_recv_sock, v4-mapped) */
 	if (c.inet6 && (rc = sock_set_inet6(newsock)) < 0) {
 		sock_put(newsock);
@@ -337,7 +319,7 @@ SHIM_EXPORT int shutdown(int fd, int how)
 		return real.shutdown(fd, how);
 	if (rc < 0)
 		return -1;
-	rc = c.sock->ops->shutdown(c.sock, how);
+	rc = sock_shutdown(c.sock, how);
 	return (int)call_end(&c, rc);
 }
 
@@ -376,10 +358,10 @@ static int facade_setsockopt(struct call *c, int fd, int name, const void *val, 
 
 	if (!rc && name == IPV6_V6ONLY) {
 		memcpy(&on, val, sizeof(on));
-		if (c->sock->sk->sk_num)
+		if (sock_local_port(c->sock))
 			rc = -EINVAL;
-		else if (on && sock_movable(c->sock))
-			return (rc = call_handover(c)) ? (int)shim_ret(rc) :
+		else if (on && sock_uncommitted(c->sock))
+			return (rc = call_handover(c)) ? (int)sock_sysret(rc) :
 							  real.setsockopt(fd, IPPROTO_IPV6, name, val, len);
 	}
 	if (!rc)
@@ -412,11 +394,10 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen
 		return real.setsockopt(fd, level, name, val, len);
 	if (rc < 0)
 		return -1;
-	if (!val && len)
-		return (int)call_end(&c, -EFAULT);
-	if (c.inet6 && level == IPPROTO_IPV6)
+	/* (a NULL @val with a length: sock_setsockopt's EFAULT) */
+	if (c.inet6 && level == IPPROTO_IPV6 && (val || !len))
 		return facade_setsockopt(&c, fd, name, val, len);
-	rc = c.sock->ops->setsockopt(c.sock, level, name, val, len);
+	rc = sock_setsockopt(c.sock, level, name, val, len);
 	if (!rc)
 		aux_record_opt(c.sock, level, name, val, len);
 	return (int)call_end(&c, rc);
@@ -424,7 +405,6 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen
 
 SHIM_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-	unsigned int l;
 	struct call c;
 	long rc;
 
@@ -432,15 +412,11 @@ SHIM_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *le
 		return real.getsockopt(fd, level, name, val, len);
 	if (rc < 0)
 		return -1;
-	if (!len)
-		return (int)call_end(&c, -EFAULT);
-	if (c.inet6 && level == IPPROTO_IPV6)
+	/* (no @len: sock_getsockopt's EFAULT) */
+	if (len && c.inet6 && level == IPPROTO_IPV6)
 		return (int)call_end(&c, facade_getsockopt(&c, name, val, len));
-	l = *len;
-	rc = c.sock->ops->getsockopt(c.sock, level, name, val, &l);
-	if (!rc)
-		*len = l;
+	rc = sock_getsockopt(c.sock, level, name, val, len);
 	if (!rc && c.inet6 && level == SOL_SOCKET && name == SO_DOMAIN)
-		memcpy(val, &(int){ AF_INET6 }, l < sizeof(int) ? l : sizeof(int));
+		memcpy(val, &(int){ AF_INET6 }, *len < sizeof(int) ? *len : sizeof(int));
 	return (int)call_end(&c, rc);
 }

@@ -16,35 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "skbos/skbos.h"
-
-static void api_init(void)
-{
-	setenv("SKBOS_LOOPBACK", "1", 1);
-	cr_assert(eq(int, skbos_init(), 0));
-}
-
-static void api_fini(void)
-{
-	skbos_fini();
-}
+#include "api_fixture.h"
 
 TestSuite(api_cmsg, .init = api_init, .fini = api_fini, .timeout = 30);
-
-/* A UDP socket bound to 127.0.0.1:0; its address in *@sin. */
-static int udp_bound(struct sockaddr_in *sin)
-{
-	socklen_t len = sizeof(*sin);
-	int fd = skbos_socket(AF_INET, SOCK_DGRAM, 0);
-
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(ge(int, fd, 0));
-	cr_assert(eq(int, skbos_bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0));
-	cr_assert(eq(int, skbos_getsockname(fd, (struct sockaddr *)sin, &len), 0));
-	return fd;
-}
 
 static void wait_in(int fd, short ev)
 {
@@ -56,7 +30,7 @@ static void wait_in(int fd, short ev)
 Test(api_cmsg, ttl_sent_in_a_cmsg_comes_back_with_pktinfo)
 {
 	struct sockaddr_in ra, sa;
-	int r = udp_bound(&ra), s = udp_bound(&sa), one = 1, ttl = 9, got_ttl = 0;
+	int r = api_bound(SOCK_DGRAM, &ra), s = api_bound(SOCK_DGRAM, &sa), one = 1, ttl = 9, got_ttl = 0;
 	unsigned char c[CMSG_SPACE(sizeof(int))] __attribute__((aligned(8))) = { 0 };
 	unsigned char rc[128] __attribute__((aligned(8)));
 	char data[16];
@@ -100,7 +74,7 @@ Test(api_cmsg, ttl_sent_in_a_cmsg_comes_back_with_pktinfo)
 Test(api_cmsg, short_control_buffer_is_ctrunc_and_an_error_leaves_it)
 {
 	struct sockaddr_in ra, sa;
-	int r = udp_bound(&ra), s = udp_bound(&sa), one = 1;
+	int r = api_bound(SOCK_DGRAM, &ra), s = api_bound(SOCK_DGRAM, &sa), one = 1;
 	unsigned char rc[20] __attribute__((aligned(8)));
 	char data[16];
 	struct iovec riov = { data, sizeof(data) };
@@ -124,7 +98,7 @@ Test(api_cmsg, short_control_buffer_is_ctrunc_and_an_error_leaves_it)
 Test(api_cmsg, port_unreachable_is_queued_for_msg_errqueue)
 {
 	struct sockaddr_in ra, ca;
-	int r = udp_bound(&ra), cl = udp_bound(&ca), one = 1, soerr = -1;
+	int r = api_bound(SOCK_DGRAM, &ra), cl = api_bound(SOCK_DGRAM, &ca), one = 1, soerr = -1;
 	socklen_t l = sizeof(soerr);
 	unsigned char rc[128] __attribute__((aligned(8)));
 	char data[16];

@@ -994,3 +994,95 @@ Test(udpv6, an_ipv4_datagram_does_not_reach_an_ipv6_socket)
 	sock_release(s6);
 	sock_release(s4);
 }
+
+/* ---- Router Advertisements (RFC 4861 §6.3.4) -------------------------------- */
+
+static void send_ra(const char *src, u16 lifetime, u32 mtu, u8 hop_limit)
+{
+	struct in6_addr s = in6(src);
+	struct frame6 f;
+	u8 *ra;
+	unsigned int len = 16 + (mtu ? 8 : 0) + 8;
+
+	f6_start(&f, &s, &all_nodes, NEXTHDR_ICMP, hop_limit);
+	ra = f6_put(&f, NULL, len);
+	ra[0] = NDISC_ROUTER_ADVERTISEMENT;
+	ra[4] = 64;
+	ra[6] = (u8)(lifetime >> 8);
+	ra[7] = (u8)lifetime;
+	if (mtu) {
+		ra[16] = ND_OPT_MTU;
+		ra[17] = 1;
+		ra[20] = (u8)(mtu >> 24);
+		ra[21] = (u8)(mtu >> 16);
+		ra[22] = (u8)(mtu >> 8);
+		ra[23] = (u8)mtu;
+	}
+	ra[len - 8] = ND_OPT_SOURCE_LL_ADDR;
+	ra[len - 7] = 1;
+	memcpy(ra + len - 6, mac_x, ETH_ALEN);
+	f6_icmp_send(&f, ra, len);
+}
+
+Test(ndisc, router_advertisement_gives_the_default_route_and_mtu)
+{
+	struct in6_addr far = in6("2001:db8::1"), r = in6("fe80::1");
+	struct flowi6 fl6 = { .daddr = far };
+	const struct fib6_entry *fe;
+	struct rt6_info *rt;
+
+	cr_assert(eq(ptr, (void *)fib6_lookup(sb, &far, 0), NULL));
+	send_ra("fe80::1", 1800, 1400, 255);
+	fe = fib6_lookup(sb, &far, 0);
+	cr_assert(not(eq(ptr, (void *)fe, NULL)));
+	cr_assert(ipv6_addr_equal(&fe->gw, &r));
+	rt = ip6_route_output(sb, &fl6);
+	cr_assert(not(IS_ERR(rt)));
+	cr_assert(eq(u32, dst_mtu(&rt->dst), 1400));
+	cr_assert(ipv6_addr_equal(rt6_nexthop(rt, &far), &r));
+	dst_release(&rt->dst);
+	cr_assert(eq(int, memcmp(nb(&r)->ha, mac_x, ETH_ALEN), 0), "the router's link address");
+	/* the lifetime runs out */
+	world_advance(&p.w, 1801 * SEC);
+	cr_assert(eq(ptr, (void *)fib6_lookup(sb, &far, 0), NULL));
+}
+
+Test(ndisc, router_lifetime_zero_withdraws_the_route)
+{
+	struct in6_addr far = in6("2001:db8::1");
+
+	send_ra("fe80::1", 600, 0, 255);
+	cr_assert(not(eq(ptr, (void *)fib6_lookup(sb, &far, 0), NULL)));
+	send_ra("fe80::1", 0, 0, 255);
+	cr_assert(eq(ptr, (void *)fib6_lookup(sb, &far, 0), NULL));
+}
+
+Test(ndisc, invalid_or_unwanted_advertisements_change_nothing)
+{
+	struct in6_addr far = in6("2001:db8::1");
+
+	send_ra("fe80::1", 600, 0, 254); /* routed: not from the link */
+	send_ra("fd00::1", 600, 0, 255); /* not link-local (§6.1.2) */
+	cr_assert(eq(u64, drops(sb, SKB_DROP_REASON_IPV6_NDISC_BAD), 2));
+	sb->sysctl.accept_ra = false;    /* SKBOS_GW6 given */
+	send_ra("fe80::1", 600, 0, 255);
+	cr_assert(eq(ptr, (void *)fib6_lookup(sb, &far, 0), NULL));
+}
+
+Test(ndisc, a_usable_link_local_address_solicits_routers)
+{
+	struct in6_addr ll = in6("fe80::abc"), all_routers = in6("ff02::2");
+	struct sk_buff *skb;
+	const u8 *rs;
+
+	cr_assert(eq(int, ipv6_addr_add(p.db, &ll, 64, 0), 0));
+	world_advance(&p.w, 1 * SEC);
+	expect_dad_probe(&skb, &ll);
+	consume_skb(skb);
+	expect_nothing(); /* not while tentative */
+	world_advance(&p.w, 1 * SEC + 1);
+	rs = (const u8 *)expect_nd(&skb, NDISC_ROUTER_SOLICITATION, &ll, &all_routers);
+	cr_assert(eq(u8, rs[8], ND_OPT_SOURCE_LL_ADDR));
+	consume_skb(skb);
+	expect_nothing();
+}

@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "thread_blocked.h"
+
 #define DIE(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), exit(2))
 
 enum call {
@@ -81,34 +83,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The thread sleeps in the kernel, and not on a lock (a futex). */
-static bool blocked(pid_t tid)
-{
-	char path[96], buf[512], wchan[64] = "";
-	FILE *f;
-	char *p;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] != 'S')
-		return false;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
-	f = fopen(path, "r");
-	if (f) {
-		n = fread(wchan, 1, sizeof(wchan) - 1, f);
-		wchan[n] = 0;
-		fclose(f);
-	}
-	return !strstr(wchan, "futex");
 }
 
 static long do_call(void)
@@ -269,7 +243,7 @@ static bool is_blocked(void)
 {
 	pid_t tid = __atomic_load_n(&k.tid, __ATOMIC_ACQUIRE);
 
-	return tid && blocked(tid);
+	return tid && thread_blocked(tid);
 }
 static bool has_returned(void) { return __atomic_load_n(&k.returned, __ATOMIC_ACQUIRE); }
 static bool was_handled(void) { return __atomic_load_n(&k.handled, __ATOMIC_ACQUIRE); }

@@ -26,6 +26,8 @@ struct netns_ipv6 {
 	const struct inet6_protocol *protos[256];
 	struct ip6frag_state *frags;
 	struct neigh_table *nd_tbl;
+	u32 ra_mtu;                    /* the link MTU a Router Advertisement gave, or 0 */
+	int ra_mtu_ifindex;            /* ... for this device */
 	struct icmpv6_state *icmp;
 	u32 ident_secret;              /* ipv6_select_ident's key */
 	u32 ident_next;

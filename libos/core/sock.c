@@ -504,11 +504,11 @@ static int sock_set_timestamping(struct sock *sk, int val)
 }
 
 /**
- * sock_setsockopt - SOL_SOCKET options, Linux semantics and errnos.
+ * sk_setsockopt - SOL_SOCKET options, Linux semantics and errnos.
  * Return: 0 or -errno (-ENOPROTOOPT for an unknown option).
  */
-int sock_setsockopt(struct socket *sock, int level, int optname, const void *optval,
-		    unsigned int optlen)
+int sk_setsockopt(struct socket *sock, int level, int optname, const void *optval,
+		  unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
 	const struct sysctl *s = &sk->sk_stack->sysctl;
@@ -625,9 +625,9 @@ static int put_opt(void *optval, unsigned int *optlen, const void *v, unsigned i
 	return 0;
 }
 
-/** sock_getsockopt - SOL_SOCKET options.  Return: 0 or -errno. */
-int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
-		    unsigned int *optlen)
+/** sk_getsockopt - SOL_SOCKET options.  Return: 0 or -errno. */
+int sk_getsockopt(struct socket *sock, int level, int optname, void *optval,
+		  unsigned int *optlen)
 {
 	struct sock *sk = sock->sk;
 	struct linger ling;

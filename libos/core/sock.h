@@ -26,6 +26,7 @@
 #include "list.h"
 #include "skbuff.h"
 #include "dst.h"
+#include "net.h"
 
 struct stack;
 struct sock;
@@ -82,10 +83,14 @@ struct stack_waiter {
  *	called and returning with the stack lock held.
  *	Return: 0 (woken, or progress made: re-check), -ETIMEDOUT, -EINTR.
  * @wake: @w was woken (stack lock held): get its thread out of @wait
+ * @restart: optional: @wait said -EINTR; would the signal's handler have
+ *	the call restarted (SA_RESTART)?  The socket layer asks it only where
+ *	Linux restarts (a blocking call on a socket with no timeout).
  */
 struct stack_wait_ops {
 	int (*wait)(struct stack *st, struct stack_waiter *w, ktime_t deadline);
 	void (*wake)(struct stack *st, struct stack_waiter *w);
+	bool (*restart)(struct stack *st);
 	/* optional: the driver's own counters, appended to stack_report's */
 	void (*report)(const struct stack *st, FILE *out);
 };
@@ -150,6 +155,7 @@ enum sock_flags {
  * @sk_rcvtimeo/@sk_sndtimeo: SO_RCVTIMEO/SO_SNDTIMEO in ns; KTIME_MAX: none
  * @sk_dst_cache: the route of a connected socket (__sk_dst_check)
  * @sk_err: pending error (positive errno), returned by the next call
+ * @sk_max_ack_backlog: listen()'s backlog (TCP: capped at 4096)
  */
 struct sock {
 	unsigned short sk_family;
@@ -181,6 +187,7 @@ struct sock {
 	u8 sk_userlocks;
 	u8 sk_shutdown;
 	int sk_rcvlowat;
+	int sk_max_ack_backlog;
 	ktime_t sk_rcvtimeo;
 	ktime_t sk_sndtimeo;
 	u64 sk_timeo_ticks_big; /* a timeout beyond ktime's range, in ticks, to read back */
@@ -250,111 +257,14 @@ static inline struct inet_sock *inet_sk(const struct sock *sk)
 	return (struct inet_sock *)(void *)sk;
 }
 
-/* ---- struct socket and the two dispatch tables ---------------------------- */
-
-typedef enum {
-	SS_FREE = 0,
-	SS_UNCONNECTED,
-	SS_CONNECTING,
-	SS_CONNECTED,
-	SS_DISCONNECTING
-} socket_state;
-
-/**
- * struct proto_ops - what the socket layer calls (inet_dgram_ops ...).
- * Every function returns 0/count or -errno.
- */
-struct proto_ops {
-	int family;
-	int (*release)(struct socket *sock);
-	int (*bind)(struct socket *sock, const struct sockaddr *addr, int addrlen);
-	int (*connect)(struct socket *sock, const struct sockaddr *addr, int addrlen, int flags);
-	int (*accept)(struct socket *sock, struct socket *newsock, int flags);
-	int (*getname)(struct socket *sock, struct sockaddr *addr, int peer);
-	unsigned int (*poll)(struct socket *sock);
-	int (*ioctl)(struct socket *sock, unsigned int cmd, unsigned long arg);
-	int (*listen)(struct socket *sock, int backlog);
-	int (*shutdown)(struct socket *sock, int how);
-	int (*setsockopt)(struct socket *sock, int level, int optname, const void *optval,
-			  unsigned int optlen);
-	int (*getsockopt)(struct socket *sock, int level, int optname, void *optval,
-			  unsigned int *optlen);
-	int (*sendmsg)(struct socket *sock, struct msghdr *msg, size_t len);
-	int (*recvmsg)(struct socket *sock, struct msghdr *msg, size_t len, int flags);
-};
-
-/**
- * struct proto - a transport (udp_prot, raw_prot, tcp_prot).
- * @obj_size: bytes of its struct (udp_sock ...), whose first member is a sock
- */
-struct proto {
-	const char *name;
-	size_t obj_size;
-	int (*init)(struct sock *sk);
-	void (*close)(struct sock *sk, long timeout);
-	void (*destroy)(struct sock *sk);
-	int (*connect)(struct sock *sk, const struct sockaddr *addr, int addrlen);
-	int (*disconnect)(struct sock *sk, int flags);
-	int (*bind)(struct sock *sk, const struct sockaddr *addr, int addrlen);
-	int (*get_port)(struct sock *sk, u16 port);
-	void (*unhash)(struct sock *sk);
-	int (*sendmsg)(struct sock *sk, struct msghdr *msg, size_t len);
-	int (*recvmsg)(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
-	int (*setsockopt)(struct sock *sk, int level, int optname, const void *optval, unsigned int optlen);
-	int (*getsockopt)(struct sock *sk, int level, int optname, void *optval, unsigned int *optlen);
-	int (*ioctl)(struct sock *sk, unsigned int cmd, unsigned long arg);
-	int (*shutdown)(struct sock *sk, int how);
-};
-
-/**
- * struct socket - the BSD socket: what a handle or fd refers to.
- * @file_flags: O_NONBLOCK (fcntl/FIONBIO/SOCK_NONBLOCK)
- * @refcnt: handles (dup) sharing it
- */
-struct socket {
-	socket_state state;
-	short type;
-	unsigned int file_flags;
-	const struct proto_ops *ops;
-	struct sock *sk;
-	struct stack *stack;
-	int refcnt;
-	/* F_SETOWN/F_SETOWN_EX (Linux's file f_owner): who gets SIGURG when
-	 * urgent data is announced; the shim records it and delivers */
-	int owner_type, owner_pid;
-	void (*send_sigurg)(const struct socket *sock);
-};
-
-/* ioctls (FIONREAD is Linux's SIOCINQ, TIOCOUTQ its SIOCOUTQ). */
-#define SIOCINQ_SKBOS 0x541B
-#define SIOCOUTQ_SKBOS 0x5411
-#define SIOCOUTQNSD_SKBOS 0x894B /* unsent bytes (TCP) */
-#define SIOCATMARK_SKBOS 0x8905
-/* A protocol does not know the ioctl: the file layer answers ENOTTY. */
-#define ENOIOCTLCMD 515
-
-/* The socket type without SOCK_NONBLOCK/SOCK_CLOEXEC (Linux's SOCK_TYPE_MASK). */
-#define SOCK_TYPE_MASK_SKBOS 0xf
-
-/* sock.c: tell the socket's owner of new urgent data (Linux's sk_send_sigurg) */
-void sk_send_sigurg(struct sock *sk);
-
-/* socket.c */
-int sock_create(struct stack *st, int family, int type, int protocol, struct socket **res);
-void sock_release(struct socket *sock);
-int sock_sendmsg(struct socket *sock, struct msghdr *msg);
-int sock_recvmsg(struct socket *sock, struct msghdr *msg, int flags);
-unsigned int sock_poll(struct socket *sock);
-int sock_accept(struct socket *sock, struct socket **res, int flags);
-
 /* sock.c */
 struct sock *sk_alloc(struct stack *st, int family, const struct proto *prot);
 void sk_free(struct sock *sk);
 void sock_init_data(struct socket *sock, struct sock *sk);
-int sock_setsockopt(struct socket *sock, int level, int optname, const void *optval,
-		    unsigned int optlen);
-int sock_getsockopt(struct socket *sock, int level, int optname, void *optval,
-		    unsigned int *optlen);
+int sk_setsockopt(struct socket *sock, int level, int optname, const void *optval,
+		  unsigned int optlen);
+int sk_getsockopt(struct socket *sock, int level, int optname, void *optval,
+		  unsigned int *optlen);
 int sock_error(struct sock *sk);
 int put_cmsg(struct msghdr *msg, int level, int type, unsigned int len, const void *data);
 void skb_set_owner_r(struct sk_buff *skb, struct sock *sk);
@@ -393,5 +303,8 @@ int datagram_ioctl(struct sock *sk, unsigned int cmd, unsigned long arg);
 		}                                                              \
 		(condition) ? 0 : __rc;                                        \
 	})
+
+/* sock.c: tell the socket's owner of new urgent data (Linux's sk_send_sigurg) */
+void sk_send_sigurg(struct sock *sk);
 
 #endif /* SKBOS_SOCK_H */

@@ -51,6 +51,7 @@ void sysctl_init(struct sysctl *s)
 	s->ip6frag_high_thresh = 4 * 1024 * 1024;
 	s->icmpv6_ratelimit = 1000 * NSEC_PER_MSEC;
 	s->dad_transmits = 1;
+	s->accept_ra = true;
 	s->rtr_solicit_delay = 1 * NSEC_PER_SEC;
 
 	s->neigh_base_reachable_time = 30 * NSEC_PER_SEC;

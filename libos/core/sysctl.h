@@ -51,6 +51,7 @@ struct sysctl {
 	long ip6frag_high_thresh;       /* net.ipv6.ip6frag_high_thresh, bytes */
 	ktime_t icmpv6_ratelimit;       /* net.ipv6.icmp.ratelimit */
 	u32 dad_transmits;              /* net.ipv6.conf.default.dad_transmits */
+	bool accept_ra;                 /* net.ipv6.conf.default.accept_ra (off with SKBOS_GW6) */
 	ktime_t rtr_solicit_delay;      /* net.ipv6.conf.default.router_solicitation_delay */
 
 	/* net.ipv4.neigh.default.* (ND uses the same: net.ipv6.neigh.default.*) */

@@ -346,7 +346,7 @@ int inet_setsockopt(struct socket *sock, int level, int optname, const void *opt
 		    unsigned int optlen)
 {
 	if (level == SOL_SOCKET)
-		return sock_setsockopt(sock, level, optname, optval, optlen);
+		return sk_setsockopt(sock, level, optname, optval, optlen);
 	return sock->sk->sk_prot->setsockopt(sock->sk, level, optname, optval, optlen);
 }
 
@@ -354,7 +354,7 @@ int inet_getsockopt(struct socket *sock, int level, int optname, void *optval,
 		    unsigned int *optlen)
 {
 	if (level == SOL_SOCKET)
-		return sock_getsockopt(sock, level, optname, optval, optlen);
+		return sk_getsockopt(sock, level, optname, optval, optlen);
 	return sock->sk->sk_prot->getsockopt(sock->sk, level, optname, optval, optlen);
 }
 

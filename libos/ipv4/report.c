@@ -112,7 +112,7 @@ static void report_tcp(struct sock *sk, void *arg)
 	const struct tcp_sock *tp = tcp_sk(sk);
 
 	if (sk->sk_state == TCP_LISTEN) {
-		report_line(c, sk, (u32)tp->accept_len, (u32)tp->backlog, false);
+		report_line(c, sk, (u32)tp->accept_len, (u32)sk->sk_max_ack_backlog, false);
 		fputc('\n', c->out);
 		return;
 	}

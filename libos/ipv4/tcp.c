@@ -225,11 +225,9 @@ void tcp_child_established(struct tcp_sock *tp)
 /** tcp_listen - LISTEN with room for @backlog (clamped to somaxconn 4096). */
 int tcp_listen(struct sock *sk, int backlog)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
-
 	if ((unsigned int)backlog > 4096)
 		backlog = 4096;
-	tp->backlog = backlog;
+	sk->sk_max_ack_backlog = backlog;
 	if (sk->sk_state == TCP_LISTEN)
 		return 0;
 	if (sk->sk_state != TCP_CLOSE)

@@ -276,7 +276,7 @@ struct tcp_sock {
 	struct list_head accept_node;       /* on the listener's accept_queue or syn_queue */
 	struct list_head accept_queue;      /* established children, oldest first */
 	struct list_head syn_queue;         /* children still in SYN_RECV */
-	int backlog, accept_len, syn_len;
+	int accept_len, syn_len; /* the backlog: sk_max_ack_backlog */
 	ktime_t last_synq_overflow;         /* when the SYN queue last sent cookies */
 
 	struct list_head ehash_node;        /* established table (4-tuple) */

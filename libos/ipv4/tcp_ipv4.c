@@ -461,7 +461,7 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 	 * reset (Linux: tcp_v4_syn_recv_sock's exit_overflow, then
 	 * tcp_v4_do_rcv's discard): the client believes it is connected and
 	 * its next segment, carrying the same ACK, tries again. */
-	if (ltp->accept_len > ltp->backlog) {
+	if (ltp->accept_len > sk->sk_max_ack_backlog) {
 		SNMP_INC_STATS(st, LINUX_MIB_LISTENOVERFLOWS);
 		return ERR_PTR(-ENOBUFS);
 	}
@@ -532,13 +532,13 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_FLAGS);
 		return 0;
 	}
-	if (ltp->accept_len > ltp->backlog) {
+	if (ltp->accept_len > sk->sk_max_ack_backlog) {
 		/* the accept queue is full (sk_acceptq_is_full): drop, the client retries */
 		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_LISTENOVERFLOWS);
 		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 		return 0;
 	}
-	if (ltp->syn_len >= (ltp->backlog > 8 ? ltp->backlog : 8)) {
+	if (ltp->syn_len >= (sk->sk_max_ack_backlog > 8 ? sk->sk_max_ack_backlog : 8)) {
 		/* the SYN queue is full: a cookie instead of state (RFC 4987 §3.6) */
 		if (sk->sk_stack->sysctl.tcp_syncookies && !isn) {
 			u16 mss;

@@ -157,6 +157,13 @@ int ipv6_dev_get_saddr(struct stack *st, const struct net_device *dev,
 	return 0;
 }
 
+/* An address became usable: a link-local one asks the routers (RFC 4861 §6.3.7). */
+static void addrconf_ready(struct inet6_ifaddr *ifp)
+{
+	if (ipv6_addr_linklocal(&ifp->addr) && ifp->dev->stack->sysctl.accept_ra)
+		ndisc_send_rs(ifp->dev, &ifp->addr);
+}
+
 /*
  * RFC 4862 §5.4.2: a DAD probe is a solicitation for the tentative address
  * from the unspecified address to its solicited-node group; the address is
@@ -176,6 +183,7 @@ static void addrconf_dad_timer(struct timer_list *t)
 		ifp->flags &= ~IFA_F_TENTATIVE;
 		inet_ntop(AF_INET6, &ifp->addr, a, sizeof(a));
 		skb_log(LOG_INFO, "%s: IPv6 address %s is unique (DAD done)", ifp->dev->name, a);
+		addrconf_ready(ifp);
 		return;
 	}
 	ifp->dad_probes--;
@@ -232,8 +240,11 @@ static int ipv6_add_one(struct net_device *dev, const struct in6_addr *addr, int
 	}
 	list_add_tail(&ifp->if_list, &st->ipv6.addr_list);
 	if ((dev->flags & (IFF_LOOPBACK | IFF_NOARP)) || (flags & IFA_F_NODAD) ||
-	    !st->sysctl.dad_transmits)
+	    !st->sysctl.dad_transmits) {
+		if (!(dev->flags & (IFF_LOOPBACK | IFF_NOARP)))
+			addrconf_ready(ifp);
 		return 0;
+	}
 	/* RFC 4862 §5.4.2: the first probe after a random delay up to
 	 * MAX_RTR_SOLICITATION_DELAY, so nodes starting together do not collide. */
 	ifp->flags |= IFA_F_TENTATIVE;

@@ -358,6 +358,7 @@ int ipv6_frag_rcv(struct sk_buff **pskb, unsigned int *off)
 	struct stack *st = skb->stack;
 	const struct frag_hdr *fh;
 	u16 frag_off;
+	__be32 id;
 	int bad;
 
 	if (!pskb_may_pull(skb, *off + sizeof(*fh))) {
@@ -387,11 +388,17 @@ int ipv6_frag_rcv(struct sk_buff **pskb, unsigned int *off)
 		kfree_skb_reason(skb, SKB_DROP_REASON_IPV6_BAD_EXTHDR);
 		return 1;
 	}
+	id = fh->identification; /* fh dies with a device buffer copied out below */
 	/* it may wait long: never pin a device buffer (udp.c does the same) */
 	if (skb_has_external_data(skb)) {
 		struct sk_buff *c = skb_copy_compact(skb); /* cb and dst come along */
 
 		consume_skb(skb);
+		/* data is still at the network header: keep it aligned (ipv6_align) */
+		if (c && ipv6_align(c)) {
+			kfree_skb_reason(c, SKB_DROP_REASON_NOMEM);
+			c = NULL;
+		}
 		if (!c) {
 			SNMP_INC_STATS(st, IPSTATS6_MIB_REASMFAILS);
 			return 1;
@@ -400,7 +407,7 @@ int ipv6_frag_rcv(struct sk_buff **pskb, unsigned int *off)
 	}
 	FRAG6_CB(skb)->h6.nhoff = IP6CB(skb)->nhoff;
 	*pskb = skb;
-	return frag_queue_add(pskb, off, frag_off, fh->identification);
+	return frag_queue_add(pskb, off, frag_off, id);
 }
 
 unsigned int ip6frag_queue_count(const struct stack *st)

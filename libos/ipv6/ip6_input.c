@@ -13,6 +13,7 @@
  * packet may not carry).  Netfilter's IPv6 hooks are not wired yet.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 
 #include "icmpv6.h"
 #include "ipv6.h"
@@ -100,6 +101,21 @@ int ip6_forward(struct sk_buff *skb)
 	return 0;
 }
 
+/**
+ * ipv6_align - make @skb's data (an IPv6 header) 4-byte aligned.  The
+ * addresses are read as struct in6_addr, whose members are.  The AF_PACKET
+ * device's frames (after the 10-byte vnet header) put the IPv6 header
+ * there; one handed over at a 2-byte boundary (an Ethernet header at a
+ * 4-byte one: the test wire, a compact copy) is moved once, which is what
+ * Linux's NET_IP_ALIGN arranges in drivers.  Return: 0 or -ENOMEM.
+ */
+int ipv6_align(struct sk_buff *skb)
+{
+	if (likely(!((uintptr_t)skb->data & 3)))
+		return 0;
+	return pskb_expand_head(skb, (4 - (skb_headroom(skb) & 3)) & 3, 0);
+}
+
 /*
  * The checks Linux's ipv6_rcv makes.  Return: 0, or the drop reason
  * (*@mib: the counter).
@@ -158,6 +174,10 @@ int ipv6_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt
 
 	(void)pt;
 	SNMP_INC_STATS(st, IPSTATS6_MIB_INRECEIVES);
+	if (unlikely(ipv6_align(skb))) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+		return 1;
+	}
 	reason = ipv6_rcv_check(skb, &mib);
 	if (unlikely(reason)) {
 		SNMP_INC_STATS(st, mib);

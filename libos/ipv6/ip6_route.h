@@ -51,13 +51,17 @@ struct fib6_entry {
 	u8 plen;
 	struct in6_addr gw;
 	u32 metric;
+	ktime_t expires; /* 0, or when it lapses (a router's lifetime) */
 	struct net_device *dev;
 	struct rt6_info *rt_cached;
 };
 
 int fib6_add(struct stack *st, const struct in6_addr *dst, int plen, const struct in6_addr *gw,
 	     struct net_device *dev, u32 metric);
+int fib6_add_expires(struct stack *st, const struct in6_addr *dst, int plen,
+		     const struct in6_addr *gw, struct net_device *dev, u32 metric, ktime_t expires);
 int fib6_del(struct stack *st, const struct in6_addr *dst, int plen);
+int fib6_del_gw(struct stack *st, const struct in6_addr *dst, int plen, const struct in6_addr *gw);
 void fib6_flush_dev(struct stack *st, struct net_device *dev);
 const struct fib6_entry *fib6_lookup(struct stack *st, const struct in6_addr *daddr, int oif);
 

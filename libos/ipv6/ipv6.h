@@ -241,6 +241,7 @@ int udpv6_rcv(struct sk_buff *skb);
 /* ip6_input.c */
 int ipv6_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt);
 int ip6_input(struct sk_buff *skb);
+int ipv6_align(struct sk_buff *skb);
 int ip6_forward(struct sk_buff *skb);
 
 /* exthdrs.c */

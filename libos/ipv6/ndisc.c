@@ -7,8 +7,13 @@
  * neighbour cache, the table at the end of §7.2.5), RFC 4862 §5.4.3
  * (DAD's view of received NS/NA), then neighbour.h.
  *
- * Router Solicitation/Advertisement and Redirect are validated and
- * dropped: routes come from SKBOS_GW6, not from routers (no SLAAC).
+ * Routers (§6.3.4): without SKBOS_GW6 (net.ipv6.conf.*.accept_ra), a
+ * Router Advertisement gives the default route (for its router lifetime)
+ * and the link MTU, its reachable/retransmit times go to the ND parameters;
+ * its prefixes are not used (addresses are configured: no SLAAC).  One
+ * Router Solicitation goes out when a link-local address becomes usable
+ * (Linux sends up to rtr_solicits, 3 by RFC 4861 §10, 4 s apart).
+ * Redirects are validated and dropped (as a host with accept_redirects 0).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -88,6 +93,22 @@ int ndisc_send_na(struct net_device *dev, const struct in6_addr *daddr,
 	return icmpv6_push_and_send(dev, skb, target, daddr, 255);
 }
 
+/** ndisc_send_rs - a Router Solicitation from our usable link-local address (§6.3.7). */
+int ndisc_send_rs(struct net_device *dev, const struct in6_addr *saddr)
+{
+	struct in6_addr all_routers = { { { 0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 } } };
+	struct sk_buff *skb = alloc_skb(dev->stack, MAX_HEADER + 8 + 8);
+	u8 *rs;
+
+	if (!skb)
+		return -ENOMEM;
+	skb_reserve(skb, MAX_HEADER);
+	rs = skb_put_zero(skb, 8);
+	rs[0] = NDISC_ROUTER_SOLICITATION;
+	ndisc_fill_lladdr(skb, ND_OPT_SOURCE_LL_ADDR, dev->dev_addr);
+	return icmpv6_push_and_send(dev, skb, saddr, &all_routers, 255);
+}
+
 /*
  * §7.2.2: the source of a solicitation is the waiting packet's own source
  * when it is ours, else the route's choice; unicast in PROBE to the address
@@ -147,7 +168,8 @@ struct neighbour *ipv6_neigh_lookup_create(struct net_device *dev, const struct 
  * message invalid.  Return: 0 and *@lladdr (the option @want, or NULL), or
  * -EINVAL.
  */
-static int ndisc_parse_options(const u8 *opt, unsigned int len, u8 want, const u8 **lladdr)
+static int ndisc_parse_options(const u8 *opt, unsigned int len, u8 want, const u8 **lladdr,
+			       u32 *mtu)
 {
 	*lladdr = NULL;
 	while (len >= 2) {
@@ -157,6 +179,12 @@ static int ndisc_parse_options(const u8 *opt, unsigned int len, u8 want, const u
 			return -EINVAL;
 		if (opt[0] == want && olen >= 2 + ETH_ALEN)
 			*lladdr = opt + 2;
+		if (opt[0] == ND_OPT_MTU && olen == 8 && mtu) {
+			__be32 v;
+
+			memcpy(&v, opt + 4, 4);
+			*mtu = ntohl(v);
+		}
 		opt += olen;
 		len -= olen;
 	}
@@ -250,6 +278,57 @@ static int ndisc_recv_na(struct sk_buff *skb, const struct nd_msg *m, const u8 *
 	return 0;
 }
 
+/*
+ * §6.1.2 and §6.3.4: an advertisement from a router's link-local address.
+ * A lifetime makes (or refreshes) the default route through it, 0 removes
+ * it; a nonzero reachable or retransmit time replaces ours; an MTU option
+ * within [1280, the device's] becomes the link's IPv6 MTU.
+ */
+static int ndisc_router_discovery(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct stack *st = dev->stack;
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const u8 *ra = skb->data, *lladdr;
+	struct neigh_table *tbl = st->ipv6.nd_tbl;
+	static const struct in6_addr any;
+	u32 mtu = 0, reach, retrans;
+	u16 lifetime;
+	__be32 v;
+
+	if (skb->len < 16 || !ipv6_addr_linklocal(&ip6h->saddr))
+		return -EINVAL;
+	if (ndisc_parse_options(ra + 16, skb->len - 16, ND_OPT_SOURCE_LL_ADDR, &lladdr, &mtu))
+		return -EINVAL;
+	if (!st->sysctl.accept_ra)
+		return 0;
+	lifetime = (u16)(ra[6] << 8 | ra[7]);
+	memcpy(&v, ra + 8, 4);
+	reach = ntohl(v);
+	memcpy(&v, ra + 12, 4);
+	retrans = ntohl(v);
+	fib6_del_gw(st, &any, 0, &ip6h->saddr);
+	if (lifetime)
+		fib6_add_expires(st, &any, 0, &ip6h->saddr, dev, 1024,
+				 stack_now(st) + (ktime_t)lifetime * NSEC_PER_SEC);
+	if (reach)
+		tbl->parms.base_reachable_time = (ktime_t)reach * NSEC_PER_MSEC;
+	if (retrans)
+		tbl->parms.retrans_time = (ktime_t)retrans * NSEC_PER_MSEC;
+	if (mtu >= IPV6_MIN_MTU && mtu <= dev->mtu && mtu != st->ipv6.ra_mtu) {
+		st->ipv6.ra_mtu = mtu;
+		st->ipv6.ra_mtu_ifindex = dev->ifindex;
+		rt6_genid_bump(st);
+	}
+	if (lladdr) {
+		struct neighbour *n = neigh_create_key(tbl, &ip6h->saddr, dev);
+
+		if (!IS_ERR(n))
+			neigh_update(n, lladdr, NUD_STALE, NEIGH_UPDATE_F_OVERRIDE);
+	}
+	return 0;
+}
+
 /**
  * ndisc_rcv - an ND message (skb->data at its ICMPv6 header, checksum
  * verified).  The checks of §7.1 common to all of them first: hop limit
@@ -265,8 +344,15 @@ int ndisc_rcv(struct sk_buff *skb)
 
 	if (ip6h->hop_limit != 255 || m->code)
 		goto bad;
+	if (m->type == NDISC_ROUTER_ADVERTISEMENT) {
+		err = ndisc_router_discovery(skb);
+		if (err)
+			goto bad;
+		consume_skb(skb);
+		return 0;
+	}
 	if (m->type != NDISC_NEIGHBOUR_SOLICITATION && m->type != NDISC_NEIGHBOUR_ADVERTISEMENT) {
-		consume_skb(skb); /* RS, RA, redirect: not used (the file's header) */
+		consume_skb(skb); /* RS (we are no router), redirect (the file's header) */
 		return 0;
 	}
 	if (skb->len < sizeof(*m) || ipv6_addr_is_multicast(&m->target))
@@ -274,7 +360,7 @@ int ndisc_rcv(struct sk_buff *skb)
 	if (ndisc_parse_options(m->opt, skb->len - (unsigned int)sizeof(*m),
 				m->type == NDISC_NEIGHBOUR_SOLICITATION ? ND_OPT_SOURCE_LL_ADDR
 									: ND_OPT_TARGET_LL_ADDR,
-				&lladdr))
+				&lladdr, NULL))
 		goto bad;
 	err = m->type == NDISC_NEIGHBOUR_SOLICITATION ? ndisc_recv_ns(skb, m, lladdr)
 						      : ndisc_recv_na(skb, m, lladdr);

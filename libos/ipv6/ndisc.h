@@ -22,6 +22,7 @@
 /* §4.6 option types */
 #define ND_OPT_SOURCE_LL_ADDR 1
 #define ND_OPT_TARGET_LL_ADDR 2
+#define ND_OPT_MTU 5
 
 /* §4.4 NA flags (the first byte of the reserved word) */
 #define NDISC_NA_ROUTER 0x80
@@ -45,6 +46,7 @@ int ndisc_send_ns(struct net_device *dev, const struct in6_addr *target,
 int ndisc_send_na(struct net_device *dev, const struct in6_addr *daddr,
 		  const struct in6_addr *target, bool solicited, bool override);
 int ndisc_rcv(struct sk_buff *skb);
+int ndisc_send_rs(struct net_device *dev, const struct in6_addr *saddr);
 void ndisc_ifdown(struct net_device *dev);
 int ndisc_init(struct stack *st);
 void ndisc_exit(struct stack *st);

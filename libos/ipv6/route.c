@@ -47,6 +47,14 @@ static int ip6_dst_discard(struct sk_buff *skb)
 	return 0;
 }
 
+/* The IPv6 MTU of @dev: its MTU, or less if a Router Advertisement said so. */
+static unsigned int rt6_dev_mtu(const struct stack *st, const struct net_device *dev)
+{
+	if (st->ipv6.ra_mtu && dev->ifindex == st->ipv6.ra_mtu_ifindex && st->ipv6.ra_mtu < dev->mtu)
+		return st->ipv6.ra_mtu;
+	return dev->mtu;
+}
+
 static struct rt6_info *rt6_alloc(struct stack *st, struct net_device *dev, u8 type,
 				  const struct in6_addr *gw, unsigned int mtu)
 {
@@ -59,7 +67,7 @@ static struct rt6_info *rt6_alloc(struct stack *st, struct net_device *dev, u8 t
 	rt->dst.stack = st;
 	rt->dst.dev = dev;
 	rt->dst.genid = st->ipv6.rt6_genid;
-	rt->dst.mtu = mtu ? mtu : (dev ? dev->mtu : 0xffff);
+	rt->dst.mtu = mtu ? mtu : (dev ? rt6_dev_mtu(st, dev) : 0xffff);
 	rt->dst.input = ip6_dst_discard;
 	rt->dst.output = ip6_output;
 	rt->rt6i_type = type;
@@ -108,6 +116,9 @@ const struct fib6_entry *fib6_lookup(struct stack *st, const struct in6_addr *da
 	list_for_each_entry(fe, &st->ipv6.fib6, list) {
 		if (!ipv6_prefix_equal(&fe->dst, daddr, fe->plen) || !(fe->dev->flags & IFF_UP))
 			continue;
+		/* a router's lifetime ran out (RFC 4861 §6.3.5) */
+		if (fe->expires && stack_now(st) >= fe->expires)
+			continue;
 		if (oif && fe->dev->ifindex != oif)
 			continue;
 		return fe;
@@ -123,6 +134,13 @@ const struct fib6_entry *fib6_lookup(struct stack *st, const struct in6_addr *da
  */
 int fib6_add(struct stack *st, const struct in6_addr *dst, int plen, const struct in6_addr *gw,
 	     struct net_device *dev, u32 metric)
+{
+	return fib6_add_expires(st, dst, plen, gw, dev, metric, 0);
+}
+
+/** fib6_add_expires - fib6_add for a route that lapses at @expires (0: never). */
+int fib6_add_expires(struct stack *st, const struct in6_addr *dst, int plen,
+		     const struct in6_addr *gw, struct net_device *dev, u32 metric, ktime_t expires)
 {
 	struct fib6_entry *fe, *pos;
 	struct in6_addr pfx;
@@ -156,6 +174,7 @@ int fib6_add(struct stack *st, const struct in6_addr *dst, int plen, const struc
 		fe->gw = *gw;
 	fe->dev = dev;
 	fe->metric = metric;
+	fe->expires = expires;
 	list_for_each_entry(pos, &st->ipv6.fib6, list)
 		if (pos->plen < plen || (pos->plen == plen && pos->metric > metric))
 			break;
@@ -184,6 +203,21 @@ int fib6_del(struct stack *st, const struct in6_addr *dst, int plen)
 	ipv6_addr_prefix(&pfx, dst, (unsigned int)plen);
 	list_for_each_entry(fe, &st->ipv6.fib6, list) {
 		if (fe->plen == plen && ipv6_addr_equal(&fe->dst, &pfx)) {
+			fib6_entry_free(st, fe);
+			rt6_genid_bump(st);
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
+/** fib6_del_gw - remove the route to @dst/@plen via @gw.  Return: 0 or -ESRCH. */
+int fib6_del_gw(struct stack *st, const struct in6_addr *dst, int plen, const struct in6_addr *gw)
+{
+	struct fib6_entry *fe;
+
+	list_for_each_entry(fe, &st->ipv6.fib6, list) {
+		if (fe->plen == plen && ipv6_addr_equal(&fe->dst, dst) && ipv6_addr_equal(&fe->gw, gw)) {
 			fib6_entry_free(st, fe);
 			rt6_genid_bump(st);
 			return 0;
@@ -246,7 +280,7 @@ void rt6_update_pmtu(struct stack *st, const struct in6_addr *daddr, u32 mtu)
 		return;
 	if (mtu < IPV6_MIN_MTU)
 		mtu = IPV6_MIN_MTU;
-	if (mtu >= fe->dev->mtu || (cur && mtu >= cur))
+	if (mtu >= rt6_dev_mtu(st, fe->dev) || (cur && mtu >= cur))
 		return;
 	rt6_release_cached(&p->rt);
 	p->daddr = *daddr;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,6 @@
 #include "alloc.h"
 #include "skbos/skbos.h"
 #include "instance.h"
-#include "ip_cmsg.h"
 #include "loop.h"
 #include "sock.h"
 #include "stack.h"
@@ -49,14 +49,6 @@ static void api_leave(struct skbos_instance *in)
 {
 	loop_after_call(in->loop);
 	loop_unlock(in->loop);
-}
-
-static long api_ret(long rc)
-{
-	if (rc >= 0)
-		return rc;
-	errno = rc == -ENOIOCTLCMD ? ENOTTY : (int)-rc;
-	return -1;
 }
 
 static struct socket *handle_get(int fd)
@@ -110,18 +102,17 @@ int skbos_socket(int domain, int type, int protocol)
 	if (!rc) {
 		rc = handle_alloc(sock);
 		if (rc < 0)
-			sock_release(sock);
+			sock_put(sock);
 	}
 	loop_unlock(in->loop);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_close(int fd)
 {
 	API_SOCK(fd, in, sock);
 	handles[fd] = NULL;
-	if (--sock->refcnt == 0)
-		sock_release(sock);
+	sock_put(sock);
 	api_leave(in);
 	return 0;
 }
@@ -141,8 +132,8 @@ void api_close_all(void)
 		struct socket *sock = handles[fd];
 
 		handles[fd] = NULL;
-		if (sock && --sock->refcnt == 0)
-			sock_release(sock);
+		if (sock)
+			sock_put(sock);
 	}
 	kfree(handles);
 	handles = NULL;
@@ -154,36 +145,20 @@ int skbos_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	long rc;
 
-	if (!addr) {
-		errno = EFAULT;
-		return -1;
-	}
-	if (len > sizeof(struct sockaddr_storage)) {
-		errno = EINVAL;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	rc = sock->ops->bind(sock, addr, (int)len);
+	rc = sock_bind(sock, addr, len);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	long rc;
 
-	if (!addr) {
-		errno = EFAULT;
-		return -1;
-	}
-	if (len > sizeof(struct sockaddr_storage)) {
-		errno = EINVAL;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	rc = sock->ops->connect(sock, addr, (int)len, (int)sock->file_flags);
+	rc = sock_connect(sock, addr, len);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_listen(int fd, int backlog)
@@ -191,44 +166,24 @@ int skbos_listen(int fd, int backlog)
 	long rc;
 
 	API_SOCK(fd, in, sock);
-	rc = sock->ops->listen(sock, backlog);
+	rc = sock_listen(sock, backlog);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	struct socket *newsock;
-	struct sockaddr_storage ss;
 	long rc;
 
-	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (addr && !len) {
-		errno = EFAULT;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	rc = sock_accept(sock, &newsock, (int)(sock->file_flags & O_NONBLOCK));
-	if (!rc) {
-		if (flags & SOCK_NONBLOCK)
-			newsock->file_flags |= O_NONBLOCK;
-		if (addr) {
-			int n = newsock->ops->getname(newsock, (struct sockaddr *)&ss, 1);
-
-			if (n > 0) {
-				memcpy(addr, &ss, *len < (socklen_t)n ? *len : (socklen_t)n);
-				*len = (socklen_t)n;
-			}
-		}
-		rc = handle_alloc(newsock);
-		if (rc < 0)
-			sock_release(newsock);
-	}
+	rc = sock_accept4(sock, &newsock, addr, len, flags);
+	if (!rc && addr && (rc = sock_getname(newsock, addr, len, 1)) < 0)
+		sock_put(newsock);
+	if (!rc && (rc = handle_alloc(newsock)) < 0)
+		sock_put(newsock);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -236,65 +191,27 @@ int skbos_accept(int fd, struct sockaddr *addr, socklen_t *len)
 	return skbos_accept4(fd, addr, len, 0);
 }
 
-ssize_t skbos_sendmsg(int fd, const struct msghdr *umsg, int flags)
+ssize_t skbos_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	struct msghdr msg;
+	bool sigpipe;
 	long rc;
 
-	if (!umsg || (umsg->msg_iovlen && !umsg->msg_iov)) {
-		errno = EFAULT;
-		return -1;
-	}
-	if (umsg->msg_iovlen > IOV_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	msg = *umsg;
-	msg.msg_flags = flags | ((sock->file_flags & O_NONBLOCK) ? MSG_DONTWAIT : 0);
-	if (!msg.msg_namelen)
-		msg.msg_name = NULL;
-	rc = sock_sendmsg(sock, &msg);
+	rc = sock_sendmsg_user(sock, msg, flags, &sigpipe);
 	api_leave(in);
-	return api_ret(rc);
+	if (sigpipe)
+		raise(SIGPIPE); /* Linux: EPIPE on a stream socket, unless MSG_NOSIGNAL */
+	return sock_sysret(rc);
 }
 
 ssize_t skbos_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	socklen_t namelen;
-	struct sockaddr_storage name;
-	void *uname, *control;
-	size_t controllen;
 	long rc;
 
-	if (!msg || (msg->msg_iovlen && !msg->msg_iov)) {
-		errno = EFAULT;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	uname = msg->msg_name;
-	namelen = msg->msg_namelen;
-	msg->msg_name = uname ? &name : NULL;
-	msg->msg_flags = 0;
-	control = msg->msg_control;
-	controllen = msg->msg_controllen;
-	if (sock->file_flags & O_NONBLOCK)
-		flags |= MSG_DONTWAIT;
-	rc = sock_recvmsg(sock, msg, flags);
-	/* the core's put_cmsg moved msg_control on: report what it wrote */
-	if (rc >= 0)
-		msg_cmsg_done(msg, control);
-	else
-		msg->msg_control = control, msg->msg_controllen = controllen;
-	msg->msg_name = uname;
-	if (rc >= 0 && uname) {
-		/* Like the kernel: copy what fits, report the real length. */
-		memcpy(uname, &name, namelen < msg->msg_namelen ? namelen : msg->msg_namelen);
-	} else if (rc >= 0) {
-		msg->msg_namelen = 0;
-	}
+	rc = sock_recvmsg_user(sock, msg, flags);
 	api_leave(in);
-	return api_ret(rc);
+	return sock_sysret(rc);
 }
 
 ssize_t skbos_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
@@ -372,65 +289,39 @@ int skbos_shutdown(int fd, int how)
 	long rc;
 
 	API_SOCK(fd, in, sock);
-	rc = sock->ops->shutdown(sock, how);
+	rc = sock_shutdown(sock, how);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
 	long rc;
 
-	if (!optval && optlen) {
-		errno = EFAULT;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	rc = sock->ops->setsockopt(sock, level, optname, optval, optlen);
+	rc = sock_setsockopt(sock, level, optname, optval, optlen);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 {
-	unsigned int len;
 	long rc;
 
-	if (!optlen) {
-		errno = EFAULT;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	len = *optlen;
-	rc = sock->ops->getsockopt(sock, level, optname, optval, &len);
-	if (!rc)
-		*optlen = len;
+	rc = sock_getsockopt(sock, level, optname, optval, optlen);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 static int api_getname(int fd, struct sockaddr *addr, socklen_t *len, int peer)
 {
-	struct sockaddr_storage ss;
 	long rc;
 
-	if (!addr || !len) {
-		errno = EFAULT;
-		return -1;
-	}
-	if ((int)*len < 0) {
-		errno = EINVAL;
-		return -1;
-	}
 	API_SOCK(fd, in, sock);
-	rc = sock->ops->getname(sock, (struct sockaddr *)&ss, peer);
-	if (rc >= 0) {
-		memcpy(addr, &ss, *len < (socklen_t)rc ? *len : (socklen_t)rc);
-		*len = (socklen_t)rc;
-		rc = 0;
-	}
+	rc = sock_getname(sock, addr, len, peer);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
@@ -453,20 +344,9 @@ int skbos_ioctl(int fd, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	API_SOCK(fd, in, sock);
-	if (request == FIONBIO) {
-		int on;
-
-		memcpy(&on, arg, sizeof(on));
-		if (on)
-			sock->file_flags |= O_NONBLOCK;
-		else
-			sock->file_flags &= ~(unsigned int)O_NONBLOCK;
-		rc = 0;
-	} else {
-		rc = sock->ops->ioctl(sock, (unsigned int)request, (unsigned long)arg);
-	}
+	rc = sock_ioctl(sock, request, arg);
 	api_leave(in);
-	return (int)api_ret(rc);
+	return (int)sock_sysret(rc);
 }
 
 int skbos_fcntl(int fd, int cmd, ...)
@@ -480,11 +360,10 @@ int skbos_fcntl(int fd, int cmd, ...)
 	API_SOCK(fd, in, sock);
 	switch (cmd) {
 	case F_GETFL:
-		rc = O_RDWR | (long)(sock->file_flags & O_NONBLOCK);
+		rc = sock_getfl(sock);
 		break;
 	case F_SETFL:
-		sock->file_flags = (sock->file_flags & ~(unsigned int)O_NONBLOCK) |
-				   ((unsigned int)arg & O_NONBLOCK);
+		sock_setfl(sock, arg);
 		rc = 0;
 		break;
 	case F_GETFD:
@@ -495,14 +374,7 @@ int skbos_fcntl(int fd, int cmd, ...)
 		rc = -EINVAL;
 	}
 	api_leave(in);
-	return (int)api_ret(rc);
-}
-
-static short poll_revents(struct socket *sock, short events)
-{
-	unsigned int mask = sock_poll(sock);
-
-	return (short)(mask & ((unsigned int)events | POLLERR | POLLHUP));
+	return (int)sock_sysret(rc);
 }
 
 static int poll_scan(struct pollfd *fds, nfds_t nfds)
@@ -516,7 +388,7 @@ static int poll_scan(struct pollfd *fds, nfds_t nfds)
 		if (fds[i].fd < 0)
 			continue;
 		sock = handle_get(fds[i].fd);
-		fds[i].revents = sock ? poll_revents(sock, fds[i].events) : POLLNVAL;
+		fds[i].revents = sock ? sock_revents(sock, fds[i].events) : POLLNVAL;
 		ready += fds[i].revents != 0;
 	}
 	return ready;
@@ -564,7 +436,7 @@ int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	}
 	kfree(entries);
 	api_leave(in);
-	return rc ? (int)api_ret(rc) : ready;
+	return rc ? (int)sock_sysret(rc) : ready;
 }
 
 /** skbos_wakeup_counters - stack-thread and blocked-thread wake-ups so far. */

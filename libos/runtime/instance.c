@@ -38,6 +38,8 @@ static int instance_ipv6(struct skbos_instance *in, const struct skbos_config *c
 
 	if (!c->have_addr6)
 		return 0;
+	/* A configured router wins over advertised ones (the rule). */
+	in->st->sysctl.accept_ra = !c->have_gw6;
 	rc = ipv6_addr_add(in->dev, &c->addr6, c->prefixlen6, 0);
 	if (rc) {
 		snprintf(err, errlen, "SKBOS_ADDR6: cannot configure it: %s", strerror(-rc));

@@ -417,6 +417,7 @@ static void loop_report(const struct stack *st, FILE *out)
 static const struct stack_wait_ops loop_wait_ops = {
 	.wait = loop_wait,
 	.wake = loop_wake,
+	.restart = loop_restartable, /* sigrestart.c */
 	.report = loop_report,
 };
 

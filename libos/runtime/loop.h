@@ -28,6 +28,7 @@ void loop_counters(const struct skbos_loop *l, u64 *stack_wakeups, u64 *app_wake
 
 /* For waits outside loop_wait (the LD_PRELOAD shim's epoll/poll/select). */
 void loop_set_thread_hook(void (*fn)(void));
+bool loop_restartable(struct stack *st);
 void loop_forget_after_fork(void);
 void loop_set_poll_until_dry(struct skbos_loop *l, bool on);
 void loop_set_spin(struct skbos_loop *l, unsigned int us);
