@@ -29,7 +29,7 @@ pids=()
 preload_test
 need_progs python3 socat tcpdump node
 tools=$(cd "$(dirname "$0")/tools" && pwd)
-N=${INHERIT_N:-500}
+N=${INHERIT_N:-200} # connections per server, one at a time and 8 at a time (`make soak`: 500)
 veth_netns 10.96.0.1/24
 A=10.96.0.2
 skbos=("$run" --if "${P}s" --addr "$A/24" --)
