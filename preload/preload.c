@@ -118,8 +118,6 @@ static void shim_atfork_parent(void)
 	}
 }
 
-int shim_thread_efd_reset(void);
-
 static void shim_atfork_child(void)
 {
 	/* DESIGN.md "fork/exec": a fresh stack.  The parent's instance (its lock
@@ -145,7 +143,7 @@ static void shim_atfork_child(void)
 		shim_fork_gen++;
 		shim_orphans = true;
 	}
-	shim_thread_efd_reset();
+	loop_forget_after_fork(); /* this thread's wait eventfd is the parent's */
 }
 
 __attribute__((constructor)) static void shim_load(void)
@@ -168,6 +166,7 @@ __attribute__((constructor)) static void shim_load(void)
 		_exit(1);
 	}
 	loop_set_thread_hook(shim_thread_hook);
+	loop_set_sleep_hook(shim_sleep_hook);
 	pthread_atfork(shim_atfork_prepare, shim_atfork_parent, shim_atfork_child);
 	shim_inside--;
 }
