@@ -16,7 +16,7 @@
  *   - the epoll fd itself is pollable and nestable like any epoll fd;
  *   - a thread sleeping here has the device fds in its set, so it wakes
  *     for frames and drives the stack itself (DESIGN.md "Who drives the
- *     stack"); the stack thread stands aside meanwhile (loop_app_wait_*).
+ *     stack"); the stack thread stands aside meanwhile (loop_wait_fds).
  * Kernel events and skbos events are told apart by two random 64-bit
  * markers in epoll_data that only the shim's own fds carry.
  */
@@ -537,10 +537,6 @@ static int kernel_pwait(int epfd, struct epoll_event *evs, int max, const struct
 	return real.epoll_pwait(epfd, evs, max, ms, sigmask);
 }
 
-/*
- * epoll_wait on an skbos-aware set: the ready list first, then one sleep in
- * the kernel on kernel fds, the eventfd and the device fds.
- */
 /* Waiting on its listeners wakes a parent's dormant group memberships (fork). */
 static void sep_interest(struct skbos_instance *in, struct sepoll *ep)
 {
@@ -551,16 +547,48 @@ static void sep_interest(struct skbos_instance *in, struct sepoll *ep)
 			sock_listen_interest(epi->sock);
 }
 
+/* An epoll_wait on an skbos-aware set as loop_wait_fds sees it. */
+struct sep_waiting {
+	struct sepoll *ep;
+	int epfd;
+	struct epoll_event *evs;
+	int max;
+	int n;
+};
+
+/* loop_wait_fds's scan: the ready list. */
+static int sep_wait_scan(void *arg)
+{
+	struct sep_waiting *sw = arg;
+
+	sw->n = sep_harvest(sw->ep, sw->evs, sw->max);
+	return sw->n;
+}
+
+/* loop_wait_fds's sleep: the kernel's epoll_wait on the set, which holds the
+ * kernel fds, the ready list's eventfd and the device fds.  Lock released. */
+static int sep_wait_sleep(void *arg, const struct timespec *timeout, const sigset_t *sigmask, bool *drive)
+{
+	struct sep_waiting *sw = arg;
+	int k = kernel_pwait(sw->epfd, sw->evs, sw->max, timeout, sigmask);
+
+	return k < 0 ? -errno : sep_filter(sw->ep, sw->evs, k, drive);
+}
+
+/*
+ * epoll_wait on an skbos-aware set: the ready list first, then one sleep in
+ * the kernel on kernel fds, the eventfd and the device fds (loop_wait_fds).
+ */
 static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct timespec *ts,
 		    const sigset_t *sigmask)
 {
 	static const struct timespec zero;
 	struct skbos_instance *in = shim_instance();
-	struct timespec deadline, left;
+	struct sep_waiting sw = { .epfd = epfd, .evs = evs, .max = max };
+	struct loop_wait lw;
 	struct sepoll *ep;
-	bool drive = true;
-	ktime_t spin_until;
-	int n = 0, k, err = 0;
+	bool drive = false;
+	int n, k, rc;
 
 	if (max <= 0 || max > INT_MAX / (int)sizeof(struct epoll_event)) {
 		errno = EINVAL;
@@ -579,58 +607,31 @@ static int sep_wait(int epfd, struct epoll_event *evs, int max, const struct tim
 		return kernel_pwait(epfd, evs, max, ts, sigmask);
 	}
 	sepoll_get(ep);
-	if (ts)
-		shim_deadline(ts, &deadline);
+	sw.ep = ep;
 	/* SKBOS_SPIN_US: over skbos sockets only (see shim_ppoll) */
-	spin_until = __atomic_load_n(&ep->nkernel, __ATOMIC_RELAXED) ? 0 : loop_spin_until(in->loop);
-	for (;;) {
-		bool timed_out;
-
-		if (drive && ep->ndevs)
-			loop_drive(in->loop);
-		drive = false;
-		n = sep_harvest(ep, evs, max);
-		timed_out = ts && !shim_timeout_left(&deadline, &left);
-		if (n > 0 || timed_out) {
-			if (__atomic_load_n(&ep->nkernel, __ATOMIC_RELAXED) && n < max) {
-				k = kernel_pwait(epfd, evs + n, max - n, &zero, NULL);
-				if (k > 0)
-					n += sep_filter(ep, evs + n, k, &drive);
-			}
-			break;
+	lw = (struct loop_wait){
+		.scan = sep_wait_scan, .sleep = sep_wait_sleep, .arg = &sw,
+		.deadline = shim_ktime_deadline(in, ts), .sigmask = sigmask,
+		.spin = !__atomic_load_n(&ep->nkernel, __ATOMIC_RELAXED) && ep->ndevs,
+		.drive = ep->ndevs > 0,
+	};
+	rc = loop_wait_fds(in->loop, &lw);
+	if (rc >= 0 && lw.nkernel) {
+		n = lw.nkernel + sep_harvest(ep, evs + lw.nkernel, max - lw.nkernel);
+	} else if (rc >= 0 || rc == -ETIMEDOUT) {
+		n = rc > 0 ? rc : 0;
+		if (__atomic_load_n(&ep->nkernel, __ATOMIC_RELAXED) && n < max) {
+			k = kernel_pwait(epfd, evs + n, max - n, &zero, NULL);
+			if (k > 0)
+				n += sep_filter(ep, evs + n, k, &drive);
 		}
-		if (spin_until && ep->ndevs && loop_spin(in->loop, spin_until, NULL)) {
-			drive = true;
-			continue;
-		}
-		spin_until = 0;
-		/* Asleep, this thread is not inside skbos: a signal handler's
-		 * calls are the program's. */
-		loop_app_wait_begin(in->loop);
-		loop_unlock(in->loop);
-		shim_inside--;
-		k = kernel_pwait(epfd, evs, max, ts ? &left : NULL, sigmask);
-		err = errno;
-		shim_inside++;
-		loop_lock(in->loop);
-		loop_app_wait_end(in->loop);
-		if (k < 0) {
-			n = -1;
-			break;
-		}
-		k = sep_filter(ep, evs, k, &drive);
-		if (drive)
-			loop_drive(in->loop);
-		drive = false;
-		if (k > 0) {
-			n = k + sep_harvest(ep, evs + k, max - k);
-			break;
-		}
+	} else {
+		n = -1;
 	}
 	sepoll_put(ep);
 	shim_unlock(in);
 	if (n < 0)
-		errno = err;
+		errno = -rc;
 	return n;
 }
 

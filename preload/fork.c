@@ -78,7 +78,7 @@ static void shim_atfork_child(void)
 		shim_fork_gen++;
 		shim_orphans = true;
 	}
-	shim_thread_efd_reset();
+	loop_forget_after_fork(); /* this thread's wait eventfd is the parent's */
 }
 
 /** shim_fork_init - the fork handlers, registered once at load. */

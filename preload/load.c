@@ -46,6 +46,7 @@ __attribute__((constructor)) static void shim_load(void)
 	if (shim_enabled)
 		inherit_scan_exec(); /* connections a program that exec'd us passed on */
 	loop_set_thread_hook(shim_thread_hook);
+	loop_set_sleep_hook(shim_sleep_hook);
 	skbos_instance_set_channel(inherit_serve);
 	shim_fork_init();
 	shim_inside--;

@@ -2,18 +2,18 @@
  * poll.c - poll/ppoll over skbos and kernel fds (DESIGN.md "readiness":
  * poll and select build a temporary set the same way epoll keeps one).
  *
- *   skbos entries: sock_poll() under the stack lock; if none is ready, one
- *	wait_queue_entry per socket wakes this thread's eventfd
+ *   skbos entries: sock_poll() under the stack lock, and for the length of
+ *	the call one wait_queue_entry per socket on one stack_waiter, which
+ *	a socket event wakes through this thread's eventfd (loop.c)
  *   kernel entries: the program's own pollfd array, copied, with the skbos
- *	entries' fds set to -1 (poll ignores them) and this thread's eventfd
- *	and the devices' event fds appended: one ppoll sleeps on everything,
- *	with the program's signal mask, and the thread that wakes for a frame
- *	drives the stack itself (loop_drive) as loop_wait does.
+ *	entries' fds set to -1 (poll ignores them); loop_wait_fds appends the
+ *	thread's eventfd and the devices' event fds, so one ppoll sleeps on
+ *	everything with the program's signal mask, and the thread that wakes
+ *	for a frame drives the stack itself, as every wait does.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -21,29 +21,11 @@
 #include "loop.h"
 #include "sock.h"
 
-#define POLL_MAX_DEVS 8
-
-static __thread int thread_efd = -1;
-
-/** shim_thread_eventfd - this thread's wake-up eventfd (made on first use). */
-int shim_thread_eventfd(void)
+/** shim_sleep_hook - loop_set_sleep_hook's: asleep in a wait, this thread is
+ * not inside skbos (a signal handler's calls are the program's). */
+void shim_sleep_hook(bool asleep)
 {
-	if (thread_efd < 0) {
-		thread_efd = real.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (thread_efd >= 0)
-			fd_fresh(thread_efd);
-	}
-	return thread_efd;
-}
-
-/* The child of fork shares the parent's eventfd file: it needs its own. */
-int shim_thread_efd_reset(void);
-int shim_thread_efd_reset(void)
-{
-	if (thread_efd >= 0)
-		real.close(thread_efd);
-	thread_efd = -1;
-	return 0;
+	shim_inside += asleep ? -1 : 1;
 }
 
 /* The fds drained are (non-semaphore) eventfds: one read resets the count. */
@@ -130,29 +112,29 @@ static int poll_scan(struct skbos_instance *in, struct pollfd *fds, nfds_t nfds)
 	return ready;
 }
 
-struct poll_waker {
-	int efd;
-	bool woken;
-};
-
-/* One socket of the set while the thread sleeps: its wait entry and reference. */
+/* One socket of the set while the thread waits: its wait entry and reference. */
 struct poll_entry {
 	struct wait_queue_entry e;
 	struct socket *sock;
 };
 
-static void poll_wake(struct wait_queue_entry *e, unsigned int events)
-{
-	struct poll_waker *pw = e->private;
-	u64 one = 1;
+/* A ppoll over skbos sockets as loop_wait_fds sees it. */
+struct poll_wait {
+	struct skbos_instance *in;
+	struct pollfd *fds;
+	nfds_t nfds;
+	struct stack_waiter w;
+	int ready;
+};
 
-	(void)events;
-	if (pw->woken)
-		return;
-	pw->woken = true;
-	if (real.write(pw->efd, &one, sizeof(one)) < 0) {
-		/* cannot overflow in practice */
-	}
+/* loop_wait_fds's scan: a wake-up after this one writes the eventfd again. */
+static int poll_wait_scan(void *arg)
+{
+	struct poll_wait *pw = arg;
+
+	pw->w.woken = false;
+	pw->ready = poll_scan(pw->in, pw->fds, pw->nfds);
+	return pw->ready;
 }
 
 /*
@@ -172,6 +154,49 @@ static int poll_merge(struct pollfd *fds, const struct pollfd *tmp, nfds_t nfds)
 	return ready;
 }
 
+/* The kernel entries now, without sleeping.  Return: how many are ready. */
+static int poll_kernel_now(struct pollfd *fds, struct pollfd *tmp, nfds_t nfds, bool has_kernel)
+{
+	static const struct timespec zero;
+
+	if (has_kernel && real.ppoll(tmp, nfds, &zero, NULL) > 0)
+		return poll_merge(fds, tmp, nfds);
+	for (nfds_t i = 0; i < nfds; i++)
+		tmp[i].revents = 0;
+	poll_merge(fds, tmp, nfds);
+	return 0;
+}
+
+/* A wait entry (and a reference) on every socket of the set but the parent's. */
+static void poll_watch(struct poll_wait *pw, struct poll_entry *entries)
+{
+	for (nfds_t i = 0; i < pw->nfds; i++) {
+		struct socket *sock = poll_sock(&pw->fds[i]);
+
+		if (!sock || sock_is_orphan(sock, pw->in))
+			continue;
+		sock_get(sock);
+		entries[i].sock = sock;
+		waiter_add(&pw->w, &sock->sk->sk_wq, &entries[i].e, 0);
+	}
+}
+
+static void poll_unwatch(struct poll_entry *entries, nfds_t nfds)
+{
+	for (nfds_t i = 0; i < nfds; i++) {
+		if (!entries[i].sock)
+			continue;
+		remove_wait_queue(NULL, &entries[i].e);
+		sock_put(entries[i].sock);
+	}
+}
+
+/** shim_ktime_deadline - @ts from now on the stack clock (KTIME_MAX: none, or too far to matter). */
+ktime_t shim_ktime_deadline(struct skbos_instance *in, const struct timespec *ts)
+{
+	return loop_deadline(in->loop, ts);
+}
+
 /**
  * shim_ppoll - ppoll with at least one skbos socket in @fds: @ts NULL blocks
  * without limit; @sigmask is the mask during the sleep (ppoll's).
@@ -179,16 +204,12 @@ static int poll_merge(struct pollfd *fds, const struct pollfd *tmp, nfds_t nfds)
  */
 int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const sigset_t *sigmask)
 {
-	static const struct timespec zero;
-	struct skbos_instance *in;
+	struct poll_wait pw = { .fds = fds, .nfds = nfds };
 	struct poll_entry *entries = NULL;
 	struct pollfd *tmp;
-	struct timespec deadline, left;
-	struct poll_waker pw;
-	int devs[POLL_MAX_DEVS], ndevs = 0, ready = 0, err = 0;
-	bool drive = true, has_kernel = false;
-	ktime_t spin_until = 0;
-	nfds_t n;
+	struct loop_wait lw;
+	bool has_kernel = false;
+	int ready, rc;
 
 	if (nfds > (nfds_t)1 << 20) {
 		errno = EINVAL;
@@ -196,8 +217,8 @@ int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const
 	}
 	for (nfds_t i = 0; unlikely(shim_orphans) && i < nfds; i++)
 		shim_adopt_fd(fds[i].fd); /* inherited listeners (fork) */
-	in = shim_instance();
-	tmp = malloc((nfds + 1 + POLL_MAX_DEVS) * sizeof(*tmp));
+	pw.in = shim_instance();
+	tmp = malloc((nfds + LOOP_WAIT_EXTRA) * sizeof(*tmp));
 	if (!tmp || !(entries = calloc(nfds ? nfds : 1, sizeof(*entries)))) {
 		free(tmp);
 		errno = ENOMEM;
@@ -211,98 +232,35 @@ int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const
 		else if (fds[i].fd >= 0)
 			has_kernel = true;
 	}
-	if (ts)
-		shim_deadline(ts, &deadline);
-	pw.efd = shim_thread_eventfd();
-	if (in) {
-		shim_lock(in);
-		ndevs = loop_device_fds(in->loop, devs, POLL_MAX_DEVS);
-		/* SKBOS_SPIN_US spins over skbos sockets only: a set with kernel
-		 * fds sleeps at once, so they are never kept waiting. */
-		if (!has_kernel)
-			spin_until = loop_spin_until(in->loop);
+	if (!pw.in) {
+		/* no stack: every skbos entry is the parent's (POLLNVAL) */
+		ready = poll_scan(NULL, fds, nfds) + poll_kernel_now(fds, tmp, nfds, has_kernel);
+		goto out;
 	}
-	for (;;) {
-		int kready = 0, r;
-		bool timed_out;
-
-		if (in && drive)
-			loop_drive(in->loop);
-		drive = false;
-		ready = poll_scan(in, fds, nfds);
-		timed_out = ts && !shim_timeout_left(&deadline, &left);
-		if (ready || timed_out || pw.efd < 0 || !in) {
-			if (has_kernel && (r = real.ppoll(tmp, nfds, &zero, NULL)) > 0)
-				ready += poll_merge(fds, tmp, nfds);
-			else
-				poll_merge(fds, tmp, nfds);
-			break;
-		}
-		if (spin_until && (!ts || shim_timeout_left(&deadline, &left)) &&
-		    loop_spin(in->loop, spin_until, NULL)) {
-			drive = true;
-			continue;
-		}
-		spin_until = 0;
-		/* Sleep: wait entries on the sockets (a reference each), one ppoll. */
-		pw.woken = false;
-		for (nfds_t i = 0; i < nfds; i++) {
-			struct socket *sock = poll_sock(&fds[i]);
-
-			if (!sock)
-				continue;
-			sock_get(sock);
-			entries[i].sock = sock;
-			entries[i].e.func = poll_wake;
-			entries[i].e.private = &pw;
-			entries[i].e.events = 0;
-			add_wait_queue(&sock->sk->sk_wq, &entries[i].e);
-		}
-		n = nfds;
-		tmp[n++] = (struct pollfd){ .fd = pw.efd, .events = POLLIN };
-		for (int i = 0; i < ndevs; i++)
-			tmp[n++] = (struct pollfd){ .fd = devs[i], .events = POLLIN };
-		loop_app_wait_begin(in->loop);
-		loop_unlock(in->loop);
-		shim_inside--;
-		r = real.ppoll(tmp, n, ts ? &left : NULL, sigmask);
-		err = errno;
-		shim_inside++;
-		loop_lock(in->loop);
-		loop_app_wait_end(in->loop);
-		for (nfds_t i = 0; i < nfds; i++) {
-			if (!entries[i].sock)
-				continue;
-			remove_wait_queue(NULL, &entries[i].e);
-			sock_put(entries[i].sock);
-			entries[i].sock = NULL;
-		}
-		if (r < 0) {
-			ready = -1;
-			break;
-		}
-		if (r > 0 && (tmp[nfds].revents & POLLIN))
-			shim_drain_fd(pw.efd);
-		for (int i = 0; r > 0 && i < ndevs; i++)
-			if (tmp[nfds + 1 + (nfds_t)i].revents & POLLIN) {
-				shim_drain_fd(devs[i]);
-				drive = true;
-			}
-		kready = poll_merge(fds, tmp, nfds);
-		if (kready) {
-			if (drive)
-				loop_drive(in->loop);
-			ready = kready + poll_scan(in, fds, nfds);
-			break;
-		}
-		drive = true;
-	}
-	if (in)
-		shim_unlock(in);
+	shim_lock(pw.in);
+	waiter_init(&pw.w, pw.in->st);
+	poll_watch(&pw, entries);
+	/* SKBOS_SPIN_US spins over skbos sockets only: a set with kernel fds
+	 * sleeps at once, so they are never kept waiting. */
+	lw = (struct loop_wait){
+		.w = &pw.w, .scan = poll_wait_scan, .arg = &pw, .kfds = tmp, .nkfds = nfds,
+		.deadline = shim_ktime_deadline(pw.in, ts), .sigmask = sigmask, .spin = !has_kernel,
+		.drive = true,
+	};
+	rc = loop_wait_fds(pw.in->loop, &lw);
+	if (rc >= 0 && lw.nkernel)
+		ready = poll_merge(fds, tmp, nfds) + poll_scan(pw.in, fds, nfds);
+	else if (rc >= 0 || rc == -ETIMEDOUT)
+		ready = (rc > 0 ? rc : 0) + poll_kernel_now(fds, tmp, nfds, has_kernel);
+	else
+		ready = -1;
+	poll_unwatch(entries, nfds);
+	shim_unlock(pw.in);
+	if (ready < 0)
+		errno = -rc;
+out:
 	free(tmp);
 	free(entries);
-	if (ready < 0)
-		errno = err;
 	return ready;
 }
 

@@ -242,8 +242,8 @@ void sepoll_after_fork(struct sepoll *ep);
 
 int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const sigset_t *sigmask);
 bool poll_has_skbos(const struct pollfd *fds, nfds_t nfds);
-int shim_thread_eventfd(void);
-int shim_thread_efd_reset(void);
+void shim_sleep_hook(bool asleep);
+uint64_t shim_ktime_deadline(struct skbos_instance *in, const struct timespec *ts);
 void shim_drain_fd(int fd);
 int shim_timeout_left(const struct timespec *deadline, struct timespec *left);
 void shim_deadline(const struct timespec *ts, struct timespec *deadline);

@@ -52,7 +52,8 @@ if [ "$target" = check-valgrind ]; then
 fi
 if ! make -j"$jobs" check ${tsan_tests:+TESTS="$tsan_tests"}; then
 	for log in tests/*.log; do
-		grep -q -E '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && { echo "==== $log"; cat "$log"; }
+		# a .trs file says ":test-result: FAIL" (automake's parallel harness)
+		grep -q -E '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && { echo "==== $log"; cat "$log"; }
 	done
 	exit 1
 fi

@@ -394,6 +394,22 @@ static int poll_scan(struct pollfd *fds, nfds_t nfds)
 	return ready;
 }
 
+/* A poll over skbos handles as loop_wait_fds sees it. */
+struct api_poll {
+	struct pollfd *fds;
+	nfds_t nfds;
+	struct stack_waiter w;
+};
+
+/* loop_wait_fds's scan: a wake-up after this one writes the eventfd again. */
+static int api_poll_scan(void *arg)
+{
+	struct api_poll *ap = arg;
+
+	ap->w.woken = false;
+	return poll_scan(ap->fds, ap->nfds);
+}
+
 /**
  * skbos_poll - poll(2) over skbos handles.  Blocks through the driver (the
  * waiting thread drives the stack); honours the timeout and EINTR.
@@ -401,42 +417,39 @@ static int poll_scan(struct pollfd *fds, nfds_t nfds)
 int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	struct skbos_instance *in = api_enter();
-	struct wait_queue_entry *entries = NULL;
-	struct stack_waiter w;
-	ktime_t deadline;
-	int ready, rc = 0;
+	struct api_poll ap = { .fds = fds, .nfds = nfds };
+	struct wait_queue_entry *entries;
+	struct loop_wait lw;
+	int rc;
 
 	if (!in)
 		return -1;
-	deadline = timeout < 0 ? KTIME_MAX : stack_now(in->st) + (ktime_t)timeout * NSEC_PER_MSEC;
-	while (!(ready = poll_scan(fds, nfds)) && timeout != 0) {
-		if (!entries && nfds && !(entries = kcalloc(nfds, sizeof(*entries)))) {
-			rc = -ENOMEM;
-			break;
-		}
-		waiter_init(&w, in->st);
-		for (nfds_t i = 0; i < nfds; i++) {
-			struct socket *sock = fds[i].fd >= 0 ? handle_get(fds[i].fd) : NULL;
-
-			if (sock)
-				waiter_add(&w, &sock->sk->sk_wq, &entries[i], 0);
-		}
-		rc = waiter_wait(&w, deadline);
-		for (nfds_t i = 0; i < nfds; i++)
-			if (entries[i].func)
-				list_del_init(&entries[i].entry);
-		memset(entries, 0, nfds * sizeof(*entries));
-		if (rc == -ETIMEDOUT) {
-			rc = 0;
-			ready = poll_scan(fds, nfds);
-			break;
-		}
-		if (rc)
-			break;
+	entries = nfds ? kcalloc(nfds, sizeof(*entries)) : NULL;
+	if (nfds && !entries) {
+		api_leave(in);
+		return (int)sock_sysret(-ENOMEM);
 	}
+	waiter_init(&ap.w, in->st);
+	for (nfds_t i = 0; i < nfds; i++) {
+		struct socket *sock = fds[i].fd >= 0 ? handle_get(fds[i].fd) : NULL;
+
+		if (sock)
+			waiter_add(&ap.w, &sock->sk->sk_wq, &entries[i], 0);
+	}
+	lw = (struct loop_wait){
+		.w = &ap.w, .scan = api_poll_scan, .arg = &ap, .spin = true, .timers = true,
+		.drive = true,
+		.deadline = timeout < 0 ? KTIME_MAX : stack_now(in->st) + (ktime_t)timeout * NSEC_PER_MSEC,
+	};
+	rc = loop_wait_fds(in->loop, &lw);
+	if (rc == -ETIMEDOUT)
+		rc = 0;
+	for (nfds_t i = 0; i < nfds; i++)
+		if (entries[i].func)
+			list_del_init(&entries[i].entry);
 	kfree(entries);
 	api_leave(in);
-	return rc ? (int)sock_sysret(rc) : ready;
+	return rc < 0 ? (int)sock_sysret(rc) : rc;
 }
 
 /** skbos_wakeup_counters - stack-thread and blocked-thread wake-ups so far. */

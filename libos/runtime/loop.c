@@ -29,6 +29,7 @@
 #include "log.h"
 
 #define LOOP_MAX_FDS 8
+_Static_assert(LOOP_WAIT_EXTRA >= LOOP_MAX_FDS + 1, "a wait's pollfds: the eventfd and every device");
 /* Receive passes per wake-up before timers and flush get their turn. */
 #define LOOP_POLL_ROUNDS 16
 #define LOOP_POLL_BUDGET 64
@@ -162,9 +163,9 @@ static void loop_locked_pass(struct skbos_loop *l)
 }
 
 /*
- * An application thread drives the stack: it is blocked in a call (and
- * reaps the device itself), or its waits (epoll_wait, poll, select: each
- * starts with loop_drive) came within the last LOOP_RECHECK_S, so a busy
+ * An application thread drives the stack: it is in a wait (loop_wait_fds:
+ * a blocking call, epoll_wait, poll, select; it reaps the device itself), or
+ * its last wait drove the stack within the last LOOP_RECHECK_S, so a busy
  * event loop reaps what arrives on its next wait.  Either way a stack-thread
  * pass would only fight it for the lock, on the same CPU as often as not.
  */
@@ -178,7 +179,7 @@ static int app_waiting(struct skbos_loop *l)
 
 /*
  * DESIGN.md "Who drives the stack": while an application thread is blocked
- * in a call it reaps the device itself (loop_wait), so the stack thread stops
+ * in a wait it reaps the device itself (loop_wait_fds), so the stack thread stops
  * watching the device (it would only add a second wake-up per frame) and
  * checks back every LOOP_RECHECK_S.  Core timers stay the stack thread's.
  */
@@ -247,11 +248,16 @@ static void kick_cb(struct ev_loop *ev, ev_async *w, int revents)
 	loop_locked_pass(l);
 }
 
-/* ---- blocking calls: the thread that waits drives the stack ----------------- */
+/* ---- the one wait: the thread that waits drives the stack ------------------ */
 
 static __thread int loop_thread_efd = -1;
 
-static int loop_thread_eventfd(void)
+/**
+ * loop_thread_eventfd - this thread's wake-up eventfd, made on first use:
+ * every wait of the thread (a blocking call, poll, select) sleeps on it and
+ * loop_wake writes it.  Return: the fd, or -1 if none can be made.
+ */
+int loop_thread_eventfd(void)
 {
 	if (loop_thread_efd < 0)
 		loop_thread_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -268,6 +274,19 @@ void loop_forget_after_fork(void)
 	if (loop_thread_efd >= 0)
 		close(loop_thread_efd);
 	loop_thread_efd = -1;
+}
+
+static void (*loop_sleep_hook)(bool asleep);
+
+/**
+ * loop_set_sleep_hook - call @fn(true) before every wait's sleep (stack lock
+ * released) and @fn(false) after it, before the lock is taken again: the
+ * LD_PRELOAD shim leaves "inside skbos" meanwhile, so a signal handler's
+ * calls are the program's.
+ */
+void loop_set_sleep_hook(void (*fn)(bool asleep))
+{
+	loop_sleep_hook = fn;
 }
 
 /* Every fd waited on here is a (non-semaphore) eventfd: one read takes the
@@ -296,21 +315,15 @@ void loop_set_spin(struct skbos_loop *l, unsigned int us)
 	l->spin_ns = (ktime_t)us * NSEC_PER_USEC;
 }
 
-/** loop_spin_until - when a blocking call that starts now stops spinning (0: never spins). */
-ktime_t loop_spin_until(struct skbos_loop *l)
-{
-	return l->spin_ns ? stack_now(l->st) + l->spin_ns : 0;
-}
-
-/**
- * loop_spin - busy polling (SKBOS_SPIN_US; Onload's EF_POLL_USEC, Linux's
- * busy_read): instead of sleeping, watch the devices' rings with the stack
- * lock released until something arrives, *@woken (if given) is set by
- * another thread, a core timer is due or @until passes.  Trades a CPU for
- * the two wake-ups (device -> thread) a sleep costs.  Stack lock held on
- * entry and return.  Return: true when there is something to do now.
+/*
+ * Busy polling (SKBOS_SPIN_US; Onload's EF_POLL_USEC, Linux's busy_read):
+ * instead of sleeping, watch the devices' rings with the stack lock released
+ * until something arrives, *@woken (if given) is set by another thread, a
+ * core timer is due or @until passes.  Trades a CPU for the two wake-ups
+ * (device -> thread) a sleep costs.  Stack lock held on entry and return.
+ * Return: true when there is something to do now.
  */
-bool loop_spin(struct skbos_loop *l, ktime_t until, const bool *woken)
+static bool loop_spin(struct skbos_loop *l, ktime_t until, const bool *woken)
 {
 	struct stack *st = l->st;
 	ktime_t next = stack_next_timer(st);
@@ -331,59 +344,166 @@ bool loop_spin(struct skbos_loop *l, ktime_t until, const bool *woken)
 }
 
 /*
- * The stack_wait_ops of a running process: sleep on this thread's eventfd
- * (wake-ups from other threads' or the stack's events) and the devices'
- * event fds (frames: this thread reaps them itself), with the stack lock
- * released; on waking, run a pass and let the caller re-check.
+ * A waiting thread drives the stack (stack lock held): receive until dry,
+ * due timers, flush transmits.  The ev_timer is the stack thread's to arm;
+ * if the core's earliest timer moved earlier than it is armed for, the
+ * stack thread is kicked to re-arm it.  The time is noted for app_waiting:
+ * an event loop between two waits reaps what arrives on its next one.
  */
-static int loop_wait(struct stack *st, struct stack_waiter *w, ktime_t deadline)
+static void loop_drive(struct skbos_loop *l)
 {
-	struct skbos_loop *l = st->wait_priv;
-	struct pollfd pfd[LOOP_MAX_FDS + 1];
-	int efd = loop_thread_eventfd(), n = 0, rc = 0;
-	ktime_t spin_until = loop_spin_until(l);
+	loop_pass_foreign(l);
+	__atomic_store_n(&l->app_drove, stack_now(l->st), __ATOMIC_RELAXED);
+}
 
-	if (efd < 0)
-		return -ENOMEM;
-	/* No drain first: a signal left from an earlier wait (rare since
-	 * loop_wake skips the waiter's own thread) costs one extra turn. */
-	w->driver = (void *)(intptr_t)(efd + 1);
+/*
+ * The sleep of a wait without its own: one ppoll on the caller's kernel
+ * fds, this thread's eventfd @efd and the devices' event fds, with the
+ * caller's signal mask.  Stack lock released.  Return: the caller's kernel
+ * fds that are ready (their revents set), or -errno; *@drive: run a pass.
+ */
+static int loop_sleep_ppoll(struct skbos_loop *l, struct loop_wait *lw, int efd,
+			    const struct timespec *timeout, bool *drive)
+{
+	struct pollfd own[LOOP_WAIT_EXTRA], *pfd = lw->kfds ? lw->kfds : own;
+	nfds_t n = lw->kfds ? lw->nkfds : 0, first = n;
+	int r, ready = 0;
+
 	pfd[n++] = (struct pollfd){ .fd = efd, .events = POLLIN };
 	for (int i = 0; i < l->nfds; i++)
 		pfd[n++] = (struct pollfd){ .fd = l->io[i].fd, .events = POLLIN };
+	r = ppoll(pfd, n, timeout, lw->sigmask);
+	if (r < 0)
+		return -errno;
+	for (nfds_t i = first; r > 0 && i < n; i++)
+		if (pfd[i].revents & POLLIN)
+			drain_fd(pfd[i].fd);
+	for (nfds_t i = 0; r > 0 && i < first; i++)
+		ready += pfd[i].fd >= 0 && pfd[i].revents;
+	/* as a blocking call always did: whatever woke it, a pass comes next */
+	*drive = true;
+	return ready;
+}
+
+/* When a wait that starts now stops spinning (0: it never spins). */
+static ktime_t loop_spin_until(struct skbos_loop *l)
+{
+	return l->spin_ns ? stack_now(l->st) + l->spin_ns : 0;
+}
+
+static struct timespec ktime_to_timespec(ktime_t ns)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ns / NSEC_PER_SEC),
+				  .tv_nsec = (long)(ns % NSEC_PER_SEC) };
+}
+
+/* Sleep once with the stack lock released.  Return: as loop_sleep_ppoll. */
+static int loop_sleep(struct skbos_loop *l, struct loop_wait *lw, int efd, ktime_t until, bool *drive)
+{
+	ktime_t now = stack_now(l->st);
+	struct timespec ts = ktime_to_timespec(until > now ? until - now : 0);
+	const struct timespec *timeout = until == KTIME_MAX ? NULL : &ts;
+	int k;
+
+	loop_unlock(l);
+	if (loop_sleep_hook)
+		loop_sleep_hook(true);
+	if (lw->sleep)
+		k = lw->sleep(lw->arg, timeout, lw->sigmask, drive);
+	else
+		k = loop_sleep_ppoll(l, lw, efd, timeout, drive);
+	if (loop_sleep_hook)
+		loop_sleep_hook(false);
+	loop_lock(l);
+	l->app_wakeups++;
+	return k;
+}
+
+/**
+ * loop_wait_fds - the one wait of every call that blocks (DESIGN.md "Who
+ * drives the stack"): a blocking socket call, poll/ppoll/select, epoll_wait
+ * and skbos_poll.  Until @lw->scan says the wait is over: drive the stack
+ * (the thread that waits reaps the devices itself), scan, spin
+ * (SKBOS_SPIN_US, if @lw->spin), then sleep with the stack lock released on
+ * @lw's kernel fds, this thread's eventfd (@lw->w is woken through it) and
+ * the devices' event fds, or in @lw->sleep.  The stack thread stands aside
+ * for the whole wait.  Stack lock held on entry and return.
+ * Return: the scan's nonzero value; 0 with @lw->nkernel set when kernel
+ * fds or events are ready (the stack was driven since: the caller scans
+ * once more); -ETIMEDOUT at @lw->deadline; -EINTR; -errno.
+ */
+int loop_wait_fds(struct skbos_loop *l, struct loop_wait *lw)
+{
+	struct stack *st = l->st;
+	struct stack_waiter *w = lw->w;
+	ktime_t spin_until = lw->spin ? loop_spin_until(l) : 0;
+	bool drive = lw->drive;
+	int efd = -1, rc;
+
+	lw->nkernel = 0;
+	if (!lw->sleep && (efd = loop_thread_eventfd()) < 0)
+		return -ENOMEM;
+	if (w)
+		w->driver = (void *)(intptr_t)(efd + 1);
 	__atomic_add_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		ktime_t now, next;
-		int timeout_ms, r, err;
+		ktime_t now, until = lw->deadline;
 
-		loop_pass_foreign(l);
-		if (w->woken)
+		if (drive)
+			loop_drive(l);
+		drive = false;
+		if ((rc = lw->scan(lw->arg)))
 			break;
 		now = stack_now(st);
-		if (now >= deadline) {
+		if (now >= lw->deadline) {
 			rc = -ETIMEDOUT;
 			break;
 		}
-		next = stack_next_timer(st) < deadline ? stack_next_timer(st) : deadline;
-		if (now < spin_until && loop_spin(l, spin_until < deadline ? spin_until : deadline, &w->woken))
+		if (now < spin_until &&
+		    loop_spin(l, spin_until < lw->deadline ? spin_until : lw->deadline, w ? &w->woken : NULL)) {
+			drive = true;
 			continue;
-		timeout_ms = next == KTIME_MAX ? -1 : (int)((next - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
-		loop_unlock(l);
-		r = poll(pfd, (nfds_t)n, timeout_ms);
-		err = errno;
-		for (int i = 0; r > 0 && i < n; i++)
-			if (pfd[i].revents & POLLIN)
-				drain_fd(pfd[i].fd);
-		loop_lock(l);
-		l->app_wakeups++;
-		if (r < 0 && err == EINTR) {
-			rc = -EINTR;
+		}
+		if (lw->timers && stack_next_timer(st) < until)
+			until = stack_next_timer(st);
+		rc = loop_sleep(l, lw, efd, until, &drive);
+		if (rc < 0)
+			break;
+		if (rc > 0) {
+			lw->nkernel = rc;
+			if (drive)
+				loop_drive(l);
+			rc = 0;
 			break;
 		}
 	}
 	__atomic_sub_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
-	w->driver = NULL;
+	if (w)
+		w->driver = NULL;
 	return rc;
+}
+
+static int waiter_is_woken(void *arg)
+{
+	const struct stack_waiter *w = arg;
+
+	return w->woken;
+}
+
+/*
+ * The stack_wait_ops of a running process: a blocking call waits for its
+ * waiter to be woken.  It also wakes at the stack's next timer and runs it:
+ * its own retransmission or keepalive may be what it waits for.
+ */
+static int loop_wait(struct stack *st, struct stack_waiter *w, ktime_t deadline)
+{
+	struct loop_wait lw = {
+		.w = w, .scan = waiter_is_woken, .arg = w, .deadline = deadline,
+		.spin = true, .timers = true, .drive = true,
+	};
+	int rc = loop_wait_fds(st->wait_priv, &lw);
+
+	return rc > 0 ? 0 : rc;
 }
 
 static void loop_wake(struct stack *st, struct stack_waiter *w)
@@ -602,8 +722,6 @@ u64 loop_passes(const struct skbos_loop *l)
 	return l->passes;
 }
 
-/* ---- waits outside loop_wait: the shim's epoll/poll/select (preload/) ------- */
-
 /**
  * loop_set_poll_until_dry - the stack has a loopback device: every call's
  * loop_after_call delivers what the call queued on it, and a pass polls
@@ -616,7 +734,7 @@ void loop_set_poll_until_dry(struct skbos_loop *l, bool on)
 
 /**
  * loop_device_fds - the devices' event fds (readable when a device has
- * work), for a waiter that sleeps on them beside its own fds.
+ * work), for an epoll set that sleeps on them beside its own fds.
  * Return: how many were stored in @fds (at most @max).
  */
 int loop_device_fds(const struct skbos_loop *l, int *fds, int max)
@@ -628,33 +746,14 @@ int loop_device_fds(const struct skbos_loop *l, int *fds, int max)
 	return n;
 }
 
-/**
- * loop_drive - a thread that woke from a wait drives the stack (stack lock
- * held): receive until dry, due timers, flush transmits.  The ev_timer is
- * the stack thread's to arm; if the core's earliest timer moved earlier
- * than it is armed for, the stack thread is kicked to re-arm it.
- */
-void loop_drive(struct skbos_loop *l)
+/** loop_deadline - @ts from now on the stack clock (KTIME_MAX: none, or too far to matter). */
+ktime_t loop_deadline(const struct skbos_loop *l, const struct timespec *ts)
 {
-	struct stack *st = l->st;
+	ktime_t now = stack_now(l->st);
 
-	loop_pass_foreign(l);
-	l->app_wakeups++;
-	__atomic_store_n(&l->app_drove, stack_now(st), __ATOMIC_RELAXED);
-}
-
-/**
- * loop_app_wait_begin - a thread is about to sleep with the device event
- * fds in its set (an epoll_wait/poll/select over skbos sockets): like
- * loop_wait, the stack thread stands aside while it does.  Any thread.
- */
-void loop_app_wait_begin(struct skbos_loop *l)
-{
-	__atomic_add_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
-}
-
-/** loop_app_wait_end - the sleep of loop_app_wait_begin is over. */
-void loop_app_wait_end(struct skbos_loop *l)
-{
-	__atomic_sub_fetch(&l->app_waiters, 1, __ATOMIC_RELEASE);
+	if (!ts)
+		return KTIME_MAX;
+	if ((u64)ts->tv_sec >= (KTIME_MAX - now) / NSEC_PER_SEC - 1)
+		return KTIME_MAX;
+	return now + (ktime_t)ts->tv_sec * NSEC_PER_SEC + (ktime_t)ts->tv_nsec;
 }

@@ -32,6 +32,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -553,6 +554,14 @@ static void dump_and_fail(const char *why)
 	_exit(1);
 }
 
+/* The test's `timeout` ends a run that hangs past the watchdog (in exit, or
+ * the watchdog itself stuck): say so with the seed and every thread's state. */
+static void on_term(int sig)
+{
+	(void)sig;
+	dump_and_fail("killed by SIGTERM (the test's timeout): a hang the watchdog did not see");
+}
+
 static void watchdog(void)
 {
 	uint64_t last = LOAD(g.moved), since = now_ms(), start = since;
@@ -753,6 +762,7 @@ int main(int argc, char **argv)
 		set_timeouts(g.udp[i].fd, 20000 + (long)rnd_below(&r, 80000));
 	}
 	g.slots_left = 2 * g.conns;
+	signal(SIGTERM, on_term);
 	for (int t = 0; t < g.threads; t++) {
 		g.th[t].op = "-";
 		if (pthread_create(&th[t], NULL, client_thread, (void *)(intptr_t)t))
