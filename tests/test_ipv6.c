@@ -65,10 +65,13 @@ TestSuite(ipv6, .init = setup, .fini = teardown);
 
 /* ---- building frames from A ---------------------------------------------- */
 
+/* buf sits 2 bytes into a 4-aligned struct: the IPv6 header after the
+ * 14-byte Ethernet header is 4-aligned, as a device's NET_IP_ALIGN makes it */
 struct frame6 {
+	u8 pad[2];
 	u8 buf[4096];
 	unsigned int len; /* bytes after the IPv6 header so far */
-};
+} __attribute__((aligned(4)));
 
 static struct ipv6hdr *f6_ip(struct frame6 *f)
 {

@@ -13,6 +13,7 @@
  * data on AF_INET6 sockets.
  */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "addrconf.h"
@@ -281,7 +282,9 @@ int udpv6_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, in
 		memset(sin6, 0, sizeof(*sin6));
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = ((const struct udphdr *)(const void *)skb_transport_header(skb))->source;
-		sin6->sin6_addr = ipv6_hdr(skb)->saddr;
+		/* the header may sit 2 bytes off a word in a device buffer */
+		memcpy(&sin6->sin6_addr, skb_network_header(skb) + offsetof(struct ipv6hdr, saddr),
+		       sizeof(sin6->sin6_addr));
 		/* ipv6(7): the scope of a link-local source is its interface */
 		if (ipv6_addr_linklocal(&sin6->sin6_addr))
 			sin6->sin6_scope_id = (u32)IP6CB(skb)->iif;
