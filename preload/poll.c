@@ -39,7 +39,6 @@ int shim_thread_eventfd(void)
 }
 
 /* The child of fork shares the parent's eventfd file: it needs its own. */
-int shim_thread_efd_reset(void);
 int shim_thread_efd_reset(void)
 {
 	if (thread_efd >= 0)
@@ -336,8 +335,6 @@ SHIM_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts
 	}
 	return shim_ppoll(fds, nfds, ts, sigmask);
 }
-
-extern void __chk_fail(void) __attribute__((noreturn));
 
 SHIM_EXPORT int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
 {

@@ -62,8 +62,6 @@ bool shim_enabled;
 struct skbos_config shim_cfg;
 unsigned int shim_fork_gen;
 
-extern void __chk_fail(void) __attribute__((noreturn));
-
 /* ---- resolution, load, fork ------------------------------------------------ */
 
 #define RESOLVE(name) (*(void **)&real.name = dlsym(RTLD_NEXT, #name))
@@ -118,8 +116,6 @@ static void shim_atfork_parent(void)
 	}
 }
 
-int shim_thread_efd_reset(void);
-
 static void shim_atfork_child(void)
 {
 	/* DESIGN.md "fork/exec": a fresh stack.  The parent's instance (its lock
@@ -159,6 +155,7 @@ __attribute__((constructor)) static void shim_load(void)
 		fprintf(stderr, "skbos: %s (the program was not started)\n", err);
 		_exit(1);
 	}
+	shim_cfg.thread_init = shim_thread_hook;
 	shim_enabled = shim_cfg.have_if || shim_cfg.loopback;
 	/* Before main can drop privileges (memcached -u, nginx's user). */
 	if (shim_cfg.have_if)
@@ -167,7 +164,6 @@ __attribute__((constructor)) static void shim_load(void)
 		fprintf(stderr, "skbos: cannot reserve the fd table (the program was not started)\n");
 		_exit(1);
 	}
-	loop_set_thread_hook(shim_thread_hook);
 	pthread_atfork(shim_atfork_prepare, shim_atfork_parent, shim_atfork_child);
 	shim_inside--;
 }
@@ -640,7 +636,7 @@ void shim_adopt_fd(int fd)
 	shim_lock(in);
 	e = fd_peek(fd);
 	if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
-		skb_log(LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
+		skb_log(in->st, LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
 			fd, sock->sk->sk_num, strerror(-rc));
 	shim_unlock(in);
 }

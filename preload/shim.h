@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "skbos_config.h"
+#include "api.h"
 
 struct socket;
 struct skbos_instance;
@@ -145,10 +146,7 @@ struct skbos_instance *shim_start(int *err);  /* start it now if needed */
 void shim_lock(struct skbos_instance *in);
 void shim_unlock(struct skbos_instance *in);  /* after-call flush, then unlock */
 
-/* api.c (the process's one instance) */
-struct skbos_instance *skbos_current_instance(void);
-int skbos_init_config(const struct skbos_config *cfg, char *err, size_t errlen);
-void skbos_forget_after_fork(struct skbos_config *next);
+/* api.c (the process's one instance): api.h */
 
 /* ---- the fd table (fdtable.c) ---------------------------------------------- */
 
@@ -214,6 +212,10 @@ void sepoll_after_fork(struct sepoll *ep);
 int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const sigset_t *sigmask);
 bool poll_has_skbos(const struct pollfd *fds, nfds_t nfds);
 int shim_thread_eventfd(void);
+int shim_thread_efd_reset(void); /* the child of fork: its own eventfd */
+
+/* glibc's _FORTIFY_SOURCE failure (the __*_chk entry points call it). */
+extern void __chk_fail(void) __attribute__((noreturn));
 void shim_drain_fd(int fd);
 int shim_timeout_left(const struct timespec *deadline, struct timespec *left);
 void shim_deadline(const struct timespec *ts, struct timespec *deadline);

@@ -119,7 +119,7 @@ void neigh_destroy(struct neighbour *n)
 	del_timer(&n->timer);
 	skb_queue_purge_reason(&n->arp_queue, SKB_DROP_REASON_NEIGH_DEAD);
 	n->tbl->stats.destroys++;
-	kfree(n);
+	kfree(n->tbl->stack->failslab, n);
 }
 
 /*
@@ -164,7 +164,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 		tbl->stats.table_fulls++;
 		return ERR_PTR(-ENOBUFS);
 	}
-	n = kzalloc(sizeof(*n));
+	n = kzalloc(tbl->stack->failslab, sizeof(*n));
 	if (!n)
 		return ERR_PTR(-ENOBUFS);
 	n->tbl = tbl;
@@ -177,7 +177,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 	skb_queue_head_init(&n->arp_queue);
 	timer_setup(tbl->stack, &n->timer, neigh_timer_handler);
 	if (tbl->constructor && tbl->constructor(n) < 0) {
-		kfree(n);
+		kfree(n->tbl->stack->failslab, n);
 		return ERR_PTR(-EINVAL);
 	}
 	h = neigh_hash(tbl, key, dev);
@@ -191,7 +191,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, __be32 key, struct net_d
 static void neigh_set_state(struct neighbour *n, u8 state)
 {
 	if (n->nud_state != state)
-		skb_log(LOG_DEBUG, "neigh %08x on %s: %s -> %s", ntohl(n->primary_key), n->dev->name,
+		skb_log(n->dev->stack, LOG_DEBUG, "neigh %08x on %s: %s -> %s", ntohl(n->primary_key), n->dev->name,
 			neigh_state_name(n->nud_state), neigh_state_name(state));
 	n->nud_state = state;
 }

@@ -39,7 +39,7 @@ void tcp_set_state(struct sock *sk, int state)
 		return;
 	if (state == TCP_ESTABLISHED)
 		sk->sk_stack->mib[TCP_MIB_ESTABRESETS] += 0; /* CurrEstab is computed by skbos-stat */
-	skb_log(LOG_DEBUG, "tcp %u->%u: %s -> %s", sk->sk_num, ntohs(sk->sk_dport),
+	skb_log(sk->sk_stack, LOG_DEBUG, "tcp %u->%u: %s -> %s", sk->sk_num, ntohs(sk->sk_dport),
 		tcp_state_name(old), tcp_state_name(state));
 	if (old == TCP_TIME_WAIT)
 		sk->sk_stack->ipv4.tcp_tw_count--;

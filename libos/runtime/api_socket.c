@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 
 #include "alloc.h"
+#include "api.h"
 #include "skbos/skbos.h"
 #include "instance.h"
 #include "ip_cmsg.h"
@@ -29,8 +30,6 @@
 
 static struct socket **handles;
 static int nhandles;
-
-struct skbos_instance *skbos_current_instance(void);
 
 /* The instance and its lock, or NULL with errno ENETDOWN. */
 static struct skbos_instance *api_enter(void)
@@ -75,7 +74,7 @@ static int handle_alloc(struct socket *sock)
 	if (nhandles >= SKBOS_MAX_HANDLES)
 		return -EMFILE;
 	int first = nhandles, n = nhandles ? nhandles * 2 : 64;
-	struct socket **t = krealloc(handles, (size_t)n * sizeof(*t));
+	struct socket **t = krealloc(NULL, handles, (size_t)n * sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -144,7 +143,7 @@ void api_close_all(void)
 		if (sock && --sock->refcnt == 0)
 			sock_release(sock);
 	}
-	kfree(handles);
+	kfree(NULL, handles);
 	handles = NULL;
 	nhandles = 0;
 	api_leave(in);
@@ -538,7 +537,7 @@ int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		return -1;
 	deadline = timeout < 0 ? KTIME_MAX : stack_now(in->st) + (ktime_t)timeout * NSEC_PER_MSEC;
 	while (!(ready = poll_scan(fds, nfds)) && timeout != 0) {
-		if (!entries && nfds && !(entries = kcalloc(nfds, sizeof(*entries)))) {
+		if (!entries && nfds && !(entries = kcalloc(NULL, nfds, sizeof(*entries)))) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -562,7 +561,7 @@ int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		if (rc)
 			break;
 	}
-	kfree(entries);
+	kfree(NULL, entries);
 	api_leave(in);
 	return rc ? (int)api_ret(rc) : ready;
 }

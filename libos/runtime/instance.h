@@ -11,6 +11,7 @@
 #include "skbos_config.h"
 #include "ctl.h"
 #include "timer.h"
+#include "alloc.h"
 
 struct stack;
 struct skbos_loop;
@@ -29,6 +30,7 @@ struct skbos_instance {
 	struct skbos_ctl ctl;    /* skbos-stat's control socket */
 	struct portown *po;      /* the address's port table (instance_share.c), or NULL */
 	struct timer_list share_tick;
+	struct failslab failslab; /* SKBOS_FAILNTH: its stack's fault injection (alloc.h) */
 };
 
 int skbos_instance_create(struct skbos_instance **out, const struct skbos_config *cfg,

@@ -11,7 +11,7 @@
 struct stack;
 struct skbos_loop;
 
-struct skbos_loop *loop_create(struct stack *st);
+struct skbos_loop *loop_create(struct stack *st, void (*thread_init)(void));
 int loop_watch_fd(struct skbos_loop *l, int fd);
 void loop_watch_ctl(struct skbos_loop *l, int fd, void (*cb)(void *arg), void *arg);
 int loop_start(struct skbos_loop *l);
@@ -26,7 +26,6 @@ void loop_after_call(struct skbos_loop *l);
 void loop_counters(const struct skbos_loop *l, u64 *stack_wakeups, u64 *app_wakeups);
 
 /* For waits outside loop_wait (the LD_PRELOAD shim's epoll/poll/select). */
-void loop_set_thread_hook(void (*fn)(void));
 void loop_forget_after_fork(void);
 void loop_set_poll_until_dry(struct skbos_loop *l, bool on);
 void loop_set_spin(struct skbos_loop *l, unsigned int us);
