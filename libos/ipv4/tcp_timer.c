@@ -189,6 +189,9 @@ static void tcp_retransmit_timer(struct timer_list *t)
 		tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	}
+	if (!tp->retransmits)
+		tp->total_rto_recoveries++;
+	tp->total_rto++;
 	tp->retransmits++;
 	if (tp->backoff < 20)
 		tp->backoff++;
