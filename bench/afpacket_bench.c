@@ -40,6 +40,7 @@
 #include "netdevice.h"
 #include "eth.h"
 #include "stack.h"
+#include "ip.h"
 #include "skbuff.h"
 
 #define BATCH 64
@@ -122,7 +123,7 @@ static struct net_device *open_dev(struct stack *st, const char *ifname, unsigne
 static void tx_dev(const char *ifname, unsigned int size, double secs, const u8 *dst,
 		   unsigned int opts)
 {
-	struct stack *st = stack_new();
+	struct stack *st = stack_new(&(struct stack_params){ .families = inet_families });
 	struct net_device *dev = open_dev(st, ifname, opts);
 	struct afpacket_stats s;
 	u8 hdr[ETH_HLEN];
@@ -162,7 +163,7 @@ static void tx_dev(const char *ifname, unsigned int size, double secs, const u8 
 
 static void rx_dev(const char *ifname, unsigned int size, double secs, unsigned int opts)
 {
-	struct stack *st = stack_new();
+	struct stack *st = stack_new(&(struct stack_params){ .families = inet_families });
 	struct net_device *dev = open_dev(st, ifname, opts);
 	struct packet_type pt = { .type = ETH_P_BENCH, .func = bench_rcv };
 	struct afpacket_stats s;
@@ -202,7 +203,7 @@ static void pp_dev(const char *ifname, unsigned int size, double secs, const u8 
 		   unsigned int opts)
 {
 	enum { MAX_RTT = 1 << 20 };
-	struct stack *st = stack_new();
+	struct stack *st = stack_new(&(struct stack_params){ .families = inet_families });
 	struct net_device *dev = open_dev(st, ifname, opts);
 	struct packet_type pt = { .type = ETH_P_BENCH, .func = bench_rcv };
 	double *rtt = malloc(MAX_RTT * sizeof(*rtt));

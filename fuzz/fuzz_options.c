@@ -40,7 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	st = stack_new();
+	st = stack_new(&(struct stack_params){ .families = inet_families });
 	cr_assert(st != NULL);
 	stack_clock_set_manual(st, 1000 * NSEC_PER_SEC);
 	st->rand_state = 1;

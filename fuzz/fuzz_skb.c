@@ -25,6 +25,7 @@
 #include "alloc.h"
 #include "skbuff.h"
 #include "stack.h"
+#include "ip.h"
 
 #define NSLOTS 8
 #define NQUEUES 2
@@ -46,6 +47,7 @@ struct shadow {
 };
 
 static struct stack *st;
+static struct failslab fs; /* OP_FAIL_ALLOC arms it */
 static struct shadow slot[NSLOTS];
 static struct sk_buff_head q[NQUEUES];
 static struct shadow qm[NQUEUES][QMAX];
@@ -59,7 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	st = stack_new();
+	st = stack_new(&(struct stack_params){ .families = inet_families, .failslab = &fs });
 	cr_assert(st != NULL);
 	trace = getenv("FUZZ_SKB_TRACE") != NULL;
 	for (int i = 0; i < NQUEUES; i++)
@@ -545,7 +547,7 @@ static void step(u8 op)
 	case OP_SPLICE: op_splice(false); break;
 	case OP_SPLICE_TAIL: op_splice(true); break;
 	case OP_PURGE: purge(arg8() % NQUEUES); break;
-	case OP_FAIL_ALLOC: failslab_arm(1 + arg8() % 4, false); break;
+	case OP_FAIL_ALLOC: failslab_arm(&fs, 1 + arg8() % 4, false); break;
 	}
 }
 
@@ -567,7 +569,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 						slot[i].skb->end, slot[i].skb->network_header, slot[i].net_off);
 		check_all();
 	}
-	failslab_disarm();
+	failslab_disarm(&fs);
 	for (int i = 0; i < NSLOTS; i++)
 		if (slot[i].skb)
 			op_free(&slot[i], true);

@@ -197,7 +197,7 @@ void shim_adopt_fd(int fd)
 	if (e && fd_entry_sock(e) == sock && conn)
 		inherit_adopt(in, fd, sock); /* (it says why if it cannot) */
 	else if (e && fd_entry_sock(e) == sock && (rc = adopt_listener(in, sock)))
-		skb_log(LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
+		skb_log_at(shim_cfg.log_level, LOG_WARN, "fd %d: the inherited listener on port %u cannot be made here: %s",
 			fd, sock_local_port(sock), strerror(-rc));
 	shim_unlock(in);
 }

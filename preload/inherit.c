@@ -405,7 +405,7 @@ static void inh_hand_over(struct skbos_instance *in, struct inh *h, int rs, int 
 	inh_timeouts(rs);
 	if (inh_send(rs, &rep, sizeof(rep), h->y) ||
 	    inh_send(rs, buf, rep.r.rx_len + rep.r.tx_len, -1))
-		skb_log(LOG_WARN, "the connection %u->%u was lost in its handover: the process "
+		skb_log(in->st, LOG_WARN, "the connection %u->%u was lost in its handover: the process "
 			"that asked for it is gone", sk->sk_num, ntohs(sk->sk_dport));
 	free(buf);
 	if (h->held)
@@ -614,7 +614,7 @@ int inherit_adopt(struct skbos_instance *in, int fd, struct socket *old)
 	if (rc) {
 		if (group > 0)
 			stack_port_release(in->st, IPPROTO_TCP, pending ? rep.r.num : old->sk->sk_num);
-		skb_log(LOG_WARN, "fd %d: the inherited connection cannot be taken over: %s", fd,
+		skb_log(in->st, LOG_WARN, "fd %d: the inherited connection cannot be taken over: %s", fd,
 			strerror(-rc));
 		return rc;
 	}

@@ -22,7 +22,6 @@
 #include "instance.h"
 #include "net.h"
 
-extern void __chk_fail(void) __attribute__((noreturn));
 
 /*
  * The destination of a facade's datagram, as udpv6_sendmsg reads it:

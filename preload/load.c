@@ -35,6 +35,7 @@ __attribute__((constructor)) static void shim_load(void)
 		fprintf(stderr, "skbos: %s (the program was not started)\n", err);
 		_exit(1);
 	}
+	shim_cfg.thread_init = shim_thread_hook;
 	shim_enabled = shim_cfg.have_if || shim_cfg.loopback;
 	/* Before main can drop privileges (memcached -u, nginx's user). */
 	if (shim_cfg.have_if)
@@ -45,7 +46,6 @@ __attribute__((constructor)) static void shim_load(void)
 	}
 	if (shim_enabled)
 		inherit_scan_exec(); /* connections a program that exec'd us passed on */
-	loop_set_thread_hook(shim_thread_hook);
 	loop_set_sleep_hook(shim_sleep_hook);
 	skbos_instance_set_channel(inherit_serve);
 	shim_fork_init();

@@ -292,8 +292,6 @@ SHIM_EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts
 	return shim_ppoll(fds, nfds, ts, sigmask);
 }
 
-extern void __chk_fail(void) __attribute__((noreturn));
-
 SHIM_EXPORT int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
 {
 	if (fdslen / sizeof(*fds) < nfds)

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "skbos_config.h"
+#include "api.h"
 
 struct socket;
 struct skbos_instance;
@@ -168,10 +169,7 @@ void shim_unlock(struct skbos_instance *in);  /* after-call flush, then unlock *
 struct skbos_instance *shim_lock_any(void);   /* locked, or NULL: none started */
 void shim_unlock_any(struct skbos_instance *in); /* errno kept */
 
-/* api.c (the process's one instance) */
-struct skbos_instance *skbos_current_instance(void);
-int skbos_init_config(const struct skbos_config *cfg, char *err, size_t errlen);
-void skbos_forget_after_fork(struct skbos_config *next);
+/* api.c (the process's one instance): api.h */
 
 /* ---- the fd table (fdtable.c) ---------------------------------------------- */
 
@@ -244,6 +242,9 @@ int shim_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts, const
 bool poll_has_skbos(const struct pollfd *fds, nfds_t nfds);
 void shim_sleep_hook(bool asleep);
 uint64_t shim_ktime_deadline(struct skbos_instance *in, const struct timespec *ts);
+
+/* glibc's _FORTIFY_SOURCE failure (the __*_chk entry points call it). */
+extern void __chk_fail(void) __attribute__((noreturn));
 void shim_drain_fd(int fd);
 int shim_timeout_left(const struct timespec *deadline, struct timespec *left);
 void shim_deadline(const struct timespec *ts, struct timespec *deadline);

@@ -28,6 +28,7 @@
 #include "afpacket_uring.h"
 #include "eth.h"
 #include "stack.h"
+#include "ip.h"
 
 #define POLL_MS 3000
 #define PEER_IP "10.77.0.1"
@@ -80,7 +81,7 @@ static void setup(void)
 {
 	netns_pair_create(&np);
 	cr_assert(eq(int, netns_ifmac(np.ns_b, np.if_b, peer_mac), 0));
-	st = stack_new();
+	st = stack_new(&(struct stack_params){ .families = inet_families });
 	cr_assert(not(eq(ptr, st, NULL)));
 	skb_queue_head_init(&rxq);
 	rx_seen = 0;

@@ -15,6 +15,7 @@
 #include "checksum.h"
 #include "skbuff.h"
 #include "stack.h"
+#include "ip.h"
 
 /* RFC 1071 §3, "Numerical Examples": the bytes 00 01 f2 03 f4 f5 f6 f7 sum
  * (one's complement, big-endian words) to 0xddf2; the checksum is its
@@ -177,7 +178,7 @@ Test(checksum, one_flipped_bit_is_caught)
  */
 Test(checksum, skb_checksum_help_writes_the_captured_tcp_checksum)
 {
-	struct stack *st = stack_new();
+	struct stack *st = stack_new(&(struct stack_params){ .families = inet_families });
 	struct sk_buff *skb;
 	__be32 saddr, daddr;
 	u8 *th;

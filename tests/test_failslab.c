@@ -12,8 +12,9 @@
  *  - a frame lost to a failed allocation is counted as a drop;
  *  - with a single failure, TCP still delivers every byte exactly (it is
  *    one lost segment: retransmission repairs it);
- *  - at teardown every allocated object is freed (failslab.live == 0; under
- *    the ASan build LeakSanitizer checks the same from outside).
+ *  - at teardown every allocated object is freed (fs.live == 0, counted on
+ *    the scenarios' own switch; under the ASan build LeakSanitizer checks
+ *    the same from outside).
  */
 #include <dlfcn.h>
 #include <criterion/criterion.h>
@@ -26,6 +27,9 @@
 #include "socks.h"
 #include "tcp.h"
 
+/* The scenarios' stacks share this switch, so its count covers both. */
+static struct failslab fs;
+
 /* One run of a scenario under one fault-injection setting. */
 struct run {
 	u64 nth;        /* 0: counting run */
@@ -37,9 +41,9 @@ static void *site(void)
 {
 	Dl_info info;
 
-	if (failslab.site && dladdr(failslab.site, &info))
-		return (void *)((char *)failslab.site - (char *)info.dli_fbase);
-	return failslab.site;
+	if (fs.site && dladdr(fs.site, &info))
+		return (void *)((char *)fs.site - (char *)info.dli_fbase);
+	return fs.site;
 }
 
 static u64 drop_total(const struct inet_pair *net)
@@ -60,7 +64,7 @@ static bool check_call(struct run *r, long rc, const char *what, int e1, int e2,
 {
 	if (rc >= 0)
 		return true;
-	cr_assert(failslab.failed > 0, "nth %llu: %s failed (%ld) with no allocation failed",
+	cr_assert(fs.failed > 0, "nth %llu: %s failed (%ld) with no allocation failed",
 		  (unsigned long long)r->nth, what, rc);
 	cr_assert(rc == -e1 || rc == -e2 || rc == -e3,
 		  "nth %llu%s (at %p): %s returned %ld, Linux returns %d, %d or %d",
@@ -93,7 +97,7 @@ static void sc_stack_init(struct run *r)
 {
 	struct inet_pair net;
 
-	check_call(r, inet_pair_build(&net), "stack setup", ENOMEM, ENOBUFS, ENOBUFS);
+	check_call(r, inet_pair_build(&net, &fs), "stack setup", ENOMEM, ENOBUFS, ENOBUFS);
 	finish(&net);
 }
 
@@ -111,7 +115,7 @@ static void sc_udp(struct run *r)
 	unsigned int sent = 0, got = 0;
 	u64 drops0;
 
-	if (!check_call(r, inet_pair_build(&net), "stack setup", ENOMEM, ENOBUFS, ENOBUFS))
+	if (!check_call(r, inet_pair_build(&net, &fs), "stack setup", ENOMEM, ENOBUFS, ENOBUFS))
 		goto out;
 	drops0 = drop_total(&net);
 	if (!(a = open_socket(r, net.w.st[0], SOCK_DGRAM)) || !(b = open_socket(r, net.w.st[1], SOCK_DGRAM)))
@@ -203,7 +207,7 @@ static void sc_tcp(struct run *r)
 	size_t sent = 0, got = 0;
 	bool eof = false;
 
-	if (!check_call(r, inet_pair_build(&net), "stack setup", ENOMEM, ENOBUFS, ENOBUFS))
+	if (!check_call(r, inet_pair_build(&net, &fs), "stack setup", ENOMEM, ENOBUFS, ENOBUFS))
 		goto out;
 	if (!(l = open_socket(r, net.w.st[1], SOCK_STREAM)))
 		goto out;
@@ -268,15 +272,15 @@ static void run_once(void (*scenario)(struct run *), u64 nth, bool persist)
 {
 	struct run r = { .nth = nth, .persist = persist };
 
-	failslab_arm(nth, persist);
+	failslab_arm(&fs, nth, persist);
 	scenario(&r);
-	failslab_disarm();
-	if (failslab.site)
-		note_site(failslab.site);
-	cr_assert(eq(long, failslab.live, 0), "nth %llu%s: %ld objects not freed",
-		  (unsigned long long)nth, persist ? "+" : "", failslab.live);
-	if (nth && nth <= failslab.count)
-		cr_assert(ge(u64, failslab.failed, 1));
+	failslab_disarm(&fs);
+	if (fs.site)
+		note_site(fs.site);
+	cr_assert(eq(long, fs.live, 0), "nth %llu%s: %ld objects not freed",
+		  (unsigned long long)nth, persist ? "+" : "", fs.live);
+	if (nth && nth <= fs.count)
+		cr_assert(ge(u64, fs.failed, 1));
 }
 
 /*
@@ -289,7 +293,7 @@ static void fail_each(const char *name, void (*scenario)(struct run *))
 	u64 n, stride;
 
 	run_once(scenario, 0, false);
-	n = failslab.count;
+	n = fs.count;
 	cr_assert(gt(u64, n, 0));
 	stride = n > 3000 ? n / 3000 + 1 : 1;
 	fprintf(stderr, "failslab: %s: N = %llu allocations, stride %llu\n", name,

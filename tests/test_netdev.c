@@ -16,6 +16,7 @@
 #include "loopback.h"
 #include "eth.h"
 #include "log.h"
+#include "ip.h"
 
 static struct world w;
 static struct wire *wire;
@@ -251,10 +252,22 @@ Test(netdev, skbos_log_variable_is_validated)
 	cr_assert(eq(int, skb_log_parse_level("debug"), LOG_DEBUG));
 	cr_assert(eq(int, skb_log_parse_level("loud"), -EINVAL));
 	setenv("SKBOS_LOG", "loud", 1);
-	cr_assert(eq(int, skb_log_init_from_env(), -EINVAL));
+	cr_assert(eq(int, skb_log_level_from_env(), -EINVAL));
 	setenv("SKBOS_LOG", "warn", 1);
-	cr_assert(eq(int, skb_log_init_from_env(), 0));
-	cr_assert(eq(int, skb_log_level, LOG_WARN));
+	cr_assert(eq(int, skb_log_level_from_env(), LOG_WARN));
 	unsetenv("SKBOS_LOG");
-	skb_log_level = LOG_ERROR;
+	cr_assert(eq(int, skb_log_level_from_env(), LOG_ERROR));
+}
+
+/* The level is a stack's: making a second one does not change the first's. */
+Test(netdev, log_level_is_per_stack)
+{
+	struct stack *a = stack_new(&(struct stack_params){ .families = inet_families,
+							    .log_level = LOG_DEBUG });
+	struct stack *b = stack_new(&(struct stack_params){ .families = inet_families });
+
+	cr_assert(eq(int, a->log_level, LOG_DEBUG));
+	cr_assert(eq(int, b->log_level, LOG_ERROR));
+	stack_free(b);
+	stack_free(a);
 }

@@ -6,13 +6,14 @@
 
 #include "skbuff.h"
 #include "stack.h"
+#include "ip.h"
 
 static struct stack *st;
 static struct sk_buff_head q;
 
 static void setup(void)
 {
-	st = stack_new();
+	st = stack_new(&(struct stack_params){ .families = inet_families });
 	skb_queue_head_init(&q);
 }
 

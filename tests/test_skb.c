@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "skbuff.h"
 #include "stack.h"
+#include "ip.h"
 #include "netdevice.h"
 #include "dst.h"
 
@@ -22,7 +23,7 @@ static struct stack *st;
 
 static void setup(void)
 {
-	st = stack_new();
+	st = stack_new(&(struct stack_params){ .families = inet_families });
 	cr_assert(not(eq(ptr, st, NULL)));
 }
 
@@ -478,22 +479,30 @@ Test(skb, large_allocation_beyond_pools_works)
 
 Test(skb, nth_allocation_fails_once_on_request)
 {
-	struct sk_buff *a, *b;
+	struct failslab fs = { 0 };
+	struct stack *fst = stack_new(&(struct stack_params){ .families = inet_families,
+							      .failslab = &fs });
+	struct sk_buff *a, *b, *c;
 
-	failslab_arm(3, false); /* alloc_skb takes two: the sk_buff and its data */
-	a = alloc_skb(st, 64);
+	cr_assert(not(eq(ptr, fst, NULL)));
+	failslab_arm(&fs, 3, false); /* alloc_skb takes two: the sk_buff and its data */
+	c = alloc_skb(st, 64);
+	cr_assert(not(eq(ptr, c, NULL)), "another stack's allocations are not counted");
+	a = alloc_skb(fst, 64);
 	cr_assert(not(eq(ptr, a, NULL)));
 	cr_assert(eq(ptr, skb_clone(a), NULL), "third allocation fails");
-	b = alloc_skb(st, 64);
+	b = alloc_skb(fst, 64);
 	cr_assert(not(eq(ptr, b, NULL)), "only once");
 	cr_assert(eq(int, skb_cow(b, 1000), 0));
-	failslab_arm(1, false);
+	failslab_arm(&fs, 1, false);
 	cr_assert(eq(int, pskb_expand_head(b, 64, 0), -ENOMEM));
 	cr_assert(eq(u32, b->len, 0), "unchanged after failure");
-	failslab_disarm();
-	cr_assert(eq(u64, failslab.failed, 1));
+	failslab_disarm(&fs);
+	cr_assert(eq(u64, fs.failed, 1));
 	consume_skb(a);
 	consume_skb(b);
+	consume_skb(c);
+	cr_assert(eq(long, stack_free(fst), 0));
 }
 
 Test(skb, copy_bits_checks_bounds)

@@ -82,24 +82,30 @@ Test(tcp, offered_windows_fit_the_receive_buffer)
 	sock_release(l);
 }
 
-/* Linux answers TCP_INFO with its whole struct (232 bytes as 6.1 has it):
- * iperf3 reads tcpi_snd_wnd, past glibc's 104-byte struct tcp_info. */
+/* Linux answers TCP_INFO with its whole struct (280 bytes as this machine's
+ * 6.18 kernel has it, tests/sockopt_linux.h): iperf3 reads tcpi_snd_wnd,
+ * past glibc's 104-byte struct tcp_info; tcpi_rcv_wnd follows it (6.2). */
 Test(tcp, tcp_info_has_linux_size_and_snd_wnd)
 {
 	struct socket *c, *s, *l;
 	unsigned char info[512];
 	unsigned int len = sizeof(info);
-	u32 snd_wnd;
+	u32 snd_wnd, rcv_wnd;
 
 	connect_pair(96, &c, &s, &l);
 	memset(info, 0xa5, sizeof(info));
 	cr_assert(eq(int, c->ops->getsockopt(c, IPPROTO_TCP, TCP_INFO, info, &len), 0));
-	cr_assert(eq(u32, len, 232));
+	cr_assert(eq(u32, len, 280));
 	cr_assert(eq(u8, info[0], TCP_ESTABLISHED), "tcpi_state");
 	memcpy(&snd_wnd, info + 228, sizeof(snd_wnd)); /* tcpi_snd_wnd */
 	cr_assert(eq(u32, snd_wnd, tcp_sk(c->sk)->snd_wnd));
 	cr_assert(gt(u32, snd_wnd, 0));
-	cr_assert(eq(u8, info[232], 0xa5), "nothing written past the struct");
+	memcpy(&rcv_wnd, info + 232, sizeof(rcv_wnd)); /* tcpi_rcv_wnd */
+	cr_assert(eq(u32, rcv_wnd, tcp_sk(c->sk)->rcv_wnd));
+	cr_assert(gt(u32, rcv_wnd, 0));
+	for (int i = 236; i < 280; i++)
+		cr_assert(eq(u8, info[i], 0), "byte %d: no rehash, RTO or ECN yet", i);
+	cr_assert(eq(u8, info[280], 0xa5), "nothing written past the struct");
 	len = 8;
 	cr_assert(eq(int, c->ops->getsockopt(c, IPPROTO_TCP, TCP_INFO, info, &len), 0));
 	cr_assert(eq(u32, len, 8), "a short buffer gets its length");

@@ -244,3 +244,55 @@ Test(tcp_close, close_with_unread_data_sends_a_rst)
 	cr_assert(eq(u32, r.ack, c.rcv + 6));
 	cr_assert(eq(int, state(&c), -1));
 }
+
+static void set_linger2(struct socket *s, int secs)
+{
+	cr_assert(eq(int, s->ops->setsockopt(s, IPPROTO_TCP, TCP_LINGER2, &secs, sizeof(secs)), 0));
+}
+
+/*
+ * TCP_LINGER2 (Linux's tcp_fin_time): an orphan waits that long in FIN_WAIT2
+ * for the peer's FIN instead of tcp_fin_timeout (60 s), then goes without a
+ * segment.
+ */
+Test(tcp_close, linger2_bounds_an_orphan_in_fin_wait_2)
+{
+	struct tseg_conn c;
+
+	tseg_open(&c, 5000);
+	set_linger2(c.s, 10);
+	close_expect_fin(&c);
+	from_a(&c, TCPHDR_ACK, c.snd);
+	cr_assert(eq(int, state(&c), TCP_FIN_WAIT2));
+	world_advance(&p.w, 10 * SEC - MS);
+	cr_assert(eq(int, state(&c), TCP_FIN_WAIT2), "not before TCP_LINGER2");
+	world_advance(&p.w, MS);
+	cr_assert(eq(int, state(&c), -1), "gone at TCP_LINGER2, not tcp_fin_timeout");
+	tseg_expect_none();
+}
+
+/*
+ * TCP_LINGER2 < 0 (Linux's tcp_close): closing a socket already in
+ * FIN_WAIT2 (after shutdown(SHUT_WR)) aborts it with a RST instead of
+ * waiting for the peer's FIN.
+ */
+Test(tcp_close, negative_linger2_resets_at_close_in_fin_wait_2)
+{
+	struct tseg_conn c;
+	struct tseg_seen r;
+
+	tseg_open(&c, 5000);
+	set_linger2(c.s, -1);
+	cr_assert(eq(int, c.s->ops->shutdown(c.s, SHUT_WR), 0));
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_FIN | TCPHDR_ACK));
+	c.snd++;
+	from_a(&c, TCPHDR_ACK, c.snd);
+	cr_assert(eq(int, state(&c), TCP_FIN_WAIT2));
+	sock_release(c.s);
+	c.s = NULL;
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_RST | TCPHDR_ACK), "a RST, not a wait for the FIN");
+	cr_assert(eq(u32, r.seq, c.snd));
+	cr_assert(eq(int, state(&c), -1));
+}

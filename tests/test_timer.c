@@ -8,6 +8,7 @@
 #include <criterion/new/assert.h>
 
 #include "stack.h"
+#include "ip.h"
 
 #define T0 (1000 * NSEC_PER_SEC)
 #define MS NSEC_PER_MSEC
@@ -16,7 +17,7 @@ static struct stack *st;
 
 static void setup(void)
 {
-	st = stack_new();
+	st = stack_new(&(struct stack_params){ .families = inet_families });
 	stack_clock_set_manual(st, T0);
 }
 
@@ -277,7 +278,7 @@ Test(timer, fifty_thousand_timers_with_cancellation)
 
 Test(timer, real_clock_moves_forward)
 {
-	struct stack *real = stack_new();
+	struct stack *real = stack_new(&(struct stack_params){ .families = inet_families });
 	ktime_t a = stack_now(real), b;
 
 	for (volatile int i = 0; i < 100000; i++)

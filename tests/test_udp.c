@@ -24,6 +24,7 @@
 #include "raw.h"
 #include "route.h"
 #include "sockopt_linux.h"
+#include "sockopt_replay.h"
 #include "ip_cmsg.h"
 
 #define MS NSEC_PER_MSEC
@@ -490,27 +491,11 @@ Test(udp, options_match_the_kernel_case_by_case)
 	for (size_t i = 0; i < SOCKOPT_LINUX_COUNT; i++) {
 		const struct sockopt_case *c = &sockopt_linux[i];
 		struct socket *s;
-		unsigned char out[512];
-		unsigned int len = c->get_len;
-		int rc;
 
 		if (c->type == SOCK_STREAM)
-			continue; /* the TCP issue replays those */
+			continue; /* test_tcp_ext replays those */
 		s = t_socket(sa, c->type, c->protocol);
-		if (c->do_set) {
-			rc = s->ops->setsockopt(s, c->level, c->optname, c->set_val, c->set_len);
-			cr_expect(eq(int, -rc, c->set_errno), "%s: set errno", c->name);
-		}
-		if (c->do_get) {
-			memset(out, 0, sizeof(out));
-			rc = s->ops->getsockopt(s, c->level, c->optname, out, &len);
-			cr_expect(eq(int, -rc, c->get_errno), "%s: get errno", c->name);
-			if (!rc) {
-				cr_expect(eq(u32, len, c->got_len), "%s: optlen", c->name);
-				cr_expect(eq(int, memcmp(out, c->got_val, len < 32 ? len : 32), 0),
-					  "%s: value", c->name);
-			}
-		}
+		sockopt_replay(s, c, c->got_val);
 		sock_release(s);
 		checked++;
 	}

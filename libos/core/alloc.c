@@ -12,49 +12,47 @@
 
 #include "alloc.h"
 
-struct failslab failslab;
-
 /** __should_failslab - count one allocation; true if it is the one to fail. */
-bool __should_failslab(void *site)
+bool __should_failslab(struct failslab *fs, void *site)
 {
-	u64 n = __atomic_add_fetch(&failslab.count, 1, __ATOMIC_RELAXED);
+	u64 n = __atomic_add_fetch(&fs->count, 1, __ATOMIC_RELAXED);
 
-	if (!failslab.nth || n < failslab.nth || (n > failslab.nth && !failslab.persist))
+	if (!fs->nth || n < fs->nth || (n > fs->nth && !fs->persist))
 		return false;
-	__atomic_add_fetch(&failslab.failed, 1, __ATOMIC_RELAXED);
-	failslab.site = site;
+	__atomic_add_fetch(&fs->failed, 1, __ATOMIC_RELAXED);
+	fs->site = site;
 	return true;
 }
 
-void *__kmalloc_accounted(size_t size, bool zero)
+void *__kmalloc_accounted(struct failslab *fs, size_t size, bool zero)
 {
 	void *p;
 
-	if (__should_failslab(__builtin_return_address(0)))
+	if (__should_failslab(fs, __builtin_return_address(0)))
 		return NULL;
 	p = zero ? calloc(1, size) : malloc(size);
 	if (p)
-		__atomic_add_fetch(&failslab.live, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&fs->live, 1, __ATOMIC_RELAXED);
 	return p;
 }
 
-void *__krealloc_accounted(void *p, size_t size)
+void *__krealloc_accounted(struct failslab *fs, void *p, size_t size)
 {
 	void *q;
 
-	if (__should_failslab(__builtin_return_address(0)))
+	if (__should_failslab(fs, __builtin_return_address(0)))
 		return NULL;
 	q = realloc(p, size);
 	if (q && !p)
-		__atomic_add_fetch(&failslab.live, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&fs->live, 1, __ATOMIC_RELAXED);
 	return q;
 }
 
-void __kfree_accounted(void *p)
+void __kfree_accounted(struct failslab *fs, void *p)
 {
 	if (!p)
 		return;
-	__atomic_sub_fetch(&failslab.live, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fs->live, 1, __ATOMIC_RELAXED);
 	free(p);
 }
 
@@ -63,21 +61,21 @@ void __kfree_accounted(void *p)
  * next one; 0: count only), and every one after it if @persist.  Resets the
  * counters.
  */
-void failslab_arm(u64 nth, bool persist)
+void failslab_arm(struct failslab *fs, u64 nth, bool persist)
 {
-	failslab.nth = nth;
-	failslab.persist = persist;
-	failslab.count = 0;
-	failslab.failed = 0;
-	failslab.live = 0;
-	failslab.site = NULL;
-	__atomic_store_n(&failslab.armed, true, __ATOMIC_RELEASE);
+	fs->nth = nth;
+	fs->persist = persist;
+	fs->count = 0;
+	fs->failed = 0;
+	fs->live = 0;
+	fs->site = NULL;
+	__atomic_store_n(&fs->armed, true, __ATOMIC_RELEASE);
 }
 
 /** failslab_disarm - stop counting; the counters keep their last values. */
-void failslab_disarm(void)
+void failslab_disarm(struct failslab *fs)
 {
-	__atomic_store_n(&failslab.armed, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&fs->armed, false, __ATOMIC_RELEASE);
 }
 
 /**

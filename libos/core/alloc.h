@@ -11,9 +11,13 @@
  * armed, live objects are counted as well, so a test can assert that
  * everything allocated was freed.
  *
- * Unarmed, the cost is one predictable branch on a flag per call.  The state
- * is process-wide, like malloc's: a process arms it once (SKBOS_FAILNTH, or a
- * test) before its stacks exist and reads it after they are gone.
+ * Unarmed, the cost is one predictable branch per call.  The switch belongs
+ * to whoever creates stacks, not to the process: a stack is made with one
+ * (struct stack_params; NULL: never fail) and every allocation for it passes
+ * it (kzalloc(st->failslab, ...)), so one test's injection cannot reach
+ * another stack in the process.  Stacks of one scenario (two joined by a
+ * wire) may share a switch, so that its count covers them both.  An
+ * allocation that belongs to no stack passes NULL.
  */
 #ifndef SKBOS_ALLOC_H
 #define SKBOS_ALLOC_H
@@ -42,69 +46,72 @@ struct failslab {
 	void *site;
 };
 
-extern struct failslab failslab;
+bool __should_failslab(struct failslab *fs, void *site);
+void *__kmalloc_accounted(struct failslab *fs, size_t size, bool zero);
+void *__krealloc_accounted(struct failslab *fs, void *p, size_t size);
+void __kfree_accounted(struct failslab *fs, void *p);
 
-bool __should_failslab(void *site);
-void *__kmalloc_accounted(size_t size, bool zero);
-void *__krealloc_accounted(void *p, size_t size);
-void __kfree_accounted(void *p);
-
-/** should_failslab - fault injection: must this allocation fail? */
-static inline bool should_failslab(void)
+static inline bool failslab_armed(const struct failslab *fs)
 {
-	if (likely(!failslab.armed))
-		return false;
-	return __should_failslab(__builtin_return_address(0));
+	return fs && __atomic_load_n(&fs->armed, __ATOMIC_RELAXED);
 }
 
-/** kmalloc - malloc(@size), or NULL (out of memory, or injected). */
-static inline void *kmalloc(size_t size)
+/** should_failslab - fault injection: must this allocation (under @fs) fail? */
+static inline bool should_failslab(struct failslab *fs)
 {
-	if (unlikely(failslab.armed))
-		return __kmalloc_accounted(size, false);
+	if (likely(!failslab_armed(fs)))
+		return false;
+	return __should_failslab(fs, __builtin_return_address(0));
+}
+
+/** kmalloc - malloc(@size), or NULL (out of memory, or injected by @fs). */
+static inline void *kmalloc(struct failslab *fs, size_t size)
+{
+	if (unlikely(failslab_armed(fs)))
+		return __kmalloc_accounted(fs, size, false);
 	return malloc(size);
 }
 
 /** kzalloc - zeroed kmalloc. */
-static inline void *kzalloc(size_t size)
+static inline void *kzalloc(struct failslab *fs, size_t size)
 {
-	if (unlikely(failslab.armed))
-		return __kmalloc_accounted(size, true);
+	if (unlikely(failslab_armed(fs)))
+		return __kmalloc_accounted(fs, size, true);
 	return calloc(1, size);
 }
 
 /** kcalloc - a zeroed array of @n elements of @size bytes (NULL on overflow). */
-static inline void *kcalloc(size_t n, size_t size)
+static inline void *kcalloc(struct failslab *fs, size_t n, size_t size)
 {
 	size_t bytes;
 
 	if (__builtin_mul_overflow(n, size, &bytes))
 		return NULL;
-	return kzalloc(bytes);
+	return kzalloc(fs, bytes);
 }
 
 /**
  * krealloc - resize @p to @size bytes (a NULL @p allocates).  On failure
  * @p is untouched and still owned by the caller.
  */
-static inline void *krealloc(void *p, size_t size)
+static inline void *krealloc(struct failslab *fs, void *p, size_t size)
 {
-	if (unlikely(failslab.armed))
-		return __krealloc_accounted(p, size);
+	if (unlikely(failslab_armed(fs)))
+		return __krealloc_accounted(fs, p, size);
 	return realloc(p, size);
 }
 
-/** kfree - free what k*alloc returned; NULL is fine. */
-static inline void kfree(void *p)
+/** kfree - free what k*alloc returned under the same @fs; NULL is fine. */
+static inline void kfree(struct failslab *fs, void *p)
 {
-	if (unlikely(failslab.armed))
-		__kfree_accounted(p);
+	if (unlikely(failslab_armed(fs)))
+		__kfree_accounted(fs, p);
 	else
 		free(p);
 }
 
-void failslab_arm(u64 nth, bool persist);
-void failslab_disarm(void);
+void failslab_arm(struct failslab *fs, u64 nth, bool persist);
+void failslab_disarm(struct failslab *fs);
 int failslab_parse(const char *s, u64 *nth, bool *persist);
 
 #endif /* SKBOS_ALLOC_H */

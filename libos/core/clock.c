@@ -5,6 +5,7 @@
  */
 #include <time.h>
 
+#include "clock.h"
 #include "stack.h"
 
 /** stack_now - the stack's current time in nanoseconds. */
@@ -44,8 +45,13 @@ void stack_clock_set_manual(struct stack *st, ktime_t start)
 	st->clock_now = start;
 }
 
-/** stack_next_timer - when the stack next needs stack_run_timers(). */
-ktime_t stack_next_timer(const struct stack *st)
+/**
+ * stack_clock_advance - a manual clock moves forward to @t (never back); a
+ * real clock ignores it.  The timers step it so that a handler sees the
+ * time it was due.
+ */
+void stack_clock_advance(struct stack *st, ktime_t t)
 {
-	return timer_base_next(&st->timers);
+	if (st->clock_manual && t > st->clock_now)
+		st->clock_now = t;
 }

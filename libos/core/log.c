@@ -8,8 +8,6 @@
 
 #include "log.h"
 
-int skb_log_level = LOG_ERROR;
-
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 /** __skb_log - format one line "skbos: <level>: <message>" to stderr. */
@@ -38,22 +36,20 @@ int skb_log_parse_level(const char *s)
 }
 
 /**
- * skb_log_init_from_env - apply SKBOS_LOG.  A bad value is refused with one
+ * skb_log_level_from_env - the level SKBOS_LOG asks for (LOG_ERROR when
+ * unset), for a stack about to be made.  A bad value is refused with one
  * line naming the variable, never silently ignored.
- * Return: 0 or -EINVAL.
+ * Return: the level or -EINVAL.
  */
-int skb_log_init_from_env(void)
+int skb_log_level_from_env(void)
 {
 	const char *v = getenv("SKBOS_LOG");
 	int level;
 
 	if (!v || !*v)
-		return 0;
+		return LOG_ERROR;
 	level = skb_log_parse_level(v);
-	if (level < 0) {
+	if (level < 0)
 		fprintf(stderr, "skbos: SKBOS_LOG=%s: expected error, warn, info or debug\n", v);
-		return -EINVAL;
-	}
-	skb_log_level = level;
-	return 0;
+	return level;
 }

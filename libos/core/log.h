@@ -2,8 +2,10 @@
  * log.h - skb_log(): the one way the stack writes to stderr.
  *
  * Silent by default (errors only); SKBOS_LOG=error|warn|info|debug raises it.
- * The level is process configuration, like stderr itself, so it is the one
- * piece of file-scope state in the core; it holds no protocol state.
+ * The level is a stack's (struct stack's log_level, set at stack_new()), so
+ * a second stack or instance in the process does not change the first's.
+ * What happens outside any stack logs with its owner's level (skb_log_at),
+ * or, for an error, always (skb_log_error).
  */
 #ifndef SKBOS_LOG_H
 #define SKBOS_LOG_H
@@ -17,17 +19,21 @@ enum skb_log_level {
 	LOG_DEBUG = 3,
 };
 
-extern int skb_log_level;
-
 void __skb_log(enum skb_log_level level, const char *fmt, ...) __printf(2, 3);
 int skb_log_parse_level(const char *s);
-int skb_log_init_from_env(void);
+int skb_log_level_from_env(void);
 
 /* The test is inline so that a disabled level costs one load and a branch. */
-#define skb_log(level, ...)                                                    \
+#define skb_log_at(threshold, level, ...)                                      \
 	do {                                                                   \
-		if (unlikely((int)(level) <= skb_log_level))                   \
+		if (unlikely((int)(level) <= (int)(threshold)))                \
 			__skb_log(level, __VA_ARGS__);                         \
 	} while (0)
+
+/** skb_log - a line about stack @st, if its level lets @level through. */
+#define skb_log(st, level, ...) skb_log_at((st)->log_level, level, __VA_ARGS__)
+
+/** skb_log_error - an error that belongs to no stack (always printed). */
+#define skb_log_error(...) __skb_log(LOG_ERROR, __VA_ARGS__)
 
 #endif /* SKBOS_LOG_H */

@@ -129,7 +129,7 @@ void neigh_destroy(struct neighbour *n)
 	del_timer(&n->timer);
 	skb_queue_purge_reason(&n->arp_queue, SKB_DROP_REASON_NEIGH_DEAD);
 	n->tbl->stats.destroys++;
-	kfree(n);
+	kfree(n->tbl->stack->failslab, n);
 }
 
 /*
@@ -174,7 +174,7 @@ struct neighbour *neigh_create_key(struct neigh_table *tbl, const void *pkey, st
 		tbl->stats.table_fulls++;
 		return ERR_PTR(-ENOBUFS);
 	}
-	n = kzalloc(sizeof(*n));
+	n = kzalloc(tbl->stack->failslab, sizeof(*n));
 	if (!n)
 		return ERR_PTR(-ENOBUFS);
 	n->tbl = tbl;
@@ -187,7 +187,7 @@ struct neighbour *neigh_create_key(struct neigh_table *tbl, const void *pkey, st
 	skb_queue_head_init(&n->arp_queue);
 	timer_setup(tbl->stack, &n->timer, neigh_timer_handler);
 	if (tbl->constructor && tbl->constructor(n) < 0) {
-		kfree(n);
+		kfree(n->tbl->stack->failslab, n);
 		return ERR_PTR(-EINVAL);
 	}
 	h = neigh_hash(tbl, pkey, dev);
@@ -200,11 +200,11 @@ struct neighbour *neigh_create_key(struct neigh_table *tbl, const void *pkey, st
 
 static void neigh_set_state(struct neighbour *n, u8 state)
 {
-	if (unlikely(n->nud_state != state && LOG_DEBUG <= skb_log_level)) {
+	if (unlikely(n->nud_state != state && LOG_DEBUG <= n->dev->stack->log_level)) {
 		char a[INET6_ADDRSTRLEN];
 
 		inet_ntop(n->tbl->key_len == 4 ? AF_INET : AF_INET6, &n->primary_key6, a, sizeof(a));
-		skb_log(LOG_DEBUG, "neigh %s on %s: %s -> %s", a, n->dev->name,
+		skb_log(n->dev->stack, LOG_DEBUG, "neigh %s on %s: %s -> %s", a, n->dev->name,
 			neigh_state_name(n->nud_state), neigh_state_name(state));
 	}
 	n->nud_state = state;

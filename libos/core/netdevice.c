@@ -30,7 +30,7 @@
 struct net_device *alloc_netdev(struct stack *st, size_t sizeof_priv, const char *name,
 				void (*setup)(struct net_device *dev))
 {
-	struct net_device *dev = kzalloc(sizeof(*dev) + ALIGN(sizeof_priv, 16));
+	struct net_device *dev = kzalloc(st->failslab, sizeof(*dev) + ALIGN(sizeof_priv, 16));
 
 	if (!dev)
 		return NULL;
@@ -60,21 +60,19 @@ void ether_setup(struct net_device *dev)
 
 void register_netdevice_notifier(struct stack *st, struct notifier_block *nb)
 {
-	list_add_tail(&nb->list, &st->netdev_chain);
+	notifier_chain_register(&st->netdev_chain, nb);
 }
 
 void unregister_netdevice_notifier(struct stack *st, struct notifier_block *nb)
 {
 	(void)st;
-	list_del_init(&nb->list);
+	notifier_chain_unregister(nb);
 }
 
+/* Device events are facts, not requests: no subscriber can refuse one. */
 static void call_netdevice_notifiers(unsigned long event, struct net_device *dev)
 {
-	struct notifier_block *nb, *tmp;
-
-	list_for_each_entry_safe(nb, tmp, &dev->stack->netdev_chain, list)
-		nb->notifier_call(nb, event, dev);
+	notifier_call_chain(&dev->stack->netdev_chain, event, dev);
 }
 
 /** register_netdev - give @dev an ifindex and make it visible. Return: 0 or -EEXIST. */
@@ -101,7 +99,7 @@ void unregister_netdev(struct net_device *dev)
 
 void free_netdev(struct net_device *dev)
 {
-	kfree(dev);
+	kfree(dev->stack->failslab, dev);
 }
 
 /** dev_open - bring @dev up (IFF_UP | IFF_RUNNING).  Return: 0 or -errno. */

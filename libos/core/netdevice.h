@@ -17,6 +17,7 @@
 #include "types.h"
 #include "list.h"
 #include "skbuff.h"
+#include "notifier.h"
 
 struct stack;
 
@@ -137,11 +138,7 @@ struct packet_type {
 #define NETDEV_DOWN 2
 #define NETDEV_UNREGISTER 6
 
-struct notifier_block {
-	struct list_head list;
-	void (*notifier_call)(struct notifier_block *nb, unsigned long event, struct net_device *dev);
-};
-
+/* A netdev_chain subscriber gets the struct net_device as @data. */
 void register_netdevice_notifier(struct stack *st, struct notifier_block *nb);
 void unregister_netdevice_notifier(struct stack *st, struct notifier_block *nb);
 

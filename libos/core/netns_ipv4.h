@@ -52,6 +52,8 @@ struct netns_ipv4 {
 	struct net_device *loopback_dev;
 	struct packet_type ip_packet_type;
 	struct notifier_block netdev_nb;
+	struct list_head inetaddr_chain; /* address added/removed: devinet.c tells, route/ARP listen */
+	struct notifier_block fib_inetaddr_nb;
 };
 
 #endif /* SKBOS_NETNS_IPV4_H */

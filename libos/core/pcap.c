@@ -74,21 +74,21 @@ static int skb_pcap_rcv(struct sk_buff *skb, struct net_device *dev, struct pack
  */
 struct skb_pcap *skb_pcap_open_dev(struct stack *st, struct net_device *dev, const char *path)
 {
-	struct skb_pcap *pc = kzalloc(sizeof(*pc));
+	struct skb_pcap *pc = kzalloc(st->failslab, sizeof(*pc));
 
 	if (!pc)
 		return ERR_PTR(-ENOMEM);
 	pc->st = st;
 	pc->pd = pcap_open_dead(DLT_EN10MB, SKB_PCAP_SNAPLEN);
 	if (!pc->pd) {
-		kfree(pc);
+		kfree(st->failslab, pc);
 		return ERR_PTR(-ENOMEM);
 	}
 	pc->dumper = pcap_dump_open(pc->pd, path);
 	if (!pc->dumper) {
-		skb_log(LOG_ERROR, "pcap: %s: %s", path, pcap_geterr(pc->pd));
+		skb_log(st, LOG_ERROR, "pcap: %s: %s", path, pcap_geterr(pc->pd));
 		pcap_close(pc->pd);
-		kfree(pc);
+		kfree(st->failslab, pc);
 		return ERR_PTR(-EIO);
 	}
 	pc->pt.type = ETH_P_ALL;
@@ -127,7 +127,7 @@ void skb_pcap_close(struct skb_pcap *pc)
 	dev_remove_pack(pc->st, &pc->pt);
 	pcap_dump_close(pc->dumper);
 	pcap_close(pc->pd);
-	kfree(pc);
+	kfree(pc->st->failslab, pc);
 }
 
 /**

@@ -51,7 +51,7 @@ void skb_pools_destroy(struct stack *st)
 
 			p->free = *(void **)buf; /* the link, before unpoison undefines it */
 			skb_unpoison(buf, p->size);
-			kfree(buf);
+			kfree(st->failslab, buf);
 		}
 		p->nfree = 0;
 	}
@@ -60,7 +60,7 @@ void skb_pools_destroy(struct stack *st)
 
 		st->skb_free = skb->next;
 		skb_unpoison(skb, sizeof(*skb));
-		kfree(skb);
+		kfree(st->failslab, skb);
 	}
 	st->skb_nfree = 0;
 }
@@ -82,7 +82,7 @@ static void *skb_data_get(struct stack *st, u32 size, u8 *pool, u32 *bufsize)
 		*pool = i;
 		*bufsize = p->size;
 		/* A cached buffer is an allocation too, for fault injection. */
-		if (p->free && should_failslab())
+		if (p->free && should_failslab(st->failslab))
 			return NULL;
 		if (p->free) {
 			buf = p->free;
@@ -91,11 +91,11 @@ static void *skb_data_get(struct stack *st, u32 size, u8 *pool, u32 *bufsize)
 			skb_unpoison(buf, p->size);
 			return buf;
 		}
-		return kmalloc(p->size);
+		return kmalloc(st->failslab, p->size);
 	}
 	*pool = SKB_POOL_NONE;
 	*bufsize = (u32)ALIGN(size, 64u);
-	return kmalloc(*bufsize);
+	return kmalloc(st->failslab, *bufsize);
 }
 
 static void skb_data_put(struct stack *st, void *buf, u8 pool)
@@ -103,12 +103,12 @@ static void skb_data_put(struct stack *st, void *buf, u8 pool)
 	struct skb_pool *p;
 
 	if (pool == SKB_POOL_NONE) {
-		kfree(buf);
+		kfree(st->failslab, buf);
 		return;
 	}
 	p = &st->pools[pool];
 	if (p->nfree >= p->max_free) {
-		kfree(buf);
+		kfree(st->failslab, buf);
 		return;
 	}
 	*(void **)buf = p->free;
@@ -121,14 +121,14 @@ static struct sk_buff *skb_struct_get(struct stack *st)
 {
 	struct sk_buff *skb = st->skb_free;
 
-	if (skb && should_failslab())
+	if (skb && should_failslab(st->failslab))
 		return NULL;
 	if (skb) {
 		st->skb_free = skb->next;
 		skb_unpoison(skb, sizeof(*skb));
 		st->skb_nfree--;
 	} else {
-		skb = kmalloc(sizeof(*skb));
+		skb = kmalloc(st->failslab, sizeof(*skb));
 		if (!skb)
 			return NULL;
 	}
@@ -140,7 +140,7 @@ static void skb_struct_put(struct stack *st, struct sk_buff *skb)
 {
 	st->skb_in_use--;
 	if (st->skb_nfree >= st->sysctl.skb_cache_max) {
-		kfree(skb);
+		kfree(st->failslab, skb);
 		return;
 	}
 	skb->next = st->skb_free;
@@ -292,7 +292,7 @@ void kfree_skb_reason(struct sk_buff *skb, enum skb_drop_reason reason)
 	if ((unsigned int)reason >= SKB_DROP_REASON_MAX)
 		reason = SKB_DROP_REASON_NOT_SPECIFIED;
 	skb->stack->drops[reason]++;
-	skb_log(LOG_DEBUG, "drop skb len %u dev %s reason %s", skb->len,
+	skb_log(skb->stack, LOG_DEBUG, "drop skb len %u dev %s reason %s", skb->len,
 		skb->dev ? skb->dev->name : "-", skb_drop_reason_name(reason));
 	__kfree_skb(skb);
 }

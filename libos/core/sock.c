@@ -183,7 +183,7 @@ static void sock_def_error_report(struct sock *sk)
 /** sk_alloc - a zeroed protocol socket of @prot->obj_size bytes, or NULL. */
 struct sock *sk_alloc(struct stack *st, int family, const struct proto *prot)
 {
-	struct sock *sk = kzalloc(prot->obj_size);
+	struct sock *sk = kzalloc(st->failslab, prot->obj_size);
 
 	if (!sk)
 		return NULL;
@@ -207,7 +207,7 @@ void sk_free(struct sock *sk)
 		sock_set_flag(sk, SOCK_DEAD);
 		return;
 	}
-	kfree(sk);
+	kfree(sk->sk_stack->failslab, sk);
 }
 
 /** sock_init_data - Linux's defaults for a new socket. */
@@ -262,7 +262,7 @@ static void sock_wfree(struct sk_buff *skb)
 	sk->sk_wmem_alloc -= (int)skb->truesize;
 	if (sock_flag(sk, SOCK_DEAD)) {
 		if (!sk->sk_wmem_alloc)
-			kfree(sk);
+			kfree(sk->sk_stack->failslab, sk);
 		return;
 	}
 	sk->sk_write_space(sk);

@@ -23,18 +23,17 @@
 #include "sock.h"
 #include "stack.h"
 
-int inet_create(struct stack *st, struct socket *sock, int protocol);
-int inet6_create(struct stack *st, struct socket *sock, int protocol);
-
 /**
  * sock_create - a new socket of @family/@type/@protocol.  @type may carry
  * SOCK_NONBLOCK (and SOCK_CLOEXEC, which is the fd layer's business).
  * Return: 0 and *@res, or -EAFNOSUPPORT, -EINVAL (bad flags),
  * -ESOCKTNOSUPPORT, -EPROTONOSUPPORT, -ENFILE (no struct socket), -ENOBUFS
- * (no sock): Linux's __sock_create() and inet_create().
+ * (no sock): Linux's __sock_create(); the family's create (inet_create)
+ * comes from the stack's table (struct stack_params).
  */
 int sock_create(struct stack *st, int family, int type, int protocol, struct socket **res)
 {
+	const struct net_proto_family *pf = stack_family(st, family);
 	int flags = type & ~SOCK_TYPE_MASK_SKBOS;
 	struct socket *sock;
 	int err;
@@ -42,11 +41,11 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
 	type &= SOCK_TYPE_MASK_SKBOS;
-	if (family != AF_INET && family != AF_INET6)
+	if (!pf)
 		return -EAFNOSUPPORT;
 	if (protocol < 0 || protocol >= 256)
 		return -EINVAL;
-	sock = kzalloc(sizeof(*sock));
+	sock = kzalloc(st->failslab, sizeof(*sock));
 	if (!sock)
 		return -ENFILE; /* Linux: sock_alloc() failing is "no more sockets" */
 	sock->type = (short)type;
@@ -55,9 +54,9 @@ int sock_create(struct stack *st, int family, int type, int protocol, struct soc
 	sock->refcnt = 1;
 	if (flags & SOCK_NONBLOCK)
 		sock->file_flags |= O_NONBLOCK;
-	err = family == AF_INET6 ? inet6_create(st, sock, protocol) : inet_create(st, sock, protocol);
+	err = pf->create(st, sock, protocol);
 	if (err) {
-		kfree(sock);
+		kfree(st->failslab, sock);
 		return err;
 	}
 	*res = sock;
@@ -75,7 +74,7 @@ void sock_release(struct socket *sock)
 		sock->sk->sk_socket = NULL;
 	if (sock->ops)
 		sock->ops->release(sock);
-	kfree(sock);
+	kfree(sock->stack->failslab, sock);
 }
 
 /**
@@ -123,7 +122,7 @@ unsigned int sock_poll(struct socket *sock)
  */
 int sock_accept(struct socket *sock, struct socket **res, int flags)
 {
-	struct socket *newsock = kzalloc(sizeof(*newsock));
+	struct socket *newsock = kzalloc(sock->stack->failslab, sizeof(*newsock));
 	int err;
 
 	if (!newsock)
@@ -132,7 +131,7 @@ int sock_accept(struct socket *sock, struct socket **res, int flags)
 	newsock->refcnt = 1;
 	err = sock->ops->accept(sock, newsock, flags & O_NONBLOCK);
 	if (err) {
-		kfree(newsock);
+		kfree(sock->stack->failslab, newsock);
 		return err;
 	}
 	*res = newsock;

@@ -11,19 +11,53 @@
 #include "skbuff.h"
 #include "netdevice.h"
 #include "log.h"
-#include "ip.h"
-#include "ipv6.h"
+
+static void stack_families_exit(struct stack *st, unsigned int n)
+{
+	while (n--)
+		st->families[n]->pernet.exit(st);
+}
+
+/*
+ * Every family of the table, in order (Linux's init calls, per stack).  One
+ * that fails is taken down with those before it, newest first.
+ */
+static int stack_families_init(struct stack *st)
+{
+	for (unsigned int i = 0; st->families && st->families[i]; i++) {
+		int err = st->families[i]->pernet.init(st);
+
+		if (err) {
+			stack_families_exit(st, i + 1);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/** stack_family - the family @family of @st's table (sock_create), or NULL. */
+const struct net_proto_family *stack_family(const struct stack *st, int family)
+{
+	for (unsigned int i = 0; st->families && st->families[i]; i++)
+		if (st->families[i]->family == family)
+			return st->families[i];
+	return NULL;
+}
 
 /**
- * stack_new - a stack with no devices, Linux's default tunables and a real
- * clock (tests switch to a manual one).  Return: the stack or NULL.
+ * stack_new - a stack with the families of @p, no devices, Linux's default
+ * tunables and a real clock (tests switch to a manual one).
+ * Return: the stack or NULL.
  */
-struct stack *stack_new(void)
+struct stack *stack_new(const struct stack_params *p)
 {
-	struct stack *st = kzalloc(sizeof(*st));
+	struct stack *st = kzalloc(p->failslab, sizeof(*st));
 
 	if (!st)
 		return NULL;
+	st->families = p->families;
+	st->failslab = p->failslab;
+	st->log_level = p->log_level;
 	sysctl_init(&st->sysctl);
 	INIT_LIST_HEAD(&st->dev_list);
 	INIT_LIST_HEAD(&st->ptype_all);
@@ -32,15 +66,9 @@ struct stack *stack_new(void)
 	skb_pools_init(st);
 	if (getrandom(&st->rand_state, sizeof(st->rand_state), GRND_NONBLOCK) != sizeof(st->rand_state))
 		st->rand_state = (u64)time(NULL) ^ (u64)(uintptr_t)st;
-	if (inet_init(st)) {
+	if (stack_families_init(st)) {
 		skb_pools_destroy(st);
-		kfree(st);
-		return NULL;
-	}
-	if (inet6_init(st)) {
-		inet_exit(st);
-		skb_pools_destroy(st);
-		kfree(st);
+		kfree(p->failslab, st);
 		return NULL;
 	}
 	return st;
@@ -55,6 +83,7 @@ struct stack *stack_new(void)
 long stack_free(struct stack *st)
 {
 	struct net_device *dev, *tmp;
+	unsigned int n;
 	long leaked;
 
 	if (!st)
@@ -63,14 +92,15 @@ long stack_free(struct stack *st)
 		unregister_netdev(dev);
 		free_netdev(dev);
 	}
-	inet6_exit(st);
-	inet_exit(st);
+	for (n = 0; st->families && st->families[n]; n++)
+		;
+	stack_families_exit(st, n);
 	leaked = st->skb_in_use + st->data_in_use;
 	if (leaked)
-		skb_log(LOG_ERROR, "stack freed with %ld skbs and %ld data buffers in use",
+		skb_log(st, LOG_ERROR, "stack freed with %ld skbs and %ld data buffers in use",
 			st->skb_in_use, st->data_in_use);
 	skb_pools_destroy(st);
-	kfree(st);
+	kfree(st->failslab, st);
 	return leaked;
 }
 

@@ -17,10 +17,13 @@
 #include "sysctl.h"
 #include "netns_ipv4.h"
 #include "netns_ipv6.h"
+#include "net_family.h"
+#include "clock.h"
 
 struct sk_buff;
 struct stack_wait_ops;
 struct port_share;
+struct failslab;
 
 /* skb data size classes (skb.c); buffers above the largest are malloc'd. */
 #define SKB_POOL_CLASSES 5
@@ -33,14 +36,32 @@ struct skb_pool {
 };
 
 /**
+ * struct stack_params - what a new stack is made of.
+ * @families: the protocol families it carries, NULL-terminated, brought up
+ *	in order (static tables: they must outlive the stack); inet_families
+ * @failslab: fault injection for its allocations (alloc.h), or NULL; may be
+ *	shared with other stacks, and must outlive the stack
+ * @log_level: what it logs (log.h); 0 is LOG_ERROR
+ */
+struct stack_params {
+	const struct net_proto_family *const *families;
+	struct failslab *failslab;
+	int log_level;
+};
+
+/**
  * struct stack - a network stack instance.
  * @clock_manual: time moves only when told (tests); else CLOCK_MONOTONIC
  * @clock_now: the manual clock's value
  * @skb_free: cached sk_buff structures
  * @skb_in_use/@data_in_use: live objects, so a test can assert no leak
+ * @families/@failslab/@log_level: from its struct stack_params
  */
 struct stack {
 	struct sysctl sysctl;
+	const struct net_proto_family *const *families;
+	struct failslab *failslab;
+	int log_level;
 
 	bool clock_manual;
 	ktime_t clock_now;
@@ -69,12 +90,10 @@ struct stack {
 	u64 drops[SKB_DROP_REASON_MAX];
 };
 
-struct stack *stack_new(void);
+struct stack *stack_new(const struct stack_params *p);
 long stack_free(struct stack *st);
+const struct net_proto_family *stack_family(const struct stack *st, int family);
 
-ktime_t stack_now(const struct stack *st);
-ktime_t stack_real_time(const struct stack *st, ktime_t t);
-void stack_clock_set_manual(struct stack *st, ktime_t start);
 int stack_run_timers(struct stack *st, ktime_t now);
 ktime_t stack_next_timer(const struct stack *st);
 int stack_poll(struct stack *st, int budget);

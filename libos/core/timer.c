@@ -15,6 +15,7 @@
  *    armed in the past fires on the next tick.  That bounds every run.
  */
 #include "timer.h"
+#include "clock.h"
 #include "stack.h"
 
 static bool timer_less(const struct timer_list *a, const struct timer_list *b)
@@ -166,8 +167,7 @@ int stack_run_timers(struct stack *st, ktime_t now)
 			deferred = t;
 			continue;
 		}
-		if (st->clock_manual && t->expires > st->clock_now)
-			st->clock_now = t->expires;
+		stack_clock_advance(st, t->expires);
 		t->function(t);
 		fired++;
 	}
@@ -177,7 +177,12 @@ int stack_run_timers(struct stack *st, ktime_t now)
 		deferred = t->sibling;
 		heap_insert(base, t);
 	}
-	if (st->clock_manual && now > st->clock_now)
-		st->clock_now = now;
+	stack_clock_advance(st, now);
 	return fired;
+}
+
+/** stack_next_timer - when the stack next needs stack_run_timers(). */
+ktime_t stack_next_timer(const struct stack *st)
+{
+	return timer_base_next(&st->timers);
 }

@@ -17,9 +17,10 @@
 #include "inet_common.h"
 
 /* Devices going away take their addresses, routes and neighbours along. */
-static void inet_netdev_event(struct notifier_block *nb, unsigned long event,
-			      struct net_device *dev)
+static int inet_netdev_event(struct notifier_block *nb, unsigned long event, void *data)
 {
+	struct net_device *dev = data;
+
 	(void)nb;
 	switch (event) {
 	case NETDEV_DOWN:
@@ -30,10 +31,28 @@ static void inet_netdev_event(struct notifier_block *nb, unsigned long event,
 		inetdev_destroy(dev);
 		break;
 	}
+	return 0;
 }
 
-/** inet_init - IPv4 for @st.  Return: 0 or -ENOMEM (nothing left half-built). */
-int inet_init(struct stack *st)
+/*
+ * What IPv4 keeps per stack, brought up in this order and taken down in
+ * reverse (Linux's inet_init and the pernet subsystems it registers).  Each
+ * exit tolerates its init having failed half-way.
+ */
+static const struct pernet_operations inet_subsys[] = {
+	{ "route", ip_rt_init, ip_rt_exit },
+	{ "arp", arp_init, arp_exit },
+	{ "ipfrag", ipfrag_init, ipfrag_exit },
+	{ "icmp", icmp_init, icmp_exit },
+	{ "udp", udp_init, udp_exit },
+	{ "tcp", tcp_init, tcp_exit },
+};
+
+/**
+ * inet_init - IPv4 for @st.  Return: 0 or -errno (the caller then calls
+ * inet_exit, struct pernet_operations).
+ */
+static int inet_init(struct stack *st)
 {
 	struct netns_ipv4 *ip = &st->ipv4;
 	int err;
@@ -42,24 +61,13 @@ int inet_init(struct stack *st)
 		INIT_LIST_HEAD(&ip->nf_hooks[i]);
 	INIT_LIST_HEAD(&ip->ping_socks);
 	INIT_LIST_HEAD(&ip->raw_socks);
+	INIT_LIST_HEAD(&ip->inetaddr_chain);
 	ip->ip_idents_secret = stack_rand(st);
 	for (int i = 0; i < IP_IDENTS_SZ; i++)
 		ip->ip_idents[i] = stack_rand(st);
-	err = ip_rt_init(st);
-	if (!err)
-		err = arp_init(st);
-	if (!err)
-		err = ipfrag_init(st);
-	if (!err)
-		err = icmp_init(st);
-	if (!err)
-		err = udp_init(st);
-	if (!err)
-		err = tcp_init(st);
-	if (err) {
-		inet_exit(st);
-		return err;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(inet_subsys); i++)
+		if ((err = inet_subsys[i].init(st)))
+			return err;
 	ip->ip_packet_type.type = ETH_P_IP;
 	ip->ip_packet_type.func = ip_rcv;
 	dev_add_pack(st, &ip->ip_packet_type);
@@ -69,22 +77,15 @@ int inet_init(struct stack *st)
 }
 
 /** inet_exit - tear IPv4 down (devices must already be gone). */
-void inet_exit(struct stack *st)
+static void inet_exit(struct stack *st)
 {
 	if (st->ipv4.ip_packet_type.func) {
 		dev_remove_pack(st, &st->ipv4.ip_packet_type);
 		unregister_netdevice_notifier(st, &st->ipv4.netdev_nb);
 		st->ipv4.ip_packet_type.func = NULL;
 	}
-	if (st->ipv4.tcp)
-		tcp_exit(st);
-	if (st->ipv4.udp)
-		udp_exit(st);
-	if (st->ipv4.icmp)
-		icmp_exit(st);
-	ipfrag_exit(st);
-	arp_exit(st);
-	ip_rt_exit(st);
+	for (size_t i = ARRAY_SIZE(inet_subsys); i-- > 0;)
+		inet_subsys[i].exit(st);
 }
 
 /* ---- the AF_INET socket family: inet_create and the proto_ops ---------------- */
@@ -98,8 +99,6 @@ void inet_exit(struct stack *st)
 #include "udp.h"
 #include "tcp.h"
 
-extern const struct proto_ops inet_dgram_ops;
-extern const struct proto_ops inet_stream_ops;
 
 /* inetsw: which proto and ops a (type, protocol) gets; IPPROTO_IP: any. */
 static const struct inet_protosw {
@@ -120,7 +119,7 @@ static const struct inet_protosw {
  * and initialise the sock.  Return: 0, -ESOCKTNOSUPPORT, -EPROTONOSUPPORT,
  * -ENOBUFS (no memory for the sock, as Linux).
  */
-int inet_create(struct stack *st, struct socket *sock, int protocol)
+static int inet_create(struct stack *st, struct socket *sock, int protocol)
 {
 	const struct inet_protosw *sw = NULL;
 	struct inet_sock *inet;
@@ -518,3 +517,13 @@ const struct proto_ops inet_stream_ops = {
 	.sendmsg = inet_sendmsg,
 	.recvmsg = inet_recvmsg,
 };
+
+/* AF_INET as the socket layer and stack_new() see it (Linux's inet_family_ops). */
+const struct net_proto_family inet_family_ops = {
+	.family = AF_INET,
+	.pernet = { "inet", inet_init, inet_exit },
+	.create = inet_create,
+};
+
+/** inet_families - the table of struct stack_params for an IPv4 stack. */
+const struct net_proto_family *const inet_families[] = { &inet_family_ops, NULL };

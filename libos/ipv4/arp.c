@@ -241,12 +241,37 @@ static int arp_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_ty
 struct arp_state {
 	struct neigh_table tbl;
 	struct packet_type pt;
+	struct notifier_block inetaddr_nb;
 };
+
+/*
+ * A new address is announced with a gratuitous request (RFC 5227 §3) so that
+ * peers with a stale entry learn the new owner at once; an address removed
+ * takes the device's neighbours along.
+ */
+static int arp_inetaddr_event(struct notifier_block *nb, unsigned long event, void *data)
+{
+	const struct in_device *in_dev = data;
+	struct net_device *dev = in_dev->dev;
+	__be32 addr = in_dev->ifa_local;
+
+	(void)nb;
+	switch (event) {
+	case NETDEV_UP:
+		if ((dev->flags & IFF_UP) && !(dev->flags & (IFF_NOARP | IFF_LOOPBACK)))
+			arp_send(ARPOP_REQUEST, addr, dev, addr, NULL, NULL, NULL);
+		break;
+	case NETDEV_DOWN:
+		arp_ifdown(dev);
+		break;
+	}
+	return 0;
+}
 
 /** arp_init - the ARP table and receive handler of @st.  Return: 0 or -ENOMEM. */
 int arp_init(struct stack *st)
 {
-	struct arp_state *as = kzalloc(sizeof(*as));
+	struct arp_state *as = kzalloc(st->failslab, sizeof(*as));
 
 	if (!as)
 		return -ENOMEM;
@@ -255,6 +280,8 @@ int arp_init(struct stack *st)
 	as->pt.type = ETH_P_ARP;
 	as->pt.func = arp_rcv;
 	dev_add_pack(st, &as->pt);
+	as->inetaddr_nb.notifier_call = arp_inetaddr_event;
+	register_inetaddr_notifier(st, &as->inetaddr_nb);
 	st->ipv4.arp_tbl = &as->tbl;
 	return 0;
 }
@@ -266,9 +293,10 @@ void arp_exit(struct stack *st)
 	if (!st->ipv4.arp_tbl)
 		return;
 	as = container_of(st->ipv4.arp_tbl, struct arp_state, tbl);
+	unregister_inetaddr_notifier(&as->inetaddr_nb);
 	neigh_table_clear(&as->tbl);
 	dev_remove_pack(st, &as->pt);
-	kfree(as);
+	kfree(st->failslab, as);
 	st->ipv4.arp_tbl = NULL;
 }
 

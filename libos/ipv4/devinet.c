@@ -2,10 +2,11 @@
  * devinet.c - IPv4 addresses on devices (net/ipv4/devinet.c) and the
  * address-type questions routing and ARP ask (inet_addr_type).
  *
- * Adding an address adds its connected route (and for loopback, makes the
- * whole prefix local, as Linux's 127.0.0.0/8 local route does), then
- * announces it with a gratuitous ARP request (RFC 5227 §3) so that peers
- * with a stale entry learn the new owner at once.
+ * Adding or removing an address is announced on the stack's inetaddr chain
+ * (Linux's inetaddr_chain): routing adds the connected route (route.c,
+ * fib_inetaddr_event) and ARP announces the address with a gratuitous
+ * request (arp.c, arp_inetaddr_event); for loopback the whole prefix is local,
+ * as Linux's 127.0.0.0/8 local route makes it.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -14,10 +15,9 @@
 
 #include "alloc.h"
 #include "inetdevice.h"
-#include "arp.h"
 #include "ip.h"
 #include "netdevice.h"
-#include "route.h"
+#include "notifier.h"
 #include "stack.h"
 
 /**
@@ -37,7 +37,7 @@ int inet_addr_add(struct net_device *dev, __be32 addr, int prefixlen)
 		return -EINVAL;
 	if (dev->ip_ptr)
 		return -EEXIST;
-	in_dev = kzalloc(sizeof(*in_dev));
+	in_dev = kzalloc(st->failslab, sizeof(*in_dev));
 	if (!in_dev)
 		return -ENOMEM;
 	mask = inet_make_mask(prefixlen);
@@ -48,36 +48,47 @@ int inet_addr_add(struct net_device *dev, __be32 addr, int prefixlen)
 	in_dev->ifa_broadcast = prefixlen < 31 ? (addr | ~mask) : 0;
 	neigh_parms_init(&in_dev->arp_parms, st);
 	dev->ip_ptr = in_dev;
-
-	err = fib_add(st, addr & mask, prefixlen, 0, dev, 0);
-	if (err && err != -EEXIST) {
+	/* The connected route and the announcement are the subscribers' business
+	 * (route.c, arp.c), as Linux's inetaddr chain; a failure undoes them. */
+	err = notifier_call_chain_robust(&st->ipv4.inetaddr_chain, NETDEV_UP, NETDEV_DOWN, in_dev);
+	if (err) {
 		dev->ip_ptr = NULL;
-		kfree(in_dev);
+		kfree(st->failslab, in_dev);
 		return err;
 	}
 	if (dev->flags & IFF_LOOPBACK)
 		st->ipv4.loopback_dev = dev;
-	rt_genid_bump(st);
-	if ((dev->flags & IFF_UP) && !(dev->flags & (IFF_NOARP | IFF_LOOPBACK)))
-		arp_send(ARPOP_REQUEST, addr, dev, addr, NULL, NULL, NULL);
 	return 0;
 }
 
-/** inet_addr_del - remove @dev's address, its routes and neighbours. */
+/** inet_addr_del - remove @dev's address; its routes and neighbours go with it. */
 int inet_addr_del(struct net_device *dev)
 {
 	struct stack *st = dev->stack;
 
 	if (!dev->ip_ptr)
 		return -EADDRNOTAVAIL;
-	fib_flush_dev(st, dev);
-	arp_ifdown(dev);
+	notifier_call_chain(&st->ipv4.inetaddr_chain, NETDEV_DOWN, dev->ip_ptr);
 	if (st->ipv4.loopback_dev == dev)
 		st->ipv4.loopback_dev = NULL;
-	kfree(dev->ip_ptr);
+	kfree(st->failslab, dev->ip_ptr);
 	dev->ip_ptr = NULL;
-	rt_genid_bump(st);
 	return 0;
+}
+
+/**
+ * register_inetaddr_notifier - @nb hears of every address added (NETDEV_UP,
+ * @data the struct in_device; returning an error refuses the address) and
+ * removed (NETDEV_DOWN).
+ */
+void register_inetaddr_notifier(struct stack *st, struct notifier_block *nb)
+{
+	notifier_chain_register(&st->ipv4.inetaddr_chain, nb);
+}
+
+void unregister_inetaddr_notifier(struct notifier_block *nb)
+{
+	notifier_chain_unregister(nb);
 }
 
 /** inetdev_destroy - the device is being unregistered. */

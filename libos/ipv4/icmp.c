@@ -438,7 +438,7 @@ static const struct net_protocol icmp_protocol = {
 /** icmp_init - the ICMP state and protocol handler of @st. Return: 0 or -errno. */
 int icmp_init(struct stack *st)
 {
-	st->ipv4.icmp = kzalloc(sizeof(struct icmp_state));
+	st->ipv4.icmp = kzalloc(st->failslab, sizeof(struct icmp_state));
 	if (!st->ipv4.icmp)
 		return -ENOMEM;
 	st->ipv4.icmp->global_credit = st->sysctl.icmp_msgs_burst;
@@ -449,6 +449,6 @@ int icmp_init(struct stack *st)
 void icmp_exit(struct stack *st)
 {
 	inet_del_protocol(st, &icmp_protocol, IPPROTO_ICMP);
-	kfree(st->ipv4.icmp);
+	kfree(st->failslab, st->ipv4.icmp);
 	st->ipv4.icmp = NULL;
 }

@@ -3,8 +3,9 @@
  * its address, prefix and broadcast, and its ARP parameters.
  *
  * One address per device: skbos owns one address on one interface
- * (SKBOS_ADDR) plus 127.0.0.1/8 on its loopback.  Adding the address adds the
- * connected route and announces it with a gratuitous ARP (RFC 5227 §3).
+ * (SKBOS_ADDR) plus 127.0.0.1/8 on its loopback.  Adding the address tells
+ * the inetaddr chain: routing adds the connected route, ARP announces it
+ * with a gratuitous request (RFC 5227 §3).
  */
 #ifndef SKBOS_INETDEVICE_H
 #define SKBOS_INETDEVICE_H
@@ -45,6 +46,8 @@ unsigned int inet_addr_type_dev(struct stack *st, __be32 addr, const struct net_
 __be32 inet_select_addr(const struct net_device *dev, __be32 dst);
 struct net_device *ip_dev_find(struct stack *st, __be32 addr);
 void inetdev_destroy(struct net_device *dev);
+void register_inetaddr_notifier(struct stack *st, struct notifier_block *nb);
+void unregister_inetaddr_notifier(struct notifier_block *nb);
 int inet_pton4(const char *s, __be32 *addr, int *prefixlen);
 
 #endif /* SKBOS_INETDEVICE_H */

@@ -120,9 +120,12 @@ struct net_protocol {
 int inet_add_protocol(struct stack *st, const struct net_protocol *prot, u8 protocol);
 int inet_del_protocol(struct stack *st, const struct net_protocol *prot, u8 protocol);
 
-/* af_inet.c */
-int inet_init(struct stack *st);
-void inet_exit(struct stack *st);
+/* af_inet.c: the families an IPv4 stack is made with (struct stack_params) */
+struct net_proto_family;
+extern const struct net_proto_family inet_family_ops;
+extern const struct net_proto_family *const inet_families[];
+extern const struct proto_ops inet_dgram_ops;
+extern const struct proto_ops inet_stream_ops;
 
 /* ip_input.c */
 int ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt);

@@ -223,7 +223,7 @@ static void ipq_destroy(struct ipq *q, bool done, enum skb_drop_reason reason)
 		else
 			kfree_skb_reason(f, reason);
 	}
-	kfree(q);
+	kfree(fs->st->failslab, q);
 }
 
 static void ipq_kill(struct ipq *q, enum skb_drop_reason reason)
@@ -295,7 +295,7 @@ static struct ipq *ipq_find(struct ipfrag_state *fs, const struct iphdr *iph)
 		if (q->id == iph->id && q->saddr == iph->saddr && q->daddr == iph->daddr &&
 		    q->protocol == iph->protocol)
 			return q;
-	q = kzalloc(sizeof(*q));
+	q = kzalloc(fs->st->failslab, sizeof(*q));
 	if (!q)
 		return NULL;
 	q->state = fs;
@@ -494,7 +494,7 @@ fail:
 /** ipfrag_init - the reassembly state of @st.  Return: 0 or -ENOMEM. */
 int ipfrag_init(struct stack *st)
 {
-	struct ipfrag_state *fs = kzalloc(sizeof(*fs));
+	struct ipfrag_state *fs = kzalloc(st->failslab, sizeof(*fs));
 
 	if (!fs)
 		return -ENOMEM;
@@ -518,7 +518,7 @@ void ipfrag_exit(struct stack *st)
 		list_for_each_entry_safe(q, tmp, &fs->hash[i], hash_node)
 			ipq_kill(q, SKB_DROP_REASON_QUEUE_PURGE);
 	}
-	kfree(fs);
+	kfree(st->failslab, fs);
 	st->ipv4.frags = NULL;
 }
 

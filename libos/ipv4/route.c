@@ -21,7 +21,7 @@
 
 static void ipv4_dst_destroy(struct dst_entry *dst)
 {
-	kfree(container_of(dst, struct rtable, dst));
+	kfree(dst->stack->failslab, container_of(dst, struct rtable, dst));
 }
 
 static const struct dst_ops ipv4_dst_ops = {
@@ -38,7 +38,7 @@ int dst_discard(struct sk_buff *skb)
 static struct rtable *rt_dst_alloc(struct stack *st, struct net_device *dev, u8 type, __be32 gw,
 				   unsigned int mtu)
 {
-	struct rtable *rt = kzalloc(sizeof(*rt));
+	struct rtable *rt = kzalloc(st->failslab, sizeof(*rt));
 
 	if (!rt)
 		return NULL;
@@ -165,7 +165,7 @@ int fib_add(struct stack *st, __be32 dst, int prefixlen, __be32 gw, struct net_d
 	list_for_each_entry(pos, &st->ipv4.fib, list)
 		if (pos->dst == dst && pos->prefixlen == prefixlen && pos->metric == metric)
 			return -EEXIST;
-	fe = kzalloc(sizeof(*fe));
+	fe = kzalloc(st->failslab, sizeof(*fe));
 	if (!fe)
 		return -ENOMEM;
 	fe->dst = dst;
@@ -189,7 +189,7 @@ static void fib_entry_free(struct stack *st, struct fib_entry *fe)
 	list_del_init(&fe->list);
 	rt_release_cached(&fe->rth_output);
 	st->ipv4.fib_count--;
-	kfree(fe);
+	kfree(st->failslab, fe);
 }
 
 /**
@@ -277,7 +277,7 @@ void ipv4_update_pmtu(struct stack *st, __be32 daddr, u32 mtu)
 	p->daddr = daddr;
 	p->mtu = mtu;
 	p->expires = stack_now(st) + st->sysctl.ip_rt_mtu_expires;
-	skb_log(LOG_INFO, "path MTU to %08x is now %u", ntohl(daddr), mtu);
+	skb_log(st, LOG_INFO, "path MTU to %08x is now %u", ntohl(daddr), mtu);
 	rt_genid_bump(st);
 }
 
@@ -438,11 +438,40 @@ out:
 	return 0;
 }
 
+/*
+ * An address added brings its connected route (Linux's fib_inetaddr_event ->
+ * fib_add_ifaddr); one removed takes the device's routes along.  Either way
+ * cached routes are stale.
+ */
+static int fib_inetaddr_event(struct notifier_block *nb, unsigned long event, void *data)
+{
+	const struct in_device *in_dev = data;
+	struct net_device *dev = in_dev->dev;
+	int err;
+
+	(void)nb;
+	switch (event) {
+	case NETDEV_UP:
+		err = fib_add(dev->stack, in_dev->ifa_local & in_dev->ifa_mask, in_dev->ifa_prefixlen,
+			      0, dev, 0);
+		if (err && err != -EEXIST)
+			return err;
+		break;
+	case NETDEV_DOWN:
+		fib_flush_dev(dev->stack, dev);
+		break;
+	default:
+		return 0;
+	}
+	rt_genid_bump(dev->stack);
+	return 0;
+}
+
 /** ip_rt_init - the FIB and the shared input routes of @st.  Return: 0 or -ENOMEM. */
 int ip_rt_init(struct stack *st)
 {
 	INIT_LIST_HEAD(&st->ipv4.fib);
-	st->ipv4.pmtu = kcalloc(FIB_PMTU_SLOTS, sizeof(struct fib_pmtu));
+	st->ipv4.pmtu = kcalloc(st->failslab, FIB_PMTU_SLOTS, sizeof(struct fib_pmtu));
 	st->ipv4.rt_local_in = rt_dst_alloc(st, NULL, RTN_LOCAL, 0, 0);
 	st->ipv4.rt_bcast_in = rt_dst_alloc(st, NULL, RTN_BROADCAST, 0, 0);
 	st->ipv4.rt_forward_in = rt_dst_alloc(st, NULL, RTN_UNICAST, 0, 0);
@@ -454,6 +483,8 @@ int ip_rt_init(struct stack *st)
 	st->ipv4.rt_local_in->dst.input = ip_local_deliver;
 	st->ipv4.rt_bcast_in->dst.input = ip_local_deliver;
 	st->ipv4.rt_forward_in->dst.input = ip_forward;
+	st->ipv4.fib_inetaddr_nb.notifier_call = fib_inetaddr_event;
+	register_inetaddr_notifier(st, &st->ipv4.fib_inetaddr_nb);
 	return 0;
 }
 
@@ -461,6 +492,10 @@ void ip_rt_exit(struct stack *st)
 {
 	struct fib_entry *fe, *tmp;
 
+	if (st->ipv4.fib_inetaddr_nb.notifier_call) {
+		unregister_inetaddr_notifier(&st->ipv4.fib_inetaddr_nb);
+		st->ipv4.fib_inetaddr_nb.notifier_call = NULL;
+	}
 	if (st->ipv4.fib.next) {
 		list_for_each_entry_safe(fe, tmp, &st->ipv4.fib, list)
 			fib_entry_free(st, fe);
@@ -468,7 +503,7 @@ void ip_rt_exit(struct stack *st)
 	if (st->ipv4.pmtu) {
 		for (int i = 0; i < FIB_PMTU_SLOTS; i++)
 			rt_release_cached(&st->ipv4.pmtu[i].rth);
-		kfree(st->ipv4.pmtu);
+		kfree(st->failslab, st->ipv4.pmtu);
 		st->ipv4.pmtu = NULL;
 	}
 	rt_release_cached(&st->ipv4.rt_local_out);

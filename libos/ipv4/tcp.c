@@ -39,7 +39,7 @@ void tcp_set_state(struct sock *sk, int state)
 		return;
 	if (state == TCP_ESTABLISHED)
 		sk->sk_stack->mib[TCP_MIB_ESTABRESETS] += 0; /* CurrEstab is computed by skbos-stat */
-	skb_log(LOG_DEBUG, "tcp %u->%u: %s -> %s", sk->sk_num, ntohs(sk->sk_dport),
+	skb_log(sk->sk_stack, LOG_DEBUG, "tcp %u->%u: %s -> %s", sk->sk_num, ntohs(sk->sk_dport),
 		tcp_state_name(old), tcp_state_name(state));
 	if (old == TCP_TIME_WAIT)
 		sk->sk_stack->ipv4.tcp_tw_count--;
@@ -738,7 +738,13 @@ static void tcp_close(struct sock *sk, long timeout)
 	if (tcp_close_state(sk)) {
 		tcp_send_fin(sk);
 	} else if (sk->sk_state == TCP_FIN_WAIT2) {
-		mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_FIN_TIMEOUT);
+		if (tp->linger2 < 0) {
+			/* Linux's tcp_close: TCP_LINGER2 < 0 aborts an orphan in FIN_WAIT2 */
+			tcp_send_active_reset(sk);
+			tcp_done(sk);
+			return;
+		}
+		mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + tcp_fin_time(tp->linger2));
 	}
 }
 
@@ -751,6 +757,32 @@ void tcp_reset(struct sock *sk)
 }
 
 /* ---- options ----------------------------------------------------------------------------- */
+
+/* TCP_DEFER_ACCEPT's unit: the SYN-ACK's timeout doubles from 1 s, capped at 120 s. */
+#define DEFER_TIMEOUT_INIT 1
+#define DEFER_RTO_MAX 120
+
+/* The time the first @n SYN-ACK timeouts add up to, in seconds. */
+static int tcp_retrans_to_secs(unsigned int n)
+{
+	int total = 0, step = DEFER_TIMEOUT_INIT;
+
+	for (unsigned int i = 0; i < n; i++) {
+		total += step;
+		step = step * 2 > DEFER_RTO_MAX ? DEFER_RTO_MAX : step * 2;
+	}
+	return total;
+}
+
+/* The fewest SYN-ACK timeouts (at most 255) that cover @secs seconds. */
+static u8 tcp_secs_to_retrans(int secs)
+{
+	unsigned int n = 0;
+
+	while (n < 255 && tcp_retrans_to_secs(n) < secs)
+		n++;
+	return (u8)n;
+}
 
 static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
 			  unsigned int optlen)
@@ -853,7 +885,13 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 		tp->fastopen_no_cookie = val;
 		return 0;
 	case TCP_DEFER_ACCEPT:
+		/* Linux keeps seconds as SYN-ACK retransmissions (1 s, doubling,
+		 * at most 120 s each): the fewest whose timeouts add up to @val */
+		tp->defer_accept = tcp_secs_to_retrans(val);
+		return 0;
 	case TCP_LINGER2:
+		/* Linux: < 0 aborts at close, 0 is tcp_fin_timeout, at most 120 s */
+		tp->linger2 = val < 0 ? -1 : val > TCP_FIN_TIMEOUT_MAX_S ? TCP_FIN_TIMEOUT_MAX_S : val;
 		return 0;
 	case TCP_WINDOW_CLAMP:
 		tp->window_clamp = val <= 0 ? (val ? SOCK_MIN_RCVBUF / 2 : 0)
@@ -865,10 +903,12 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 }
 
 /*
- * Linux's struct tcp_info as <linux/tcp.h> of Debian 12 (6.1) lays it out:
- * glibc's <netinet/tcp.h> stops at tcpi_total_retrans (104 bytes), Linux
- * answers up to 232 (6.1; newer kernels more), and programs built on
- * <linux/tcp.h> (iperf3's tcpi_snd_wnd) read the later fields.
+ * Linux's struct tcp_info as a 6.18 kernel answers it (280 bytes, what this
+ * machine's kernel returns: tests/sockopt_linux.h): glibc's <netinet/tcp.h>
+ * stops at tcpi_total_retrans (104 bytes), Debian 12's <linux/tcp.h> at
+ * tcpi_snd_wnd (232, 6.1); 6.2-6.7 added tcpi_rcv_wnd, tcpi_rehash and the
+ * RTO totals, 6.18 the AccECN counters.  A program gets the length it asks
+ * for, so one built on an older header still reads its own fields.
  */
 struct tcp_info_linux {
 	struct tcp_info base;
@@ -879,9 +919,20 @@ struct tcp_info_linux {
 	u32 tcpi_delivered, tcpi_delivered_ce;
 	u64 tcpi_bytes_sent, tcpi_bytes_retrans;
 	u32 tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack, tcpi_snd_wnd;
+	u32 tcpi_rcv_wnd, tcpi_rehash;
+	u16 tcpi_total_rto, tcpi_total_rto_recoveries;
+	u32 tcpi_total_rto_time;
+	/* AccECN (RFC 9768): skbos negotiates no ECN, so these stay 0 as on a
+	 * kernel connection without it */
+	u32 tcpi_received_ce, tcpi_delivered_e1_bytes, tcpi_delivered_e0_bytes;
+	u32 tcpi_delivered_ce_bytes, tcpi_received_e1_bytes, tcpi_received_e0_bytes;
+	u32 tcpi_received_ce_bytes;
+	u16 tcpi_accecn_fail_mode, tcpi_accecn_opt_seen;
 };
-_Static_assert(sizeof(struct tcp_info_linux) == 232, "Linux 6.1's struct tcp_info");
+_Static_assert(sizeof(struct tcp_info_linux) == 280, "Linux 6.18's struct tcp_info");
 _Static_assert(offsetof(struct tcp_info_linux, tcpi_snd_wnd) == 228, "Linux's layout");
+_Static_assert(offsetof(struct tcp_info_linux, tcpi_rcv_wnd) == 232, "Linux's layout");
+_Static_assert(offsetof(struct tcp_info_linux, tcpi_total_rto_time) == 244, "Linux's layout");
 
 static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 {
@@ -890,6 +941,9 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 
 	memset(linfo, 0, sizeof(*linfo));
 	linfo->tcpi_snd_wnd = tp->snd_wnd;
+	linfo->tcpi_rcv_wnd = tp->rcv_wnd;
+	linfo->tcpi_total_rto = tp->total_rto;
+	linfo->tcpi_total_rto_recoveries = tp->total_rto_recoveries;
 	linfo->tcpi_notsent_bytes = tp->write_seq - tp->snd_nxt;
 	info->tcpi_state = sk->sk_state;
 	/* Linux's icsk_ca_state: Open, Recovery after dupacks/SACK, Loss after an RTO */
@@ -987,7 +1041,10 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	case TCP_FASTOPEN_CONNECT: val = tp->fastopen_connect; break;
 	case TCP_FASTOPEN_NO_COOKIE: val = tp->fastopen_no_cookie; break;
 	case TCP_WINDOW_CLAMP: val = (int)tp->window_clamp; break;
-	case TCP_LINGER2: val = 60; break;
+	case TCP_LINGER2:
+		val = tp->linger2 < 0 ? -1 : (int)(tcp_fin_time(tp->linger2) / NSEC_PER_SEC);
+		break;
+	case TCP_DEFER_ACCEPT: val = tcp_retrans_to_secs(tp->defer_accept); break;
 	default:
 		return -ENOPROTOOPT;
 	}

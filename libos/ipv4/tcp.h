@@ -69,6 +69,13 @@ static inline bool between(u32 seq1, u32 seq2, u32 seq3)
 #define TCP_DELACK_MIN (4 * NSEC_PER_MSEC)
 #define TCP_TIMEWAIT_LEN (60 * NSEC_PER_SEC)
 #define TCP_FIN_TIMEOUT (60 * NSEC_PER_SEC)
+#define TCP_FIN_TIMEOUT_MAX_S 120 /* TCP_LINGER2's ceiling (Linux's TCP_FIN_TIMEOUT_MAX) */
+
+/* Linux's tcp_fin_time: how long an orphan waits in FIN_WAIT2 (@linger2 in s). */
+static inline ktime_t tcp_fin_time(int linger2)
+{
+	return linger2 > 0 ? (ktime_t)linger2 * NSEC_PER_SEC : TCP_FIN_TIMEOUT;
+}
 #define TCP_SYN_RETRIES 6
 #define TCP_SYNACK_RETRIES 5
 #define TCP_RETRIES2 15
@@ -238,7 +245,11 @@ struct tcp_sock {
 	} rcv_rtt_est;
 
 	/* options from the user */
-	u8 nonagle : 1, cork : 1, defer_accept : 1;
+	u8 nonagle : 1, cork : 1;
+	u8 defer_accept;    /* TCP_DEFER_ACCEPT as SYN-ACK retransmissions (Linux's rskq_defer_accept) */
+	int linger2;        /* TCP_LINGER2 (s): orphan FIN_WAIT2 lifetime; 0: tcp_fin_timeout; -1: reset */
+	u16 total_rto;      /* RTOs fired (tcpi_total_rto) */
+	u16 total_rto_recoveries; /* RTO episodes: the first RTO of each (tcpi_total_rto_recoveries) */
 	u32 notsent_lowat;  /* TCP_NOTSENT_LOWAT, 0: net.ipv4.tcp_notsent_lowat */
 	u32 pushed_seq;     /* write_seq at the last PSH (tcp_mark_push, forced_push) */
 	bool recvmsg_inq;   /* TCP_INQ: recvmsg reports TCP_CM_INQ */

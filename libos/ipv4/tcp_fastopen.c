@@ -193,7 +193,7 @@ static struct tcp_fastopen_entry *tcp_fastopen_cache_find(struct stack *st, __be
 	struct tcp_fastopen_entry *old = NULL;
 
 	if (!c) {
-		if (!create || !(c = st->ipv4.tfo_cache = kzalloc(sizeof(*c))))
+		if (!create || !(c = st->ipv4.tfo_cache = kzalloc(st->failslab, sizeof(*c))))
 			return NULL;
 	}
 	for (unsigned int i = 0; i < TFO_CACHE_SIZE; i++) {
@@ -214,7 +214,7 @@ static struct tcp_fastopen_entry *tcp_fastopen_cache_find(struct stack *st, __be
 /** tcp_fastopen_cache_free - the cookie table goes with the stack (tcp_exit). */
 void tcp_fastopen_cache_free(struct stack *st)
 {
-	kfree(st->ipv4.tfo_cache);
+	kfree(st->failslab, st->ipv4.tfo_cache);
 	st->ipv4.tfo_cache = NULL;
 }
 

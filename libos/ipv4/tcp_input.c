@@ -829,7 +829,8 @@ static bool tcp_ack_state(struct sock *sk)
 			tcp_set_state(sk, TCP_FIN_WAIT2);
 			sk->sk_state_change(sk);
 			if (tp->closed_by_user)
-				mod_timer(&tp->keepalive_timer, stack_now(sk->sk_stack) + TCP_FIN_TIMEOUT);
+				mod_timer(&tp->keepalive_timer,
+					  stack_now(sk->sk_stack) + tcp_fin_time(tp->linger2));
 		}
 		return true;
 	case TCP_CLOSING:

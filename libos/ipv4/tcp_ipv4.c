@@ -705,7 +705,7 @@ static const struct net_protocol tcp_protocol = {
 /** tcp_init - TCP's tables and protocol handler.  Return: 0 or -errno. */
 int tcp_init(struct stack *st)
 {
-	struct tcp_tables *t = kzalloc(sizeof(*t));
+	struct tcp_tables *t = kzalloc(st->failslab, sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -735,7 +735,7 @@ void tcp_exit(struct stack *st)
 		list_for_each_entry_safe(tp, tmp, &t->ehash[i], ehash_node)
 			tcp_done(&tp->inet.sk);
 	}
-	kfree(t);
+	kfree(st->failslab, t);
 	st->ipv4.tcp = NULL;
 	tcp_fastopen_cache_free(st);
 	tcp_moved_free(st);

@@ -244,7 +244,7 @@ void tcp_moved_add(struct stack *st, __be32 raddr, __be16 rport, u16 lport)
 	ktime_t now = stack_now(st);
 	struct tcp_moved_ent *best = NULL;
 
-	if (!st->ipv4.tcp_moved && !(st->ipv4.tcp_moved = kzalloc(sizeof(struct tcp_moved))))
+	if (!st->ipv4.tcp_moved && !(st->ipv4.tcp_moved = kzalloc(st->failslab, sizeof(struct tcp_moved))))
 		return;
 	for (int i = 0; i < TCP_MOVED_PROBES; i++) {
 		struct tcp_moved_ent *e = &st->ipv4.tcp_moved->ent[(h + i) % TCP_MOVED_SLOTS];
@@ -280,7 +280,7 @@ bool tcp_moved(struct stack *st, __be32 raddr, __be16 rport, u16 lport)
 /** tcp_moved_free - the stack goes. */
 void tcp_moved_free(struct stack *st)
 {
-	kfree(st->ipv4.tcp_moved);
+	kfree(st->failslab, st->ipv4.tcp_moved);
 	st->ipv4.tcp_moved = NULL;
 }
 

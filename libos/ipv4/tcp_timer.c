@@ -192,6 +192,9 @@ static void tcp_retransmit_timer(struct timer_list *t)
 	/* Linux's tcp_write_timeout: a Fast Open SYN with data that timed out */
 	if (sk->sk_state == TCP_SYN_SENT && tp->syn_data && !tp->retransmits)
 		SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_TCPFASTOPENACTIVEFAIL);
+	if (!tp->retransmits)
+		tp->total_rto_recoveries++;
+	tp->total_rto++;
 	tp->retransmits++;
 	if (tp->backoff < 20)
 		tp->backoff++;

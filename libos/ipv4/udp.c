@@ -746,7 +746,7 @@ static const struct net_protocol udp_protocol = {
 /** udp_init - the UDP table and protocol handler.  Return: 0 or -errno. */
 int udp_init(struct stack *st)
 {
-	struct udp_table *t = kzalloc(sizeof(*t));
+	struct udp_table *t = kzalloc(st->failslab, sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -759,7 +759,7 @@ int udp_init(struct stack *st)
 void udp_exit(struct stack *st)
 {
 	inet_del_protocol(st, &udp_protocol, IPPROTO_UDP);
-	kfree(st->ipv4.udp);
+	kfree(st->failslab, st->ipv4.udp);
 	st->ipv4.udp = NULL;
 }
 

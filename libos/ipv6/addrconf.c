@@ -182,7 +182,7 @@ static void addrconf_dad_timer(struct timer_list *t)
 	if (!ifp->dad_probes) {
 		ifp->flags &= ~IFA_F_TENTATIVE;
 		inet_ntop(AF_INET6, &ifp->addr, a, sizeof(a));
-		skb_log(LOG_INFO, "%s: IPv6 address %s is unique (DAD done)", ifp->dev->name, a);
+		skb_log(ifp->dev->stack, LOG_INFO, "%s: IPv6 address %s is unique (DAD done)", ifp->dev->name, a);
 		addrconf_ready(ifp);
 		return;
 	}
@@ -208,11 +208,11 @@ void addrconf_dad_failure(struct inet6_ifaddr *ifp, const u8 *lladdr)
 	del_timer(&ifp->dad_timer);
 	inet_ntop(AF_INET6, &ifp->addr, a, sizeof(a));
 	if (lladdr)
-		skb_log(LOG_ERROR, "%s: IPv6 duplicate address %s used by %02x:%02x:%02x:%02x:%02x:%02x "
+		skb_log(ifp->dev->stack, LOG_ERROR, "%s: IPv6 duplicate address %s used by %02x:%02x:%02x:%02x:%02x:%02x "
 			"detected!", ifp->dev->name, a, lladdr[0], lladdr[1], lladdr[2], lladdr[3],
 			lladdr[4], lladdr[5]);
 	else
-		skb_log(LOG_ERROR, "%s: IPv6 duplicate address %s detected!", ifp->dev->name, a);
+		skb_log(ifp->dev->stack, LOG_ERROR, "%s: IPv6 duplicate address %s detected!", ifp->dev->name, a);
 }
 
 static int ipv6_add_one(struct net_device *dev, const struct in6_addr *addr, int plen, u32 flags)
@@ -223,7 +223,7 @@ static int ipv6_add_one(struct net_device *dev, const struct in6_addr *addr, int
 
 	if (ipv6_get_ifaddr(st, addr, dev, true))
 		return -EEXIST;
-	ifp = kzalloc(sizeof(*ifp));
+	ifp = kzalloc(st->failslab, sizeof(*ifp));
 	if (!ifp)
 		return -ENOMEM;
 	ifp->addr = *addr;
@@ -234,7 +234,7 @@ static int ipv6_add_one(struct net_device *dev, const struct in6_addr *addr, int
 	if (plen < 128) {
 		err = fib6_add(st, addr, plen, NULL, dev, 256);
 		if (err && err != -EEXIST) {
-			kfree(ifp);
+			kfree(ifp->dev->stack->failslab, ifp);
 			return err;
 		}
 	}
@@ -284,7 +284,7 @@ static void ipv6_ifa_free(struct inet6_ifaddr *ifp)
 {
 	list_del_init(&ifp->if_list);
 	del_timer(&ifp->dad_timer);
-	kfree(ifp);
+	kfree(ifp->dev->stack->failslab, ifp);
 }
 
 /** ipv6_addr_del - remove @addr from @dev.  Return: 0 or -EADDRNOTAVAIL. */

@@ -7,14 +7,16 @@
 #include "icmpv6.h"
 #include "ip6_route.h"
 #include "ipv6.h"
+#include "ip.h"
 #include "ndisc.h"
 #include "netdevice.h"
 #include "stack.h"
 
 /* Devices going away take their addresses, routes and neighbours along. */
-static void inet6_netdev_event(struct notifier_block *nb, unsigned long event,
-			       struct net_device *dev)
+static int inet6_netdev_event(struct notifier_block *nb, unsigned long event, void *data)
 {
+	struct net_device *dev = data;
+
 	(void)nb;
 	switch (event) {
 	case NETDEV_DOWN:
@@ -25,10 +27,14 @@ static void inet6_netdev_event(struct notifier_block *nb, unsigned long event,
 		addrconf_ifdown(dev);
 		break;
 	}
+	return 0;
 }
 
-/** inet6_init - IPv6 for @st.  Return: 0 or -ENOMEM (nothing left half-built). */
-int inet6_init(struct stack *st)
+/*
+ * inet6_init - IPv6 for @st.  Return: 0 or -ENOMEM; on failure the family
+ * table calls inet6_exit, which takes down what was built.
+ */
+static int inet6_init(struct stack *st)
 {
 	struct netns_ipv6 *ip6 = &st->ipv6;
 	int err;
@@ -45,10 +51,8 @@ int inet6_init(struct stack *st)
 		err = icmpv6_init(st);
 	if (!err)
 		err = udpv6_init(st);
-	if (err) {
-		inet6_exit(st);
+	if (err)
 		return err;
-	}
 	ip6->ipv6_packet_type.type = ETH_P_IPV6;
 	ip6->ipv6_packet_type.func = ipv6_rcv;
 	dev_add_pack(st, &ip6->ipv6_packet_type);
@@ -58,7 +62,7 @@ int inet6_init(struct stack *st)
 }
 
 /** inet6_exit - tear IPv6 down (devices must already be gone). */
-void inet6_exit(struct stack *st)
+static void inet6_exit(struct stack *st)
 {
 	struct inet6_ifaddr *ifp, *tmp;
 
@@ -212,3 +216,17 @@ const struct proto_ops inet6_dgram_ops = {
 	.sendmsg = inet_sendmsg,
 	.recvmsg = inet_recvmsg,
 };
+
+/* AF_INET6 as the socket layer and stack_new() see it (Linux's inet6_family_ops). */
+static const struct net_proto_family inet6_family_ops = {
+	.family = AF_INET6,
+	.pernet = { "inet6", inet6_init, inet6_exit },
+	.create = inet6_create,
+};
+
+/*
+ * inet6_families - the table of struct stack_params for a dual stack.  IPv4
+ * comes first: IPv6 sockets share its port tables (Linux's inet6_init runs
+ * after inet_init).
+ */
+const struct net_proto_family *const inet6_families[] = { &inet_family_ops, &inet6_family_ops, NULL };

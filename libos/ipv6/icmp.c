@@ -382,7 +382,7 @@ static const struct inet6_protocol icmpv6_protocol = {
 
 int icmpv6_init(struct stack *st)
 {
-	st->ipv6.icmp = kzalloc(sizeof(*st->ipv6.icmp));
+	st->ipv6.icmp = kzalloc(st->failslab, sizeof(*st->ipv6.icmp));
 	if (!st->ipv6.icmp)
 		return -ENOMEM;
 	return inet6_add_protocol(st, &icmpv6_protocol, NEXTHDR_ICMP);
@@ -391,6 +391,6 @@ int icmpv6_init(struct stack *st)
 void icmpv6_exit(struct stack *st)
 {
 	inet6_del_protocol(st, &icmpv6_protocol, NEXTHDR_ICMP);
-	kfree(st->ipv6.icmp);
+	kfree(st->failslab, st->ipv6.icmp);
 	st->ipv6.icmp = NULL;
 }

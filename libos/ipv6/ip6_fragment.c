@@ -140,7 +140,7 @@ static void fq_free(struct frag_queue *fq, int reason)
 		skb_queue_purge_reason(&fq->frags, (enum skb_drop_reason)reason);
 	while ((skb = skb_dequeue(&fq->frags)) != NULL)
 		consume_skb(skb);
-	kfree(fq);
+	kfree(fq->st->failslab, fq);
 }
 
 /* RFC 8200 §4.5: after 60 s, give up; if the first fragment came, say so. */
@@ -169,7 +169,7 @@ static struct frag_queue *fq_find(struct stack *st, const struct ipv6hdr *ip6h, 
 			return fq;
 	if (fs->nqueues >= IP6FRAG_MAX_QUEUES)
 		return NULL;
-	fq = kzalloc(sizeof(*fq));
+	fq = kzalloc(st->failslab, sizeof(*fq));
 	if (!fq)
 		return NULL;
 	fq->saddr = ip6h->saddr;
@@ -417,7 +417,7 @@ unsigned int ip6frag_queue_count(const struct stack *st)
 
 int ip6frag_init(struct stack *st)
 {
-	st->ipv6.frags = kzalloc(sizeof(*st->ipv6.frags));
+	st->ipv6.frags = kzalloc(st->failslab, sizeof(*st->ipv6.frags));
 	if (!st->ipv6.frags)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&st->ipv6.frags->queues);
@@ -432,6 +432,6 @@ void ip6frag_exit(struct stack *st)
 		return;
 	list_for_each_entry_safe(fq, tmp, &st->ipv6.frags->queues, list)
 		fq_free(fq, SKB_DROP_REASON_QUEUE_PURGE);
-	kfree(st->ipv6.frags);
+	kfree(st->failslab, st->ipv6.frags);
 	st->ipv6.frags = NULL;
 }

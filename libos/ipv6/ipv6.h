@@ -229,8 +229,7 @@ int inet6_del_protocol(struct stack *st, const struct inet6_protocol *prot, u8 p
 
 /* af_inet6.c */
 struct socket;
-int inet6_init(struct stack *st);
-void inet6_exit(struct stack *st);
+extern const struct net_proto_family *const inet6_families[];
 int inet6_create(struct stack *st, struct socket *sock, int protocol);
 
 /* udp_ipv6.c */

@@ -251,7 +251,7 @@ static int ndisc_recv_na(struct sk_buff *skb, const struct nd_msg *m, const u8 *
 		if (ifp->flags & IFA_F_TENTATIVE)
 			addrconf_dad_failure(ifp, lladdr);
 		else
-			skb_log(LOG_WARN, "%s: an NA claims one of our IPv6 addresses", dev->name);
+			skb_log(dev->stack, LOG_WARN, "%s: an NA claims one of our IPv6 addresses", dev->name);
 		return 0;
 	}
 	n = neigh_lookup_key(st->ipv6.nd_tbl, &m->target, dev);
@@ -383,7 +383,7 @@ void ndisc_ifdown(struct net_device *dev)
 
 int ndisc_init(struct stack *st)
 {
-	struct nd_state *ns = kzalloc(sizeof(*ns));
+	struct nd_state *ns = kzalloc(st->failslab, sizeof(*ns));
 
 	if (!ns)
 		return -ENOMEM;
@@ -398,6 +398,6 @@ void ndisc_exit(struct stack *st)
 	if (!st->ipv6.nd_tbl)
 		return;
 	neigh_table_clear(st->ipv6.nd_tbl);
-	kfree(container_of(st->ipv6.nd_tbl, struct nd_state, tbl));
+	kfree(st->failslab, container_of(st->ipv6.nd_tbl, struct nd_state, tbl));
 	st->ipv6.nd_tbl = NULL;
 }

@@ -34,7 +34,7 @@ struct rt6_pmtu {
 
 static void ip6_dst_destroy(struct dst_entry *dst)
 {
-	kfree(container_of(dst, struct rt6_info, dst));
+	kfree(dst->stack->failslab, container_of(dst, struct rt6_info, dst));
 }
 
 static const struct dst_ops ip6_dst_ops = {
@@ -58,7 +58,7 @@ static unsigned int rt6_dev_mtu(const struct stack *st, const struct net_device 
 static struct rt6_info *rt6_alloc(struct stack *st, struct net_device *dev, u8 type,
 				  const struct in6_addr *gw, unsigned int mtu)
 {
-	struct rt6_info *rt = kzalloc(sizeof(*rt));
+	struct rt6_info *rt = kzalloc(st->failslab, sizeof(*rt));
 
 	if (!rt)
 		return NULL;
@@ -165,7 +165,7 @@ int fib6_add_expires(struct stack *st, const struct in6_addr *dst, int plen,
 	list_for_each_entry(pos, &st->ipv6.fib6, list)
 		if (pos->plen == plen && pos->metric == metric && ipv6_addr_equal(&pos->dst, &pfx))
 			return -EEXIST;
-	fe = kzalloc(sizeof(*fe));
+	fe = kzalloc(st->failslab, sizeof(*fe));
 	if (!fe)
 		return -ENOMEM;
 	fe->dst = pfx;
@@ -189,7 +189,7 @@ static void fib6_entry_free(struct stack *st, struct fib6_entry *fe)
 	list_del_init(&fe->list);
 	rt6_release_cached(&fe->rt_cached);
 	st->ipv6.fib6_count--;
-	kfree(fe);
+	kfree(st->failslab, fe);
 }
 
 /** fib6_del - remove the route to @dst/@plen.  Return: 0 or -ESRCH. */
@@ -286,7 +286,7 @@ void rt6_update_pmtu(struct stack *st, const struct in6_addr *daddr, u32 mtu)
 	p->daddr = *daddr;
 	p->mtu = mtu;
 	p->expires = stack_now(st) + st->sysctl.ip_rt_mtu_expires;
-	skb_log(LOG_INFO, "IPv6 path MTU is now %u", mtu);
+	skb_log(st, LOG_INFO, "IPv6 path MTU is now %u", mtu);
 	rt6_genid_bump(st);
 }
 
@@ -402,7 +402,7 @@ int ip6_route_input(struct sk_buff *skb)
 int ip6_route_init(struct stack *st)
 {
 	INIT_LIST_HEAD(&st->ipv6.fib6);
-	st->ipv6.pmtu = kzalloc(RT6_PMTU_SLOTS * sizeof(struct rt6_pmtu));
+	st->ipv6.pmtu = kzalloc(st->failslab, RT6_PMTU_SLOTS * sizeof(struct rt6_pmtu));
 	st->ipv6.rt6_local_in = rt6_alloc(st, NULL, RTN6_LOCAL, NULL, 0);
 	st->ipv6.rt6_forward_in = rt6_alloc(st, NULL, RTN6_UNICAST, NULL, 0);
 	if (!st->ipv6.pmtu || !st->ipv6.rt6_local_in || !st->ipv6.rt6_forward_in)
@@ -424,7 +424,7 @@ void ip6_route_exit(struct stack *st)
 			fib6_entry_free(st, fe);
 	for (int i = 0; tab && i < RT6_PMTU_SLOTS; i++)
 		rt6_release_cached(&tab[i].rt);
-	kfree(st->ipv6.pmtu);
+	kfree(st->failslab, st->ipv6.pmtu);
 	st->ipv6.pmtu = NULL;
 	rt6_release_cached(&st->ipv6.rt6_local_in);
 	rt6_release_cached(&st->ipv6.rt6_forward_in);

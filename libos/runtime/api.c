@@ -14,6 +14,7 @@
 #include <config.h> /* autoconf: PACKAGE_VERSION */
 #include "skbos_config.h"
 #include "skbos/skbos.h"
+#include "api.h"
 #include "instance.h"
 #include "loop.h"
 
@@ -50,8 +51,6 @@ out:
 	}
 	return 0;
 }
-
-void api_close_all(void); /* api_socket.c */
 
 void skbos_fini(void)
 {

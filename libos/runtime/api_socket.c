@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 
 #include "alloc.h"
+#include "api.h"
 #include "skbos/skbos.h"
 #include "instance.h"
 #include "loop.h"
@@ -29,8 +30,6 @@
 
 static struct socket **handles;
 static int nhandles;
-
-struct skbos_instance *skbos_current_instance(void);
 
 /* The instance and its lock, or NULL with errno ENETDOWN. */
 static struct skbos_instance *api_enter(void)
@@ -67,7 +66,7 @@ static int handle_alloc(struct socket *sock)
 	if (nhandles >= SKBOS_MAX_HANDLES)
 		return -EMFILE;
 	int first = nhandles, n = nhandles ? nhandles * 2 : 64;
-	struct socket **t = krealloc(handles, (size_t)n * sizeof(*t));
+	struct socket **t = krealloc(NULL, handles, (size_t)n * sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
@@ -135,7 +134,7 @@ void api_close_all(void)
 		if (sock)
 			sock_put(sock);
 	}
-	kfree(handles);
+	kfree(NULL, handles);
 	handles = NULL;
 	nhandles = 0;
 	api_leave(in);
@@ -424,7 +423,7 @@ int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 	if (!in)
 		return -1;
-	entries = nfds ? kcalloc(nfds, sizeof(*entries)) : NULL;
+	entries = nfds ? kcalloc(NULL, nfds, sizeof(*entries)) : NULL;
 	if (nfds && !entries) {
 		api_leave(in);
 		return (int)sock_sysret(-ENOMEM);
@@ -447,7 +446,7 @@ int skbos_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	for (nfds_t i = 0; i < nfds; i++)
 		if (entries[i].func)
 			list_del_init(&entries[i].entry);
-	kfree(entries);
+	kfree(NULL, entries);
 	api_leave(in);
 	return rc < 0 ? (int)sock_sysret(rc) : rc;
 }

@@ -21,6 +21,7 @@
 #include "inetdevice.h"
 #include "addrconf.h"
 #include "ip6_route.h"
+#include "ipv6.h"
 #include "log.h"
 #include "loop.h"
 #include "pcap.h"
@@ -154,7 +155,7 @@ static void instance_ctl(struct skbos_instance *in)
 	char err[256];
 
 	if (ctl_open(&in->ctl, err, sizeof(err))) {
-		skb_log(LOG_WARN, "%s", err);
+		skb_log(in->st, LOG_WARN, "%s", err);
 		return;
 	}
 	loop_watch_ctl(in->loop, in->ctl.fd, instance_ctl_serve, in);
@@ -171,10 +172,7 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 	struct skbos_instance *in;
 	int rc = -ENOMEM;
 
-	/* Fault injection counts from the instance's first allocation on. */
-	if (cfg->failnth)
-		failslab_arm(cfg->failnth, cfg->failnth_persist);
-	in = kzalloc(sizeof(*in));
+	in = kzalloc(NULL, sizeof(*in));
 	if (!in) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -182,10 +180,15 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 	in->ctl.fd = -1;
 	in->chan_epfd = -1;
 	in->cfg = *cfg;
-	if (cfg->log_level >= 0)
-		skb_log_level = cfg->log_level;
+	/* Fault injection counts from the stack's first allocation on. */
+	if (cfg->failnth)
+		failslab_arm(&in->failslab, cfg->failnth, cfg->failnth_persist);
 	snprintf(err, errlen, "out of memory");
-	in->st = stack_new();
+	in->st = stack_new(&(struct stack_params){
+		.families = inet6_families,
+		.failslab = cfg->failnth ? &in->failslab : NULL,
+		.log_level = cfg->log_level >= 0 ? cfg->log_level : LOG_ERROR,
+	});
 	if (!in->st)
 		goto fail;
 	sysctl_from_host(&in->st->sysctl);
@@ -200,7 +203,7 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 			goto fail;
 		}
 	}
-	in->loop = loop_create(in->st);
+	in->loop = loop_create(in->st, cfg->thread_init);
 	if (in->loop && in->lo)
 		loop_set_poll_until_dry(in->loop, true);
 	if (in->loop)
@@ -318,7 +321,7 @@ void skbos_instance_destroy(struct skbos_instance *in)
 	if (in->pcap)
 		skb_pcap_close(in->pcap);
 	stack_free(in->st);
-	kfree(in);
+	kfree(NULL, in);
 }
 
 /** skbos_instance_dump_stats - every nonzero counter, nstat style. */

@@ -11,6 +11,7 @@
 #include "skbos_config.h"
 #include "ctl.h"
 #include "timer.h"
+#include "alloc.h"
 
 struct stack;
 struct skbos_loop;
@@ -30,6 +31,7 @@ struct skbos_instance {
 	struct portown *po;      /* the address's port table (instance_share.c), or NULL */
 	struct timer_list share_tick;
 	int chan_epfd;           /* the shim's inherited-connection channels, or -1 */
+	struct failslab failslab; /* SKBOS_FAILNTH: its stack's fault injection (alloc.h) */
 };
 
 /* Called on the stack thread (stack lock not held) when a channel the shim

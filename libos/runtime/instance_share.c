@@ -75,7 +75,8 @@ static void instance_share_steer(void *arg)
 	portown_view(in->po, &v);
 	rc = afpacket_steer(in->dev, &v);
 	if (rc)
-		skb_log(LOG_ERROR, "SKBOS_IF=%s: the kernel refused the port filter (SO_ATTACH_FILTER): %s",
+		skb_log(in->st, LOG_ERROR,
+			"SKBOS_IF=%s: the kernel refused the port filter (SO_ATTACH_FILTER): %s",
 			in->cfg.ifname, strerror(-rc));
 }
 
@@ -116,8 +117,8 @@ int instance_share_open(struct skbos_instance *in, struct portown_view *view, ch
 		return -ENOENT;
 	}
 	in->po = portown_open(dir, (int)ifindex, c->addr,
-			      instance_fd_still(c->have_table_fd, c->table_fd, c->table_ino), err,
-			      errlen);
+			      instance_fd_still(c->have_table_fd, c->table_fd, c->table_ino),
+			      in->st->log_level, err, errlen);
 	if (IS_ERR(in->po)) {
 		rc = (int)PTR_ERR(in->po);
 		in->po = NULL;

@@ -36,6 +36,7 @@ _Static_assert(LOOP_WAIT_EXTRA >= LOOP_MAX_FDS + 1, "a wait's pollfds: the event
 
 struct skbos_loop {
 	struct stack *st;
+	void (*thread_init)(void); /* first thing in the stack thread, or NULL */
 	pthread_mutex_t lock;
 	pthread_t thread;
 	bool started;
@@ -600,20 +601,24 @@ static void stop_cb(struct ev_loop *ev, ev_async *w, int revents)
 	ev_break(ev, EVBREAK_ALL);
 }
 
-/** loop_create - a driver for @st, not yet running.  Return: it or NULL. */
-struct skbos_loop *loop_create(struct stack *st)
+/**
+ * loop_create - a driver for @st, not yet running; its thread starts with
+ * @thread_init (may be NULL).  Return: it or NULL.
+ */
+struct skbos_loop *loop_create(struct stack *st, void (*thread_init)(void))
 {
-	struct skbos_loop *l = kzalloc(sizeof(*l));
+	struct skbos_loop *l = kzalloc(NULL, sizeof(*l));
 
 	if (!l)
 		return NULL;
 	l->st = st;
+	l->thread_init = thread_init;
 	pthread_mutex_init(&l->lock, NULL);
 	/* NOSIGMASK: libev must never change the application's signal mask. */
 	l->ev = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
 	if (!l->ev) {
 		pthread_mutex_destroy(&l->lock);
-		kfree(l);
+		kfree(NULL, l);
 		return NULL;
 	}
 	ev_set_userdata(l->ev, l);
@@ -644,24 +649,12 @@ int loop_watch_fd(struct skbos_loop *l, int fd)
 	return 0;
 }
 
-static void (*loop_thread_hook)(void);
-
-/**
- * loop_set_thread_hook - run @fn first thing in every stack thread started
- * from now on (the LD_PRELOAD shim marks the thread as "inside skbos", so
- * the thread's own libc calls are never interposed on).
- */
-void loop_set_thread_hook(void (*fn)(void))
-{
-	loop_thread_hook = fn;
-}
-
 static void *loop_thread(void *arg)
 {
 	struct skbos_loop *l = arg;
 
-	if (loop_thread_hook)
-		loop_thread_hook();
+	if (l->thread_init)
+		l->thread_init();
 
 	loop_locked_pass(l);
 	ev_run(l->ev, 0);
@@ -714,7 +707,7 @@ void loop_destroy(struct skbos_loop *l)
 	l->st->wait_priv = NULL;
 	ev_loop_destroy(l->ev);
 	pthread_mutex_destroy(&l->lock);
-	kfree(l);
+	kfree(NULL, l);
 }
 
 u64 loop_passes(const struct skbos_loop *l)

@@ -16,7 +16,7 @@ struct stack;
 struct skbos_loop;
 struct stack_waiter;
 
-struct skbos_loop *loop_create(struct stack *st);
+struct skbos_loop *loop_create(struct stack *st, void (*thread_init)(void));
 int loop_watch_fd(struct skbos_loop *l, int fd);
 #define LOOP_MAX_CTL 2
 int loop_watch_ctl(struct skbos_loop *l, int fd, void (*cb)(void *arg), void *arg);
@@ -69,7 +69,6 @@ ktime_t loop_deadline(const struct skbos_loop *l, const struct timespec *ts);
 bool loop_restartable(struct stack *st); /* sigrestart.c */
 void loop_forget_after_fork(void);
 void loop_set_sleep_hook(void (*fn)(bool asleep));
-void loop_set_thread_hook(void (*fn)(void));
 void loop_set_poll_until_dry(struct skbos_loop *l, bool on);
 void loop_set_spin(struct skbos_loop *l, unsigned int us);
 int loop_device_fds(const struct skbos_loop *l, int *fds, int max);

@@ -88,6 +88,7 @@ struct portown {
 	struct port_share share;
 	void (*notify)(void *arg);
 	void *notify_arg;
+	int log_level; /* the instance's (log.h) */
 	char path[256];
 };
 
@@ -110,7 +111,7 @@ static int po_lock(int fd, short type, off_t byte, bool wait)
 static void po_table_lock(struct portown *po)
 {
 	if (po_lock(po->fd, F_WRLCK, PO_LOCK_TABLE, true))
-		skb_log(LOG_WARN, "portown: cannot lock the table: %s", strerror(errno));
+		skb_log_at(po->log_level, LOG_WARN, "portown: cannot lock the table: %s", strerror(errno));
 }
 
 static void po_table_unlock(struct portown *po)
@@ -471,7 +472,7 @@ static void po_reset_if_stale(struct portown *po)
 	    (head[0] == PO_MAGIC && head[1] == PO_VERSION))
 		return;
 	if (!fcntl(po->fd, F_OFD_GETLK, &all) && all.l_type == F_UNLCK && ftruncate(po->fd, 0))
-		skb_log(LOG_WARN, "portown: cannot reset a stale table: %s", strerror(errno));
+		skb_log_at(po->log_level, LOG_WARN, "portown: cannot reset a stale table: %s", strerror(errno));
 }
 
 /* Map the file, making it the first time (table locked). */
@@ -602,7 +603,7 @@ static void po_try_responder(struct portown *po)
 		return;
 	po->responder = true;
 	po->f->responder_pid = getpid();
-	skb_log(LOG_INFO, "portown: pid %d is the default responder", (int)getpid());
+	skb_log_at(po->log_level, LOG_INFO, "portown: pid %d is the default responder", (int)getpid());
 }
 
 /**
@@ -628,10 +629,10 @@ static int portown_path(char *buf, size_t len, const char *dir, int ifindex, __b
  * holder's entries, become the default responder if there is none.
  * Return: the table, or ERR_PTR(-errno) with one line in @err.
  */
-struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, char *err,
-			     size_t errlen)
+struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, int log_level,
+			     char *err, size_t errlen)
 {
-	struct portown *po = kzalloc(sizeof(*po));
+	struct portown *po = kzalloc(NULL, sizeof(*po));
 	char *path;
 	int rc = -ENOMEM;
 
@@ -639,9 +640,10 @@ struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, 
 	if (!po)
 		return ERR_PTR(-ENOMEM);
 	po->fd = -1;
+	po->log_level = log_level;
 	path = po->path;
-	po->cnt = kzalloc(2 * sizeof(*po->cnt));
-	po->view = kzalloc(2 * sizeof(*po->view));
+	po->cnt = kzalloc(NULL, 2 * sizeof(*po->cnt));
+	po->view = kzalloc(NULL, 2 * sizeof(*po->view));
 	if (!po->cnt || !po->view)
 		goto fail;
 	rc = portown_path(path, sizeof(po->path), dir, ifindex, addr);
@@ -784,9 +786,9 @@ void portown_close(struct portown *po)
 		munmap(po->f, sizeof(*po->f));
 	if (po->fd >= 0)
 		close(po->fd);
-	kfree(po->cnt);
-	kfree(po->view);
-	kfree(po);
+	kfree(NULL, po->cnt);
+	kfree(NULL, po->view);
+	kfree(NULL, po);
 }
 
 /**

@@ -25,8 +25,8 @@ struct portown_view {
 	bool responder;
 };
 
-struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, char *err,
-			     size_t errlen);
+struct portown *portown_open(const char *dir, int ifindex, __be32 addr, int fd, int log_level,
+			     char *err, size_t errlen);
 int portown_reopen(const struct portown *po);
 void portown_dir(const struct portown *po, char *buf, size_t len);
 void portown_set_notify(struct portown *po, void (*fn)(void *arg), void *arg);

@@ -41,6 +41,10 @@ struct skbos_config {
 	unsigned long table_ino;
 	char table_dir[128]; /* the parent's port table directory (fork), or "" */
 	char netd_socket[108]; /* SKBOS_NETD_SOCKET: skbos-netd's socket; "": the default */
+	/* Run first thing in the instance's stack thread, or NULL (the LD_PRELOAD
+	 * shim marks the thread as "inside skbos", so that its own libc calls are
+	 * never interposed on).  Not from the environment: the embedder sets it. */
+	void (*thread_init)(void);
 };
 
 int skbos_config_from_env(struct skbos_config *c, char *err, size_t errlen);

@@ -166,7 +166,7 @@ static void steer_build(struct steer_prog *p, const struct portown_view *v)
 int afpacket_steer(struct net_device *dev, const struct portown_view *v)
 {
 	struct afpacket_priv *pr = netdev_priv(dev);
-	struct steer_prog p = { .insn = kmalloc(STEER_MAXINSNS * sizeof(struct sock_filter)) };
+	struct steer_prog p = { .insn = kmalloc(dev->stack->failslab, STEER_MAXINSNS * sizeof(struct sock_filter)) };
 	struct sock_fprog prog;
 	bool listed = false;
 	int rc = 0;
@@ -180,7 +180,7 @@ int afpacket_steer(struct net_device *dev, const struct portown_view *v)
 	else
 		steer_build(&p, v);
 	if (p.full) {
-		skb_log(LOG_INFO, "afpacket %s: too many ports for a filter; all TCP/UDP let in",
+		skb_log(dev->stack, LOG_INFO, "afpacket %s: too many ports for a filter; all TCP/UDP let in",
 			dev->name);
 		p.len = 0;
 		emit_ret(&p, STEER_ACCEPT);
@@ -189,6 +189,6 @@ int afpacket_steer(struct net_device *dev, const struct portown_view *v)
 	prog.filter = p.insn;
 	if (setsockopt(pr->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
 		rc = -errno;
-	kfree(p.insn);
+	kfree(dev->stack->failslab, p.insn);
 	return rc;
 }

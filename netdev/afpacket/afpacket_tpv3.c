@@ -44,6 +44,7 @@
 #include "netdevice.h"
 #include "eth.h"
 #include "log.h"
+#include "stack.h"
 
 #define ETH_HDR_LEN 14
 
@@ -105,8 +106,8 @@ static void afp_v3_free(struct afp_v3ring *r)
 {
 	if (r->map)
 		munmap(r->map, r->map_len);
-	kfree(r->lent);
-	kfree(r);
+	kfree(NULL, r->lent);
+	kfree(NULL, r);
 }
 
 /* Give block @b back: the kernel fills it again when its turn comes. */
@@ -128,7 +129,7 @@ static void afp_v3_release(void *arg, u8 *head)
 	u32 b = (u32)((size_t)(head - r->map) / r->block_size);
 
 	if (b >= r->nblocks || !r->lent[b]) {
-		skb_log(LOG_ERROR, "afpacket: block %u returned but not lent", b);
+		skb_log_error("afpacket: block %u returned but not lent", b);
 		return;
 	}
 	r->lent_skbs--;
@@ -353,7 +354,7 @@ int afp_v3_create(struct afpacket_priv *p, const struct afpacket_config *c)
 	req.tp_retire_blk_tov = c->rx_retire_ms;
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
 		return -errno;
-	r = kzalloc(sizeof(*r));
+	r = kzalloc(NULL, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	p->v3 = r;
@@ -362,7 +363,7 @@ int afp_v3_create(struct afpacket_priv *p, const struct afpacket_config *c)
 	r->nblocks = c->rx_blocks;
 	r->max_held = c->rx_blocks / 2;
 	r->map_len = (size_t)c->rx_block_size * c->rx_blocks;
-	r->lent = kcalloc(r->nblocks, sizeof(*r->lent));
+	r->lent = kcalloc(NULL, r->nblocks, sizeof(*r->lent));
 	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
 	if (r->map == MAP_FAILED) {
 		r->map = NULL;
@@ -395,6 +396,7 @@ void afp_v3_detach(struct afpacket_priv *p)
 	if (!r->lent_skbs)
 		afp_v3_free(r);
 	else
-		skb_log(LOG_INFO, "afpacket: %u frames still lent; the ring goes with the last",
+		skb_log(p->dev->stack, LOG_INFO,
+			"afpacket: %u frames still lent; the ring goes with the last",
 			r->lent_skbs);
 }

@@ -124,8 +124,8 @@ static void afp_pool_free(struct afp_rxpool *pool)
 		munmap(pool->br, pool->br_len);
 	if (pool->bufs)
 		munmap(pool->bufs, pool->bufs_len);
-	kfree(pool->state);
-	kfree(pool);
+	kfree(NULL, pool->state);
+	kfree(NULL, pool);
 }
 
 static void afp_rx_arm(struct afpacket_priv *p);
@@ -141,7 +141,7 @@ static void afp_rx_buf_release(void *arg, u8 *head)
 	u32 bid = (u32)((size_t)(head - pool->bufs) / pool->bufsize);
 
 	if (bid >= pool->nbufs || pool->state[bid] != AFP_BUF_LENT) {
-		skb_log(LOG_ERROR, "afpacket: buffer %u returned but not lent", bid);
+		skb_log_error("afpacket: buffer %u returned but not lent", bid);
 		return;
 	}
 	pool->lent--;
@@ -158,7 +158,7 @@ static void afp_rx_buf_release(void *arg, u8 *head)
 
 static int afp_pool_create(struct afpacket_priv *p, u32 nbufs, u32 frame_max)
 {
-	struct afp_rxpool *pool = kzalloc(sizeof(*pool));
+	struct afp_rxpool *pool = kzalloc(NULL, sizeof(*pool));
 	struct io_uring_buf_reg reg = { 0 };
 	int err;
 
@@ -172,7 +172,7 @@ static int afp_pool_create(struct afpacket_priv *p, u32 nbufs, u32 frame_max)
 	pool->bufsize = (u32)SKB_DATA_ALIGN(AFP_RX_HEADROOM + p->rx_len) + (u32)AFP_SHINFO_SIZE;
 	pool->bufs_len = (size_t)pool->bufsize * nbufs;
 	pool->br_len = ALIGN(sizeof(struct io_uring_buf) * nbufs, (size_t)4096);
-	pool->state = kcalloc(nbufs, 1);
+	pool->state = kcalloc(NULL, nbufs, 1);
 	/* MAP_NORESERVE: a small frame touches a page or two of its 64 KB. */
 	pool->bufs = mmap(NULL, pool->bufs_len, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -211,7 +211,7 @@ static int afp_submit(struct afpacket_priv *p)
 	} else if (ret < 0) {
 		/* -EBUSY/-EAGAIN: the CQ is backed up; the SQEs stay queued and
 		 * go with the next submit, after a reap has made room. */
-		skb_log(LOG_DEBUG, "afpacket %s: submit: %d", p->dev->name, ret);
+		skb_log(p->dev->stack, LOG_DEBUG, "afpacket %s: submit: %d", p->dev->name, ret);
 	}
 	return ret;
 }
@@ -420,7 +420,7 @@ static int afp_rx_cqe(struct afpacket_priv *p, s32 res, u32 flags, bool deliver)
 		return 0;
 	bid = flags >> IORING_CQE_BUFFER_SHIFT;
 	if (bid >= pool->nbufs || pool->state[bid] != AFP_BUF_RING) {
-		skb_log(LOG_ERROR, "afpacket %s: completion for buffer %u not in the ring",
+		skb_log(p->dev->stack, LOG_ERROR, "afpacket %s: completion for buffer %u not in the ring",
 			p->dev->name, bid);
 		return 0;
 	}
@@ -475,7 +475,7 @@ static void afp_tx_done(struct afpacket_priv *p, struct sk_buff *skb, s32 res)
 	}
 	dev->stats.tx_errors++;
 	dev->stats.tx_dropped++;
-	skb_log(LOG_DEBUG, "afpacket %s: send: %d", dev->name, res);
+	skb_log(dev->stack, LOG_DEBUG, "afpacket %s: send: %d", dev->name, res);
 	kfree_skb_reason(skb, afp_tx_reason(res));
 }
 
@@ -706,7 +706,7 @@ static void afp_destroy(struct afpacket_priv *p)
 	if (p->ring_ok) {
 		afp_drain(p, afp_tx_quiet);
 		if (p->tx_inflight)
-			skb_log(LOG_ERROR, "afpacket %s: %u sends never completed; their skbs leak",
+			skb_log(p->dev->stack, LOG_ERROR, "afpacket %s: %u sends never completed; their skbs leak",
 				p->dev->name, p->tx_inflight);
 		io_uring_queue_exit(&p->ring);
 		p->ring_ok = false;
@@ -724,7 +724,7 @@ static void afp_destroy(struct afpacket_priv *p)
 		if (!pool->lent)
 			afp_pool_free(pool);
 		else
-			skb_log(LOG_INFO, "afpacket %s: %u buffers still lent; freed on return",
+			skb_log(p->dev->stack, LOG_INFO, "afpacket %s: %u buffers still lent; freed on return",
 				p->dev->name, pool->lent);
 		p->pool = NULL;
 	}

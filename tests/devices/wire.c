@@ -30,6 +30,7 @@ struct wire_end {
 
 struct wire {
 	struct wire_end end[2];
+	struct failslab *failslab; /* stack @a's, which the wire is allocated under */
 };
 
 struct wire_port {
@@ -215,10 +216,11 @@ static int wire_end_init(struct wire *w, int i, struct stack *st, const char *na
 struct wire *wire_create(struct stack *a, const char *name_a, const u8 *mac_a,
 			 struct stack *b, const char *name_b, const u8 *mac_b)
 {
-	struct wire *w = kzalloc(sizeof(*w));
+	struct wire *w = kzalloc(a->failslab, sizeof(*w));
 
 	if (!w)
 		return NULL;
+	w->failslab = a->failslab;
 	if (wire_end_init(w, 0, a, name_a, mac_a) || wire_end_init(w, 1, b, name_b, mac_b)) {
 		wire_destroy(w);
 		return NULL;
@@ -239,7 +241,7 @@ void wire_destroy(struct wire *w)
 			free_netdev(dev);
 		}
 	}
-	kfree(w);
+	kfree(w->failslab, w);
 }
 
 struct net_device *wire_dev(struct wire *w, int end)

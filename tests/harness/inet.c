@@ -22,15 +22,17 @@ __be32 ip4(const char *s)
 
 /**
  * inet_pair_build - the two stacks, the wire and the addresses, each step
- * allowed to fail (fault injection): Return: 0 or the first -errno; what
- * was built is left for inet_pair_teardown().
+ * allowed to fail (fault injection under @fs, which both stacks share; NULL:
+ * none): Return: 0 or the first -errno; what was built is left for
+ * inet_pair_teardown().
  */
-int inet_pair_build(struct inet_pair *p)
+int inet_pair_build(struct inet_pair *p, struct failslab *fs)
 {
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->w.now = WORLD_T0;
+	p->w.failslab = fs;
 	p->a = ip4(ADDR_A);
 	p->b = ip4(ADDR_B);
 	if ((rc = world_add_stack(&p->w)) || (rc = world_add_stack(&p->w)))
@@ -48,7 +50,7 @@ int inet_pair_build(struct inet_pair *p)
 
 void inet_pair_setup(struct inet_pair *p)
 {
-	cr_assert(eq(int, inet_pair_build(p), 0));
+	cr_assert(eq(int, inet_pair_build(p, NULL), 0));
 }
 
 void inet_pair_teardown(struct inet_pair *p)

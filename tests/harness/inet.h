@@ -20,7 +20,8 @@ struct inet_pair {
 	__be32 a, b;
 };
 
-int inet_pair_build(struct inet_pair *p);
+struct failslab;
+int inet_pair_build(struct inet_pair *p, struct failslab *fs);
 void inet_pair_setup(struct inet_pair *p);
 void inet_pair_teardown(struct inet_pair *p);
 __be32 ip4(const char *s);

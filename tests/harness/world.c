@@ -6,6 +6,8 @@
 
 #include "world.h"
 #include "sock.h"
+#include "ip.h"
+#include "ipv6.h"
 
 /* A world that never settles is a livelock in the stack: fail loudly. */
 #define WORLD_MAX_ROUNDS 1000000
@@ -58,7 +60,7 @@ int world_add_stack(struct world *w)
 	struct stack *st;
 
 	cr_assert(w->n < WORLD_MAX_STACKS);
-	st = stack_new();
+	st = stack_new(&(struct stack_params){ .families = inet6_families, .failslab = w->failslab });
 	if (!st)
 		return -ENOMEM;
 	stack_clock_set_manual(st, w->now);

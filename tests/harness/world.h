@@ -20,6 +20,7 @@ struct world {
 	struct stack *st[WORLD_MAX_STACKS];
 	int n;
 	ktime_t now;
+	struct failslab *failslab; /* given to every stack added (alloc.h), or NULL */
 };
 
 void world_init(struct world *w, int nstacks);
