@@ -156,12 +156,18 @@ static bool inh_eligible(const struct socket *sock)
 	       !tcp_sk(sk)->migrated;
 }
 
+/*
+ * Watch @h's channel in the instance's channel epoll set.  Return: 0, or
+ * -errno: -EBADF when the process has no such set (its epoll_create1 failed
+ * at start, as epoll_ctl on a bad epfd answers); the caller then leaves the
+ * connection with its owner.
+ */
 static int inh_watch(struct skbos_instance *in, struct inh *h)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h };
 
 	if (in->chan_epfd < 0)
-		return -ENOSYS;
+		return -EBADF;
 	h->epfd = in->chan_epfd;
 	return real.epoll_ctl(in->chan_epfd, EPOLL_CTL_ADD, h->y, &ev) ? -errno : 0;
 }
