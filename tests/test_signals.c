@@ -278,7 +278,8 @@ static void run_case(enum call call, bool restart)
 	sigaction(SIGUSR1, &sa, NULL);
 	pthread_create(&th, NULL, blocker, NULL);
 	if (!wait_for(is_blocked, 5))
-		DIE("%s: the thread never blocked (returned %ld, %s)", call_name[call], k.ret, strerror(k.err));
+		DIE("%s: the thread never blocked (returned: %s, %ld, %s; it is %s)", call_name[call],
+		    has_returned() ? "yes" : "no", k.ret, strerror(k.err), thread_state(k.tid));
 	usleep(20000); /* still blocked: not a passing sleep on the way in */
 	if (!is_blocked())
 		DIE("%s: the thread woke by itself", call_name[call]);

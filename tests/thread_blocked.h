@@ -39,4 +39,31 @@ static inline bool thread_blocked(pid_t tid)
 	return !strstr(wchan, "futex");
 }
 
+/* Thread @tid's state letter and wait channel, for a failure's message. */
+static inline const char *thread_state(pid_t tid)
+{
+	static char out[160];
+	char path[96], buf[512] = "", wchan[64] = "";
+	const char *st = "?";
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	if ((f = fopen(path, "r"))) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = 0;
+		fclose(f);
+		if (strrchr(buf, ')'))
+			st = strrchr(buf, ')') + 2;
+	}
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
+	if ((f = fopen(path, "r"))) {
+		n = fread(wchan, 1, sizeof(wchan) - 1, f);
+		wchan[n] = 0;
+		fclose(f);
+	}
+	snprintf(out, sizeof(out), "state %.1s, wchan %s", st, wchan[0] ? wchan : "-");
+	return out;
+}
+
 #endif /* SKBOS_TESTS_THREAD_BLOCKED_H */
