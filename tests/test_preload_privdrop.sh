@@ -136,9 +136,9 @@ s = socket.create_connection(("10.78.0.2", 5432), timeout=5)
 print("the kernel side connected to %s:%d" % s.getpeername())
 ' >"$tmp/pg_client.log" 2>&1 || fail "no TCP connection to postgres on skbos"
 echo "ok: postgres as user postgres (uid $(id -u postgres)) listens on skbos through skbos-netd; $(cat "$tmp/pg_client.log")"
-# 50 connections, a query each (a backend each), every answer checked
+# 100 connections, a query each (a backend each), every answer checked
 # against python's md5 of the same text; then 4 MB back in one answer
-for i in $(seq 50); do
+for i in $(seq 100); do
 	got=$(in_b timeout 20 psql -h 10.78.0.2 -U postgres -tAc "select md5(repeat('skbos$i', 1000 * $i))" \
 		postgres 2>>"$tmp/psql.log") || fail "psql $i: $(tail -3 "$tmp/psql.log")"
 	want=$(python3 -c 'import hashlib, sys; print(hashlib.md5(("skbos" + sys.argv[1]).encode() * 1000 * int(sys.argv[1])).hexdigest())' "$i")

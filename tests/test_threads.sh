@@ -5,7 +5,7 @@
 #     reader thread drains; 100 runs, each must move all 8 MB (it hung for
 #     ever: tcp_sendmsg queued empty skbs on a 64 KB-MTU route);
 #  2. the same over a veth: python3 under skbos-run sendall()s 8 MB to a
-#     kernel socat echo while its reader thread takes the echo; 10 runs;
+#     kernel socat echo while its reader thread takes the echo; 10 runs (SENDALL_VETH_RUNS; make soak: 100);
 #  3. tests/tools/stress_threads: 2..8 threads x 1..16 TCP and UDP sockets,
 #     random blocking / non-blocking / poll / select / epoll calls, random
 #     sizes, connections opened and closed; client and echo in one process
@@ -24,6 +24,7 @@ B=$(cd "${top_builddir:-.}" && pwd)
 lib=$B/.libs/libskbos-preload.so
 stress=$B/tests/tools/stress_threads
 runs=${STRESS_RUNS:-4}
+veth_runs=${SENDALL_VETH_RUNS:-10} # make soak: 100, as the acceptance
 seeds=${STRESS_SEEDS:-$(for _ in $(seq "$runs"); do echo $((RANDOM * 32768 + RANDOM)); done)}
 asan=false # an ASan or TSan shim: uninstrumented programs (python3) cannot load it
 ldd "$lib" 2>/dev/null | grep -Eq 'lib[at]san' && asan=true
@@ -87,12 +88,12 @@ if ! $asan; then
 	pids+=($!)
 	wait_until 100 ip netns exec "${P}b" sh -c 'ss -Htln "sport = :7000" | grep -q .' ||
 		fail "no kernel echo on 10.94.0.1:7000"
-	for i in $(seq 10); do
+	for i in $(seq "$veth_runs"); do
 		got=$(ip netns exec "${P}a" timeout 60 "${skbos[@]}" python3 "$tmp/sendall.py" 10.94.0.1 7000 \
 			2>"$tmp/py.log")
 		[ "$got" = 8388608 ] || fail "veth run $i moved '${got}' of 8388608 bytes"
 	done
-	echo "ok: python3 under skbos-run, sendall of 8 MB to a kernel echo while a thread reads it, 10 of 10 runs"
+	echo "ok: python3 under skbos-run, sendall of 8 MB to a kernel echo while a thread reads it, $veth_runs of $veth_runs runs"
 fi
 
 # 3b. skbos's stress client against the same program's echo on the kernel
