@@ -7,26 +7,35 @@
  *   afpacket_bench tx-dev|tx-raw IF SIZE SECONDS DST_MAC [URING_OPTS]
  *   afpacket_bench rx-dev|rx-raw IF SIZE SECONDS [URING_OPTS [RX]]
  *   afpacket_bench gen IF SIZE SECONDS DST_MAC      (traffic for rx-*)
- *   afpacket_bench pp-dev IF SIZE SECONDS DST_MAC [URING_OPTS [RX]]
- *   afpacket_bench echo IF SIZE SECONDS             (the peer of pp-dev)
+ *   afpacket_bench pp-dev|pp-dev-spin IF SIZE SECONDS DST_MAC [URING_OPTS [RX]]
+ *   afpacket_bench pp-raw|pp-raw-spin IF SIZE SECONDS DST_MAC
+ *   afpacket_bench echo|echo-spin IF SIZE SECONDS   (the peer of pp-*)
  *
  * RX is the device's receive mode: "ms" (multishot recv, the default) or
  * "v3:MS" (TPACKET_V3 ring, MS the block retire timeout).  URING_OPTS are
  * afpacket_config.uring_opts bits (8 = AFP_QDISC_BYPASS).
  *
  * Prints one line: "mode size frames pps cpu_us_per_frame errors" (rx-dev:
- * errors = frames the kernel dropped, PACKET_STATISTICS); pp-dev
- * prints "mode size round_trips rtt_p50_us rtt_p99_us cpu_us_per_rtt lost".
- * pp-dev sends one frame, sleeps in afpacket_wait until the answer is in,
- * and sends the next: a request/response exchange with nothing batched.
- * echo is a plain raw AF_PACKET socket in blocking recv that sends every
- * frame back with its addresses swapped (the kernel side).
+ * errors = frames the kernel dropped, PACKET_STATISTICS); pp-*
+ * print "mode size round_trips rtt_p50_us rtt_p99_us cpu_us_per_rtt lost
+ * rtt_p999_us".  pp-dev sends one frame through skbos's device, sleeps in
+ * afpacket_wait until the answer is in (the io_uring completion's eventfd, as
+ * an application thread blocked in recv sleeps), and sends the next: a
+ * request/response exchange with nothing batched.  pp-raw does the same on a
+ * plain raw AF_PACKET socket in blocking recv: no stack, no ring, the least a
+ * frame's round trip over this veth costs.  The -spin variants never sleep
+ * (afpacket_wait with no timeout, recv with MSG_DONTWAIT): the floor of a
+ * busy-polling stack.  These are the floors bench/run.sh sets skbos's
+ * latency beside (issue 18).  echo is a plain raw AF_PACKET socket in
+ * blocking recv (echo-spin: polling) that sends every frame back with its
+ * addresses swapped (the kernel side).
  * tx counts frames the kernel accepted (completed sends); rx counts frames
  * handed to the stack (dev) or returned by recvmmsg (raw).  CPU time is this
  * process's (user + system), so it includes what the kernel does on its
  * behalf in the system call, not the softirq work on the other CPU.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,29 +203,38 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+enum { PP_MAX_RTT = 1 << 20 };
+
+/* One line for a ping-pong run: the RTT percentiles over the n answered. */
+static void pp_report(const char *mode, unsigned int size, double *rtt, u64 n, double cpu, u64 lost)
+{
+	qsort(rtt, n, sizeof(*rtt), cmp_double);
+	printf("%s %u %llu %.1f %.1f %.2f %llu %.1f\n", mode, size, (unsigned long long)n,
+	       n ? rtt[n / 2] : 0.0, n ? rtt[n * 99 / 100] : 0.0, n ? cpu * 1e6 / (double)n : 0.0,
+	       (unsigned long long)lost, n ? rtt[n * 999 / 1000] : 0.0);
+}
+
 /*
  * One frame out, wait (asleep in afpacket_wait, as an application thread
- * blocked in recv would be) for the echo, repeat.  An answer that takes more
- * than 100 ms counts as lost and the next round starts.
+ * blocked in recv would be; or polling it, spin) for the echo, repeat.  An
+ * answer that takes more than 100 ms counts as lost and the next round starts.
  */
-static void pp_dev(const char *ifname, unsigned int size, double secs, const u8 *dst,
-		   unsigned int opts)
+static void pp_dev(const char *mode, const char *ifname, unsigned int size, double secs,
+		   const u8 *dst, unsigned int opts, bool spin)
 {
-	enum { MAX_RTT = 1 << 20 };
 	struct stack *st = stack_new(&(struct stack_params){ .families = inet_families });
 	struct net_device *dev = open_dev(st, ifname, opts);
 	struct packet_type pt = { .type = ETH_P_BENCH, .func = bench_rcv };
-	double *rtt = malloc(MAX_RTT * sizeof(*rtt));
+	double *rtt = malloc(PP_MAX_RTT * sizeof(*rtt));
 	u8 hdr[ETH_HLEN];
 	u64 n = 0, lost = 0;
-	double t0, c0, end;
+	double c0, end;
 
 	dev_add_pack(st, &pt);
 	frame_template(hdr, ETH_HLEN, dst, dev->dev_addr);
-	t0 = now_s();
 	c0 = cpu_s();
-	end = t0 + secs;
-	while (now_s() < end && n < MAX_RTT) {
+	end = now_s() + secs;
+	while (now_s() < end && n < PP_MAX_RTT) {
 		struct sk_buff *skb = alloc_skb(st, NET_SKB_PAD + size);
 		u64 want = dev_rx_frames + 1;
 		double ts = now_s(), give_up = ts + 0.1;
@@ -228,7 +246,7 @@ static void pp_dev(const char *ifname, unsigned int size, double secs, const u8 
 		dev_queue_xmit(skb);
 		stack_xmit_flush(st);
 		while (dev_rx_frames < want && now_s() < give_up) {
-			afpacket_wait(dev, 100);
+			afpacket_wait(dev, spin ? 0 : 100);
 			stack_poll(st, 64);
 		}
 		if (dev_rx_frames >= want)
@@ -237,11 +255,7 @@ static void pp_dev(const char *ifname, unsigned int size, double secs, const u8 
 			lost++;
 		dev_rx_frames = want - 1 + (dev_rx_frames >= want);
 	}
-	c0 = cpu_s() - c0;
-	qsort(rtt, n, sizeof(*rtt), cmp_double);
-	printf("pp-dev %u %llu %.1f %.1f %.2f %llu\n", size, (unsigned long long)n,
-	       n ? rtt[n / 2] : 0.0, n ? rtt[n * 99 / 100] : 0.0, n ? c0 * 1e6 / (double)n : 0.0,
-	       (unsigned long long)lost);
+	pp_report(mode, size, rtt, n, cpu_s() - c0, lost);
 	free(rtt);
 	dev_remove_pack(st, &pt);
 	stack_free(st);
@@ -326,8 +340,53 @@ static void rx_raw(const char *ifname, unsigned int size, double secs)
 	close(fd);
 }
 
-/* The kernel side of pp-dev: every ETH_P_BENCH frame goes back at once. */
-static void echo_raw(const char *ifname, double secs)
+static bool is_bench_frame(const u8 *frame, ssize_t len)
+{
+	return len >= ETH_HLEN && frame[12] == (ETH_P_BENCH >> 8) && frame[13] == (ETH_P_BENCH & 0xff);
+}
+
+/*
+ * pp-raw: the same exchange as pp-dev on a plain raw socket, blocking recv
+ * (SO_RCVTIMEO 100 ms: a lost answer) or, spin, MSG_DONTWAIT until the
+ * answer or the 100 ms.
+ */
+static void pp_raw(const char *mode, const char *ifname, unsigned int size, double secs,
+		   const u8 *dst, bool spin)
+{
+	static u8 frame[2048], in[2048];
+	struct timeval tmo = { 0, 100 * 1000 };
+	double *rtt = malloc(PP_MAX_RTT * sizeof(*rtt));
+	int fd = raw_socket(ifname);
+	u64 n = 0, lost = 0;
+	double c0, end;
+
+	frame_template(frame, size, dst, (const u8[]){ 0x02, 0, 0, 0, 0, 0x01 });
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	c0 = cpu_s();
+	end = now_s() + secs;
+	while (now_s() < end && n < PP_MAX_RTT) {
+		double ts = now_s(), give_up = ts + 0.1;
+		ssize_t len = -1;
+
+		if (send(fd, frame, size, 0) != (ssize_t)size) {
+			lost++;
+			continue;
+		}
+		do
+			len = recv(fd, in, sizeof(in), spin ? MSG_DONTWAIT : 0);
+		while (!is_bench_frame(in, len) && now_s() < give_up);
+		if (is_bench_frame(in, len))
+			rtt[n++] = (now_s() - ts) * 1e6;
+		else
+			lost++;
+	}
+	pp_report(mode, size, rtt, n, cpu_s() - c0, lost);
+	free(rtt);
+	close(fd);
+}
+
+/* The kernel side of pp-*: every ETH_P_BENCH frame goes back at once. */
+static void echo_raw(const char *ifname, double secs, bool spin)
 {
 	static u8 frame[2048];
 	struct timeval tmo = { 0, 100 * 1000 };
@@ -337,10 +396,10 @@ static void echo_raw(const char *ifname, double secs)
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	while (now_s() < end) {
-		ssize_t len = recv(fd, frame, sizeof(frame), 0);
+		ssize_t len = recv(fd, frame, sizeof(frame), spin ? MSG_DONTWAIT : 0);
 		u8 mac[ETH_ALEN];
 
-		if (len < ETH_HLEN || frame[12] != (ETH_P_BENCH >> 8) || frame[13] != (ETH_P_BENCH & 0xff))
+		if (!is_bench_frame(frame, len))
 			continue;
 		memcpy(mac, frame, ETH_ALEN);
 		memcpy(frame, frame + ETH_ALEN, ETH_ALEN);
@@ -372,7 +431,7 @@ int main(int argc, char **argv)
 	if (size < ETH_ZLEN || size > 1514 || secs <= 0)
 		goto usage;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strncmp(mode, "tx-", 3) || !strcmp(mode, "gen") || !strcmp(mode, "pp-dev")) {
+	if (!strncmp(mode, "tx-", 3) || !strcmp(mode, "gen") || !strncmp(mode, "pp-", 3)) {
 		if (argc < 6 || parse_mac(argv[5], dst))
 			goto usage;
 		opts = argc > 6 ? (unsigned int)strtoul(argv[6], NULL, 0) : 0;
@@ -389,17 +448,20 @@ int main(int argc, char **argv)
 		rx_dev(ifname, size, secs, opts);
 	else if (!strcmp(mode, "rx-raw"))
 		rx_raw(ifname, size, secs);
-	else if (!strcmp(mode, "pp-dev"))
-		pp_dev(ifname, size, secs, dst, opts);
-	else if (!strcmp(mode, "echo"))
-		echo_raw(ifname, secs);
+	else if (!strcmp(mode, "pp-dev") || !strcmp(mode, "pp-dev-spin"))
+		pp_dev(mode, ifname, size, secs, dst, opts, !strcmp(mode, "pp-dev-spin"));
+	else if (!strcmp(mode, "pp-raw") || !strcmp(mode, "pp-raw-spin"))
+		pp_raw(mode, ifname, size, secs, dst, !strcmp(mode, "pp-raw-spin"));
+	else if (!strcmp(mode, "echo") || !strcmp(mode, "echo-spin"))
+		echo_raw(ifname, secs, !strcmp(mode, "echo-spin"));
 	else
 		goto usage;
 	return 0;
 usage:
 	fprintf(stderr, "usage: afpacket_bench tx-dev|tx-raw|gen IF SIZE SECONDS DST_MAC [OPTS]\n"
 			"       afpacket_bench rx-dev|rx-raw IF SIZE SECONDS [OPTS [ms|v3:MS]]\n"
-			"       afpacket_bench pp-dev IF SIZE SECONDS DST_MAC [OPTS [ms|v3:MS]]\n"
-			"       afpacket_bench echo IF SIZE SECONDS\n");
+			"       afpacket_bench pp-dev|pp-dev-spin IF SIZE SECONDS DST_MAC [OPTS [ms|v3:MS]]\n"
+			"       afpacket_bench pp-raw|pp-raw-spin IF SIZE SECONDS DST_MAC\n"
+			"       afpacket_bench echo|echo-spin IF SIZE SECONDS\n");
 	return 2;
 }

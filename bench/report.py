@@ -5,9 +5,10 @@
 
 MACHINE: "key value" lines (date, cpu, cores, kernel, commit, rounds, ...).
 RESULTS: one measurement a line, "ROUND CONFIG METRIC VALUE", or
-"ROUND CONFIG METRIC failed REASON" (CONFIG is kk, sk, ss or wire).
+"ROUND CONFIG METRIC failed REASON" (CONFIG is kk, sk, ss, wire or floor).
 Writes the table (medians over rounds, skbos/kernel ratios, the path's raw
-frame rate, every failure with its reason) to OUT.md and, for chart.gp, one
+frame rate and round-trip floor, each latency row's skbos/floor ratio, every failure
+with its reason) to OUT.md and, for chart.gp, one
 line per charted row to OUT.dat: label, then skbos↔kernel and skbos↔skbos
 relative to the kernel with higher = better for skbos.
 """
@@ -61,6 +62,19 @@ ROWS = [
     ("mem_kb_per_1000", "server VmRSS growth, 1000 idle connections", "kB", False, None),
     ("mem_kb", "server VmRSS with 1000 idle connections", "kB", False, None),
 ]
+
+# latency rows and the floor (run.sh t_floor) each is set beside: skbos's
+# device asleep on its io_uring completion for the blocking rows, spinning on
+# it for rr_spin (issue 18's acceptance compares with these)
+FLOOR_OF = {
+    "rr_tcp_p50": "uring_p50", "rr_tcp_p99": "uring_p99", "rr_tcp_p999": "uring_p999",
+    "rr_udp_p50": "uring_p50", "rr_udp_p99": "uring_p99", "rr_udp_p999": "uring_p999",
+    "rr_spin_p50": "uringspin_p50", "rr_spin_p99": "uringspin_p99",
+}
+FLOORS = [("raw", "plain raw socket, blocking recv at both ends"),
+          ("uring", "skbos's device asleep on its io_uring completion, blocking echo"),
+          ("rawspin", "plain raw socket, both ends polling"),
+          ("uringspin", "skbos's device polling its ring, polling echo")]
 
 # test names as run.sh's metrics start (longest first where one prefixes another)
 TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_spin", "rr_udp", "crr_tfo", "crr", "http_ka", "http_close",
@@ -136,7 +150,8 @@ def main():
                "whichever process it interrupted (on veth, mostly the sender), or to no one when "
                "ksoftirqd runs it.")
     out.append("")
-    head = ["test", "unit"] + [name for _, name in CONFIGS] + ["skbos↔kernel / kernel", "skbos↔skbos / kernel"]
+    head = ["test", "unit"] + [name for _, name in CONFIGS] + ["skbos↔kernel / kernel", "skbos↔skbos / kernel",
+                                                             "skbos↔kernel / floor"]
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "---|" * len(head))
     dat = []
@@ -165,10 +180,25 @@ def main():
             else:
                 ratios.append(f"{v / k:.2f}")
                 rel.append(f"{(v / k if higher else (k / v if v else float('nan'))):.4f}")
+        floor = med("floor", FLOOR_OF[metric]) if metric in FLOOR_OF else None
+        ratios.append(f"{meds['sk'] / floor:.2f}" if floor and meds["sk"] is not None else "–")
         arrow = "↑" if higher else "↓"
         out.append(f"| {label} | {unit} {arrow} | " + " | ".join(cells + ratios) + " |")
         if chart and rel != ["nan", "nan"]:
             dat.append(f'"{chart}" {rel[0]} {rel[1]}')
+    out.append("")
+    out.append("The floor: a 64-B frame's round trip on the same veth with no IP and no TCP "
+               "(`bench/afpacket_bench pp-*`, client namespace to a raw AF_PACKET echo in the server "
+               "namespace, same CPUs); the latency rows' last column divides skbos↔kernel by the "
+               "io_uring rows (blocking rows by the sleeping one, busy-polling rows by the polling one).")
+    out.append("")
+    out.append("| round-trip floor | p50 µs | p99 µs | p99.9 µs | kernel↔kernel TCP p50 / this |")
+    out.append("|---|---|---|---|---|")
+    for key, label in FLOORS:
+        p50 = med("floor", f"{key}_p50")
+        kk = med("kk", "rr_spin_p50" if key.endswith("spin") else "rr_tcp_p50")
+        out.append(f"| {label} | {fmt(p50)} | {fmt(med('floor', key + '_p99'))} | "
+                   f"{fmt(med('floor', key + '_p999'))} | {f'{kk / p50:.2f}' if kk and p50 else '–'} |")
     out.append("")
     out.append("The path: a plain AF_PACKET socket (`bench/afpacket_bench`, sendmmsg/recvmmsg, batches "
                "of 64) on the same veth, one CPU, sending (client namespace) and receiving (server "
@@ -206,7 +236,7 @@ def main():
     if fails:
         out.append("Failed runs:")
         out.append("")
-        names = dict(CONFIGS, wire="wire")
+        names = dict(CONFIGS, wire="wire", floor="floor")
         seen = set()
         for (cfg, metric), lst in sorted(fails.items()):
             for rnd, why in lst:
