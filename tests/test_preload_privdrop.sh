@@ -148,4 +148,4 @@ got=$(in_b timeout 60 psql -h 10.78.0.2 -U postgres -tAc "select repeat('0123456
 	postgres 2>>"$tmp/psql.log" | sha256sum) || fail "psql, 4 MB: $(tail -3 "$tmp/psql.log")"
 want=$(python3 -c 'import sys; sys.stdout.write("0123456789abcdef" * 262144 + "\n")' | sha256sum)
 [ "$got" = "$want" ] || fail "psql, 4 MB answer: sha256 differs"
-echo "ok: postgres's backends (forked per connection) serve: 50 queries on 50 connections, md5 checked; a 4 MB answer, sha256 ok"
+echo "ok: postgres's backends (forked per connection) serve: 100 queries on 100 connections, md5 checked; a 4 MB answer, sha256 ok"
