@@ -7,7 +7,9 @@
  * case whose outcome differs.
  *
  * A case: a thread blocks in one call (recv, read, readv, recvmsg,
- * recvfrom, accept, send/write/sendmsg on a full send buffer, poll, ppoll,
+ * recvfrom, recvmmsg, accept, accept4, connect to a listener whose accept
+ * queue is full (the SYN is dropped, the client retries), send/write/
+ * sendmsg/sendto on a full send buffer, recv on a UDP socket, poll, ppoll,
  * select, pselect, epoll_wait, epoll_pwait; recv with SO_RCVTIMEO); the main
  * thread waits until it sleeps in the kernel (state S, not in a futex) and
  * pthread_kill()s it with SIGUSR1, whose handler was installed without or
@@ -47,20 +49,24 @@
 #define DIE(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), exit(2))
 
 enum call {
-	C_RECV, C_READ, C_READV, C_RECVMSG, C_RECVFROM, C_RECV_TIMEO, C_ACCEPT,
-	C_SEND_FULL, C_WRITE_FULL, C_SENDMSG_FULL, C_SEND_PARTIAL,
+	C_RECV, C_READ, C_READV, C_RECVMSG, C_RECVFROM, C_RECVMMSG, C_RECV_TIMEO, C_RECV_UDP,
+	C_ACCEPT, C_ACCEPT4, C_CONNECT,
+	C_SEND_FULL, C_WRITE_FULL, C_SENDMSG_FULL, C_SENDTO_FULL, C_SEND_PARTIAL,
 	C_POLL, C_PPOLL, C_SELECT, C_PSELECT, C_EPOLL_WAIT, C_EPOLL_PWAIT,
 	C_COUNT
 };
 
 static const char *const call_name[C_COUNT] = {
-	"recv", "read", "readv", "recvmsg", "recvfrom", "recv(SO_RCVTIMEO 10s)", "accept",
-	"send(full buffer)", "write(full buffer)", "sendmsg(full buffer)", "send(4 MB, partly sent)",
+	"recv", "read", "readv", "recvmsg", "recvfrom", "recvmmsg", "recv(SO_RCVTIMEO 10s)", "recv(UDP)",
+	"accept", "accept4", "connect(queue full)",
+	"send(full buffer)", "write(full buffer)", "sendmsg(full buffer)", "sendto(full buffer)",
+	"send(4 MB, partly sent)",
 	"poll", "ppoll", "select", "pselect", "epoll_wait", "epoll_pwait",
 };
 
 static struct {
-	int l, c, a;              /* listener, client, accepted end */
+	int l, c, a;              /* listener, client, accepted end (the UDP socket) */
+	int x;                    /* C_CONNECT: the socket that connects */
 	enum call call;
 	pid_t tid;
 	int handled;              /* atomic: set by the handler */
@@ -90,6 +96,9 @@ static long do_call(void)
 	char buf[64];
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct mmsghdr mm = { .msg_hdr = { .msg_iov = &iov, .msg_iovlen = 1 } };
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
 	struct pollfd pfd = { .fd = k.a, .events = POLLIN };
 	struct timespec ts = { 10, 0 };
 	struct timeval tv = { 10, 0 };
@@ -104,6 +113,7 @@ static long do_call(void)
 	switch (k.call) {
 	case C_RECV:
 	case C_RECV_TIMEO:
+	case C_RECV_UDP:
 		return recv(k.a, buf, sizeof(buf), 0);
 	case C_READ:
 		return read(k.a, buf, sizeof(buf));
@@ -113,11 +123,18 @@ static long do_call(void)
 		return recvmsg(k.a, &m, 0);
 	case C_RECVFROM:
 		return recvfrom(k.a, buf, sizeof(buf), 0, NULL, NULL);
-	case C_ACCEPT: {
-		int fd = accept(k.l, NULL, NULL);
+	case C_RECVMMSG:
+		return recvmmsg(k.a, &mm, 1, 0, NULL);
+	case C_ACCEPT:
+	case C_ACCEPT4: {
+		int fd = k.call == C_ACCEPT ? accept(k.l, NULL, NULL) : accept4(k.l, NULL, NULL, SOCK_CLOEXEC);
 
 		return fd < 0 ? -1 : 1; /* the fd number differs between stacks */
 	}
+	case C_CONNECT:
+		if (getsockname(k.l, (struct sockaddr *)&sin, &len))
+			return -3;
+		return connect(k.x, (struct sockaddr *)&sin, len);
 	case C_SEND_FULL:
 		return send(k.c, big, 1000, MSG_NOSIGNAL);
 	case C_WRITE_FULL:
@@ -125,6 +142,8 @@ static long do_call(void)
 	case C_SENDMSG_FULL:
 		iov = (struct iovec){ big, 1000 };
 		return sendmsg(k.c, &m, MSG_NOSIGNAL);
+	case C_SENDTO_FULL:
+		return sendto(k.c, big, 1000, MSG_NOSIGNAL, NULL, 0);
 	case C_SEND_PARTIAL: {
 		long n = send(k.c, big, sizeof(big), MSG_NOSIGNAL);
 
@@ -190,6 +209,39 @@ static void tcp_pair(bool small_buffers)
 		DIE("accept: %s", strerror(errno));
 }
 
+/* C_RECV_UDP: k.a a bound UDP socket, k.c one connected to it. */
+static void udp_pair(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+
+	k.a = socket(AF_INET, SOCK_DGRAM, 0);
+	k.c = socket(AF_INET, SOCK_DGRAM, 0);
+	if (k.a < 0 || k.c < 0 || bind(k.a, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    getsockname(k.a, (struct sockaddr *)&sin, &len) || connect(k.c, (struct sockaddr *)&sin, len))
+		DIE("udp pair: %s", strerror(errno));
+}
+
+/*
+ * C_CONNECT: a listener with backlog 0 holds one connection nobody
+ * accepted, so its accept queue is full and it drops the next SYN (Linux's
+ * tcp_conn_request: ListenOverflows); k.x's blocking connect waits for
+ * its SYN retransmission, which gets in once unblock() accepts.
+ */
+static void full_listener(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+
+	k.l = socket(AF_INET, SOCK_STREAM, 0);
+	k.c = socket(AF_INET, SOCK_STREAM, 0);
+	k.x = socket(AF_INET, SOCK_STREAM, 0);
+	if (k.l < 0 || k.c < 0 || k.x < 0 || bind(k.l, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(k.l, 0) || getsockname(k.l, (struct sockaddr *)&sin, &len) ||
+	    connect(k.c, (struct sockaddr *)&sin, len))
+		DIE("full listener: %s", strerror(errno));
+}
+
 /*
  * Fill the client's send buffer and the peer's receive buffer.  Full means
  * full for a while: on a loaded machine the kernel frees sent skbs (and so
@@ -224,10 +276,16 @@ static void unblock(void)
 
 	switch (k.call) {
 	case C_ACCEPT:
+	case C_ACCEPT4:
 		getsockname(k.l, (struct sockaddr *)&sin, &len);
 		connect(socket(AF_INET, SOCK_STREAM, 0), (struct sockaddr *)&sin, len);
 		break;
+	case C_CONNECT:
+		if (accept(k.l, NULL, NULL) < 0) /* room in the queue for the retransmitted SYN */
+			DIE("unblock: accept: %s", strerror(errno));
+		break;
 	case C_SEND_FULL:
+	case C_SENDTO_FULL:
 	case C_WRITE_FULL:
 	case C_SENDMSG_FULL:
 	case C_SEND_PARTIAL:
@@ -266,8 +324,13 @@ static void run_case(enum call call, bool restart)
 	const char *handler = "handler ran while blocked";
 
 	k.call = call;
-	tcp_pair(call >= C_SEND_FULL && call <= C_SEND_PARTIAL);
-	if (call >= C_SEND_FULL && call <= C_SENDMSG_FULL)
+	if (call == C_RECV_UDP)
+		udp_pair();
+	else if (call == C_CONNECT)
+		full_listener();
+	else
+		tcp_pair(call >= C_SEND_FULL && call <= C_SEND_PARTIAL);
+	if (call >= C_SEND_FULL && call <= C_SENDTO_FULL)
 		fill();
 	if (call == C_RECV_TIMEO) {
 		struct timeval tv = { 10, 0 };

@@ -395,6 +395,10 @@ Test(tcp_fastopen, client_errnos_and_the_no_cookie_mode)
 	sock_release(s);
 	sb->sysctl.tcp_fastopen = 1;
 	tseg_open(&c, 7204);
+	/* its non-blocking connect() completed: the program's second call
+	 * says so (0) and the socket counts as connected (Linux's SS_CONNECTED) */
+	cr_assert(eq(int, c.s->ops->connect(c.s, (struct sockaddr *)&(struct sockaddr_in){ .sin_family = AF_INET,
+			.sin_port = htons(7204), .sin_addr.s_addr = p.a }, sizeof(struct sockaddr_in), O_NONBLOCK), 0));
 	cr_assert(eq(int, t_sendto(c.s, "x", 1, MSG_FASTOPEN | MSG_DONTWAIT, p.a, 7204), -EISCONN));
 	b_abort(c.s);
 

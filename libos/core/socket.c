@@ -175,15 +175,21 @@ int sock_bind(struct socket *sock, const struct sockaddr *addr, socklen_t len)
 }
 
 /**
- * sock_connect - connect(2), waiting unless O_NONBLOCK (EINPROGRESS).  Not
- * restarted after a signal (a restarted connect would answer EALREADY).
+ * sock_connect - connect(2), waiting unless O_NONBLOCK (EINPROGRESS).
+ * Restarted after a signal as Linux (SO_SNDTIMEO unset, SA_RESTART): the
+ * call again finds the handshake under way and goes on waiting for it.
  * Return: 0 or -errno.
  */
 int sock_connect(struct socket *sock, const struct sockaddr *addr, socklen_t len)
 {
 	int rc = sock_check_addr(addr, len);
 
-	return rc ? rc : sock->ops->connect(sock, addr, (int)len, (int)sock->file_flags);
+	if (rc)
+		return rc;
+	do
+		rc = sock->ops->connect(sock, addr, (int)len, (int)sock->file_flags);
+	while (!(sock->file_flags & O_NONBLOCK) && sock_restart(sock, rc, true));
+	return rc;
 }
 
 /** sock_listen - listen(2).  Return: 0 or -errno. */

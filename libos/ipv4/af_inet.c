@@ -395,7 +395,7 @@ const struct proto_ops inet_dgram_ops = {
  * __inet_stream_connect - connect() for TCP, with Linux's errno for every
  * state: EISCONN when connected, EALREADY while a non-blocking connect is
  * under way, EINPROGRESS for a new non-blocking one (SO_ERROR tells the end),
- * the connection's error (ECONNREFUSED, ETIMEDOUT ...) for a blocking one.
+ * 0 once for the call after the handshake ended, the connection's error (ECONNREFUSED, ETIMEDOUT ...) for a blocking one.
  * @is_sendmsg: called by a Fast Open sendmsg (tcp_sendmsg_fastopen), which
  * may come without an address and, on a socket whose connect() deferred
  * its SYN (TCP_FASTOPEN_CONNECT), gets EINPROGRESS or waits for the end.
@@ -439,8 +439,11 @@ int __inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int
 			err = sock_error(sk);
 			return err ? err : -ECONNABORTED;
 		}
+		/* the handshake ended since the last call: this one reports
+		 * it (0, as Linux), the next EISCONN; a non-blocking connect's
+		 * completion check and a restarted blocking one rely on it */
 		sock->state = SS_CONNECTED;
-		return -EISCONN;
+		return 0;
 	default:
 		if (sk->sk_state != TCP_CLOSE)
 			return -EISCONN;
