@@ -27,6 +27,7 @@ pkgs=(
 	libcap2-bin       # test_netd: setcap, skbos-netd run with file capabilities
 	memcached         # test_preload_privdrop: memcached -u memcache drops root under skbos
 	postgresql        # test_preload_privdrop: postgres as user postgres, its listener on skbos
+	apache2 gunicorn  # test_preload_servers: apache prefork and event, gunicorn's workers
 	nodejs            # test_preload_inherit: node's cluster module (SCM_RIGHTS of connections)
 	dnsmasq-base dnsutils  # test_preload_dnsmasq: dnsmasq under skbos, dig against it
 	                  # (dnsmasq-base: the program without the system service)
