@@ -23,6 +23,7 @@ ROWS = [
     ("bulk1_gbps", "TCP bulk, 1 stream, client sends (iperf3)", "Gbit/s", True, "bulk 1"),
     ("bulk1r_gbps", "TCP bulk, 1 stream, server sends (iperf3 -R)", "Gbit/s", True, "bulk 1 -R"),
     ("bulk4_gbps", "TCP bulk, 4 streams (iperf3 -P 4)", "Gbit/s", True, "bulk 4"),
+    ("bulk4p_gbps", "TCP bulk, 4 iperf3 -s processes, 4 clients at once", "Gbit/s", True, "bulk 4 procs"),
     ("small_gbps", "TCP small writes, 64 B (iperf3 -l 64)", "Mbit/s", True, "writes 64 B", 1000),
     ("smallw_gbps", "TCP small writes, 64 B, sink reads 256 KB (bench/smallw)",
      "Mbit/s", True, "sends 64 B", 1000),
@@ -55,6 +56,10 @@ ROWS = [
     ("http_ka_cpu_srv", "CPU per request, nginx, keep-alive", "µs", False, None),
     ("http_close_rps", "nginx + wrk, Connection: close, 16 conns", "req/s", True, "nginx close"),
     ("http_close_cpu_srv", "CPU per request, nginx, close", "µs", False, None),
+    ("http2_ka_rps", "nginx 2 workers + wrk, keep-alive, 32 conns", "req/s", True, "nginx 2w keep-alive"),
+    ("http2_ka_cpu_srv", "CPU per request, nginx 2 workers, keep-alive", "µs", False, None),
+    ("http2_close_rps", "nginx 2 workers + wrk, Connection: close, 32 conns", "req/s", True, "nginx 2w close"),
+    ("http2_close_cpu_srv", "CPU per request, nginx 2 workers, close", "µs", False, None),
     ("redis_set", "redis-benchmark SET, 16 conns", "ops/s", True, "redis SET"),
     ("redis_get", "redis-benchmark GET, 16 conns", "ops/s", True, "redis GET"),
     ("mcd_tps", "memcached -t 4 + memcaslap, 2 threads x 32 conns", "ops/s", True, "memcached -t 4"),
@@ -77,7 +82,7 @@ FLOORS = [("raw", "plain raw socket, blocking recv at both ends"),
           ("uringspin", "skbos's device polling its ring, polling echo")]
 
 # test names as run.sh's metrics start (longest first where one prefixes another)
-TESTS = ["bulk1r", "bulk1", "bulk4", "smallw", "small", "rr_tcp", "rr_spin", "rr_udp", "crr_tfo", "crr", "http_ka", "http_close",
+TESTS = ["bulk1r", "bulk1", "bulk4p", "bulk4", "smallw", "small", "rr_tcp", "rr_spin", "rr_udp", "crr_tfo", "crr", "http_ka", "http_close", "http2_ka", "http2_close",
          "redis", "mcd", "mem", "tx1514", "rx1514", "tx64", "rx64"]
 
 

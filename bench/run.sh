@@ -34,7 +34,7 @@ B=$(cd "$1" && pwd) || usage
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=5 SECS=5 QUICK= OUT=$here/results
-TESTS="floor bulk1 bulk1r bulk4 small smallw rr_tcp rr_spin rr_udp crr crr_tfo http_ka http_close redis mcd mem wire"
+TESTS="floor bulk1 bulk1r bulk4 bulk4p small smallw rr_tcp rr_spin rr_udp crr crr_tfo http_ka http_close http2_ka http2_close redis mcd mem wire"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ROUNDS=1 SECS=1; shift ;;
@@ -55,7 +55,7 @@ done
 
 P=skr$$
 tmp=$(mktemp -d /tmp/skbos-bench.XXXXXX)
-srv_tpid= srv_pid= bg_pid= fg_pid=
+srv_tpid= srv_pid= bg_pid= fg_pid= many_pids=() # many_pids: bulk4p's servers and clients
 busy_saved= # "busy_read busy_poll" while rr_spin has changed them (global sysctls)
 busy_restore() {
 	[ -n "$busy_saved" ] || return 0
@@ -67,7 +67,7 @@ busy_restore() {
 cleanup() {
 	trap - EXIT INT TERM
 	exec 2>/dev/null # bash's "Killed" notices for what is ended here
-	for pid in $fg_pid $bg_pid $srv_pid $srv_tpid; do kill -KILL "$pid" 2>/dev/null; done
+	for pid in $fg_pid $bg_pid $srv_pid $srv_tpid "${many_pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
 	busy_restore
 	bench_netns_del
 	rm -rf "$tmp"
@@ -100,6 +100,8 @@ http {
 	server { listen 8080; root $tmp/www; }
 }
 EOF
+sed -e 's/master_process off; worker_processes 1;/master_process on; worker_processes 2;/' \
+	"$tmp/nginx.conf" >"$tmp/nginx2.conf"
 
 # ---- who runs where
 # side CONFIG s|c -> "kernel" or "skbos" for that end in that configuration
@@ -155,9 +157,14 @@ why() {
 	done
 	echo "no output"
 }
-# cpu_of PID -> utime+stime of a live process in seconds (from /proc/PID/stat)
+# cpu_of PID -> utime+stime in seconds of a live process and of its live
+# children (nginx's workers), from /proc/PID/stat
 cpu_of() {
-	awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / t }' "/proc/$1/stat" 2>/dev/null || echo 0
+	local kids
+	kids=$(cat /proc/"$1"/task/*/children 2>/dev/null)
+	# shellcheck disable=SC2086 # one path per child
+	(cd /proc && cat "$1/stat" $(printf '%s/stat ' $kids) 2>/dev/null) |
+		awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); s += $12 + $13 } END { print s / t }'
 }
 rss_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; } # kB
 
@@ -387,8 +394,9 @@ nginx_wrk() {
 	local cfg=$1 n=$2 rc rps
 	shift 2
 	local ms=("${n}_rps" "${n}_cpu_srv")
-	start_server "$cfg" tcp:8080 nginx -c "$tmp/nginx.conf" -e stderr || { rec_fail "$cfg" "$srv_why" "${ms[@]}"; return; }
-	client "$cfg" wrk -t1 -c16 -d"${SECS}s" "$@" "http://$(addr "$cfg" s):8080/"
+	start_server "$cfg" tcp:8080 nginx -c "${NGINX_CONF:-$tmp/nginx.conf}" -e stderr ||
+		{ rec_fail "$cfg" "$srv_why" "${ms[@]}"; return; }
+	client "$cfg" wrk -t1 -c"${WRK_CONNS:-16}" -d"${SECS}s" "$@" "http://$(addr "$cfg" s):8080/"
 	rc=$?
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/cli.out")
 	if [ $rc != 0 ] || [ -z "$rps" ]; then
@@ -402,6 +410,58 @@ nginx_wrk() {
 }
 t_http_ka() { nginx_wrk "$1" http_ka; }
 t_http_close() { nginx_wrk "$1" http_close -H "Connection: close"; }
+# nginx with master_process on and 2 workers (the Debian default's shape), on
+# skbos a listener group of two processes; 32 connections, so both have work
+t_http2_ka() { NGINX_CONF=$tmp/nginx2.conf WRK_CONNS=32 nginx_wrk "$1" http2_ka; }
+t_http2_close() { NGINX_CONF=$tmp/nginx2.conf WRK_CONNS=32 nginx_wrk "$1" http2_close -H "Connection: close"; }
+
+# bulk4p: 4 iperf3 -s processes (on skbos, 4 stacks on one address, each
+# owning its port) and 4 iperf3 clients at once, one stream each; the sum
+t_bulk4p() {
+	local cfg=$1 port sum=0 bps rc=0 why= pid ports
+	# ports of their own per configuration: nothing left of the one before can hold them
+	case $cfg in kk) ports="5211 5212 5213 5214" ;; sk) ports="5221 5222 5223 5224" ;; *) ports="5231 5232 5233 5234" ;; esac
+	prefix "$cfg" s
+	# one at a time, each listening before the next starts (four started at
+	# once now and then left the first silent for 10 s, on the kernel too)
+	for port in $ports; do
+		"${pre[@]}" timeout $((SECS * 4 + 60)) "${pre2[@]}" iperf3 -s -1 --forceflush -B "$(addr "$cfg" s)" -p $port \
+			>"$tmp/srv$port.log" 2>&1 </dev/null &
+		many_pids+=($!)
+		for _ in $(seq 200); do
+			grep -q "Server listening" "$tmp/srv$port.log" && break
+			kill -0 "$!" 2>/dev/null || break
+			sleep 0.05
+		done
+		grep -q "Server listening" "$tmp/srv$port.log" ||
+			{ why="server on $port not ready in 10 s: $(why "$tmp/srv$port.log") (ps: $(ps -o pid=,stat=,wchan=,comm= --ppid "$!" | tr -s ' \n' ' '))"; break; }
+	done
+	if [ -z "$why" ]; then
+		prefix "$cfg" c
+		for port in $ports; do
+			"${pre[@]}" timeout $((SECS * 3 + 20)) "${pre2[@]}" iperf3 -c "$(addr "$cfg" s)" \
+				-B "$(addr "$cfg" c)" -p $port -t "$SECS" -J >"$tmp/cli$port.out" 2>"$tmp/cli$port.err" </dev/null &
+			many_pids+=($!)
+		done
+		for pid in "${many_pids[@]: -4}"; do wait "$pid" || rc=$?; done
+		for port in $ports; do
+			bps=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"])' \
+				"$tmp/cli$port.out" 2>/dev/null) ||
+				{ why="client to $port (exit $rc): $(why "$tmp/cli$port.err" "$tmp/cli$port.out")"; break; }
+			sum=$(awk -v a="$sum" -v b="$bps" 'BEGIN { print a + b }')
+		done
+	fi
+	# one-off servers (-1) end after their test; TERM to timeout reaches the
+	# program (a KILL would leave it listening into the next configuration)
+	for _ in $(seq 100); do
+		for pid in "${many_pids[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=; done
+		[ -z "$pid" ] && break
+		sleep 0.05
+	done
+	for pid in "${many_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+	many_pids=()
+	if [ -n "$why" ]; then rec_fail "$cfg" "$why" bulk4p_gbps; else rec "$cfg" bulk4p_gbps "$(per "$sum" 1 1e-9)"; fi
+}
 
 # redis-server + redis-benchmark, SET and GET ops/s
 t_redis() {
