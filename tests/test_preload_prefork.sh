@@ -108,6 +108,29 @@ echo "ok: nginx master + 2 workers, 5000 requests on a connection each: $out"
 out=$(http keepalive "$A" 8080 5000 16)
 [[ "$out" =~ ^ok\ requests=5000\ errors=0 ]] && both "$out" || fail "nginx, keep-alive: $out (workers $w)"
 echo "ok: nginx master + 2 workers, 5000 requests on 16 keep-alive connections: $out"
+# Steered by the kernel (DESIGN.md "Steering"): a worker's packet socket
+# gets the SYNs of the group's port (its stack picks) and the flows the
+# hash gives it, not every frame of the port; the master (dormant, the
+# responder) gets the SYNs only.  Over a keep-alive run the three stacks
+# together receive about what the kernel clients sent, not three times it.
+insegs() {
+	local p n s=0
+	for p in $master $w; do
+		n=$("$B/skbos-stat" -c "$p" | awk '$1 == "TcpInSegs" { print $2 }')
+		s=$((s + ${n:-0}))
+		echo "$p:${n:-0}" >>"$tmp/insegs"
+	done
+	echo $s
+}
+outsegs() { "${inb[@]}" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "OutSegs") c = i; h = 1 } else print $c }' /proc/net/snmp; }
+in0=$(insegs) out0=$(outsegs)
+out=$(http keepalive "$A" 8080 2000 16)
+in1=$(insegs) out1=$(outsegs)
+[[ "$out" =~ ^ok\ requests=2000\ errors=0 ]] || fail "nginx, keep-alive (steering run): $out"
+got=$((in1 - in0)) sent=$((out1 - out0))
+[ "$sent" -gt 2000 ] && [ "$got" -ge "$sent" ] && [ $((got * 10)) -le $((sent * 13)) ] ||
+	fail "steering: the kernel clients sent $sent segments, the master and workers received $got (want $sent to 1.3x; by process, before and after: $(tr '\n' ' ' <"$tmp/insegs"))"
+echo "ok: steered: the kernel clients sent $sent segments, nginx's three stacks received $got"
 for hdr in keep-alive close; do
 	out=$("${inb[@]}" timeout 60 wrk -t 2 -c 32 -d 2s --timeout 10s -H "Connection: $hdr" \
 		"http://$A:8080/w" 2>&1) || fail "wrk ($hdr): $out"

@@ -41,6 +41,11 @@
  *	to the process in table slot @to: the port is that process's from now
  *	on (a group's port stays the group's).
  * @self: this process's slot in the table (what @give takes).
+ * @conn_hashed: a connection of this stack on local TCP @port with the
+ *	remote end @saddr:@sport is in the established table now (SYN_RECV
+ *	on): if the packet filter would not let its segments in (a listener
+ *	group's flows are steered by the same hash as @syn_mine, and the
+ *	filter's member set may be older than the pick), it is rebuilt now.
  */
 struct port_share_ops {
 	int (*claim)(void *priv, int proto, u16 port);
@@ -56,6 +61,7 @@ struct port_share_ops {
 	bool (*conn_join)(void *priv, u16 port);
 	void (*give)(void *priv, int proto, u16 port, int to);
 	int (*self)(void *priv);
+	void (*conn_hashed)(void *priv, u16 port, __be32 saddr, __be16 sport);
 };
 
 struct port_share {
@@ -124,6 +130,12 @@ static inline void stack_port_interest(struct stack *st, u16 port)
 static inline bool stack_syn_mine(struct stack *st, u16 port, __be32 saddr, __be16 sport)
 {
 	return !st->share || st->share->ops->syn_mine(st->share->priv, port, saddr, sport);
+}
+
+static inline void stack_conn_hashed(struct stack *st, u16 port, __be32 saddr, __be16 sport)
+{
+	if (st->share)
+		st->share->ops->conn_hashed(st->share->priv, port, saddr, sport);
 }
 
 static inline bool stack_port_conn_join(struct stack *st, u16 port)

@@ -64,6 +64,8 @@ void tcp_hash(struct sock *sk)
 		list_add_tail(&tp->ehash_node,
 			      &t->ehash[tcp_ehashfn(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr, sk->sk_dport)]);
 		tp->in_ehash = true;
+		/* its segments must reach this process's packet socket */
+		stack_conn_hashed(sk->sk_stack, sk->sk_num, sk->sk_daddr, sk->sk_dport);
 	}
 }
 

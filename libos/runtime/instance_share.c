@@ -22,6 +22,8 @@
 #include "log.h"
 #include "portown.h"
 #include "stack.h"
+#include "tcp.h"
+#include "alloc.h"
 
 #define SHARE_TICK_NS (200 * NSEC_PER_MSEC)
 
@@ -63,17 +65,43 @@ void instance_preopen_after_fork(const struct skbos_instance *old, struct skbos_
 	}
 }
 
-/* The filter from the table as it is now (stack lock held). */
+struct share_walk {
+	struct portown *po;
+	struct portown_view *v;
+};
+
+static void instance_share_conn(struct sock *sk, void *arg)
+{
+	struct share_walk *w = arg;
+
+	if (sk->sk_state != TCP_LISTEN && !tcp_sk(sk)->migrated)
+		portown_view_conn(w->po, w->v, sk->sk_num, sk->sk_daddr, sk->sk_dport);
+}
+
+/*
+ * The filter from the table as it is now (stack lock held), with every
+ * connection of ours on a steered group port that the hash would send
+ * elsewhere listed (portown.h).
+ */
 static void instance_share_steer(void *arg)
 {
 	struct skbos_instance *in = arg;
-	struct portown_view v;
+	struct portown_view *v;
 	int rc;
 
 	if (!in->dev)
 		return;
-	portown_view(in->po, &v);
-	rc = afpacket_steer(in->dev, &v);
+	v = kmalloc(in->st->failslab, sizeof(*v));
+	if (!v) {
+		skb_log(in->st, LOG_WARN, "SKBOS_IF=%s: no memory for the port filter; the old one stays",
+			in->cfg.ifname);
+		return;
+	}
+	portown_view(in->po, v);
+	if (v->nsteer)
+		tcp_for_each_sock(in->st, instance_share_conn, &(struct share_walk){ in->po, v });
+	rc = afpacket_steer(in->dev, v);
+	kfree(in->st->failslab, v);
 	if (rc)
 		skb_log(in->st, LOG_ERROR,
 			"SKBOS_IF=%s: the kernel refused the port filter (SO_ATTACH_FILTER): %s",

@@ -38,7 +38,7 @@
 #include "portown.h"
 
 #define PO_MAGIC 0x6f706b73u /* "skpo" */
-#define PO_VERSION 3
+#define PO_VERSION 4 /* 4: the SYN hash of host-order values (the filter computes it) */
 #define PO_LOCK_TABLE 0
 #define PO_LOCK_RESPONDER 1
 #define PO_LOCK_SLOT0 2
@@ -89,6 +89,13 @@ struct portown {
 	void (*notify)(void *arg);
 	void *notify_arg;
 	int log_level; /* the instance's (log.h) */
+	int nsteer; /* the groups the filter steers, as it was built */
+	struct {
+		u16 port;
+		u8 n;
+		s16 k;
+		bool all;
+	} steer[PORTOWN_STEER_MAX];
 	char path[256];
 };
 
@@ -265,10 +272,17 @@ static void po_interest(void *priv, u16 port)
 	po_table_unlock(po);
 }
 
-/* The same on every member: a hash of the remote end (murmur3's finaliser). */
-static u32 po_hash(__be32 saddr, __be16 sport)
+static void po_notify(struct portown *po);
+
+/**
+ * portown_hash - which member of a listener group a remote end belongs to,
+ * the same on every member and in the packet filter (afpacket_steer.c
+ * computes it in classic BPF, which loads header fields in host order):
+ * murmur3's finaliser over the address and port.
+ */
+u32 portown_hash(__be32 saddr, __be16 sport)
 {
-	u32 x = (u32)saddr ^ ((u32)sport * 0x9e3779b1u);
+	u32 x = ntohl(saddr) ^ ((u32)ntohs(sport) * 0x9e3779b1u);
 
 	x ^= x >> 16;
 	x *= 0x85ebca6bu;
@@ -278,11 +292,18 @@ static u32 po_hash(__be32 saddr, __be16 sport)
 }
 
 /*
- * Which member takes a new SYN: one of the live active ones by the hash;
- * with none active (a parent dormant since its fork, no child joined yet),
- * one of the live dormant ones, so a lone server that forked a helper
- * loses nothing.
+ * The members a group's new connections go to: the live active ones; with
+ * none active (a parent dormant since its fork, no child joined yet), the
+ * live dormant ones, so a lone server that forked a helper loses nothing.
  */
+static int po_group_pickers(const struct portown *po, const struct po_group *g, u8 *m)
+{
+	int n = po_group_members(po, g, PO_MEMBER_ACTIVE, m);
+
+	return n ? n : po_group_members(po, g, PO_MEMBER_DORMANT, m);
+}
+
+/* Which member takes a new SYN: one of the pickers by the hash. */
 static bool po_syn_mine(void *priv, u16 port, __be32 saddr, __be16 sport)
 {
 	struct portown *po = priv;
@@ -292,10 +313,30 @@ static bool po_syn_mine(void *priv, u16 port, __be32 saddr, __be16 sport)
 
 	if (po->f->owner[0][port] != PO_GROUP || !(g = po_group_find(po, port)))
 		return true;
-	n = po_group_members(po, g, PO_MEMBER_ACTIVE, m);
-	if (!n)
-		n = po_group_members(po, g, PO_MEMBER_DORMANT, m);
-	return !n || m[po_hash(saddr, sport) % (u32)n] + 1 == po->self;
+	n = po_group_pickers(po, g, m);
+	return !n || m[portown_hash(saddr, sport) % (u32)n] + 1 == po->self;
+}
+
+/*
+ * A connection of ours is in the established table: if the filter steers
+ * its port and its hash picks another member under the filter's member set
+ * (the set changed since the filter was built), rebuild the filter now,
+ * before the peer's next segment: the rebuild lists it (portown_view_conn).
+ */
+static void po_conn_hashed(void *priv, u16 port, __be32 saddr, __be16 sport)
+{
+	struct portown *po = priv;
+
+	for (int i = 0; i < po->nsteer; i++) {
+		if (po->steer[i].port != port)
+			continue;
+		if (!po->steer[i].all &&
+		    (s16)(portown_hash(saddr, sport) % po->steer[i].n) != po->steer[i].k) {
+			po->dirty = true;
+			po_notify(po);
+		}
+		return;
+	}
 }
 
 static bool po_mine(void *priv, int proto, u16 port)
@@ -442,6 +483,7 @@ static const struct port_share_ops po_ops = {
 	.conn_join = po_conn_join,
 	.give = po_give,
 	.self = po_self,
+	.conn_hashed = po_conn_hashed,
 };
 
 /* ---- opening, the tick, closing -------------------------------------------- */
@@ -714,17 +756,69 @@ bool portown_is_responder(const struct portown *po)
  * portown_view - the table as a packet filter sees it (portown.h); the
  * filter built from it is now up to date.
  */
+/*
+ * Steer group @gr's flows (portown.h): with two or more members picking,
+ * this process sees its share of them; a connection-only member (it took
+ * over inherited connections) is not a picker and sees its own only.
+ */
+static void po_view_steer(struct portown *po, struct portown_view *v, const struct po_group *gr)
+{
+	u8 m[PORTOWN_SLOTS];
+	int n = po_group_pickers(po, gr, m), i = po->nsteer;
+
+	if (i == PORTOWN_STEER_MAX || (n < 2 && gr->state[po->self - 1] != PO_MEMBER_CONN) || !n)
+		return; /* the whole port, as without steering */
+	v->steer[i] = (struct portown_steer){ .port = gr->port, .n = (u8)n, .k = -1 };
+	for (int j = 0; j < n; j++)
+		if (m[j] + 1 == po->self)
+			v->steer[i].k = (s16)j;
+	po->steer[i].port = gr->port;
+	po->steer[i].n = (u8)n;
+	po->steer[i].k = v->steer[i].k;
+	po->steer[i].all = false;
+	v->nsteer = po->nsteer = i + 1;
+}
+
+/**
+ * portown_view_conn - a connection of ours on local TCP @port from
+ * @saddr:@sport, while the filter of @v is being built: listed if the
+ * steering hash gives it to another member (portown.h).
+ */
+void portown_view_conn(struct portown *po, struct portown_view *v, u16 port, __be32 saddr,
+		       __be16 sport)
+{
+	for (int i = 0; i < v->nsteer; i++) {
+		struct portown_steer *s = &v->steer[i];
+
+		if (s->port != port)
+			continue;
+		if (s->all || (s16)(portown_hash(saddr, sport) % s->n) == s->k)
+			return;
+		if (s->nexc == PORTOWN_STEER_EXC) {
+			s->all = true;
+			po->steer[i].all = true;
+			return;
+		}
+		s->exc[s->nexc].saddr = saddr;
+		s->exc[s->nexc++].sport = sport;
+		return;
+	}
+}
+
 void portown_view(struct portown *po, struct portown_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	memcpy(po->view, po->f->owner, sizeof(po->f->owner));
 	/* A group's port is ours to see while we are a member, dormant or not
 	 * (our connections on it); the others' otherwise. */
+	po->nsteer = 0;
 	for (int g = 0; g < PO_GROUPS; g++) {
 		const struct po_group *gr = &po->f->group[g];
 
-		if (gr->port && po->view[0][gr->port] == PO_GROUP && gr->state[po->self - 1])
+		if (gr->port && po->view[0][gr->port] == PO_GROUP && gr->state[po->self - 1]) {
 			po->view[0][gr->port] = po->self;
+			po_view_steer(po, v, gr);
+		}
 	}
 	v->owner[0] = po->view[0];
 	v->owner[1] = po->view[1];
@@ -751,6 +845,15 @@ static void po_sweep(struct portown *po)
 	}
 }
 
+/* Are we a member of a listener group (its filter then steers)? */
+static bool po_in_group(const struct portown *po)
+{
+	for (int g = 0; g < PO_GROUPS; g++)
+		if (po->f->group[g].port && po->f->group[g].state[po->self - 1])
+			return true;
+	return false;
+}
+
 /**
  * portown_tick - periodic (the stack's timer, a few times a second): take
  * the responder role if its holder is gone, recover dead processes' ports,
@@ -763,8 +866,10 @@ void portown_tick(struct portown *po)
 	po_try_responder(po);
 	if (po->responder)
 		po_sweep(po);
+	/* the responder's filter lists the others' ports, a group member's the
+	 * group's members: both follow every change of the table */
 	if (po->responder != was || po->dirty ||
-	    (po->responder && __atomic_load_n(&po->f->gen, __ATOMIC_ACQUIRE) != po->seen_gen))
+	    ((po->responder || po_in_group(po)) && __atomic_load_n(&po->f->gen, __ATOMIC_ACQUIRE) != po->seen_gen))
 		po_notify(po);
 }
 

@@ -99,13 +99,102 @@ static void emit_l4_hdr(struct steer_prog *p, u32 resp)
 	emit(p, BPF_LDX | BPF_B | BPF_MSH, 0, 0, ETH_HLEN);
 }
 
+static void emit_stmt(struct steer_prog *p, u16 code, u32 k)
+{
+	emit(p, code, 0, 0, k);
+}
+
+/* A ^= A >> @shift (X is clobbered) */
+static void emit_xorshift(struct steer_prog *p, u32 shift)
+{
+	emit_stmt(p, BPF_MISC | BPF_TAX, 0);
+	emit_stmt(p, BPF_ALU | BPF_RSH | BPF_K, shift);
+	emit_stmt(p, BPF_ALU | BPF_XOR | BPF_X, 0);
+}
+
+/*
+ * A = portown_hash(source address, source port) of the frame (X = the IP
+ * header's length on entry; clobbered).  Loads are in host order, as the
+ * hash takes them.
+ */
+static void emit_hash(struct steer_prog *p)
+{
+	emit_stmt(p, BPF_LD | BPF_H | BPF_IND, ETH_HLEN);
+	emit_stmt(p, BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1u);
+	emit_stmt(p, BPF_ST, 0);
+	emit_stmt(p, BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 12);
+	emit_stmt(p, BPF_LDX | BPF_MEM, 0);
+	emit_stmt(p, BPF_ALU | BPF_XOR | BPF_X, 0);
+	emit_xorshift(p, 16);
+	emit_stmt(p, BPF_ALU | BPF_MUL | BPF_K, 0x85ebca6bu);
+	emit_xorshift(p, 13);
+	emit_stmt(p, BPF_ALU | BPF_MUL | BPF_K, 0xc2b2ae35u);
+	emit_xorshift(p, 16);
+}
+
+/*
+ * A steered listener group's port (portown.h, struct portown_steer): every
+ * SYN without ACK (the stacks pick), the flows the hash gives this member,
+ * its listed connections; nothing else (another member's flows).  X = the
+ * IP header's length on entry.  A frame too short for the TCP flags is the
+ * responder's (@resp), as any malformed frame.
+ */
+static void emit_steer(struct steer_prog *p, const struct portown_steer *s, u32 resp)
+{
+	emit_stmt(p, BPF_MISC | BPF_TXA, 0);
+	emit_stmt(p, BPF_ALU | BPF_ADD | BPF_K, ETH_HLEN + 14);
+	emit_stmt(p, BPF_MISC | BPF_TAX, 0);
+	emit_stmt(p, BPF_LD | BPF_W | BPF_LEN, 0);
+	emit(p, BPF_JMP | BPF_JGE | BPF_X, 1, 0, 0);
+	emit_ret(p, resp);
+	emit_stmt(p, BPF_LDX | BPF_B | BPF_MSH, ETH_HLEN);
+	emit_stmt(p, BPF_LD | BPF_B | BPF_IND, ETH_HLEN + 13);
+	emit_stmt(p, BPF_ALU | BPF_AND | BPF_K, 0x12); /* SYN | ACK */
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0x02);
+	emit_ret(p, STEER_ACCEPT);
+	if (s->k >= 0) {
+		emit_hash(p);
+		emit_stmt(p, BPF_ALU | BPF_MOD | BPF_K, s->n);
+		emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (u32)s->k);
+		emit_ret(p, STEER_ACCEPT);
+		emit_stmt(p, BPF_LDX | BPF_B | BPF_MSH, ETH_HLEN);
+	}
+	for (unsigned int i = 0; i < s->nexc; i++) {
+		emit_stmt(p, BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 12);
+		emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, ntohl(s->exc[i].saddr));
+		emit_stmt(p, BPF_LD | BPF_H | BPF_IND, ETH_HLEN);
+		emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, ntohs(s->exc[i].sport));
+		emit_ret(p, STEER_ACCEPT);
+	}
+	emit_ret(p, 0);
+}
+
 /* TCP or UDP (@idx 0/1): A = the destination port, then the list. */
 static void emit_l4(struct steer_prog *p, const struct portown_view *v, int idx)
 {
-	emit_l4_hdr(p, v->responder ? STEER_ACCEPT : 0);
+	u32 resp = v->responder ? STEER_ACCEPT : 0;
+	unsigned int ja[PORTOWN_STEER_MAX];
+	int n = 0;
+
+	emit_l4_hdr(p, resp);
 	emit(p, BPF_LD | BPF_H | BPF_IND, 0, 0, ETH_HLEN + 2);
+	/* TCP: the steered group ports first, each to its block below */
+	for (int i = 0; idx == 0 && i < v->nsteer; i++) {
+		if (v->steer[i].all)
+			continue;
+		emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, v->steer[i].port);
+		ja[n++] = p->len;
+		emit(p, BPF_JMP | BPF_JA, 0, 0, 0); /* k: patched */
+	}
 	emit_ports(p, v->owner[idx], v->sel, v->responder ? 0 : STEER_ACCEPT);
-	emit_ret(p, v->responder ? STEER_ACCEPT : 0);
+	emit_ret(p, resp);
+	for (int i = 0, j = 0; idx == 0 && i < v->nsteer && !p->full; i++) {
+		if (v->steer[i].all)
+			continue;
+		p->insn[ja[j]].k = p->len - ja[j] - 1;
+		j++;
+		emit_steer(p, &v->steer[i], resp);
+	}
 }
 
 /*
@@ -175,7 +264,7 @@ int afpacket_steer(struct net_device *dev, const struct portown_view *v)
 		return -ENOMEM;
 	for (int i = 0; i < 2 * 65536 && v->responder && !listed; i++)
 		listed = (i & 0xffff) && v->sel[v->owner[i >> 16][i & 0xffff]];
-	if (v->responder && !listed)
+	if (v->responder && !listed && !v->nsteer)
 		emit_ret(&p, STEER_ACCEPT); /* alone on the address: every frame */
 	else
 		steer_build(&p, v);
