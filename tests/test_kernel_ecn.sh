@@ -15,30 +15,14 @@
 # tc has no pedit action; tests/test_tcp_ecn.c covers CE with crafted segments.
 # Needs root: skipped (77) without it, except under CI=true (a failure).
 set -u
-B=$(cd "${top_builddir:-.}" && pwd)
-run=$B/preload/skbos-run
-export SKBOS_PRELOAD_LIB="$B/.libs/libskbos-preload.so"
 P=ske$$
 tmp=$(mktemp -d)
 pids=()
 . "$(dirname "$0")/lib.sh"
-cleanup() {
-	kill_pids
-	kill_netns_pids a b
-	del_netns a b
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-[ "$(id -u)" = 0 ] || skip "needs root"
-command -v python3 >/dev/null || skip "python3 is not installed"
-command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+preload_test
+need_progs python3 tcpdump
 [ -x "$run" ] || fail "no $run (run make)"
-if ldd "$SKBOS_PRELOAD_LIB" 2>/dev/null | grep -q libasan; then
-	echo "SKIP: an ASan shim cannot be preloaded into uninstrumented programs (test_preload_net.sh)"
-	exit 77
-fi
-ip netns add "${P}a" 2>/dev/null || skip "cannot create network namespaces"
-veth_pair 10.89.0.1/24
+veth_netns 10.89.0.1/24
 
 # A server: sha256 of the bytes received, sent back, and its tcpi_options.
 cat >"$tmp/server.py" <<'PY'
