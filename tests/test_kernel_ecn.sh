@@ -11,8 +11,12 @@
 #    sha256 checked; both TCP_INFOs say TCPI_OPT_ECN; skbos's data segments
 #    are ECT(0) (all but retransmissions), its SYN not-ECT with ECE|CWR.
 # 3. tcp_ecn=2 on both: nobody asks, no ECE/CWR on any SYN, nothing ECT.
-# CE marks on the path are not made here: this machine has no nft and its
-# tc has no pedit action; tests/test_tcp_ecn.c covers CE with crafted segments.
+# 4. CE on the path: this machine has no nft and its tc no pedit action, so
+#    tests/tools/impair marks CE (ce=5%, a router's AQM) on ECT frames
+#    between the ends.  The kernel (tcp_ecn=1) sends 4 MB to skbos: skbos's
+#    ACKs carry ECE, the kernel answers with CWR and counts
+#    TcpExtTCPDeliveredCE; skbos (tcp_ecn=1) sends 4 MB to the kernel: the
+#    kernel's ACKs carry ECE and skbos's data CWR.  sha256 each.
 # Needs root: skipped (77) without it, except under CI=true (a failure).
 set -u
 P=ske$$
@@ -20,7 +24,9 @@ tmp=$(mktemp -d)
 pids=()
 . "$(dirname "$0")/lib.sh"
 preload_test
-need_progs python3 tcpdump
+# and the cable's namespaces of part 4
+trap 'preload_test_cleanup; kill_netns_pids c m d; del_netns c m d' EXIT
+need_progs python3 tcpdump nstat ethtool
 [ -x "$run" ] || fail "no $run (run make)"
 veth_netns 10.89.0.1/24
 
@@ -59,9 +65,10 @@ print("client sha256 %s ecn %d" % ("ok" if got.decode() == hashlib.sha256(data).
       (opts >> 3) & 1), flush=True)
 PY
 
-# capture NAME: tcpdump on the kernel's end until stopcap
+# capture NAME [NS IF]: tcpdump on the kernel's end (${P}b's ${P}k) until stopcap
 capture() {
-	ip netns exec "${P}b" timeout 60 tcpdump --immediate-mode -U -i "${P}k" -n -s 96 -w "$tmp/$1.pcap" tcp \
+	ip netns exec "${P}${2:-b}" timeout 60 tcpdump --immediate-mode -U -i "${P}${3:-k}" -n -s 96 \
+		-w "$tmp/$1.pcap" tcp \
 		>"$tmp/$1.tcpdump.log" 2>&1 &
 	cap=$!
 	pids+=($cap)
@@ -159,3 +166,63 @@ n_ect=$(count off "not $NOTECT")
 echo "3: segments with ECE or CWR $n_flags, ECT $n_ect"
 [ "$n_flags" = 0 ] && [ "$n_ect" = 0 ] || fail "ECN without being asked"
 echo "ok: tcp_ecn=2 on both ends: no ECN, 4 MB sha256 ok"
+
+# ---- 4. CE marked on the path (tests/tools/impair, ce=5% each way)
+impair=$B/tests/tools/impair
+[ -x "$impair" ] || fail "no $impair (run make)"
+ip netns add "${P}c" && ip netns add "${P}m" && ip netns add "${P}d" || fail "namespaces for the cable"
+ip link add "${P}s2" netns "${P}c" type veth peer name "${P}m0" netns "${P}m" &&
+	ip link add "${P}k2" netns "${P}d" type veth peer name "${P}m1" netns "${P}m" || fail "veths for the cable"
+for e in c:s2 m:m0 m:m1 d:k2; do ip -n "$P${e%%:*}" link set "$P${e#*:}" up; done
+for e in c:s2 d:k2; do
+	ip netns exec "$P${e%%:*}" ethtool -K "$P${e#*:}" tx off tso off gso off >/dev/null 2>&1
+done
+ip -n "${P}d" addr add 10.90.0.1/24 dev "${P}k2"
+ip netns exec "${P}c" sysctl -qw net.ipv4.tcp_ecn=1 || fail "sysctl in ${P}c"
+ip netns exec "${P}d" sysctl -qw net.ipv4.tcp_ecn=1 || fail "sysctl in ${P}d"
+ip netns exec "${P}m" "$impair" --a "${P}m0" --b "${P}m1" --ab ce=5% --ba ce=5% --seed 7 \
+	--duration 120 --ready "$tmp/impair.ready" >"$tmp/impair.out" 2>&1 &
+imp=$!
+pids+=($imp)
+for _ in $(seq 100); do [ -e "$tmp/impair.ready" ] && break; sleep 0.05; done
+[ -e "$tmp/impair.ready" ] || fail "the impair cable did not start"
+ECE='(tcp[13] & 0x40) != 0 and (tcp[13] & 0x02) = 0'
+CWR='(tcp[13] & 0x80) != 0 and (tcp[13] & 0x02) = 0'
+
+ce0=$(ip netns exec "${P}d" nstat -az TcpExtTCPDeliveredCE | awk '/TcpExtTCPDeliveredCE/ { print $2 }')
+capture ce1 d k2
+ip netns exec "${P}c" timeout 60 "$run" --if "${P}s2" --addr 10.90.0.2/24 -- \
+	python3 "$tmp/server.py" 0.0.0.0 9300 >"$tmp/s4.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do grep -q listening "$tmp/s4.log" && break; sleep 0.05; done
+grep -q listening "$tmp/s4.log" || fail "the skbos server (cable) did not start"
+ip netns exec "${P}d" timeout 60 python3 "$tmp/client.py" 10.90.0.2 9300 >"$tmp/c4.log" 2>&1 ||
+	fail "kernel client (cable)"
+stopcap
+ce=$(ip netns exec "${P}d" nstat -az TcpExtTCPDeliveredCE | awk '/TcpExtTCPDeliveredCE/ { print $2 }')
+grep -q "client sha256 ok ecn 1" "$tmp/c4.log" || fail "kernel -> skbos with CE: sha256 or TCPI_OPT_ECN"
+n_ece=$(count ce1 "src 10.90.0.2 and $ECE")
+n_cwr=$(count ce1 "src 10.90.0.1 and $CWR")
+echo "4a: kernel -> skbos, CE marked: skbos ACKs with ECE $n_ece, kernel segments with CWR $n_cwr," \
+	"kernel TcpExtTCPDeliveredCE +$((ce - ce0))"
+[ "$n_ece" -ge 1 ] && [ "$n_cwr" -ge 1 ] && [ $((ce - ce0)) -ge 1 ] || fail "CE was not echoed and answered"
+echo "ok: kernel -> skbos with CE on the path: skbos echoes ECE, the kernel reduces (CWR), sha256 ok"
+
+capture ce2 d k2
+ip netns exec "${P}d" timeout 60 python3 "$tmp/server.py" 10.90.0.1 9301 >"$tmp/s5.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do grep -q listening "$tmp/s5.log" && break; sleep 0.05; done
+grep -q listening "$tmp/s5.log" || fail "the kernel server (cable) did not start"
+ip netns exec "${P}c" timeout 60 "$run" --if "${P}s2" --addr 10.90.0.2/24 -- \
+	python3 "$tmp/client.py" 10.90.0.1 9301 >"$tmp/c5.log" 2>&1 || fail "skbos client (cable)"
+stopcap
+grep -q "client sha256 ok ecn 1" "$tmp/c5.log" || fail "skbos -> kernel with CE: sha256 or TCPI_OPT_ECN"
+n_ece=$(count ce2 "src 10.90.0.1 and $ECE")
+n_cwr=$(count ce2 "src 10.90.0.2 and $CWR")
+n_data=$(count ce2 "src 10.90.0.2 and $PAYLOAD > 0")
+echo "4b: skbos -> kernel, CE marked: kernel ACKs with ECE $n_ece, skbos data $n_data, with CWR $n_cwr"
+[ "$n_ece" -ge 1 ] && [ "$n_cwr" -ge 1 ] || fail "skbos did not answer ECE with CWR"
+kill -TERM "$imp" 2>/dev/null
+wait "$imp" 2>/dev/null
+cat "$tmp/impair.out"
+echo "ok: skbos -> kernel with CE on the path: the kernel echoes ECE, skbos reduces (CWR), sha256 ok"
