@@ -319,6 +319,10 @@ Test(tcp_ecn, ece_reduces_once_per_window_and_sends_cwr)
 		for (u32 j = 0; j < n; j++)
 			cr_assert(eq(u8, r[j].flags & TCPHDR_CWR, 0), "CWR only once");
 	}
+	/* Linux's tcp_count_delivered: the segments ACKs with ECE covered */
+	cr_assert(eq(u32, tp->delivered_ce, 5));
+	cr_assert(eq(u64, sb->mib[LINUX_MIB_TCPDELIVEREDCE], 5), "TcpExtTCPDeliveredCE");
+	cr_assert(eq(u32, tp->delivered, 5));
 	/* Linux's tcp_fastretrans_alert: CWR ends once something *above*
 	 * high_seq is acknowledged, cwnd = ssthresh (tcp_end_cwnd_reduction) */
 	tseg_inject(&(struct tseg){ .sport = c.aport, .dport = c.bport, .seq = c.rcv,

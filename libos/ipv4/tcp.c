@@ -941,6 +941,8 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 
 	memset(linfo, 0, sizeof(*linfo));
 	linfo->tcpi_snd_wnd = tp->snd_wnd;
+	linfo->tcpi_delivered = tp->delivered;
+	linfo->tcpi_delivered_ce = tp->delivered_ce;
 	linfo->tcpi_rcv_wnd = tp->rcv_wnd;
 	linfo->tcpi_total_rto = tp->total_rto;
 	linfo->tcpi_total_rto_recoveries = tp->total_rto_recoveries;

@@ -226,6 +226,8 @@ struct tcp_sock {
 	u32 prr_delivered;  /* segments delivered to the peer since the reduction began */
 	u32 prr_out;        /* segments sent since then */
 	u8 ecn_flags;       /* TCP_ECN_* (RFC 3168, tcp_ecn.c) */
+	u32 delivered;      /* segments the peer acknowledged or SACKed, each once (tcpi_delivered) */
+	u32 delivered_ce;   /* of those, the ones an ACK with ECE covered (tcpi_delivered_ce) */
 	u32 sacked_out, lost_out, retrans_out; /* segments, from the scoreboard */
 	u32 sack_high;      /* the highest sequence SACKed (meaningful above snd_una) */
 	u32 reordering;     /* DupThresh: the reordering seen, in segments (tcp_recovery.c) */

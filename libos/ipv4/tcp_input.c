@@ -479,14 +479,20 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 	 * ACK already reduced (Linux's tcp_try_to_open) */
 	if (ece)
 		tcp_enter_cwr(sk);
-	/* PRR (tcp_prr.c): delivered = cumulatively acknowledged + newly
-	 * SACKed, counting a segment once (Linux's tcp_newly_delivered) */
-	if ((tp->in_recovery && tp->rx_opt.sack_ok) || tp->in_cwr) {
-		mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
-		delivered = (acked + mss - 1) / mss + tp->sacked_out;
-		delivered = delivered > prior_sacked ? delivered - prior_sacked : 0;
-		tcp_cwnd_reduction(sk, delivered, after(ack, prior_snd_una) && tp->lost_out <= prior_lost);
+	/* delivered = cumulatively acknowledged + newly SACKed, counting a
+	 * segment once (Linux's tcp_newly_delivered, tcp_count_delivered) */
+	mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+	delivered = (acked + mss - 1) / mss + tp->sacked_out;
+	delivered = delivered > prior_sacked ? delivered - prior_sacked : 0;
+	tp->delivered += delivered;
+	SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVERED, delivered);
+	if (ece) {
+		tp->delivered_ce += delivered;
+		SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVEREDCE, delivered);
 	}
+	/* PRR (tcp_prr.c) while reducing */
+	if ((tp->in_recovery && tp->rx_opt.sack_ok) || tp->in_cwr)
+		tcp_cwnd_reduction(sk, delivered, after(ack, prior_snd_una) && tp->lost_out <= prior_lost);
 	if (tp->in_recovery && tp->rx_opt.sack_ok && tp->snd_una != tp->snd_max)
 		tcp_sack_xmit_lost(sk);
 	if (tp->persist)
