@@ -74,6 +74,8 @@
 	X(LINUX_MIB_TCPFASTOPENLISTENOVERFLOW, "TcpExt", "TCPFastOpenListenOverflow") \
 	X(LINUX_MIB_TCPFASTOPENACTIVE, "TcpExt", "TCPFastOpenActive")          \
 	X(LINUX_MIB_TCPFASTOPENACTIVEFAIL, "TcpExt", "TCPFastOpenActiveFail")  \
+	X(LINUX_MIB_TCPDELIVERED, "TcpExt", "TCPDelivered")                    \
+	X(LINUX_MIB_TCPDELIVEREDCE, "TcpExt", "TCPDeliveredCE")                \
 	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                           \
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                   \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                 \

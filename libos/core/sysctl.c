@@ -43,6 +43,7 @@ void sysctl_init(struct sysctl *s)
 	s->tcp_max_reordering = 300;
 	s->tcp_syncookies = 1;
 	s->tcp_fastopen = 1; /* Linux: the client side on */
+	s->tcp_ecn = 2; /* Linux: accept ECN when asked, never ask */
 	s->tcp_notsent_lowat = 0xffffffffu; /* Linux: UINT_MAX, no limit */
 	s->tcp_max_tw_buckets = 262144; /* Linux: half its established hash, 262144 with a few GB */
 

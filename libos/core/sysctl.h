@@ -43,6 +43,7 @@ struct sysctl {
 	int tcp_syncookies;             /* net.ipv4.tcp_syncookies: 1 when the SYN queue overflows */
 	u32 tcp_max_tw_buckets;         /* net.ipv4.tcp_max_tw_buckets: TIME_WAIT sockets at most */
 	int tcp_fastopen;               /* net.ipv4.tcp_fastopen: TFO_CLIENT_ENABLE | TFO_SERVER_ENABLE */
+	int tcp_ecn;                    /* net.ipv4.tcp_ecn: 0 off, 1 request and accept, 2 accept */
 	u32 tcp_notsent_lowat;          /* net.ipv4.tcp_notsent_lowat: unsent bytes that stop writes */
 
 	/* IPv6 (net.ipv6.*) */

@@ -941,6 +941,8 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 
 	memset(linfo, 0, sizeof(*linfo));
 	linfo->tcpi_snd_wnd = tp->snd_wnd;
+	linfo->tcpi_delivered = tp->delivered;
+	linfo->tcpi_delivered_ce = tp->delivered_ce;
 	linfo->tcpi_rcv_wnd = tp->rcv_wnd;
 	linfo->tcpi_total_rto = tp->total_rto;
 	linfo->tcpi_total_rto_recoveries = tp->total_rto_recoveries;
@@ -948,7 +950,7 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 	info->tcpi_state = sk->sk_state;
 	/* Linux's icsk_ca_state: Open, Recovery after dupacks/SACK, Loss after an RTO */
 	info->tcpi_ca_state = tp->in_recovery ? TCP_CA_Recovery : tp->retransmits ? TCP_CA_Loss
-										  : TCP_CA_Open;
+				: tp->in_cwr ? TCP_CA_CWR : TCP_CA_Open;
 	info->tcpi_retransmits = tp->retransmits;
 	info->tcpi_probes = tp->probes_out;
 	info->tcpi_backoff = tp->backoff;
@@ -962,6 +964,10 @@ static void tcp_get_info(struct sock *sk, struct tcp_info_linux *linfo)
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 	if (tp->syn_data_acked)
 		info->tcpi_options |= TCPI_OPT_SYN_DATA;
+	if (tp->ecn_flags & TCP_ECN_OK)
+		info->tcpi_options |= TCPI_OPT_ECN;
+	if (tp->ecn_flags & TCP_ECN_SEEN)
+		info->tcpi_options |= TCPI_OPT_ECN_SEEN;
 	info->tcpi_sacked = tp->sacked_out;
 	info->tcpi_lost = tp->lost_out;
 	info->tcpi_retrans = tp->retrans_out;

@@ -46,6 +46,22 @@ static inline bool between(u32 seq1, u32 seq2, u32 seq3)
 #define TCPHDR_PSH 0x08
 #define TCPHDR_ACK 0x10
 #define TCPHDR_URG 0x20
+#define TCPHDR_ECE 0x40 /* RFC 3168 §6.1: ECN-Echo */
+#define TCPHDR_CWR 0x80 /* RFC 3168 §6.1: Congestion Window Reduced */
+#define TCPHDR_SYN_ECN (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR) /* an ECN-setup SYN (§6.1.1) */
+
+/* The ECN field, the low two bits of the IPv4 TOS byte (RFC 3168 §5). */
+#define INET_ECN_NOT_ECT 0
+#define INET_ECN_ECT_1 1
+#define INET_ECN_ECT_0 2
+#define INET_ECN_CE 3
+#define INET_ECN_MASK 3
+
+/* tp->ecn_flags (Linux's TCP_ECN_*), tcp_ecn.c */
+#define TCP_ECN_OK 1         /* negotiated (our SYN asked, or we accepted the peer's) */
+#define TCP_ECN_QUEUE_CWR 2  /* the next new data segment carries CWR */
+#define TCP_ECN_DEMAND_CWR 4 /* CE seen: our ACKs carry ECE until the peer's CWR */
+#define TCP_ECN_SEEN 8       /* an ECT or CE segment arrived (TCPI_OPT_ECN_SEEN) */
 
 #define TCP_HEADER_LEN 20
 #define TCPOLEN_TSTAMP_ALIGNED 12  /* NOP NOP TSopt: what timestamps cost a segment */
@@ -108,6 +124,7 @@ struct tcp_skb_cb {
 	u8 retrans;
 	u8 sacked;      /* TCPCB_*: the SACK scoreboard (RFC 6675) */
 	u8 eor;         /* MSG_EOR ended a record here: later writes start a new skb */
+	u8 ip_dsfield;  /* received: the IP header's TOS byte, ECN bits included */
 	ktime_t when;
 };
 #define TCPCB_SACKED_ACKED 0x01   /* the peer holds it (a SACK block covered it) */
@@ -203,6 +220,14 @@ struct tcp_sock {
 	u32 snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
 	u32 dupacks, high_seq;
 	bool in_recovery;
+	bool in_cwr;        /* reducing cwnd after an ECN-Echo (Linux's TCP_CA_CWR), until high_seq */
+	/* Proportional Rate Reduction (RFC 6937, tcp_prr.c) in recovery and CWR:
+	 * prior_cwnd (below) is its RecoverFS */
+	u32 prr_delivered;  /* segments delivered to the peer since the reduction began */
+	u32 prr_out;        /* segments sent since then */
+	u8 ecn_flags;       /* TCP_ECN_* (RFC 3168, tcp_ecn.c) */
+	u32 delivered;      /* segments the peer acknowledged or SACKed, each once (tcpi_delivered) */
+	u32 delivered_ce;   /* of those, the ones an ACK with ECE covered (tcpi_delivered_ce) */
 	u32 sacked_out, lost_out, retrans_out; /* segments, from the scoreboard */
 	u32 sack_high;      /* the highest sequence SACKed (meaningful above snd_una) */
 	u32 reordering;     /* DupThresh: the reordering seen, in segments (tcp_recovery.c) */
@@ -319,6 +344,12 @@ static inline u32 tcp_packets_in_flight(const struct tcp_sock *tp, u32 mss)
 	return (out > left ? out - left : 0) + tp->retrans_out;
 }
 
+/* The segments @skb is on the wire (Linux's tcp_skb_pcount): a super-packet counts each. */
+static inline u32 tcp_skb_pcount(const struct sk_buff *skb, u32 mss)
+{
+	return skb->len > mss ? (skb->len + mss - 1) / mss : 1;
+}
+
 extern const struct proto tcp_prot;
 extern const struct tcp_congestion_ops tcp_reno;
 extern const struct tcp_congestion_ops tcp_cubic;
@@ -410,6 +441,31 @@ u32 tcp_sacktag(struct sock *sk, const struct tcphdr *th, u32 prior_snd_una);
 void tcp_sack_mark_head_lost(struct sock *sk);
 void tcp_sack_xmit_lost(struct sock *sk);
 void tcp_sack_clear(struct sock *sk);
+
+/* tcp_ecn.c */
+u8 tcp_ecn_send_syn(struct sock *sk);
+void tcp_ecn_clear_syn(struct sock *sk, struct sk_buff *skb);
+void tcp_ecn_rcv_synack(struct tcp_sock *tp, u8 flags);
+void tcp_ecn_rcv_syn(struct tcp_sock *tp, u8 flags);
+void tcp_ecn_create_request(struct sock *child, const struct sk_buff *skb);
+u8 tcp_ecn_make_synack(const struct tcp_sock *tp);
+u8 tcp_ecn_send(struct sock *sk, const struct sk_buff *skb, struct tcphdr *th);
+void tcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb);
+void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb);
+bool tcp_ecn_rcv_ecn_echo(const struct tcp_sock *tp, u8 flags);
+
+static inline void tcp_ecn_queue_cwr(struct tcp_sock *tp)
+{
+	if (tp->ecn_flags & TCP_ECN_OK)
+		tp->ecn_flags |= TCP_ECN_QUEUE_CWR;
+}
+
+/* tcp_prr.c */
+void tcp_init_cwnd_reduction(struct sock *sk);
+void tcp_cwnd_reduction(struct sock *sk, u32 newly_delivered, bool una_advanced);
+void tcp_enter_cwr(struct sock *sk);
+void tcp_end_cwr(struct sock *sk);
+void tcp_prr_sent(struct tcp_sock *tp, const struct sk_buff *skb);
 
 /* tcp_recovery.c */
 void tcp_init_undo(struct sock *sk);

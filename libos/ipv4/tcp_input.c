@@ -271,8 +271,10 @@ static u32 tcp_clean_rtx_queue(struct sock *sk, u32 ack)
  * Enter fast recovery: on the third duplicate ACK, or (with SACK) once the
  * scoreboard counts a segment lost.  NewReno (RFC 6582 §3.2) inflates cwnd
  * by the three segments that left and resends the first; with SACK (RFC
- * 6675 §5) cwnd is ssthresh and the pipe decides what goes, lost segments
- * first (tcp_sack_xmit_lost).
+ * 6675 §5) PRR sets cwnd on each ACK (tcp_cwnd_reduction) and the pipe
+ * decides what goes, lost segments first (tcp_sack_xmit_lost).  A loss
+ * during an ECN reduction continues that reduction (Linux: ssthresh is
+ * not cut twice in one window, RFC 3168 §6.1.2), and is not undone.
  */
 static void tcp_enter_recovery(struct sock *sk)
 {
@@ -280,11 +282,14 @@ static void tcp_enter_recovery(struct sock *sk)
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
 
 	tcp_init_undo(sk);
-	tp->snd_ssthresh = tp->ca_ops->ssthresh(tp);
-	tp->high_seq = tp->snd_max;
+	if (tp->in_cwr) {
+		tp->in_cwr = false;
+		tp->undo_armed = false;
+	} else {
+		tcp_init_cwnd_reduction(sk);
+	}
 	tp->in_recovery = true;
 	if (tp->rx_opt.sack_ok) {
-		tp->snd_cwnd = tp->snd_ssthresh;
 		tcp_sack_mark_head_lost(sk);
 		return;
 	}
@@ -320,6 +325,12 @@ static void tcp_cong_on_ack(struct sock *sk, u32 ack, u32 acked, u32 prior_snd_u
 	u32 mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
 	struct sk_buff *head;
 
+	/* RFC 3168 §6.1.2: one reduction per window; it ends once the ACKs
+	 * pass the data in flight when it began (high_seq) */
+	if (tp->in_cwr && after(ack, tp->high_seq))
+		tcp_end_cwr(sk);
+	if (tp->in_cwr)
+		return; /* PRR sets cwnd (tcp_ack), it does not grow */
 	if (tp->in_recovery) {
 		if (before(ack, tp->high_seq) && tcp_try_undo_partial(sk, prior_snd_una))
 			return;
@@ -401,7 +412,9 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	u32 ack = tcb->ack_seq, prior_wnd = tp->snd_wnd, prior_snd_una = tp->snd_una, acked;
+	u32 ack = tcb->ack_seq, prior_wnd = tp->snd_wnd, prior_snd_una = tp->snd_una, acked = 0;
+	u32 prior_sacked = tp->sacked_out, prior_lost = tp->lost_out, mss, delivered;
+	bool ece = tcp_ecn_rcv_ecn_echo(tp, tcb->tcp_flags);
 
 	/* "If the ACK acks something not yet sent ... send an ACK, drop the segment" */
 	if (after(ack, tp->snd_max)) {
@@ -461,9 +474,27 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		/* RFC 6675 §5: SACK alone may show a loss before three dupacks */
 		if (!tp->in_recovery && tp->lost_out)
 			tcp_enter_recovery(sk);
-		if (tp->in_recovery)
-			tcp_sack_xmit_lost(sk);
 	}
+	/* RFC 3168 §6.1.2: congestion the network marked; a loss in the same
+	 * ACK already reduced (Linux's tcp_try_to_open) */
+	if (ece)
+		tcp_enter_cwr(sk);
+	/* delivered = cumulatively acknowledged + newly SACKed, counting a
+	 * segment once (Linux's tcp_newly_delivered, tcp_count_delivered) */
+	mss = tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT;
+	delivered = (acked + mss - 1) / mss + tp->sacked_out;
+	delivered = delivered > prior_sacked ? delivered - prior_sacked : 0;
+	tp->delivered += delivered;
+	SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVERED, delivered);
+	if (ece) {
+		tp->delivered_ce += delivered;
+		SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVEREDCE, delivered);
+	}
+	/* PRR (tcp_prr.c) while reducing */
+	if ((tp->in_recovery && tp->rx_opt.sack_ok) || tp->in_cwr)
+		tcp_cwnd_reduction(sk, delivered, after(ack, prior_snd_una) && tp->lost_out <= prior_lost);
+	if (tp->in_recovery && tp->rx_opt.sack_ok && tp->snd_una != tp->snd_max)
+		tcp_sack_xmit_lost(sk);
 	if (tp->persist)
 		tp->probes_out = 0; /* the peer answers: it is alive (tcp_probe_timer) */
 	if (tp->persist && tp->snd_wnd) {
@@ -647,6 +678,8 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		skb = c;
 		tcb = TCP_SKB_CB(skb);
 	}
+	/* RFC 3168 §6.1.3: CWR stops our echo, CE (re)starts it */
+	tcp_ecn_accept_cwr(sk, skb);
 	if (!after(tcb->end_seq, tp->rcv_nxt)) {
 		/* all old: a retransmission of what we have; ACK at once, with a
 		 * D-SACK that tells the sender it was spurious (RFC 2883 §4.1.1) */
@@ -664,6 +697,7 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	tcp_measure_rcv_mss(sk, skb);
+	tcp_ecn_check_ce(sk, skb);
 	if (!after(tcb->seq, tp->rcv_nxt)) {
 		if (before(tcb->seq, tp->rcv_nxt)) {
 			u32 trim = tp->rcv_nxt - tcb->seq;
@@ -752,6 +786,10 @@ static int tcp_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tp->rcv_wup = tp->rcv_nxt; /* the window we offered starts here */
 	tp->copied_seq = tp->rcv_nxt;
 	tcp_parse_options(th, &tp->rx_opt, true);
+	if (th->ack)
+		tcp_ecn_rcv_synack(tp, TCP_SKB_CB(skb)->tcp_flags);
+	else
+		tcp_ecn_rcv_syn(tp, TCP_SKB_CB(skb)->tcp_flags);
 	if (!tp->rx_opt.wscale_ok)
 		tp->rx_opt.rcv_wscale = 0; /* RFC 7323 §1.3: both or neither */
 	if (!sk->sk_stack->sysctl.tcp_sack)

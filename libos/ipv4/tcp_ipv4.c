@@ -265,6 +265,7 @@ int tcp_v4_rcv(struct sk_buff *skb)
 	tcb->end_seq = tcb->seq + th->syn + th->fin + len - hlen;
 	tcb->ack_seq = ntohl(th->ack_seq);
 	tcb->tcp_flags = ((const u8 *)th)[13];
+	tcb->ip_dsfield = iph->tos; /* RFC 3168 §6.1.3: the receiver looks for CE */
 	tcb->retrans = 0;
 	tcb->when = 0;
 	__skb_pull(skb, hlen);
@@ -402,6 +403,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	tp->rcv_nxt = tp->irs + 1;
 	tp->copied_seq = tp->rcv_nxt;
 	tcp_parse_options(th, &tp->rx_opt, true);
+	tcp_ecn_create_request(sk, skb);
 	tp->snd_wnd = ntohs(th->window);
 	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = tp->irs;

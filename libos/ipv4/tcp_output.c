@@ -54,9 +54,11 @@ void tcp_wmem_charge(struct sock *sk, struct sk_buff *skb, int bytes)
 /*
  * ip_queue_xmit: route through the socket's cached dst while it is valid
  * (no lookup per segment), push the IPv4 header, send.  TCP always sets DF:
- * it does path MTU discovery (RFC 1191 §3).  Consumes @skb.
+ * it does path MTU discovery (RFC 1191 §3).  The TOS byte is the socket's
+ * with @ecn, the segment's own ECN codepoint (tcp_ecn_send), in its low
+ * bits (IP_TOS leaves those to TCP).  Consumes @skb.
  */
-static int ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
+static int ip_queue_xmit(struct sock *sk, struct sk_buff *skb, u8 ecn)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct dst_entry *dst = __sk_dst_check(sk);
@@ -79,7 +81,8 @@ static int ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 		rt = (struct rtable *)(void *)dst_clone(dst);
 	}
 	return ip_push_and_send(sk->sk_stack, skb, rt, sk->sk_rcv_saddr, sk->sk_daddr, IPPROTO_TCP,
-				(u8)(inet->uc_ttl < 0 ? 0 : inet->uc_ttl), inet->tos, true);
+				(u8)(inet->uc_ttl < 0 ? 0 : inet->uc_ttl),
+				(u8)((inet->tos & ~INET_ECN_MASK) | ecn), true);
 }
 
 /* RFC 9293 §3.7.1: advertise the route MTU minus the headers. */
@@ -314,6 +317,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	unsigned int optlen = 0, hlen;
 	struct tcphdr *th;
 	u32 win;
+	u8 ecn = INET_ECN_NOT_ECT;
 
 	if (clone) {
 		if (tcp_skb_realign(skb))
@@ -355,6 +359,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 					    : tcp_select_window(sk);
 	th->window = htons((u16)win);
 	tcp_urg_header(tp, tcb->seq, th);
+	if (!(tcb->tcp_flags & TCPHDR_SYN))
+		ecn = tcp_ecn_send(sk, skb, th); /* a SYN's ECE/CWR are in tcp_flags */
 	memcpy(th + 1, opt, optlen);
 	/* Checksum offload as Linux's tcp_v4_send_check: the pseudo-header sum
 	 * in the field, the rest for the device, or for dev_queue_xmit's
@@ -367,7 +373,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	skb->csum = 0;
 	/* counted per segment on the wire, as Linux's tcp_skb_pcount */
 	SNMP_ADD_STATS(sk->sk_stack, TCP_MIB_OUTSEGS, skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1);
-	return ip_queue_xmit(sk, skb);
+	return ip_queue_xmit(sk, skb, ecn);
 }
 
 /* Queue a control segment (SYN, FIN) on the write queue: it is retransmitted like data. */
@@ -406,6 +412,7 @@ static int tcp_send_head_skb(struct sock *sk, struct sk_buff *skb)
 		return err;
 	if (skb->len % (tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT))
 		tp->snd_sml = TCP_SKB_CB(skb)->end_seq; /* it ends with a small segment */
+	tcp_prr_sent(tp, skb);
 	tp->send_head = skb_peek_next(skb, &sk->sk_write_queue);
 	if (after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt))
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
@@ -636,9 +643,11 @@ void tcp_send_delayed_ack(struct sock *sk)
 int tcp_send_syn(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = tcp_queue_ctl(sk, TCPHDR_SYN, tp->iss);
 
-	if (!tcp_queue_ctl(sk, TCPHDR_SYN, tp->iss))
+	if (!skb)
 		return -ENOBUFS;
+	TCP_SKB_CB(skb)->tcp_flags |= tcp_ecn_send_syn(sk);
 	tp->write_seq = tp->iss + 1;
 	tp->pushed_seq = tp->write_seq;
 	if (!tcp_send_syn_data(sk)) /* Fast Open: the SYN went with data */
@@ -651,9 +660,11 @@ int tcp_send_syn(struct sock *sk)
 int tcp_send_synack(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = tcp_queue_ctl(sk, TCPHDR_SYN | TCPHDR_ACK, tp->iss);
 
-	if (!tcp_queue_ctl(sk, TCPHDR_SYN | TCPHDR_ACK, tp->iss))
+	if (!skb)
 		return -ENOBUFS;
+	TCP_SKB_CB(skb)->tcp_flags |= tcp_ecn_make_synack(tp);
 	tp->write_seq = tp->iss + 1;
 	tp->pushed_seq = tp->write_seq;
 	tcp_write_xmit(sk, false);
@@ -747,6 +758,9 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	SNMP_INC_STATS(sk->sk_stack, TCP_MIB_RETRANSSEGS);
 	if (sk->sk_state != TCP_SYN_SENT)
 		tcb->tcp_flags |= TCPHDR_ACK;
+	if (tcb->tcp_flags & TCPHDR_SYN)
+		tcp_ecn_clear_syn(sk, skb);
+	tcp_prr_sent(tp, skb);
 	return tcp_transmit_skb(sk, skb, true);
 }
 

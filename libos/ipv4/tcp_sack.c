@@ -152,11 +152,6 @@ static unsigned int tcp_sack_parse(const struct tcphdr *th, struct tcp_sack_bloc
 	return 0;
 }
 
-static u32 tcp_skb_pcount(const struct sk_buff *skb, u32 mss)
-{
-	return skb->len > mss ? (skb->len + mss - 1) / mss : 1;
-}
-
 /* sacked_out, lost_out, retrans_out from the marks of what was sent. */
 static void tcp_sack_recount(struct sock *sk)
 {

@@ -174,12 +174,15 @@ static void tcp_retransmit_timer(struct timer_list *t)
 	/* RFC 6298 §5.5-5.6 and RFC 5681 §3.1 (eq. 4): back off, one segment. */
 	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT ||
 	    sk->sk_state == TCP_FIN_WAIT1 || sk->sk_state == TCP_CLOSING || sk->sk_state == TCP_LAST_ACK) {
-		if (!tp->retransmits) {
+		/* Linux's tcp_enter_loss: an ECN reduction under way already
+		 * cut ssthresh for this window */
+		if (!tp->retransmits && !(tp->in_cwr && tp->snd_una != tp->high_seq))
 			tp->snd_ssthresh = tp->ca_ops->ssthresh(tp);
-		}
 		tp->snd_cwnd = 1;
 		tp->snd_cwnd_cnt = 0;
 		tp->in_recovery = false;
+		tp->in_cwr = false;
+		tcp_ecn_queue_cwr(tp); /* RFC 3168 §6.1.2: a timeout reduces too */
 		tp->dupacks = 0;
 		tp->high_seq = tp->snd_nxt;
 		tcp_sack_clear(sk); /* RFC 6675 §5.1: the scoreboard may be stale */

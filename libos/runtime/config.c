@@ -266,6 +266,9 @@ void sysctl_from_host(struct sysctl *s)
 		s->tcp_max_tw_buckets = (u32)a;
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_fastopen", &a, NULL) && a >= 0 && a <= INT_MAX)
 		s->tcp_fastopen = (int)a;
+	/* 3 and above are AccECN's modes, which skbos does not speak: keep the default */
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_ecn", &a, NULL) && a >= 0 && a <= 2)
+		s->tcp_ecn = (int)a;
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_notsent_lowat", &a, NULL) && a >= 0 && a <= UINT_MAX)
 		s->tcp_notsent_lowat = (u32)a;
 	if (read_sysctl("/proc/sys/net/ipv4/ip_default_ttl", &a, NULL) && a > 0 && a < 256)

@@ -27,6 +27,36 @@ static bool impair_fires(struct impair_state *s, const struct impair_kind *k)
 	return k->rate_ppm && impair_rand(s) % 1000000 < k->rate_ppm;
 }
 
+/* An Ethernet frame with an IPv4 header whose ECN field is ECT(0) or ECT(1). */
+static bool impair_ect(const u8 *frame, u32 len)
+{
+	if (len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00)
+		return false;
+	return (frame[15] & 3) == 1 || (frame[15] & 3) == 2;
+}
+
+/**
+ * impair_mark_ce - set CE in @frame's IPv4 ECN field and recompute the
+ * header checksum (a router's mark, RFC 3168 §5); @frame is one
+ * impair_decide gave a ce verdict, so it is ECT IPv4 of @len bytes.
+ */
+void impair_mark_ce(u8 *frame, u32 len)
+{
+	u8 *ip = frame + 14;
+	u32 ihl = (ip[0] & 0xfu) * 4, sum = 0, i;
+
+	if (ihl < 20 || 14 + ihl > len)
+		return;
+	ip[1] |= 3;
+	ip[10] = ip[11] = 0;
+	for (i = 0; i < ihl; i += 2)
+		sum += (u32)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (u8)(~sum >> 8);
+	ip[11] = (u8)~sum;
+}
+
 /** impair_init - start a direction with @cfg (NULL: a perfect link). */
 void impair_init(struct impair_state *s, const struct impair_config *cfg)
 {
@@ -65,6 +95,10 @@ void impair_decide(struct impair_state *s, const u8 *frame, u32 len, ktime_t now
 		v->corrupt_at = c->corrupt_from + (u32)(impair_rand(s) % (len - c->corrupt_from));
 		v->corrupt_mask = (u8)(1u << (impair_rand(s) % 8));
 		s->stats.corrupted++;
+	}
+	if (impair_ect(frame, len) && impair_fires(s, &c->ce)) {
+		v->ce = true;
+		s->stats.ce_marked++;
 	}
 	if (impair_fires(s, &c->dup)) {
 		v->copies = 2;
@@ -136,6 +170,8 @@ static int parse_one(struct impair_config *cfg, const char *key, const char *val
 		return parse_kind(&cfg->reorder, val);
 	if (!strcmp(key, "corrupt"))
 		return parse_kind(&cfg->corrupt, val);
+	if (!strcmp(key, "ce"))
+		return parse_kind(&cfg->ce, val);
 	if (!strcmp(key, "delay"))
 		return parse_time(&cfg->delay, val);
 	if (!strcmp(key, "jitter"))
@@ -166,7 +202,7 @@ static int parse_one(struct impair_config *cfg, const char *key, const char *val
 }
 
 /**
- * impair_parse - read rules from "drop=1%,dup=/50,reorder=2%,corrupt=0.1%,
+ * impair_parse - read rules from "drop=1%,dup=/50,reorder=2%,corrupt=0.1%,ce=5%,
  * delay=5ms,jitter=1ms,rate=100mbit,seed=7".  A rate is a percentage; "/N"
  * means every Nth frame.  Return: 0, or -EINVAL at the first bad item (and
  * @cfg is left partly filled).

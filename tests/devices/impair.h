@@ -27,6 +27,8 @@ struct impair_kind {
  * @delay/@jitter: one-way delay plus a uniform random extra in [0, jitter)
  * @rate_bps: serialisation rate (0: unlimited); frames queue behind each other
  * @reorder_hold: how long a held-back frame waits for a successor to overtake it
+ * @ce: set CE (RFC 3168 §5) on an ECN-capable IPv4 frame, as a router's AQM
+ *	would; not-ECT frames never count for it (impair_mark_ce)
  * @filter: optional: return true to drop frame number @index (1-based); for
  *	tests that must lose one precise segment
  */
@@ -36,6 +38,7 @@ struct impair_config {
 	struct impair_kind dup;
 	struct impair_kind reorder;
 	struct impair_kind corrupt;
+	struct impair_kind ce;
 	u32 corrupt_from;
 	ktime_t delay;
 	ktime_t jitter;
@@ -51,6 +54,7 @@ struct impair_stats {
 	u64 duplicated;
 	u64 reordered;
 	u64 corrupted;
+	u64 ce_marked;
 };
 
 struct impair_state {
@@ -72,6 +76,7 @@ struct impair_verdict {
 	bool drop;
 	bool hold;
 	bool corrupt;
+	bool ce;           /* mark CE: impair_mark_ce */
 	int copies;
 	u32 corrupt_at;
 	u8 corrupt_mask;
@@ -82,5 +87,6 @@ void impair_init(struct impair_state *s, const struct impair_config *cfg);
 void impair_decide(struct impair_state *s, const u8 *frame, u32 len, ktime_t now,
 		   struct impair_verdict *v);
 int impair_parse(struct impair_config *cfg, const char *spec);
+void impair_mark_ce(u8 *frame, u32 len);
 
 #endif /* SKBOS_IMPAIR_H */

@@ -148,6 +148,8 @@ static netdev_tx_t wire_xmit(struct sk_buff *skb, struct net_device *dev)
 			break;
 		if (v.corrupt && i == 0)
 			copy->data[v.corrupt_at] ^= v.corrupt_mask;
+		if (v.ce)
+			impair_mark_ce(copy->data, copy->len);
 		copy->tstamp = v.deliver_at;
 		if (v.hold && i == 0 && !to->held) {
 			to->held = copy;

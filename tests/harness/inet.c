@@ -73,6 +73,7 @@ unsigned int build_ip_frame(u8 *buf, const struct ipspec *s, const u8 *src_mac, 
 	iph->version = s->version ? s->version : 4;
 	iph->ihl = ihl & 0xf;
 	iph->ttl = s->ttl ? s->ttl : 64;
+	iph->tos = s->tos;
 	iph->protocol = s->proto;
 	iph->id = htons(s->id);
 	iph->frag_off = htons(s->frag_off);

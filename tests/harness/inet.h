@@ -34,6 +34,7 @@ struct ipspec {
 	__be32 saddr, daddr;
 	u8 proto;
 	u8 ttl;
+	u8 tos;          /* the TOS byte, ECN bits included (RFC 3168 §5) */
 	u8 version;      /* 0: 4 */
 	u8 ihl;          /* 0: 5 (options are NOPs) */
 	u16 id;

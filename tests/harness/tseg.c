@@ -132,6 +132,7 @@ static void __tseg_inject(const struct tseg *s)
 	if (s->bad_csum)
 		th->check ^= 0x0101; /* never the other zero (0 <-> 0xffff) */
 	inject_ip(p.db, &(struct ipspec){ .saddr = p.a, .daddr = p.b, .proto = IPPROTO_TCP,
+					   .tos = s->tos,
 					   .payload = seg, .len = len });
 }
 
@@ -294,6 +295,7 @@ static bool tseg_parse(const struct sk_buff *f, struct tseg_seen *s)
 	s->win = (u16)(th[14] << 8 | th[15]);
 	s->len = tot - ihl - doff;
 	s->ip_len = tot;
+	s->tos = ip[1];
 	s->frame_len = f->len - ETH_HLEN;
 	tseg_parse_options(th + 20, doff - 20, s);
 	tseg_record_payload(s, th + doff);

@@ -43,6 +43,7 @@ struct tseg {
 	const void *data;
 	unsigned int len;
 	bool bad_csum;
+	u8 tos;                 /* the IP TOS byte: its low two bits are ECN (RFC 3168 §5) */
 	bool tfo;               /* a Fast Open option (RFC 7413 §4.1.1), last */
 	u8 tfo_len;             /* its cookie's length: 0 requests one */
 	const u8 *tfo_cookie;
@@ -71,6 +72,7 @@ struct tseg_seen {
 	u8 tfo_cookie[16];
 	bool tfo_last;          /* it was the last option */
 	unsigned int ip_len;    /* the IP total length field */
+	u8 tos;                 /* the IP TOS byte: ECT(0) is 2 (RFC 3168 §5) */
 	unsigned int frame_len; /* the bytes after the Ethernet header */
 };
 

@@ -13,7 +13,7 @@
  *   impair --a m0 --b m1 [--ab SPEC] [--ba SPEC] [--seed N] [--duration S]
  *          [--ready FILE] [--queue N]
  *
- * SPEC is impair_parse()'s syntax ("drop=10%,dup=/50,reorder=2%,corrupt=1%,
+ * SPEC is impair_parse()'s syntax ("drop=10%,dup=/50,reorder=2%,corrupt=1%,ce=5%,
  * delay=5ms,jitter=1ms,rate=100mbit,hold=1ms,seed=7").  The cable stops
  * after --duration seconds (default 60) or on SIGTERM/SIGINT, and prints its
  * counters per direction on stdout.
@@ -181,6 +181,8 @@ static void forward(struct direction *d, const u8 *data, u32 len, ktime_t now)
 			break;
 		if (v.corrupt && i == 0)
 			f->data[v.corrupt_at] ^= v.corrupt_mask;
+		if (v.ce)
+			impair_mark_ce(f->data, f->len);
 		if (v.hold && i == 0 && !d->held) {
 			d->held = f;
 			d->held_until = v.deliver_at + d->rules.cfg.reorder_hold;
@@ -221,10 +223,11 @@ static void print_counters(const struct direction *d)
 	const struct impair_stats *s = &d->rules.stats;
 
 	printf("%s: frames=%llu dropped=%llu duplicated=%llu reordered=%llu corrupted=%llu "
-	       "delivered=%llu overflow=%llu send_errors=%llu\n",
+	       "ce_marked=%llu delivered=%llu overflow=%llu send_errors=%llu\n",
 	       d->name, (unsigned long long)s->frames, (unsigned long long)s->dropped,
 	       (unsigned long long)s->duplicated, (unsigned long long)s->reordered,
-	       (unsigned long long)s->corrupted, (unsigned long long)d->delivered,
+	       (unsigned long long)s->corrupted, (unsigned long long)s->ce_marked,
+	       (unsigned long long)d->delivered,
 	       (unsigned long long)d->overflow, (unsigned long long)d->send_errors);
 }
 
