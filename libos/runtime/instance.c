@@ -227,7 +227,8 @@ fail:
 
 /**
  * skbos_instance_drain - the process is ending and its sockets are closed:
- * wait, at most @max_ms, while TCP still has data or a FIN to deliver.  The
+ * wait, at most @max_ms, while TCP still has data or a FIN to deliver, and
+ * at most SKBOS_EXIT_COURTESY_MS for the ends of closes (tcp_exit_pending).  The
  * kernel would go on sending for an exiting process; a stack inside the
  * process must finish first or the peer gets a truncated stream.  The stack
  * thread does the work; this thread only looks, once a millisecond.
@@ -235,12 +236,12 @@ fail:
 void skbos_instance_drain(struct skbos_instance *in, int max_ms)
 {
 	for (int ms = 0; in && ms < max_ms; ms++) {
-		bool done;
+		enum tcp_exit_pending p;
 
 		loop_lock(in->loop);
-		done = tcp_all_sent(in->st);
+		p = tcp_exit_pending(in->st);
 		loop_unlock(in->loop);
-		if (done)
+		if (p == TCP_EXIT_DONE || (p == TCP_EXIT_COURTESY && ms >= SKBOS_EXIT_COURTESY_MS))
 			return;
 		usleep(1000);
 	}
