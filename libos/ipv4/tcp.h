@@ -380,8 +380,7 @@ bool tcp_at_mark(const struct tcp_sock *tp);
 size_t tcp_urg_limit(const struct sock *sk, u32 seq, size_t used, bool *skip);
 void tcp_urg_passed(struct tcp_sock *tp);
 unsigned int tcp_socket_count(const struct stack *st);
-enum tcp_exit_pending { TCP_EXIT_DONE, TCP_EXIT_COURTESY, TCP_EXIT_DATA };
-enum tcp_exit_pending tcp_exit_pending(const struct stack *st);
+bool tcp_all_sent(const struct stack *st);
 void tcp_for_each_sock(struct stack *st, void (*fn)(struct sock *sk, void *arg), void *arg);
 int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 

@@ -746,24 +746,16 @@ void tcp_exit(struct stack *st)
 }
 
 /**
- * tcp_exit_pending - what an ending process still owes its peers (the
- * kernel would go on for it; a stack inside the process must do it before
- * the exit).  TCP_EXIT_DATA: a connection that still sends (ESTABLISHED,
- * CLOSE_WAIT, FIN_WAIT1, CLOSING) has data or its FIN unacknowledged, or a
- * LAST_ACK one has data: the peer would miss bytes or its EOF.
- * TCP_EXIT_COURTESY: only the end of closes the peers already have all of:
- * a FIN_WAIT2 connection waits for the peer's FIN (unACKed, the peer would
- * sit in LAST_ACK retransmitting it, and the peer's process with it: an
- * nginx worker's own exit then waits on that), a LAST_ACK one for the ACK
- * of our FIN.  TCP_EXIT_DONE: nothing.
+ * tcp_all_sent - has every connection delivered what it was given?  False
+ * while one that still sends (ESTABLISHED, CLOSE_WAIT, FIN_WAIT1, CLOSING,
+ * LAST_ACK) has data or its FIN unacknowledged.
  */
-enum tcp_exit_pending tcp_exit_pending(const struct stack *st)
+bool tcp_all_sent(const struct stack *st)
 {
 	const struct tcp_tables *t = tcp_tables(st);
-	enum tcp_exit_pending p = TCP_EXIT_DONE;
 
 	if (!t)
-		return p;
+		return true;
 	for (int i = 0; i < TCP_EHASH_SIZE; i++) {
 		const struct tcp_sock *tp;
 
@@ -773,22 +765,13 @@ enum tcp_exit_pending tcp_exit_pending(const struct stack *st)
 			case TCP_CLOSE_WAIT:
 			case TCP_FIN_WAIT1:
 			case TCP_CLOSING:
-				if (tp->snd_una != tp->write_seq)
-					return TCP_EXIT_DATA;
-				break;
 			case TCP_LAST_ACK:
-				/* write_seq counts our FIN: one more is the FIN alone */
-				if (tp->snd_una + 1 != tp->write_seq && tp->snd_una != tp->write_seq)
-					return TCP_EXIT_DATA;
-				p = TCP_EXIT_COURTESY;
-				break;
-			case TCP_FIN_WAIT2:
-				p = TCP_EXIT_COURTESY;
-				break;
+				if (tp->snd_una != tp->write_seq)
+					return false;
 			}
 		}
 	}
-	return p;
+	return true;
 }
 
 unsigned int tcp_socket_count(const struct stack *st)

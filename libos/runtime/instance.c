@@ -227,8 +227,7 @@ fail:
 
 /**
  * skbos_instance_drain - the process is ending and its sockets are closed:
- * wait, at most @max_ms, while TCP still has data or a FIN to deliver, and
- * at most SKBOS_EXIT_COURTESY_MS for the ends of closes (tcp_exit_pending).  The
+ * wait, at most @max_ms, while TCP still has data or a FIN to deliver.  The
  * kernel would go on sending for an exiting process; a stack inside the
  * process must finish first or the peer gets a truncated stream.  The stack
  * thread does the work; this thread only looks, once a millisecond.
@@ -236,12 +235,12 @@ fail:
 void skbos_instance_drain(struct skbos_instance *in, int max_ms)
 {
 	for (int ms = 0; in && ms < max_ms; ms++) {
-		enum tcp_exit_pending p;
+		bool done;
 
 		loop_lock(in->loop);
-		p = tcp_exit_pending(in->st);
+		done = tcp_all_sent(in->st);
 		loop_unlock(in->loop);
-		if (p == TCP_EXIT_DONE || (p == TCP_EXIT_COURTESY && ms >= SKBOS_EXIT_COURTESY_MS))
+		if (done)
 			return;
 		usleep(1000);
 	}

@@ -43,14 +43,8 @@ int skbos_instance_create(struct skbos_instance **out, const struct skbos_config
 void skbos_instance_destroy(struct skbos_instance *inst);
 void skbos_instance_drain(struct skbos_instance *inst, int max_ms);
 
-/* How long an ending process waits for TCP to deliver what it was given;
- * and for the ends of closes whose peers have all the data already (a
- * peer's FIN to ACK, the ACK of ours): a peer reacts to our FIN in
- * microseconds, and 500 ms covers the first retransmission of a lost one
- * (RTO min 200 ms) without holding the exit of a program whose peer keeps
- * its half open. */
+/* How long an ending process waits for TCP to deliver what it was given. */
 #define SKBOS_EXIT_DRAIN_MS 10000
-#define SKBOS_EXIT_COURTESY_MS 500
 void skbos_instance_dump_stats(struct skbos_instance *inst, FILE *out);
 void skbos_instance_exiting(struct skbos_instance *inst);
 void skbos_instance_leave(struct skbos_instance *inst);
