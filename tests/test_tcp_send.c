@@ -379,6 +379,32 @@ Test(tcp_send, notsent_lowat_limits_unsent_bytes_and_epollout)
 }
 
 /*
+ * The listener's TCP_NOTSENT_LOWAT and TCP_INQ hold for the connections it
+ * accepts: Linux copies the whole tcp_sock into the child (sk_clone_lock),
+ * as the kernel here answered ("inherited from the listener").
+ */
+Test(tcp_send, listener_notsent_lowat_and_inq_are_inherited)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *a;
+	struct tseg_seen r;
+
+	cr_assert(eq(int, t_bind(l, 0, 6800), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 12345), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_INQ, 1), 0));
+	cr_assert(eq(int, l->ops->listen(l, 1), 0));
+	tseg_inject(&(struct tseg){ .sport = 40000, .dport = 6800, .seq = TSEG_A_ISS,
+				    .flags = TCPHDR_SYN, .mss = 1000, .win = 50000 });
+	r = tseg_expect_one();
+	tseg_inject(&(struct tseg){ .sport = 40000, .dport = 6800, .seq = TSEG_A_ISS + 1,
+				    .ack = r.seq + 1, .flags = TCPHDR_ACK, .win = 50000 });
+	cr_assert(eq(int, sock_accept(l, &a, 0), 0));
+	cr_assert(eq(int, t_getint(a, IPPROTO_TCP, TCP_NOTSENT_LOWAT), 12345));
+	cr_assert(eq(int, t_getint(a, IPPROTO_TCP, TCP_INQ), 1));
+	tseg_abort(a);
+	sock_release(l);
+}
+
+/*
  * TCP_INQ (Linux 4.18): 0 or 1, else EINVAL; with it every read that
  * returns >= 0 carries a TCP_CM_INQ control message, the bytes still to
  * read (tcp_inq_hint: at least 1 once the FIN is in, so the reader goes on

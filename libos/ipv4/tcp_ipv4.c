@@ -385,6 +385,11 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	tp->keepalive_time_s = ltp->keepalive_time_s;
 	tp->keepalive_intvl_s = ltp->keepalive_intvl_s;
 	tp->keepalive_probes = ltp->keepalive_probes;
+	/* Linux clones the whole tcp_sock (sk_clone_lock): the listener's
+	 * TCP_NOTSENT_LOWAT and TCP_INQ hold for its children, as the kernel
+	 * here answers (tests/tcpopt_linux.txt) */
+	tp->notsent_lowat = ltp->notsent_lowat;
+	tp->recvmsg_inq = ltp->recvmsg_inq;
 	inet_sk(sk)->tos = inet_sk(lsk)->tos;
 	inet_sk(sk)->uc_ttl = inet_sk(lsk)->uc_ttl;
 	inet_sk(sk)->recverr = inet_sk(lsk)->recverr;
