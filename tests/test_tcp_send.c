@@ -379,6 +379,91 @@ Test(tcp_send, notsent_lowat_limits_unsent_bytes_and_epollout)
 }
 
 /*
+ * An edge-triggered EPOLLOUT watcher, as the shim's epoll is one (Linux's
+ * ep_poll_callback): each wake-up with EPOLLOUT is one edge, reported if
+ * the socket polls writable when epoll_wait looks (ep_send_events).
+ */
+struct et_watch {
+	struct wait_queue_entry e;
+	int wakes;
+};
+
+static void et_wake(struct wait_queue_entry *e, unsigned int events)
+{
+	(void)events;
+	((struct et_watch *)e->private)->wakes++;
+}
+
+static void et_add(struct et_watch *w, struct socket *s)
+{
+	*w = (struct et_watch){ .e = { .func = et_wake, .events = EPOLLOUT, .private = w } };
+	add_wait_queue(&s->sk->sk_wq, &w->e);
+}
+
+/* epoll_wait(EPOLLET) on @s: an edge came and the socket is writable. */
+static bool et_edge(struct et_watch *w, struct socket *s)
+{
+	bool edge = w->wakes && pollout(s);
+
+	w->wakes = 0;
+	return edge;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT's wake-ups as the kernel here gave them
+ * (tests/tcpopt_linux.txt, "lowat"): setting the mark wakes (setsockopt
+ * calls sk_write_space); a writer that found no room (EAGAIN, or poll
+ * without EPOLLOUT: Linux's SOCK_NOSPACE) is woken by tcp_check_space
+ * after the ACK and what it let go out - so a window update that
+ * acknowledges nothing but sends the unsent bytes wakes it; and an ACK
+ * alone, with no writer waiting, is no new edge ("ET EPOLLOUT again after
+ * a send and its ACK: no").
+ */
+Test(tcp_send, notsent_lowat_wakes_the_writer_once_the_bytes_go)
+{
+	static u8 data[6000];
+	struct tseg_conn c;
+	struct et_watch w;
+	struct tseg a;
+
+	open_with(&c, 6700, 1000, 50000);
+	et_add(&w, c.s);
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 4096), 0));
+	cr_assert(et_edge(&w, c.s), "setsockopt calls sk_write_space");
+
+	/* the window shut: the bytes wait, and past the mark so does the writer */
+	window_from_a(&c, 0);
+	for (int i = 0; i < 5; i++) /* one MSS-sized skb each */
+		cr_assert(eq(int, t_send(c.s, data, 1000, MSG_DONTWAIT), 1000), "write %d", i);
+	cr_assert(eq(int, t_send(c.s, data, 1000, MSG_DONTWAIT), -EAGAIN), "5000 unsent >= 4096");
+	cr_assert(not(pollout(c.s)));
+	cr_assert(not(et_edge(&w, c.s)));
+	tseg_expect_none();
+
+	/* a window update, acknowledging nothing: the 5000 bytes go, the writer wakes */
+	window_from_a(&c, 50000);
+	cr_assert(eq(u32, tseg_pop(NULL, 0), 5), "five 1000-byte segments");
+	cr_assert(et_edge(&w, c.s), "tcp_check_space after the sending");
+	c.snd += 5000;
+
+	/* their ACK: no writer waits, no edge */
+	a = ack_of(&c, 0, 50000);
+	tseg_inject(&a);
+	cr_assert(pollout(c.s));
+	cr_assert(not(et_edge(&w, c.s)), "an ACK alone is no EPOLLOUT edge (no SOCK_NOSPACE)");
+
+	/* a poll that saw no room is owed a wake-up too, even if nothing blocked */
+	window_from_a(&c, 0);
+	cr_assert(eq(int, t_send(c.s, data, 2100, MSG_DONTWAIT), 2100));
+	cr_assert(not(pollout(c.s)), "2 x 2100 unsent >= 4096");
+	window_from_a(&c, 50000);
+	cr_assert(eq(u32, tseg_pop(NULL, 0), 3));
+	cr_assert(et_edge(&w, c.s));
+	remove_wait_queue(&c.s->sk->sk_wq, &w.e);
+	tseg_abort(c.s);
+}
+
+/*
  * The listener's TCP_NOTSENT_LOWAT and TCP_INQ hold for the connections it
  * accepts: Linux copies the whole tcp_sock into the child (sk_clone_lock),
  * as the kernel here answered ("inherited from the listener").

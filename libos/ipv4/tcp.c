@@ -142,6 +142,9 @@ void tcp_init_sock(struct tcp_sock *tp)
 	tp->ca_ops = &tcp_cubic;
 	tp->quickack = 16;
 	sk->sk_write_space = tcp_write_space;
+	/* writers are woken by tcp_check_space after an ACK, once what it let
+	 * go out has gone (Linux's tcp_init_sock sets the same flag) */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	sk->sk_rcvbuf = sk->sk_stack->sysctl.tcp_rmem[1];
 	sk->sk_sndbuf = sk->sk_stack->sysctl.tcp_wmem[1];
 	tcp_init_xmit_timers(sk);
@@ -308,11 +311,17 @@ static bool tcp_stream_is_writeable(const struct sock *sk, int wake)
 	       tcp_stream_memory_free(sk, wake);
 }
 
-/* sk_stream_write_space: acknowledged data freed room; wake a writer if worth it. */
+/*
+ * sk_stream_write_space: there may be room (an ACK freed some, the unsent
+ * bytes went, TCP_NOTSENT_LOWAT or SO_SNDBUF grew); wake the writers if a
+ * worthwhile amount can be queued, and they owe no further wake-up.
+ */
 static void tcp_write_space(struct sock *sk)
 {
-	if (tcp_stream_is_writeable(sk, 1))
+	if (tcp_stream_is_writeable(sk, 1)) {
+		sock_reset_flag(sk, SOCK_NOSPACE);
 		wake_up_poll(&sk->sk_wq, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	}
 }
 
 static bool tcp_stream_writeable(const struct sock *sk)
@@ -434,7 +443,10 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		    TCP_SKB_CB(skb)->eor || !tcp_append_room(skb, goal, tp->mss_cache)) {
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
-				/* Linux's wait_for_space: what this call queued is pushed */
+				/* Linux's wait_for_space: owed a wake-up (a non-blocking
+				 * caller too, who will wait in epoll), and what this
+				 * call queued is pushed */
+				sock_set_flag(sk, SOCK_NOSPACE);
 				if (copied)
 					tcp_push(sk, flags & ~MSG_MORE);
 				/* sk_stream_wait_memory: CLOSE_WAIT still sends, so it
@@ -1138,10 +1150,12 @@ unsigned int tcp_poll_mask(struct sock *sk)
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (tp->urg_data & TCP_URG_VALID)
 			mask |= EPOLLPRI;
-		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_is_writeable(sk, 1))
-			mask |= EPOLLOUT | EPOLLWRNORM;
-		else if (sk->sk_shutdown & SEND_SHUTDOWN)
+		if (sk->sk_shutdown & SEND_SHUTDOWN)
 			mask |= EPOLLOUT | EPOLLWRNORM; /* a write will report EPIPE at once */
+		else if (tcp_stream_is_writeable(sk, 1))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		else
+			sock_set_flag(sk, SOCK_NOSPACE); /* tcp_poll: wake the poller when room comes */
 	} else if (tp->defer_connect) {
 		mask |= EPOLLOUT | EPOLLWRNORM; /* Linux: the first write sends the SYN */
 	}

@@ -376,7 +376,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	sk->sk_rcvbuf = lsk->sk_rcvbuf;
 	sk->sk_sndbuf = lsk->sk_sndbuf;
 	sk->sk_userlocks = lsk->sk_userlocks;
-	sk->sk_flags = lsk->sk_flags & ~(1ul << SOCK_ZAPPED);
+	sk->sk_flags = lsk->sk_flags & ~(1ul << SOCK_ZAPPED | 1ul << SOCK_NOSPACE);
 	sk->sk_rcvtimeo = lsk->sk_rcvtimeo;
 	sk->sk_sndtimeo = lsk->sk_sndtimeo;
 	tp->nonagle = ltp->nonagle;
