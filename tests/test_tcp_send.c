@@ -466,16 +466,23 @@ Test(tcp_send, notsent_lowat_wakes_the_writer_once_the_bytes_go)
 /*
  * The listener's TCP_NOTSENT_LOWAT and TCP_INQ hold for the connections it
  * accepts: Linux copies the whole tcp_sock into the child (sk_clone_lock),
- * as the kernel here answered ("inherited from the listener").
+ * as the kernel here answered ("inherited from the listener"); so do its
+ * TCP_CORK, TCP_USER_TIMEOUT, TCP_LINGER2, TCP_WINDOW_CLAMP and TCP_SYNCNT
+ * ("inherit ...: the child's").
  */
 Test(tcp_send, listener_notsent_lowat_and_inq_are_inherited)
 {
+	static const int opts[][2] = { { TCP_CORK, 1 }, { TCP_USER_TIMEOUT, 1234 },
+				       { TCP_LINGER2, 33 }, { TCP_WINDOW_CLAMP, 40000 },
+				       { TCP_SYNCNT, 3 } };
 	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *a;
 	struct tseg_seen r;
 
 	cr_assert(eq(int, t_bind(l, 0, 6800), 0));
 	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 12345), 0));
 	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_INQ, 1), 0));
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		cr_assert(eq(int, t_setint(l, IPPROTO_TCP, opts[i][0], opts[i][1]), 0));
 	cr_assert(eq(int, l->ops->listen(l, 1), 0));
 	tseg_inject(&(struct tseg){ .sport = 40000, .dport = 6800, .seq = TSEG_A_ISS,
 				    .flags = TCPHDR_SYN, .mss = 1000, .win = 50000 });
@@ -485,7 +492,39 @@ Test(tcp_send, listener_notsent_lowat_and_inq_are_inherited)
 	cr_assert(eq(int, sock_accept(l, &a, 0), 0));
 	cr_assert(eq(int, t_getint(a, IPPROTO_TCP, TCP_NOTSENT_LOWAT), 12345));
 	cr_assert(eq(int, t_getint(a, IPPROTO_TCP, TCP_INQ), 1));
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		cr_assert(eq(int, t_getint(a, IPPROTO_TCP, opts[i][0]), opts[i][1]), "option %d",
+			  opts[i][0]);
 	tseg_abort(a);
+	sock_release(l);
+}
+
+/*
+ * A SYN-ACK is sent again as many times as the listener's TCP_SYNCNT says,
+ * else net.ipv4.tcp_synack_retries (5): Linux's reqsk_timer_handler takes
+ * the listener's icsk_syn_retries first.  Its TCP_USER_TIMEOUT does not cut
+ * that short (a request socket retries by count alone).
+ */
+Test(tcp_send, listener_syncnt_counts_the_synack_tries)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0);
+	struct tseg_seen r;
+
+	cr_assert(eq(int, t_bind(l, 0, 6900), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_SYNCNT, 2), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_USER_TIMEOUT, 100), 0));
+	cr_assert(eq(int, l->ops->listen(l, 1), 0));
+	tseg_inject(&(struct tseg){ .sport = 40001, .dport = 6900, .seq = TSEG_A_ISS,
+				    .flags = TCPHDR_SYN, .mss = 1000, .win = 50000 });
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_SYN | TCPHDR_ACK));
+	world_advance(&p.w, 1100 * MS);
+	cr_assert(eq(u8, tseg_expect_one().flags, TCPHDR_SYN | TCPHDR_ACK), "try 1, after 1 s");
+	world_advance(&p.w, 2100 * MS);
+	cr_assert(eq(u8, tseg_expect_one().flags, TCPHDR_SYN | TCPHDR_ACK), "try 2, after 2 s more");
+	world_advance(&p.w, 4100 * MS);
+	tseg_expect_none();
+	cr_assert(lt(int, tseg_state(sb, 6900, 40001), 0), "the child is gone");
 	sock_release(l);
 }
 
@@ -542,6 +581,7 @@ Test(tcp_send, tcp_inq_cmsg_and_cc_info_as_linux)
 	len = sizeof(info);
 	cr_assert(eq(int, c.s->ops->getsockopt(c.s, IPPROTO_TCP, TCP_CC_INFO, info, &len), 0));
 	cr_assert(eq(u32, len, 0), "reno: no info");
+
 	sock_release(c.s);
 }
 

@@ -214,6 +214,11 @@ void tcp_child_established(struct tcp_sock *tp)
 {
 	struct tcp_sock *ltp = tp->parent;
 
+	/* Linux's full socket, cloned from the listener, begins here (for a
+	 * Fast Open child at its SYN): from now on the listener's
+	 * TCP_USER_TIMEOUT holds; a request socket's SYN-ACK retries by
+	 * count alone */
+	tp->user_timeout = ltp->user_timeout;
 	list_del_init(&tp->accept_node);
 	ltp->syn_len--;
 	list_add_tail(&tp->accept_node, &ltp->accept_queue);

@@ -390,6 +390,14 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	 * here answers (tests/tcpopt_linux.txt) */
 	tp->notsent_lowat = ltp->notsent_lowat;
 	tp->recvmsg_inq = ltp->recvmsg_inq;
+	/* ... and TCP_CORK, TCP_LINGER2, TCP_WINDOW_CLAMP (Linux's SYN-ACK
+	 * window honours it: tcp_openreq_init_rwin) and TCP_SYNCNT (the
+	 * listener's also counts the SYN-ACK's tries); TCP_USER_TIMEOUT once
+	 * the handshake ends (tcp_child_established) */
+	tp->cork = ltp->cork;
+	tp->linger2 = ltp->linger2;
+	tp->window_clamp = ltp->window_clamp;
+	tp->syn_retries = ltp->syn_retries;
 	inet_sk(sk)->tos = inet_sk(lsk)->tos;
 	inet_sk(sk)->uc_ttl = inet_sk(lsk)->uc_ttl;
 	inet_sk(sk)->recverr = inet_sk(lsk)->recverr;

@@ -208,6 +208,36 @@ static void inq_read(const char *what, int fd, size_t len, size_t clen, int flag
 	printf(" siocinq=%d\n", siocinq(fd));
 }
 
+/*
+ * What else a listener passes to the sockets it accepts (Linux clones the
+ * tcp_sock): set on a listener of its own (TCP_WINDOW_CLAMP cannot be
+ * taken back there: 0 is EINVAL outside CLOSE).
+ */
+static void inherit_cases(void)
+{
+	static const struct { int opt; const char *name; int val; } o[] = {
+		{ TCP_CORK, "TCP_CORK", 1 },
+		{ TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", 1234 },
+		{ TCP_LINGER2, "TCP_LINGER2", 33 },
+		{ TCP_WINDOW_CLAMP, "TCP_WINDOW_CLAMP", 40000 },
+		{ TCP_SYNCNT, "TCP_SYNCNT", 3 },
+	};
+	int l = listener(), c, n, v;
+	socklen_t sl = sizeof(v);
+
+	for (size_t i = 0; i < sizeof(o) / sizeof(o[0]); i++)
+		setsockopt(l, IPPROTO_TCP, o[i].opt, &o[i].val, sizeof(o[i].val));
+	n = pair(l, &c);
+	for (size_t i = 0; i < sizeof(o) / sizeof(o[0]); i++) {
+		v = -1;
+		getsockopt(n, IPPROTO_TCP, o[i].opt, &v, &sl);
+		printf("inherit %s %d: the child's %d\n", o[i].name, o[i].val, v);
+	}
+	close(n);
+	close(c);
+	close(l);
+}
+
 static void inq_cases(int l)
 {
 	int c, a, one = 1;
@@ -379,6 +409,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("stack: %s\n", which_stack());
 	opt_cases();
+	inherit_cases();
 	l = listener();
 	inq_cases(l);
 	lowat_cases(l);
