@@ -534,7 +534,7 @@ Test(tcp_send, listener_syncnt_counts_the_synack_tries)
  * read (tcp_inq_hint: at least 1 once the FIN is in, so the reader goes on
  * to the EOF); without room for it, MSG_CTRUNC.  TCP_CC_INFO: cubic and
  * reno fill nothing (no get_info), an empty success, as the kernel here
- * answered for both.
+ * answered for both (tests/tcpopt_linux.txt, "CC_INFO").
  */
 Test(tcp_send, tcp_inq_cmsg_and_cc_info_as_linux)
 {
@@ -582,6 +582,14 @@ Test(tcp_send, tcp_inq_cmsg_and_cc_info_as_linux)
 	cr_assert(eq(int, c.s->ops->getsockopt(c.s, IPPROTO_TCP, TCP_CC_INFO, info, &len), 0));
 	cr_assert(eq(u32, len, 0), "reno: no info");
 
+	/* Linux's tcp_set_congestion_control: naming the algorithm in use keeps
+	 * its state; another starts from nothing */
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), 0));
+	memset(tcp_sk(c.s->sk)->ca_priv, 0xa5, sizeof(tcp_sk(c.s->sk)->ca_priv));
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), 0));
+	cr_assert(eq(u8, ((u8 *)tcp_sk(c.s->sk)->ca_priv)[0], 0xa5), "cubic again: kept");
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0));
+	cr_assert(eq(u8, ((u8 *)tcp_sk(c.s->sk)->ca_priv)[0], 0), "another: afresh");
 	sock_release(c.s);
 }
 

@@ -805,6 +805,7 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 			  unsigned int optlen)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_congestion_ops *ca;
 	char name[16];
 	int val;
 
@@ -816,12 +817,18 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 		memset(name, 0, sizeof(name));
 		memcpy(name, optval, optlen < sizeof(name) - 1 ? optlen : sizeof(name) - 1);
 		if (!strcmp(name, "reno"))
-			tp->ca_ops = &tcp_reno;
+			ca = &tcp_reno;
 		else if (!strcmp(name, "cubic"))
-			tp->ca_ops = &tcp_cubic;
+			ca = &tcp_cubic;
 		else
 			return -ENOENT;
-		tp->ca_ops->init(tp);
+		/* Linux's tcp_set_congestion_control: the algorithm in use goes on
+		 * as it is; another starts afresh (tcp_reinit_congestion_control) */
+		if (ca == tp->ca_ops)
+			return 0;
+		tp->ca_ops = ca;
+		memset(tp->ca_priv, 0, sizeof(tp->ca_priv));
+		ca->init(tp);
 		return 0;
 	}
 	if (optlen < sizeof(int))
