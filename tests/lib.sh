@@ -155,3 +155,37 @@ skbos_port() {
 	done
 	return 1
 }
+
+# probe_vs_kernel PROBE TABLE [SKIP_RE] - run the libc-only PROBE (a program
+# of the build tree's tests/tools) under the shim with SKBOS_LOOPBACK=1
+# (every AF_INET socket is skbos's, which the probe's first line, "stack:
+# skbos", confirms) and compare its output line for line with TABLE, what
+# the kernel answered to the same probe; lines matching the extended regex
+# SKIP_RE are left out on both sides (known differences).  Exits: 0 and a
+# PASS line when they match, 1 with the difference otherwise.
+probe_vs_kernel() {
+	_B=$(cd "${top_builddir:-.}" && pwd)
+	_probe=$_B/tests/tools/$1
+	_lib=$_B/.libs/libskbos-preload.so
+	_skip=${3:-^$}
+	[ -x "$_probe" ] || { echo "FAIL: $_probe not built"; exit 1; }
+	# the probe is built like the shim: under ASan its runtime goes first
+	_rt=$(ldd "$_lib" 2>/dev/null | awk '/libasan/ { print $3 }')
+	_out=$(mktemp)
+	_want=$(mktemp)
+	_got=$(mktemp)
+	trap 'rm -f "$_out" "$_want" "$_got"' EXIT
+	timeout 120 env SKBOS_LOOPBACK=1 LD_PRELOAD="${_rt:+$_rt }$_lib" ASAN_OPTIONS=detect_leaks=0 \
+		"$_probe" >"$_out" 2>&1
+	_rc=$?
+	[ $_rc = 0 ] || { echo "FAIL: the probe under skbos exited $_rc"; cat "$_out"; exit 1; }
+	[ "$(head -1 "$_out")" = "stack: skbos" ] || { echo "FAIL: not served by skbos: $(head -1 "$_out")"; exit 1; }
+	tail -n +2 "$2" | grep -Ev "$_skip" >"$_want"
+	tail -n +2 "$_out" | grep -Ev "$_skip" >"$_got"
+	if ! diff "$_want" "$_got"; then
+		echo "FAIL: skbos differs from the kernel's table (< kernel, > skbos)"
+		exit 1
+	fi
+	echo "PASS: $(wc -l <"$_want") cases, skbos answered as the kernel did"
+	exit 0
+}

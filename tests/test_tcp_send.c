@@ -379,12 +379,162 @@ Test(tcp_send, notsent_lowat_limits_unsent_bytes_and_epollout)
 }
 
 /*
+ * An edge-triggered EPOLLOUT watcher, as the shim's epoll is one (Linux's
+ * ep_poll_callback): each wake-up with EPOLLOUT is one edge, reported if
+ * the socket polls writable when epoll_wait looks (ep_send_events).
+ */
+struct et_watch {
+	struct wait_queue_entry e;
+	int wakes;
+};
+
+static void et_wake(struct wait_queue_entry *e, unsigned int events)
+{
+	(void)events;
+	((struct et_watch *)e->private)->wakes++;
+}
+
+static void et_add(struct et_watch *w, struct socket *s)
+{
+	*w = (struct et_watch){ .e = { .func = et_wake, .events = EPOLLOUT, .private = w } };
+	add_wait_queue(&s->sk->sk_wq, &w->e);
+}
+
+/* epoll_wait(EPOLLET) on @s: an edge came and the socket is writable. */
+static bool et_edge(struct et_watch *w, struct socket *s)
+{
+	bool edge = w->wakes && pollout(s);
+
+	w->wakes = 0;
+	return edge;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT's wake-ups as the kernel here gave them
+ * (tests/tcpopt_linux.txt, "lowat"): setting the mark wakes (setsockopt
+ * calls sk_write_space); a writer that found no room (EAGAIN, or poll
+ * without EPOLLOUT: Linux's SOCK_NOSPACE) is woken by tcp_check_space
+ * after the ACK and what it let go out - so a window update that
+ * acknowledges nothing but sends the unsent bytes wakes it; and an ACK
+ * alone, with no writer waiting, is no new edge ("ET EPOLLOUT again after
+ * a send and its ACK: no").
+ */
+Test(tcp_send, notsent_lowat_wakes_the_writer_once_the_bytes_go)
+{
+	static u8 data[6000];
+	struct tseg_conn c;
+	struct et_watch w;
+	struct tseg a;
+
+	open_with(&c, 6700, 1000, 50000);
+	et_add(&w, c.s);
+	cr_assert(eq(int, t_setint(c.s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 4096), 0));
+	cr_assert(et_edge(&w, c.s), "setsockopt calls sk_write_space");
+
+	/* the window shut: the bytes wait, and past the mark so does the writer */
+	window_from_a(&c, 0);
+	for (int i = 0; i < 5; i++) /* one MSS-sized skb each */
+		cr_assert(eq(int, t_send(c.s, data, 1000, MSG_DONTWAIT), 1000), "write %d", i);
+	cr_assert(eq(int, t_send(c.s, data, 1000, MSG_DONTWAIT), -EAGAIN), "5000 unsent >= 4096");
+	cr_assert(not(pollout(c.s)));
+	cr_assert(not(et_edge(&w, c.s)));
+	tseg_expect_none();
+
+	/* a window update, acknowledging nothing: the 5000 bytes go, the writer wakes */
+	window_from_a(&c, 50000);
+	cr_assert(eq(u32, tseg_pop(NULL, 0), 5), "five 1000-byte segments");
+	cr_assert(et_edge(&w, c.s), "tcp_check_space after the sending");
+	c.snd += 5000;
+
+	/* their ACK: no writer waits, no edge */
+	a = ack_of(&c, 0, 50000);
+	tseg_inject(&a);
+	cr_assert(pollout(c.s));
+	cr_assert(not(et_edge(&w, c.s)), "an ACK alone is no EPOLLOUT edge (no SOCK_NOSPACE)");
+
+	/* a poll that saw no room is owed a wake-up too, even if nothing blocked */
+	window_from_a(&c, 0);
+	cr_assert(eq(int, t_send(c.s, data, 2100, MSG_DONTWAIT), 2100));
+	cr_assert(not(pollout(c.s)), "2 x 2100 unsent >= 4096");
+	window_from_a(&c, 50000);
+	cr_assert(eq(u32, tseg_pop(NULL, 0), 3));
+	cr_assert(et_edge(&w, c.s));
+	remove_wait_queue(&c.s->sk->sk_wq, &w.e);
+	tseg_abort(c.s);
+}
+
+/*
+ * The listener's TCP_NOTSENT_LOWAT and TCP_INQ hold for the connections it
+ * accepts: Linux copies the whole tcp_sock into the child (sk_clone_lock),
+ * as the kernel here answered ("inherited from the listener"); so do its
+ * TCP_CORK, TCP_USER_TIMEOUT, TCP_LINGER2, TCP_WINDOW_CLAMP and TCP_SYNCNT
+ * ("inherit ...: the child's").
+ */
+Test(tcp_send, listener_notsent_lowat_and_inq_are_inherited)
+{
+	static const int opts[][2] = { { TCP_CORK, 1 }, { TCP_USER_TIMEOUT, 1234 },
+				       { TCP_LINGER2, 33 }, { TCP_WINDOW_CLAMP, 40000 },
+				       { TCP_SYNCNT, 3 } };
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0), *a;
+	struct tseg_seen r;
+
+	cr_assert(eq(int, t_bind(l, 0, 6800), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 12345), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_INQ, 1), 0));
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		cr_assert(eq(int, t_setint(l, IPPROTO_TCP, opts[i][0], opts[i][1]), 0));
+	cr_assert(eq(int, l->ops->listen(l, 1), 0));
+	tseg_inject(&(struct tseg){ .sport = 40000, .dport = 6800, .seq = TSEG_A_ISS,
+				    .flags = TCPHDR_SYN, .mss = 1000, .win = 50000 });
+	r = tseg_expect_one();
+	tseg_inject(&(struct tseg){ .sport = 40000, .dport = 6800, .seq = TSEG_A_ISS + 1,
+				    .ack = r.seq + 1, .flags = TCPHDR_ACK, .win = 50000 });
+	cr_assert(eq(int, sock_accept(l, &a, 0), 0));
+	cr_assert(eq(int, t_getint(a, IPPROTO_TCP, TCP_NOTSENT_LOWAT), 12345));
+	cr_assert(eq(int, t_getint(a, IPPROTO_TCP, TCP_INQ), 1));
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		cr_assert(eq(int, t_getint(a, IPPROTO_TCP, opts[i][0]), opts[i][1]), "option %d",
+			  opts[i][0]);
+	tseg_abort(a);
+	sock_release(l);
+}
+
+/*
+ * A SYN-ACK is sent again as many times as the listener's TCP_SYNCNT says,
+ * else net.ipv4.tcp_synack_retries (5): Linux's reqsk_timer_handler takes
+ * the listener's icsk_syn_retries first.  Its TCP_USER_TIMEOUT does not cut
+ * that short (a request socket retries by count alone).
+ */
+Test(tcp_send, listener_syncnt_counts_the_synack_tries)
+{
+	struct socket *l = t_socket(sb, SOCK_STREAM, 0);
+	struct tseg_seen r;
+
+	cr_assert(eq(int, t_bind(l, 0, 6900), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_SYNCNT, 2), 0));
+	cr_assert(eq(int, t_setint(l, IPPROTO_TCP, TCP_USER_TIMEOUT, 100), 0));
+	cr_assert(eq(int, l->ops->listen(l, 1), 0));
+	tseg_inject(&(struct tseg){ .sport = 40001, .dport = 6900, .seq = TSEG_A_ISS,
+				    .flags = TCPHDR_SYN, .mss = 1000, .win = 50000 });
+	r = tseg_expect_one();
+	cr_assert(eq(u8, r.flags, TCPHDR_SYN | TCPHDR_ACK));
+	world_advance(&p.w, 1100 * MS);
+	cr_assert(eq(u8, tseg_expect_one().flags, TCPHDR_SYN | TCPHDR_ACK), "try 1, after 1 s");
+	world_advance(&p.w, 2100 * MS);
+	cr_assert(eq(u8, tseg_expect_one().flags, TCPHDR_SYN | TCPHDR_ACK), "try 2, after 2 s more");
+	world_advance(&p.w, 4100 * MS);
+	tseg_expect_none();
+	cr_assert(lt(int, tseg_state(sb, 6900, 40001), 0), "the child is gone");
+	sock_release(l);
+}
+
+/*
  * TCP_INQ (Linux 4.18): 0 or 1, else EINVAL; with it every read that
  * returns >= 0 carries a TCP_CM_INQ control message, the bytes still to
  * read (tcp_inq_hint: at least 1 once the FIN is in, so the reader goes on
  * to the EOF); without room for it, MSG_CTRUNC.  TCP_CC_INFO: cubic and
  * reno fill nothing (no get_info), an empty success, as the kernel here
- * answered for both.
+ * answered for both (tests/tcpopt_linux.txt, "CC_INFO").
  */
 Test(tcp_send, tcp_inq_cmsg_and_cc_info_as_linux)
 {
@@ -431,6 +581,15 @@ Test(tcp_send, tcp_inq_cmsg_and_cc_info_as_linux)
 	len = sizeof(info);
 	cr_assert(eq(int, c.s->ops->getsockopt(c.s, IPPROTO_TCP, TCP_CC_INFO, info, &len), 0));
 	cr_assert(eq(u32, len, 0), "reno: no info");
+
+	/* Linux's tcp_set_congestion_control: naming the algorithm in use keeps
+	 * its state; another starts from nothing */
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), 0));
+	memset(tcp_sk(c.s->sk)->ca_priv, 0xa5, sizeof(tcp_sk(c.s->sk)->ca_priv));
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), 0));
+	cr_assert(eq(u8, ((u8 *)tcp_sk(c.s->sk)->ca_priv)[0], 0xa5), "cubic again: kept");
+	cr_assert(eq(int, c.s->ops->setsockopt(c.s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0));
+	cr_assert(eq(u8, ((u8 *)tcp_sk(c.s->sk)->ca_priv)[0], 0), "another: afresh");
 	sock_release(c.s);
 }
 

@@ -265,7 +265,8 @@ static void sock_wfree(struct sk_buff *skb)
 			kfree(sk->sk_stack->failslab, sk);
 		return;
 	}
-	sk->sk_write_space(sk);
+	if (!sock_flag(sk, SOCK_USE_WRITE_QUEUE))
+		sk->sk_write_space(sk);
 }
 
 /** skb_set_owner_r - charge @skb to @sk's receive buffer until it is freed. */

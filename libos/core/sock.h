@@ -114,6 +114,13 @@ enum sock_flags {
 	SOCK_RCVTSTAMP,  /* SO_TIMESTAMP */
 	SOCK_RCVTSTAMPNS, /* SO_TIMESTAMPNS (with SOCK_RCVTSTAMP) */
 	SOCK_URGINLINE,   /* SO_OOBINLINE */
+	/* a writer found no room (poll reported no EPOLLOUT, or a send had to
+	 * wait): the protocol owes it a wake-up once there is (Linux keeps it
+	 * in struct socket's flags) */
+	SOCK_NOSPACE,
+	/* the protocol wakes writers itself (TCP, from its ACK path), not the
+	 * free of each send-buffer skb (Linux's sock_wfree) */
+	SOCK_USE_WRITE_QUEUE,
 };
 
 /* sk_shutdown */

@@ -142,6 +142,9 @@ void tcp_init_sock(struct tcp_sock *tp)
 	tp->ca_ops = &tcp_cubic;
 	tp->quickack = 16;
 	sk->sk_write_space = tcp_write_space;
+	/* writers are woken by tcp_check_space after an ACK, once what it let
+	 * go out has gone (Linux's tcp_init_sock sets the same flag) */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	sk->sk_rcvbuf = sk->sk_stack->sysctl.tcp_rmem[1];
 	sk->sk_sndbuf = sk->sk_stack->sysctl.tcp_wmem[1];
 	tcp_init_xmit_timers(sk);
@@ -211,6 +214,11 @@ void tcp_child_established(struct tcp_sock *tp)
 {
 	struct tcp_sock *ltp = tp->parent;
 
+	/* Linux's full socket, cloned from the listener, begins here (for a
+	 * Fast Open child at its SYN): from now on the listener's
+	 * TCP_USER_TIMEOUT holds; a request socket's SYN-ACK retries by
+	 * count alone */
+	tp->user_timeout = ltp->user_timeout;
 	list_del_init(&tp->accept_node);
 	ltp->syn_len--;
 	list_add_tail(&tp->accept_node, &ltp->accept_queue);
@@ -308,11 +316,17 @@ static bool tcp_stream_is_writeable(const struct sock *sk, int wake)
 	       tcp_stream_memory_free(sk, wake);
 }
 
-/* sk_stream_write_space: acknowledged data freed room; wake a writer if worth it. */
+/*
+ * sk_stream_write_space: there may be room (an ACK freed some, the unsent
+ * bytes went, TCP_NOTSENT_LOWAT or SO_SNDBUF grew); wake the writers if a
+ * worthwhile amount can be queued, and they owe no further wake-up.
+ */
 static void tcp_write_space(struct sock *sk)
 {
-	if (tcp_stream_is_writeable(sk, 1))
+	if (tcp_stream_is_writeable(sk, 1)) {
+		sock_reset_flag(sk, SOCK_NOSPACE);
 		wake_up_poll(&sk->sk_wq, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	}
 }
 
 static bool tcp_stream_writeable(const struct sock *sk)
@@ -434,7 +448,10 @@ static int tcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		    TCP_SKB_CB(skb)->eor || !tcp_append_room(skb, goal, tp->mss_cache)) {
 			/* a new segment, if the send buffer has room */
 			if (!tcp_stream_writeable(sk)) {
-				/* Linux's wait_for_space: what this call queued is pushed */
+				/* Linux's wait_for_space: owed a wake-up (a non-blocking
+				 * caller too, who will wait in epoll), and what this
+				 * call queued is pushed */
+				sock_set_flag(sk, SOCK_NOSPACE);
 				if (copied)
 					tcp_push(sk, flags & ~MSG_MORE);
 				/* sk_stream_wait_memory: CLOSE_WAIT still sends, so it
@@ -788,6 +805,7 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 			  unsigned int optlen)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_congestion_ops *ca;
 	char name[16];
 	int val;
 
@@ -799,12 +817,18 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 		memset(name, 0, sizeof(name));
 		memcpy(name, optval, optlen < sizeof(name) - 1 ? optlen : sizeof(name) - 1);
 		if (!strcmp(name, "reno"))
-			tp->ca_ops = &tcp_reno;
+			ca = &tcp_reno;
 		else if (!strcmp(name, "cubic"))
-			tp->ca_ops = &tcp_cubic;
+			ca = &tcp_cubic;
 		else
 			return -ENOENT;
-		tp->ca_ops->init(tp);
+		/* Linux's tcp_set_congestion_control: the algorithm in use goes on
+		 * as it is; another starts afresh (tcp_reinit_congestion_control) */
+		if (ca == tp->ca_ops)
+			return 0;
+		tp->ca_ops = ca;
+		memset(tp->ca_priv, 0, sizeof(tp->ca_priv));
+		ca->init(tp);
 		return 0;
 	}
 	if (optlen < sizeof(int))
@@ -1138,10 +1162,12 @@ unsigned int tcp_poll_mask(struct sock *sk)
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (tp->urg_data & TCP_URG_VALID)
 			mask |= EPOLLPRI;
-		if (!(sk->sk_shutdown & SEND_SHUTDOWN) && tcp_stream_is_writeable(sk, 1))
-			mask |= EPOLLOUT | EPOLLWRNORM;
-		else if (sk->sk_shutdown & SEND_SHUTDOWN)
+		if (sk->sk_shutdown & SEND_SHUTDOWN)
 			mask |= EPOLLOUT | EPOLLWRNORM; /* a write will report EPIPE at once */
+		else if (tcp_stream_is_writeable(sk, 1))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		else
+			sock_set_flag(sk, SOCK_NOSPACE); /* tcp_poll: wake the poller when room comes */
 	} else if (tp->defer_connect) {
 		mask |= EPOLLOUT | EPOLLWRNORM; /* Linux: the first write sends the SYN */
 	}

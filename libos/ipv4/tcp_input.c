@@ -403,6 +403,19 @@ static void tcp_send_challenge_ack(struct sock *sk)
 	}
 }
 
+/*
+ * Linux's tcp_check_space, after an ACK and the sending it allowed
+ * (tcp_data_snd_check): a writer that found no room is woken if there now
+ * is some.  After the sending, not before: with TCP_NOTSENT_LOWAT a window
+ * update that acknowledges nothing makes room by sending unsent bytes.
+ * Only a writer that asked: an ACK alone is no new EPOLLOUT edge.
+ */
+static void tcp_check_space(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_NOSPACE))
+		sk->sk_write_space(sk);
+}
+
 /**
  * tcp_ack - RFC 9293 §3.10.7.4 step 5 for synchronized states.
  * Return: 0 to go on with the segment, or a negated drop reason (as Linux's
@@ -453,7 +466,6 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 			tcp_clear_xmit_timer(sk, TCP_TIMER_RETRANS);
 		else
 			tcp_reset_rto(sk);
-		sk->sk_write_space(sk);
 	} else if (tcb->end_seq == tcb->seq && tp->snd_wnd == prior_wnd && tp->snd_una != tp->snd_max) {
 		/* RFC 5681 §2: a duplicate ACK; with SACK only one that SACKs
 		 * new data (RFC 6675 §2), so a D-SACK alone is none */
@@ -503,6 +515,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb)
 		tp->backoff = 0;
 	}
 	tcp_write_xmit(sk, false);
+	tcp_check_space(sk);
 	return 0;
 }
 

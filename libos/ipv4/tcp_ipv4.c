@@ -376,7 +376,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	sk->sk_rcvbuf = lsk->sk_rcvbuf;
 	sk->sk_sndbuf = lsk->sk_sndbuf;
 	sk->sk_userlocks = lsk->sk_userlocks;
-	sk->sk_flags = lsk->sk_flags & ~(1ul << SOCK_ZAPPED);
+	sk->sk_flags = lsk->sk_flags & ~(1ul << SOCK_ZAPPED | 1ul << SOCK_NOSPACE);
 	sk->sk_rcvtimeo = lsk->sk_rcvtimeo;
 	sk->sk_sndtimeo = lsk->sk_sndtimeo;
 	tp->nonagle = ltp->nonagle;
@@ -385,6 +385,19 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	tp->keepalive_time_s = ltp->keepalive_time_s;
 	tp->keepalive_intvl_s = ltp->keepalive_intvl_s;
 	tp->keepalive_probes = ltp->keepalive_probes;
+	/* Linux clones the whole tcp_sock (sk_clone_lock): the listener's
+	 * TCP_NOTSENT_LOWAT and TCP_INQ hold for its children, as the kernel
+	 * here answers (tests/tcpopt_linux.txt) */
+	tp->notsent_lowat = ltp->notsent_lowat;
+	tp->recvmsg_inq = ltp->recvmsg_inq;
+	/* ... and TCP_CORK, TCP_LINGER2, TCP_WINDOW_CLAMP (Linux's SYN-ACK
+	 * window honours it: tcp_openreq_init_rwin) and TCP_SYNCNT (the
+	 * listener's also counts the SYN-ACK's tries); TCP_USER_TIMEOUT once
+	 * the handshake ends (tcp_child_established) */
+	tp->cork = ltp->cork;
+	tp->linger2 = ltp->linger2;
+	tp->window_clamp = ltp->window_clamp;
+	tp->syn_retries = ltp->syn_retries;
 	inet_sk(sk)->tos = inet_sk(lsk)->tos;
 	inet_sk(sk)->uc_ttl = inet_sk(lsk)->uc_ttl;
 	inet_sk(sk)->recverr = inet_sk(lsk)->recverr;

@@ -94,7 +94,9 @@ static bool tcp_out_of_resources_or_timeout(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT)
 		limit = tp->syn_retries ? tp->syn_retries : TCP_SYN_RETRIES;
 	else if (sk->sk_state == TCP_SYN_RECV)
-		limit = TCP_SYNACK_RETRIES;
+		/* Linux's reqsk_timer_handler: the listener's TCP_SYNCNT, else
+		 * net.ipv4.tcp_synack_retries */
+		limit = tp->syn_retries ? tp->syn_retries : TCP_SYNACK_RETRIES;
 	if (tp->user_timeout && tp->retrans_stamp &&
 	    stack_now(sk->sk_stack) - tp->retrans_stamp >= tp->user_timeout)
 		return true;

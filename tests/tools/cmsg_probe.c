@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "which_stack.h"
+
 static unsigned short port_r, port_s, port_c;
 static struct timespec t0, t1;
 static char line[4096];
@@ -756,20 +758,6 @@ static void opt_cases(void)
 		 SO_TIMESTAMPING_OLD, 64);
 	opt_case("opt SO_TIMESTAMPING 1<<18", tsnext, SOL_SOCKET, SO_TIMESTAMPING_OLD, 64);
 	opt_case("opt SO_TIMESTAMPING 1<<19", tsnext2, SOL_SOCKET, SO_TIMESTAMPING_OLD, 64);
-}
-
-/* "skbos" when the shim serves AF_INET sockets (its fds are eventfds), else "kernel". */
-static const char *which_stack(void)
-{
-	char path[64], link[128];
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	close(fd);
-	link[n > 0 ? n : 0] = 0;
-	return strcmp(link, "anon_inode:[eventfd]") ? "kernel" : "skbos";
 }
 
 /*

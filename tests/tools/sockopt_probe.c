@@ -23,6 +23,8 @@
  *   net.ipv4.tcp_keepalive_time/_intvl/_probes    TCP_KEEPIDLE/INTVL/CNT
  *   net.ipv4.tcp_syn_retries                      TCP_SYNCNT
  *   net.ipv4.tcp_congestion_control               TCP_CONGESTION get
+ *                                                 and TCP_CC_INFO (bbr: its 20-byte
+ *                                                 struct tcp_bbr_info; cubic, reno: 0)
  * On the machine this was written on (Debian 12, kernel 6.18, CONFIG_HZ=250):
  *   rmem_default = wmem_default = 212992, rmem_max = wmem_max = 4194304,
  *   ip_default_ttl = 64, tcp_rmem = 4096 131072 33554432,
@@ -328,6 +330,26 @@ static const struct probe probes[] = {
 	C(S, IPPROTO_TCP, TCP_CONGESTION, "set reno len 0", 0, 16, .s = "reno"),
 	C(S, IPPROTO_TCP, TCP_CONGESTION, "set renoXXXXXXXXXXXXXXXX len 20", 20, 16,
 	  .s = "renoXXXXXXXXXXXXXXXX"),
+	/* issue 22: TCP_NOTSENT_LOWAT takes any int (-1 reads back as such),
+	 * TCP_INQ 0 or 1; TCP_CC_INFO answers what the default algorithm's
+	 * get_info fills (net.ipv4.tcp_congestion_control) and sets nothing */
+	G(DS, IPPROTO_TCP, TCP_NOTSENT_LOWAT),
+	SI(S, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 16384),
+	SI(S, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 0),
+	SI(S, IPPROTO_TCP, TCP_NOTSENT_LOWAT, -1),
+	SIL(S, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 16384, 2),
+	SIL(S, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 16384, 8),
+	GL(S, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 2),
+	G(DS, IPPROTO_TCP, TCP_INQ),
+	SI(S, IPPROTO_TCP, TCP_INQ, 1),
+	SI(S, IPPROTO_TCP, TCP_INQ, 2),
+	SI(S, IPPROTO_TCP, TCP_INQ, -1),
+	SIL(S, IPPROTO_TCP, TCP_INQ, 1, 2),
+	GL(DS, IPPROTO_TCP, TCP_CC_INFO, 64),
+	GL(S, IPPROTO_TCP, TCP_CC_INFO, 8),
+	GL(S, IPPROTO_TCP, TCP_CC_INFO, 0),
+	C(S, IPPROTO_TCP, TCP_CC_INFO, "get len -1", NOSET, 0xffffffffL, .i = 0),
+	C(S, IPPROTO_TCP, TCP_CC_INFO, "set", 4, 64, .i = 1),
 	C(DS, IPPROTO_TCP, TCP_INFO, "get len 512", NOSET, 512, .i = 0),
 	C(S, IPPROTO_TCP, TCP_INFO, "get len 8", NOSET, 8, .i = 0),
 	C(S, IPPROTO_TCP, TCP_INFO, "get len 0", NOSET, 0, .i = 0),
