@@ -157,6 +157,12 @@ SHIM_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		/* ::1, a global or link-local IPv6 address: only the kernel has it */
 		if (rc == INET6_OTHER && !sock_unbound(c.sock))
 			return (int)call_end(&c, -EINVAL); /* bound already, as inet6_bind */
+		/* ... unless it is skbos's own (SKBOS_ADDR6): TCP over IPv6 */
+		if (rc == INET6_OTHER && c.sock->type == SOCK_STREAM &&
+		    inet6_is_local_addr(c.in->st, &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr)) {
+			rc = inet6_takeover(&c);
+			return (int)call_end(&c, rc ? rc : sock_bind(c.sock, addr, len));
+		}
 		if (rc == INET6_OTHER)
 			return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.bind(fd, addr, len);
 		sin = &sin4;
@@ -221,6 +227,12 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 			return (int)call_end(&c, sock_connect(c.sock, uaddr, ulen));
 		if (!sock_uncommitted(c.sock))
 			return (int)call_end(&c, -EAFNOSUPPORT);
+		/* a peer skbos routes from SKBOS_ADDR6: TCP over IPv6 in skbos */
+		if (c.sock->type == SOCK_STREAM && uaddr->sa_family == AF_INET6 &&
+		    inet6_has_route(c.in->st, &((const struct sockaddr_in6 *)(const void *)uaddr)->sin6_addr)) {
+			rc = inet6_takeover(&c);
+			return (int)call_end(&c, rc ? rc : sock_connect(c.sock, uaddr, ulen));
+		}
 		return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.connect(fd, uaddr, ulen);
 	}
 	sin = (const void *)addr;
