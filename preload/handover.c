@@ -118,7 +118,7 @@ int inet6_takeover(struct call *c)
 		if (!e || fd_entry_sock(e) != old)
 			continue;
 		sock_get(sock);
-		fdt_set(f, (uintptr_t)sock | (e & FDT_CLOEXEC));
+		fdt_set(f, (uintptr_t)sock | (e & FDT_TAGS));
 		sock_put(old); /* never the last: the call holds one */
 	}
 	sock_put(old);
