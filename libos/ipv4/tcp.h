@@ -40,8 +40,7 @@ struct sk_buff;
  * @init_seq/@init_ts_off: the connection's ISN (RFC 6528) and TSval offset
  * @lookup_listener: the listener a SYN in TIME_WAIT may reopen (or NULL)
  * @net_header_len: the network header in front of TCP (20, 40)
- * @features: the device features TCP may use over this family (GSO is
- *	IPv4's only: skb_gso_segment and the device cut TCPv4)
+ * @gso_type: what a super-packet of this family is (SKB_GSO_TCPV4, _TCPV6)
  */
 struct tcp_af_ops {
 	int (*queue_xmit)(struct sock *sk, struct sk_buff *skb, u8 ecn);
@@ -52,7 +51,7 @@ struct tcp_af_ops {
 	u32 (*init_ts_off)(const struct sock *sk);
 	struct sock *(*lookup_listener)(struct stack *st, const struct sk_buff *skb);
 	u16 net_header_len;
-	u64 features;
+	u32 gso_type;
 };
 extern const struct tcp_af_ops ipv4_specific;
 

@@ -880,7 +880,7 @@ const struct tcp_af_ops ipv4_specific = {
 	.init_ts_off = tcp_v4_init_ts_off,
 	.lookup_listener = tcp_v4_lookup_listener_skb,
 	.net_header_len = sizeof(struct iphdr),
-	.features = ~0ull,
+	.gso_type = SKB_GSO_TCPV4,
 };
 
 static const struct net_protocol tcp_protocol = {

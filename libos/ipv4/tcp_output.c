@@ -98,7 +98,7 @@ void tcp_sync_mss(struct sock *sk)
 			mss = (u16)(cutoff > 68 - 40 ? cutoff : 68 - 40); /* RFC 791's minimum datagram */
 	}
 	tp->mss_cache = mss;
-	tp->route_caps = dst && dst->dev ? dst->dev->features & tp->af_ops->features : 0;
+	tp->route_caps = dst && dst->dev ? dst->dev->features : 0;
 }
 
 /*
@@ -235,7 +235,7 @@ static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
  * info is shared with the queued original only, never with a packet still
  * in a device queue.
  */
-static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss)
+static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss, u32 gso_type)
 {
 	struct skb_shared_info *sh = skb_shinfo(skb);
 
@@ -247,7 +247,7 @@ static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss)
 	}
 	sh->gso_size = (u16)mss;
 	sh->gso_segs = (u16)((skb->len + mss - 1) / mss);
-	sh->gso_type = SKB_GSO_TCPV4;
+	sh->gso_type = gso_type;
 }
 
 /*
@@ -300,7 +300,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		if (!skb)
 			return -ENOBUFS;
 	}
-	tcp_set_skb_tso_segs(skb, tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT);
+	tcp_set_skb_tso_segs(skb, tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT, tp->af_ops->gso_type);
 	if (tcb->tcp_flags & TCPHDR_SYN) {
 		optlen = tcp_syn_options(tp, opt, tcb->tcp_flags & TCPHDR_ACK);
 	} else {

@@ -16,8 +16,10 @@
  * IPv6 header out of its MSS, §8.3), RFC 8201 (Packet Too Big lowers the
  * path MTU, TCP's MSS follows), RFC 9293 §3.10.7.1 (RST for a closed port).
  * Not (yet) for IPv6: SYN cookies (a full SYN queue drops), TCP Fast Open,
- * GSO super-packets (segments of one MSS), the listener-group steering and
- * the moving of a connection to another process (tcp_repair.c, IPv4 only).
+ * the listener-group steering and the moving of a connection to another
+ * process (tcp_repair.c, IPv4 only).  Super-packets go as over IPv4
+ * (SKB_GSO_TCPV6: the kernel behind the AF_PACKET device, or
+ * skb_gso_segment, cuts them).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -331,8 +333,7 @@ const struct tcp_af_ops ipv6_specific = {
 	.init_ts_off = tcp_v6_init_ts_off,
 	.lookup_listener = tcp_v6_lookup_listener_skb,
 	.net_header_len = sizeof(struct ipv6hdr),
-	/* skb_gso_segment and the device's virtio_net_hdr cut TCPv4 only */
-	.features = ~(NETIF_F_TSO | NETIF_F_GSO),
+	.gso_type = SKB_GSO_TCPV6,
 };
 
 /** tcp_v6_init_sk - tcpv6_prot's init: a TCP socket whose family is IPv6. */
