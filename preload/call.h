@@ -67,6 +67,7 @@ bool route_is_skbos(struct skbos_instance *in, uint32_t daddr);
 bool bind_is_skbos(struct skbos_instance *in, uint32_t addr);
 int handover(struct call *c);
 int call_handover(struct call *c);
+int inet6_takeover(struct call *c);
 int sock_install(struct socket *sock, bool cloexec);
 
 /* Neither committed to skbos nor given a port: it may still be handed over. */

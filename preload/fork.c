@@ -131,7 +131,8 @@ static int adopt_listener(struct skbos_instance *in, struct socket *old)
 
 	if (rc < 0)
 		return rc;
-	rc = sock_create(in->st, AF_INET, SOCK_STREAM, sock_protocol(old), &sock);
+	/* (an AF_INET6 listener of skbos's own, inet6_takeover, stays AF_INET6) */
+	rc = sock_create(in->st, name.ss_family, SOCK_STREAM, sock_protocol(old), &sock);
 	if (rc)
 		return rc;
 	shim_sock_own(sock);
@@ -140,7 +141,8 @@ static int adopt_listener(struct skbos_instance *in, struct socket *old)
 	if (rc)
 		goto fail;
 	sock_port_join(in->st, sock_local_port(old));
-	rc = sock_bind(sock, (const struct sockaddr *)&name, sizeof(struct sockaddr_in));
+	rc = sock_bind(sock, (const struct sockaddr *)&name,
+		       name.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	if (!rc)
 		rc = sock_listen(sock, sock_backlog(old));
 	if (rc)

@@ -87,6 +87,46 @@ int handover(struct call *c)
 	return 0;
 }
 
+/*
+ * inet6_takeover - the other way: an IPv6 facade TCP socket (an skbos
+ * AF_INET socket seen as AF_INET6) given an IPv6 address skbos has
+ * (SKBOS_ADDR6: bind to it, or connect to a peer skbos routes) becomes an
+ * skbos AF_INET6 socket on every fd of it, served by TCP over IPv6 without
+ * any translation.  The options recorded so far are replayed (not the
+ * IPPROTO_IPV6 ones, which skbos's AF_INET6 sockets do not take yet),
+ * O_NONBLOCK kept; c->sock is the new socket from here on.  Only an
+ * uncommitted socket moves; an epoll registration made before it does not
+ * follow (programs register after bind or connect).  Stack lock held.
+ * Return: 0 or -errno (the facade stays as it was).
+ */
+int inet6_takeover(struct call *c)
+{
+	struct socket *old = c->sock, *sock = NULL;
+	struct sockaux *a = aux_find(old, false);
+	int err = sock_create(c->in->st, AF_INET6, old->type, sock_protocol(old), &sock);
+
+	if (err)
+		return err;
+	shim_sock_own(sock);
+	sock->file_flags = old->file_flags;
+	for (struct optrec *o = a ? a->opts : NULL; o; o = o->next)
+		if (o->level != IPPROTO_IPV6)
+			sock_setsockopt(sock, o->level, o->name, o->val, o->len);
+	for (int f = 0; f < fdt_high_load(); f++) {
+		uintptr_t e = fd_peek(f);
+
+		if (!e || fd_entry_sock(e) != old)
+			continue;
+		sock_get(sock);
+		fdt_set(f, (uintptr_t)sock | (e & FDT_TAGS));
+		sock_put(old); /* never the last: the call holds one */
+	}
+	sock_put(old);
+	c->sock = sock; /* the call's reference is the creation's */
+	c->inet6 = false;
+	return 0;
+}
+
 /* The call goes to the kernel: @c's socket is handed over, or -errno. */
 int call_handover(struct call *c)
 {

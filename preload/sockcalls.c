@@ -137,6 +137,19 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	return rc;
 }
 
+/*
+ * An AF_INET6 address as skbos's AF_INET6 sockets take it: a whole
+ * sockaddr_in6 (Linux takes SIN6_LEN_RFC2133 bytes, without sin6_scope_id;
+ * the copy reads no more than the program gave).
+ */
+static struct sockaddr_in6 sin6_whole(const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_in6 s6 = { 0 };
+
+	memcpy(&s6, addr, len < sizeof(s6) ? len : sizeof(s6));
+	return s6;
+}
+
 SHIM_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	const struct sockaddr_in *sin = (const void *)addr;
@@ -151,12 +164,21 @@ SHIM_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if ((rc = sock_check_addr(addr, len)))
 		return (int)call_end(&c, rc);
 	if (c.inet6) {
+		struct sockaddr_in6 s6 = sin6_whole(addr, len);
+
 		rc = facade_addr(addr, len, &sin4);
 		if (rc < 0)
 			return (int)call_end(&c, rc);
 		/* ::1, a global or link-local IPv6 address: only the kernel has it */
 		if (rc == INET6_OTHER && !sock_unbound(c.sock))
 			return (int)call_end(&c, -EINVAL); /* bound already, as inet6_bind */
+		/* ... unless it is skbos's own (SKBOS_ADDR6): TCP over IPv6 */
+		if (rc == INET6_OTHER && c.sock->type == SOCK_STREAM &&
+		    inet6_is_local_addr(c.in->st, &s6.sin6_addr)) {
+			rc = inet6_takeover(&c);
+			return (int)call_end(&c, rc ? rc : sock_bind(c.sock, (struct sockaddr *)&s6,
+								      sizeof(s6)));
+		}
 		if (rc == INET6_OTHER)
 			return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.bind(fd, addr, len);
 		sin = &sin4;
@@ -212,6 +234,8 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if ((rc = sock_check_addr(addr, len)))
 		return (int)call_end(&c, rc);
 	if (c.inet6 && (rc = facade_connect_addr(&c, &addr, &len, &sin4)) != 0) {
+		struct sockaddr_in6 s6 = sin6_whole(uaddr, ulen);
+
 		if (rc < 0)
 			return (int)call_end(&c, rc);
 		/* committed to IPv4: TCP answers for its state first (EISCONN,
@@ -221,6 +245,13 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 			return (int)call_end(&c, sock_connect(c.sock, uaddr, ulen));
 		if (!sock_uncommitted(c.sock))
 			return (int)call_end(&c, -EAFNOSUPPORT);
+		/* a peer skbos routes from SKBOS_ADDR6: TCP over IPv6 in skbos */
+		if (c.sock->type == SOCK_STREAM && s6.sin6_family == AF_INET6 &&
+		    inet6_has_route(c.in->st, &s6.sin6_addr)) {
+			rc = inet6_takeover(&c);
+			return (int)call_end(&c, rc ? rc : sock_connect(c.sock, (struct sockaddr *)&s6,
+									 sizeof(s6)));
+		}
 		return (rc = call_handover(&c)) ? (int)sock_sysret(rc) : real.connect(fd, uaddr, ulen);
 	}
 	sin = (const void *)addr;

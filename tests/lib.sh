@@ -41,6 +41,21 @@ del_netns() {
 	done
 }
 
+# wait_listen LOG - until a tool (tcpbulk) says "listening" in LOG (10 s).
+wait_listen() {
+	for _ in $(seq 200); do grep -q "listening" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	fail "no listener ($1)"
+}
+
+# kernel_port_ready NS PORT - until the kernel in NS listens on TCP PORT (10 s).
+kernel_port_ready() {
+	for _ in $(seq 200); do
+		ip netns exec "$1" ss -Htln "sport = :$2" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	fail "kernel listener on $2 did not start"
+}
+
 # veth_pair KADDR/N - namespace ${P}b (the kernel's side: interface ${P}k
 # with KADDR/N) joined by a veth pair to ${P}a (skbos's side: ${P}s, up, no
 # address), which the test has made already (its "can we?" check).

@@ -13,6 +13,8 @@
 #include "netdevice.h"
 #include "checksum.h"
 #include "gso.h"
+#include "icmpv6.h"
+#include "ipv6.h"
 #include "tcp.h"
 
 #define MSS 1448u
@@ -202,4 +204,63 @@ Test(gso, offload_levels_are_cumulative_and_an_unknown_one_is_refused)
 	cr_assert(eq(int, netdev_offload_off("none", &off), 0));
 	cr_assert(eq(u64, off, NETIF_F_OFFLOADS));
 	cr_assert(eq(int, netdev_offload_off("fast", &off), -EINVAL));
+}
+
+/* The same over IPv6 (SKB_GSO_TCPV6): only the Payload Length differs per
+ * segment (RFC 8200 §3), the checksum takes the IPv6 pseudo-header (§8.1). */
+Test(gso, ipv6_segments_get_their_payload_length_and_checksum)
+{
+	struct sk_buff *skb = alloc_skb(st, 130 + 14 + 40 + 20 + 3000), *seg;
+	struct in6_addr s6 = { .s6_addr = { 0xfd, [15] = 1 } }, d6 = { .s6_addr = { 0xfd, [15] = 2 } };
+	struct sk_buff_head segs;
+	struct ipv6hdr *ip6h;
+	struct tcphdr *th;
+	u8 *eth, *data;
+	unsigned int i = 0, off = 0;
+
+	skb_reserve(skb, 128 + NET_IP_ALIGN);
+	eth = skb_put_zero(skb, 14);
+	eth[12] = 0x86;
+	eth[13] = 0xdd;
+	skb_reset_mac_header(skb);
+	skb_set_network_header(skb, 14);
+	skb_set_transport_header(skb, 54);
+	ip6h = skb_put_zero(skb, 40);
+	ip6h->version = 6;
+	ip6h->payload_len = htons(20 + 3000);
+	ip6h->nexthdr = IPPROTO_TCP;
+	ip6h->hop_limit = 64;
+	ip6h->saddr = s6;
+	ip6h->daddr = d6;
+	th = skb_put_zero(skb, 20);
+	th->seq = htonl(5000);
+	th->doff = 5;
+	((u8 *)th)[13] = TCPHDR_ACK | TCPHDR_PSH;
+	data = skb_put(skb, 3000);
+	for (unsigned int k = 0; k < 3000; k++)
+		data[k] = (u8)(k * 5 + 1);
+	skb->protocol = htons(ETH_P_IPV6);
+	skb_shinfo(skb)->gso_size = MSS;
+	skb_shinfo(skb)->gso_segs = 3;
+	skb_shinfo(skb)->gso_type = SKB_GSO_TCPV6;
+	skb_queue_head_init(&segs);
+	cr_assert(eq(int, skb_gso_segment(skb, 0, &segs), 0));
+	cr_assert(eq(u32, skb_queue_len(&segs), 3));
+	while ((seg = skb_dequeue(&segs)) != NULL) {
+		const struct ipv6hdr *h = (const struct ipv6hdr *)(const void *)(seg->data + 14);
+		const struct tcphdr *t = (const struct tcphdr *)(const void *)(seg->data + 54);
+		unsigned int n = i < 2 ? MSS : 3000 - 2 * MSS;
+
+		cr_assert(eq(u32, seg->len, 14 + 40 + 20 + n));
+		cr_assert(eq(u16, ntohs(h->payload_len), 20 + n));
+		cr_assert(eq(u32, ntohl(t->seq), 5000 + off));
+		cr_assert(eq(int, !!t->psh, i == 2), "PSH on the last only");
+		cr_assert(eq(u16, csum_ipv6_magic(&h->saddr, &h->daddr, 20 + n, IPPROTO_TCP,
+						  csum_partial(t, 20 + n, 0)), 0), "TCP checksum of segment %u", i);
+		cr_assert(eq(int, memcmp((const u8 *)t + 20, data + off, n), 0));
+		off += n;
+		i++;
+		kfree_skb(seg);
+	}
+	kfree_skb(skb);
 }

@@ -837,24 +837,11 @@ static struct socket *u6_socket(struct stack *st)
 	return s;
 }
 
-static struct sockaddr_in6 sin6_of(const struct in6_addr *a, u16 port)
-{
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = *a };
-
-	return s;
-}
-
-static int u6_bind(struct socket *s, const struct in6_addr *a, u16 port)
-{
-	struct sockaddr_in6 sa = sin6_of(a, port);
-
-	return s->ops->bind(s, (struct sockaddr *)&sa, sizeof(sa));
-}
 
 static int u6_sendto(struct socket *s, const void *buf, size_t len, const struct in6_addr *a,
 		     u16 port)
 {
-	struct sockaddr_in6 sa = sin6_of(a, port);
+	struct sockaddr_in6 sa = t_sin6(a, port);
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr m = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov,
 			    .msg_iovlen = 1, .msg_flags = MSG_DONTWAIT };
@@ -889,7 +876,7 @@ Test(udpv6, datagrams_both_ways_intact_with_their_source)
 	struct sockaddr_in6 from;
 	u16 aport;
 
-	cr_assert(eq(int, u6_bind(sb6, &b6, 5353), 0));
+	cr_assert(eq(int, t_bind6(sb6, &b6, 5353), 0));
 	for (u32 i = 0; i < 50; i++) {
 		fill(out, sizeof(out), i);
 		cr_assert(eq(int, u6_sendto(sa, out, 100 + i * 20, &b6, 5353), (int)(100 + i * 20)));
@@ -919,7 +906,7 @@ Test(udpv6, a_datagram_over_the_mtu_is_fragmented_and_reassembled)
 	static u8 out[8000], in[9000];
 	struct sockaddr_in6 from;
 
-	cr_assert(eq(int, u6_bind(sb6, &any6, 9000), 0));
+	cr_assert(eq(int, t_bind6(sb6, &any6, 9000), 0));
 	fill(out, sizeof(out), 77);
 	cr_assert(eq(int, u6_sendto(sa, out, sizeof(out), &b6, 9000), (int)sizeof(out)));
 	world_run(&p.w);
@@ -934,7 +921,7 @@ Test(udpv6, a_datagram_over_the_mtu_is_fragmented_and_reassembled)
 Test(udpv6, no_socket_means_port_unreachable_and_a_connected_sender_hears_it)
 {
 	struct socket *sa = u6_socket(sa6);
-	struct sockaddr_in6 to = sin6_of(&b6, 4444);
+	struct sockaddr_in6 to = t_sin6(&b6, 4444);
 	char buf[8];
 
 	cr_assert(eq(int, sa->ops->connect(sa, (struct sockaddr *)&to, sizeof(to), 0), 0));
@@ -952,7 +939,7 @@ Test(udpv6, zero_checksum_is_dropped)
 	u8 *u;
 	char buf[8];
 
-	cr_assert(eq(int, u6_bind(sb6, &b6, 7000), 0));
+	cr_assert(eq(int, t_bind6(sb6, &b6, 7000), 0));
 	f6_start(&f, &a6, &b6, NEXTHDR_UDP, 64);
 	u = f6_put(&f, NULL, 12);
 	u[0] = 0x10;
@@ -974,9 +961,9 @@ Test(udpv6, bind_needs_one_of_our_addresses_and_getsockname_says_it)
 	struct in6_addr other = in6("fd00::99"), v4m = in6("::ffff:10.0.0.2");
 	struct sockaddr_in6 got;
 
-	cr_assert(eq(int, u6_bind(s, &other, 1000), -EADDRNOTAVAIL));
-	cr_assert(eq(int, u6_bind(s, &v4m, 1000), -EADDRNOTAVAIL));
-	cr_assert(eq(int, u6_bind(s, &b6, 1000), 0));
+	cr_assert(eq(int, t_bind6(s, &other, 1000), -EADDRNOTAVAIL));
+	cr_assert(eq(int, t_bind6(s, &v4m, 1000), -EADDRNOTAVAIL));
+	cr_assert(eq(int, t_bind6(s, &b6, 1000), 0));
 	cr_assert(eq(int, s->ops->getname(s, (struct sockaddr *)&got, 0), (int)sizeof(got)));
 	cr_assert(ipv6_addr_equal(&got.sin6_addr, &b6));
 	cr_assert(eq(u16, ntohs(got.sin6_port), 1000));
@@ -989,7 +976,7 @@ Test(udpv6, an_ipv4_datagram_does_not_reach_an_ipv6_socket)
 	struct socket *s6 = u6_socket(sb), *s4 = t_socket(sa6, SOCK_DGRAM, 0);
 	char buf[8];
 
-	cr_assert(eq(int, u6_bind(s6, &any6, 6000), 0));
+	cr_assert(eq(int, t_bind6(s6, &any6, 6000), 0));
 	cr_assert(eq(int, t_sendto(s4, "v4", 2, MSG_DONTWAIT, p.b, 6000), 2));
 	world_run(&p.w);
 	cr_assert(eq(int, t_recv(s6, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN),

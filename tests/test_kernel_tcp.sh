@@ -33,17 +33,6 @@ command -v socat >/dev/null || skip "socat is not installed"
 ip netns add "${P}a" 2>/dev/null || skip "cannot create network namespaces"
 [ -x "$tool" ] || fail "no $tool (run make)"
 
-wait_listen() { # log file
-	for _ in $(seq 200); do grep -q "listening" "$1" 2>/dev/null && return 0; sleep 0.05; done
-	fail "no listener ($1)"
-}
-kernel_port_ready() { # ns port
-	for _ in $(seq 200); do
-		ip netns exec "$1" ss -Htln "sport = :$2" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	fail "kernel listener on $2 did not start"
-}
 
 # transfer FROM_SKBOS(1|0) NS_SKBOS ENV_IF ADDR NS_KERNEL KADDR SADDR FILE TAG
 transfer() {

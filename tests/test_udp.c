@@ -92,8 +92,8 @@ Test(udp, socket_creation_errors)
 {
 	struct socket *s;
 
-	/* AF_INET6: UDP only so far (test_ipv6.c); the rest is the kernel's */
-	cr_assert(eq(int, sock_create(sa, AF_INET6, SOCK_STREAM, 0, &s), -EAFNOSUPPORT));
+	/* AF_INET6: UDP and TCP (test_ipv6.c, test_tcp_ipv6.c); raw is the kernel's */
+	cr_assert(eq(int, sock_create(sa, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, &s), -EAFNOSUPPORT));
 	cr_assert(eq(int, sock_create(sa, AF_INET6, SOCK_DGRAM, IPPROTO_TCP, &s), -EPROTONOSUPPORT));
 	cr_assert(eq(int, sock_create(sa, AF_PACKET, SOCK_DGRAM, 0, &s), -EAFNOSUPPORT));
 	cr_assert(eq(int, sock_create(sa, AF_INET, SOCK_DGRAM, IPPROTO_TCP, &s), -EPROTONOSUPPORT));

@@ -19,8 +19,10 @@
 struct dst_entry;
 struct neighbour;
 
+/* @check: the family's validity test (Linux's dst_ops->check): @dst or NULL if stale */
 struct dst_ops {
 	void (*destroy)(struct dst_entry *dst);
+	struct dst_entry *(*check)(struct dst_entry *dst);
 };
 
 /**

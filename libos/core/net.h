@@ -198,5 +198,7 @@ int inet_dev_addrs(struct stack *st, const struct net_device *skip, struct inet_
 		   int max);
 bool inet_has_route(struct stack *st, __be32 daddr);
 bool inet_is_local_addr(struct stack *st, __be32 addr);
+bool inet6_has_route(struct stack *st, const struct in6_addr *daddr);
+bool inet6_is_local_addr(struct stack *st, const struct in6_addr *addr);
 
 #endif /* SKBOS_NET_H */

@@ -63,6 +63,7 @@ struct dst_entry;
 #define SKB_GSO_TCPV4 (1u << 0)
 #define SKB_GSO_UDP (1u << 1)    /* UDP fragmentation offload (UFO, IP fragments) */
 #define SKB_GSO_UDP_L4 (1u << 2) /* UDP segmentation: a train of datagrams (USO) */
+#define SKB_GSO_TCPV6 (1u << 3)
 
 /**
  * struct skb_shared_info - the part of an skb's data area that clones share.

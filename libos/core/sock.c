@@ -367,7 +367,8 @@ struct dst_entry *__sk_dst_check(struct sock *sk)
 {
 	struct dst_entry *dst = sk->sk_dst_cache;
 
-	if (dst && !dst_check(dst)) {
+	/* the family's test: each family has its own route generation */
+	if (dst && !(dst->ops && dst->ops->check ? dst->ops->check(dst) : dst_check(dst))) {
 		sk_dst_reset(sk);
 		return NULL;
 	}

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "addrconf.h"
 #include "alloc.h"
 #include "inetdevice.h"
+#include "ip6_route.h"
 #include "ip_cmsg.h"
 #include "portshare.h"
 #include "route.h"
@@ -512,6 +514,36 @@ int inet_dev_addrs(struct stack *st, const struct net_device *skip, struct inet_
 bool inet_has_route(struct stack *st, __be32 daddr)
 {
 	return fib_lookup(st, daddr, 0) != NULL;
+}
+
+/*
+ * The IPv6 addresses that make an AF_INET6 socket skbos's (the shim): a
+ * global or unique-local one of its own (SKBOS_ADDR6; a link-local one is
+ * named by an interface index of the kernel's, so those stay the kernel's).
+ */
+
+/**
+ * inet6_has_route - does @st route @daddr, and has it an address of its
+ * own beyond link-local to send from (in DAD counts: the connect then
+ * waits for it as Linux's, EADDRNOTAVAIL)?  Not for ::, ::1, v4-mapped,
+ * link-local or multicast destinations.
+ */
+bool inet6_has_route(struct stack *st, const struct in6_addr *daddr)
+{
+	if (ipv6_addr_any(daddr) || ipv6_addr_loopback(daddr) || ipv6_addr_v4mapped(daddr) ||
+	    ipv6_addr_linklocal(daddr) || ipv6_addr_is_multicast(daddr))
+		return false;
+	return ipv6_has_global_addr(st) && fib6_lookup(st, daddr, 0);
+}
+
+/**
+ * inet6_is_local_addr - is @addr one of @st's own, not link-local?  One
+ * still in DAD counts (the bind then fails as Linux's, EADDRNOTAVAIL,
+ * instead of going to a kernel that has no such address at all).
+ */
+bool inet6_is_local_addr(struct stack *st, const struct in6_addr *addr)
+{
+	return !ipv6_addr_linklocal(addr) && ipv6_get_ifaddr(st, addr, NULL, true);
 }
 
 /** inet_is_local_addr - is @addr one @st may bind: its own, a multicast or broadcast one? */

@@ -470,13 +470,13 @@ int __inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int
 	return 0;
 }
 
-static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
+int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len,
 			       int flags)
 {
 	return __inet_stream_connect(sock, uaddr, addr_len, flags, false);
 }
 
-static int inet_listen(struct socket *sock, int backlog)
+int inet_listen(struct socket *sock, int backlog)
 {
 	if (sock->state != SS_UNCONNECTED || sock->type != SOCK_STREAM)
 		return -EINVAL;
@@ -484,7 +484,7 @@ static int inet_listen(struct socket *sock, int backlog)
 }
 
 /** inet_accept - give @newsock the oldest established connection of @sock. */
-static int inet_accept(struct socket *sock, struct socket *newsock, int flags)
+int inet_accept(struct socket *sock, struct socket *newsock, int flags)
 {
 	int err;
 	struct sock *sk2 = tcp_accept(sock->sk, flags | (int)(sock->file_flags & O_NONBLOCK), &err);
@@ -499,7 +499,7 @@ static int inet_accept(struct socket *sock, struct socket *newsock, int flags)
 	return 0;
 }
 
-static unsigned int inet_stream_poll(struct socket *sock)
+unsigned int inet_stream_poll(struct socket *sock)
 {
 	return tcp_poll_mask(sock->sk);
 }

@@ -20,6 +20,11 @@ int inet_setsockopt(struct socket *sock, int level, int optname, const void *opt
 int inet_getsockopt(struct socket *sock, int level, int optname, void *optval,
 		    unsigned int *optlen);
 int sock_no_listen(struct socket *sock, int backlog);
+/* the stream calls AF_INET6's TCP shares (af_inet.c) */
+int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, int addr_len, int flags);
+int inet_listen(struct socket *sock, int backlog);
+int inet_accept(struct socket *sock, struct socket *newsock, int flags);
+unsigned int inet_stream_poll(struct socket *sock);
 int sock_no_accept(struct socket *sock, struct socket *newsock, int flags);
 
 #endif /* SKBOS_INET_COMMON_H */

@@ -26,6 +26,7 @@ static void ipv4_dst_destroy(struct dst_entry *dst)
 
 static const struct dst_ops ipv4_dst_ops = {
 	.destroy = ipv4_dst_destroy,
+	.check = dst_check,
 };
 
 /** dst_discard - the input/output of a route that must not carry packets. */

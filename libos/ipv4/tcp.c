@@ -141,6 +141,7 @@ void tcp_init_sock(struct tcp_sock *tp)
 	tp->rx_opt.mss_clamp = TCP_MSS_DEFAULT;
 	tp->ca_ops = &tcp_cubic;
 	tp->quickack = 16;
+	tp->af_ops = &ipv4_specific; /* tcp_v6_init_sk and a listener's child say otherwise */
 	sk->sk_write_space = tcp_write_space;
 	/* writers are woken by tcp_check_space after an ACK, once what it let
 	 * go out has gone (Linux's tcp_init_sock sets the same flag) */
@@ -1182,6 +1183,27 @@ const struct proto tcp_prot = {
 	.init = tcp_init_sk,
 	.close = tcp_close,
 	.connect = tcp_v4_connect,
+	.get_port = tcp_get_port,
+	.unhash = tcp_unhash,
+	.sendmsg = tcp_sendmsg,
+	.recvmsg = tcp_recvmsg,
+	.setsockopt = tcp_setsockopt,
+	.getsockopt = tcp_getsockopt,
+	.ioctl = tcp_ioctl,
+	.shutdown = tcp_shutdown,
+};
+
+/*
+ * TCP over IPv6 (Linux's tcpv6_prot): the same calls but the two that
+ * know the family, connect and init (ipv6/tcp_ipv6.c); defined here
+ * because the others are this file's.
+ */
+const struct proto tcpv6_prot = {
+	.name = "TCPv6",
+	.obj_size = sizeof(struct tcp_sock),
+	.init = tcp_v6_init_sk,
+	.close = tcp_close,
+	.connect = tcp_v6_connect,
 	.get_port = tcp_get_port,
 	.unhash = tcp_unhash,
 	.sendmsg = tcp_sendmsg,

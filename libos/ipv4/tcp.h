@@ -25,6 +25,35 @@
 #include "ip.h"
 
 struct tcp_sock;
+struct sk_buff;
+
+/**
+ * struct tcp_af_ops - what TCP asks of the network layer beneath a socket
+ * (Linux's inet_connection_sock_af_ops plus the tcp_request_sock_ops
+ * hooks), so tcp.c, tcp_input.c and tcp_output.c never name a family:
+ * ipv4_specific (tcp_ipv4.c), ipv6_specific (ipv6/tcp_ipv6.c).
+ * @queue_xmit: route through sk_dst_cache, push the network header, send;
+ *	consumes the skb; @ecn: the segment's ECN codepoint (RFC 3168 §5)
+ * @send_check: the pseudo-header sum in th->check for CHECKSUM_PARTIAL
+ * @send_reset: a RST answering the received @skb (borrowed)
+ * @child_init: a listener's child takes its addresses from the SYN @skb
+ * @init_seq/@init_ts_off: the connection's ISN (RFC 6528) and TSval offset
+ * @lookup_listener: the listener a SYN in TIME_WAIT may reopen (or NULL)
+ * @net_header_len: the network header in front of TCP (20, 40)
+ * @gso_type: what a super-packet of this family is (SKB_GSO_TCPV4, _TCPV6)
+ */
+struct tcp_af_ops {
+	int (*queue_xmit)(struct sock *sk, struct sk_buff *skb, u8 ecn);
+	void (*send_check)(struct sock *sk, struct sk_buff *skb);
+	void (*send_reset)(struct stack *st, struct sk_buff *skb);
+	void (*child_init)(struct sock *child, const struct sk_buff *skb);
+	u32 (*init_seq)(const struct sock *sk);
+	u32 (*init_ts_off)(const struct sock *sk);
+	struct sock *(*lookup_listener)(struct stack *st, const struct sk_buff *skb);
+	u16 net_header_len;
+	u32 gso_type;
+};
+extern const struct tcp_af_ops ipv4_specific;
 
 /* Sequence space arithmetic (RFC 9293 §3.4): modulo 2^32. */
 static inline bool before(u32 seq1, u32 seq2)
@@ -202,6 +231,7 @@ struct tcp_sock {
 	u16 user_mss;       /* TCP_MAXSEG */
 	u16 rcv_mss;        /* the peer's segment size as received (tcp_measure_rcv_mss) */
 	u64 route_caps;     /* NETIF_F_* of the route's device (Linux's sk_route_caps) */
+	const struct tcp_af_ops *af_ops; /* the family beneath (icsk_af_ops) */
 	struct tcp_options_received rx_opt;
 	struct sk_buff *send_head; /* first unsent skb on sk_write_queue */
 
@@ -366,6 +396,23 @@ void tcp_unhash(struct sock *sk);
 int tcp_get_port(struct sock *sk, u16 snum);
 void tcp_bind_release(struct sock *sk);
 void tcp_inherit_port(struct sock *sk, u16 port);
+int tcp_connect(struct sock *sk);
+bool tcp_icmp_in_flight(struct sock *sk, const struct tcphdr *th);
+void tcp_icmp_error(struct sock *sk, int err);
+struct sk_buff *tcp_make_reset(struct stack *st, const struct sk_buff *skb);
+const struct tcphdr *tcp_rcv_prepare(struct sk_buff *skb, u8 dsfield,
+				     u16 (*csum)(const struct sk_buff *skb, const struct tcphdr *th,
+						 unsigned int len));
+struct list_head *tcp_ehash_bucket(struct stack *st, u32 laddr, u16 lport, u32 faddr, __be16 fport);
+struct list_head *tcp_lhash_bucket(struct stack *st, u16 hnum);
+
+/* ipv6/tcp_ipv6.c: TCP over IPv6, tcpv6_prot (tcp.c) */
+extern const struct proto tcpv6_prot;
+extern const struct tcp_af_ops ipv6_specific;
+int tcp_v6_rcv(struct sk_buff *skb);
+int tcp_v6_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len);
+void tcp_v6_send_reset(struct stack *st, struct sk_buff *skb);
+int tcp_v6_init_sk(struct sock *sk);
 
 /* urgent data (tcp_urg.c); urg_data is the byte | one of these */
 #define TCP_URG_VALID 0x0100

@@ -227,9 +227,13 @@ void tcp_fastopen_cache_free(struct stack *st)
 static bool tcp_fastopen_cookie_check(struct sock *sk, u16 *mss)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	const struct tcp_fastopen_entry *e = tcp_fastopen_cache_find(sk->sk_stack, sk->sk_daddr, false);
+	const struct tcp_fastopen_entry *e;
 
 	tp->fastopen_cookie_len = 0;
+	/* the cache is keyed by IPv4 address: an IPv6 SYN carries no data */
+	if (sk->sk_family != AF_INET)
+		return false;
+	e = tcp_fastopen_cache_find(sk->sk_stack, sk->sk_daddr, false);
 	if (e && e->mss)
 		*mss = e->mss;
 	if (tp->fastopen_no_cookie || (sk->sk_stack->sysctl.tcp_fastopen & TFO_CLIENT_NO_COOKIE)) {
@@ -396,8 +400,11 @@ int tcp_sendmsg_fastopen(struct sock *sk, struct msghdr *msg, size_t size, size_
 /* Keep what a SYN-ACK taught about its server (Linux's tcp_fastopen_cache_set). */
 static void tcp_fastopen_cache_set(struct sock *sk, s8 len, const u8 *cookie)
 {
-	struct tcp_fastopen_entry *e = tcp_fastopen_cache_find(sk->sk_stack, sk->sk_daddr, true);
+	struct tcp_fastopen_entry *e;
 
+	if (sk->sk_family != AF_INET)
+		return; /* keyed by IPv4 address (tcp_fastopen_cookie_check) */
+	e = tcp_fastopen_cache_find(sk->sk_stack, sk->sk_daddr, true);
 	if (!e)
 		return; /* no memory: the next connect asks again */
 	e->mss = tcp_sk(sk)->rx_opt.mss_clamp;

@@ -842,7 +842,7 @@ consume:
 reset_and_drop:
 	/* "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset ... and discard" */
 	if (!th->rst)
-		tcp_v4_send_reset(sk->sk_stack, skb);
+		tcp_sk(sk)->af_ops->send_reset(sk->sk_stack, skb);
 	reason = SKB_DROP_REASON_TCP_INVALID_ACK_SEQUENCE;
 drop:
 	kfree_skb_reason(skb, reason);
@@ -975,7 +975,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!after(tcb->ack_seq, tp->snd_una) || after(tcb->ack_seq, tp->snd_max)) {
-			tcp_v4_send_reset(sk->sk_stack, skb);
+			tcp_sk(sk)->af_ops->send_reset(sk->sk_stack, skb);
 			reason = SKB_DROP_REASON_TCP_INVALID_ACK_SEQUENCE;
 			goto drop;
 		}

@@ -1,7 +1,10 @@
 /*
  * tcp_ipv4.c - TCP over IPv4: the socket tables, receive demultiplexing,
  * active open, RSTs for strays, ICMP errors, TIME_WAIT (net/ipv4/tcp_ipv4.c,
- * inet_hashtables.c, inet_connection_sock.c, tcp_minisocks.c).
+ * inet_hashtables.c, inet_connection_sock.c, tcp_minisocks.c).  The tables,
+ * the listener's SYN handling and TIME_WAIT are shared with TCP over IPv6
+ * (ipv6/tcp_ipv6.c), which keys the same tables with its addresses folded
+ * to 32 bits; the family's own steps go through tp->af_ops.
  *
  *   ip_local_deliver_finish -> tcp_v4_rcv: validate, checksum, fill
  *   TCP_SKB_CB -> established table (4-tuple) -> listener (port) -> RST
@@ -21,6 +24,7 @@
 #include "inetdevice.h"
 #include "ip.h"
 #include "route.h"
+#include "ipv6.h"
 #include "stack.h"
 #include "portshare.h"
 
@@ -47,6 +51,18 @@ static u32 tcp_ehashfn(__be32 laddr, u16 lport, __be32 faddr, __be16 fport)
 	return (h ^ (h >> 15)) & (TCP_EHASH_SIZE - 1);
 }
 
+/** tcp_ehash_bucket - the established-table chain of a 4-tuple (IPv6: folded addresses). */
+struct list_head *tcp_ehash_bucket(struct stack *st, u32 laddr, u16 lport, u32 faddr, __be16 fport)
+{
+	return &tcp_tables(st)->ehash[tcp_ehashfn(laddr, lport, faddr, fport)];
+}
+
+/** tcp_lhash_bucket - the listening-table chain of local port @hnum. */
+struct list_head *tcp_lhash_bucket(struct stack *st, u16 hnum)
+{
+	return &tcp_tables(st)->lhash[hnum & (TCP_LHASH_SIZE - 1)];
+}
+
 /** tcp_hash - make @sk findable: listeners by port, others by 4-tuple. */
 void tcp_hash(struct sock *sk)
 {
@@ -60,13 +76,21 @@ void tcp_hash(struct sock *sk)
 		}
 		return;
 	}
-	if (!tp->in_ehash) {
+	if (tp->in_ehash)
+		return;
+	if (sk->sk_family == AF_INET6) {
+		/* (the packet socket's steering filter is IPv4's only) */
 		list_add_tail(&tp->ehash_node,
-			      &t->ehash[tcp_ehashfn(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr, sk->sk_dport)]);
+			      tcp_ehash_bucket(sk->sk_stack, ipv6_addr_hash(&sk->sk_v6_rcv_saddr), sk->sk_num,
+					       ipv6_addr_hash(&sk->sk_v6_daddr), sk->sk_dport));
 		tp->in_ehash = true;
-		/* its segments must reach this process's packet socket */
-		stack_conn_hashed(sk->sk_stack, sk->sk_num, sk->sk_daddr, sk->sk_dport);
+		return;
 	}
+	list_add_tail(&tp->ehash_node,
+		      &t->ehash[tcp_ehashfn(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr, sk->sk_dport)]);
+	tp->in_ehash = true;
+	/* its segments must reach this process's packet socket */
+	stack_conn_hashed(sk->sk_stack, sk->sk_num, sk->sk_daddr, sk->sk_dport);
 }
 
 void tcp_unhash(struct sock *sk)
@@ -92,7 +116,7 @@ static struct sock *tcp_lookup_established(struct stack *st, __be32 saddr, __be1
 		struct sock *sk = &tp->inet.sk;
 
 		if (sk->sk_num == hnum && sk->sk_dport == sport && sk->sk_daddr == saddr &&
-		    sk->sk_rcv_saddr == daddr)
+		    sk->sk_rcv_saddr == daddr && sk->sk_family == AF_INET)
 			return sk;
 	}
 	return NULL;
@@ -106,7 +130,9 @@ static struct sock *tcp_lookup_listener(struct stack *st, __be32 daddr, u16 hnum
 	list_for_each_entry(tp, &tcp_tables(st)->lhash[hnum & (TCP_LHASH_SIZE - 1)], lhash_node) {
 		struct sock *sk = &tp->inet.sk;
 
-		if (sk->sk_num != hnum || (sk->sk_bound_dev_if && sk->sk_bound_dev_if != dif))
+		/* an AF_INET6 listener takes no IPv4 (IPV6_V6ONLY: dual stack is the shim's) */
+		if (sk->sk_num != hnum || sk->sk_family != AF_INET ||
+		    (sk->sk_bound_dev_if && sk->sk_bound_dev_if != dif))
 			continue;
 		if (sk->sk_rcv_saddr == daddr)
 			return sk; /* an exact address beats the wildcard */
@@ -124,6 +150,13 @@ static bool tcp_port_conflict(struct stack *st, const struct sock *sk, u16 port)
 
 	list_for_each_entry(sk2, &tcp_tables(st)->bhash[port & (TCP_BHASH_SIZE - 1)], sk_bind_node) {
 		if (sk2 == sk || sk2->sk_num != port)
+			continue;
+		/* AF_INET6 sockets are IPV6_V6ONLY ones: no conflict with IPv4's */
+		if (sk2->sk_family != sk->sk_family)
+			continue;
+		if (sk->sk_family == AF_INET6 && !ipv6_addr_any(&sk->sk_v6_rcv_saddr) &&
+		    !ipv6_addr_any(&sk2->sk_v6_rcv_saddr) &&
+		    !ipv6_addr_equal(&sk->sk_v6_rcv_saddr, &sk2->sk_v6_rcv_saddr))
 			continue;
 		if (sk2->sk_rcv_saddr && sk->sk_rcv_saddr && sk2->sk_rcv_saddr != sk->sk_rcv_saddr)
 			continue;
@@ -192,18 +225,39 @@ void tcp_bind_release(struct sock *sk)
  */
 void tcp_v4_send_reset(struct stack *st, struct sk_buff *skb)
 {
-	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
 	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	struct flowi4 fl4 = { .daddr = iph->saddr, .saddr = iph->daddr, .proto = IPPROTO_TCP };
 	struct sk_buff *rst;
 	struct tcphdr *rh;
 
-	if (th->rst || skb_rtable(skb)->rt_type != RTN_LOCAL)
+	if (skb_rtable(skb)->rt_type != RTN_LOCAL)
 		return;
-	rst = alloc_skb(st, MAX_TCP_HEADER);
+	rst = tcp_make_reset(st, skb);
 	if (!rst)
 		return;
+	rh = (struct tcphdr *)(void *)rst->data;
+	rh->check = csum_tcpudp_magic(iph->daddr, iph->saddr, sizeof(*rh), IPPROTO_TCP,
+				      csum_partial(rh, sizeof(*rh), 0));
+	ip_build_and_send(st, rst, &fl4, 0);
+}
+
+/**
+ * tcp_make_reset - the TCP header of a RST answering @skb (borrowed; data
+ * at its payload, TCP_SKB_CB filled), checksum 0 for the family to fill,
+ * counted as sent; NULL for a RST (never answered) or no memory.
+ */
+struct sk_buff *tcp_make_reset(struct stack *st, const struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	struct sk_buff *rst;
+	struct tcphdr *rh;
+
+	if (th->rst)
+		return NULL;
+	rst = alloc_skb(st, MAX_TCP_HEADER);
+	if (!rst)
+		return NULL;
 	skb_reserve(rst, MAX_TCP_HEADER);
 	rh = (struct tcphdr *)(void *)skb_put_zero(rst, sizeof(*rh));
 	rh->source = th->dest;
@@ -216,23 +270,64 @@ void tcp_v4_send_reset(struct stack *st, struct sk_buff *skb)
 		rh->ack = 1;
 		rh->ack_seq = htonl(tcb->end_seq);
 	}
-	rh->check = csum_tcpudp_magic(iph->daddr, iph->saddr, sizeof(*rh), IPPROTO_TCP,
-				      csum_partial(rh, sizeof(*rh), 0));
 	SNMP_INC_STATS(st, TCP_MIB_OUTSEGS);
 	SNMP_INC_STATS(st, TCP_MIB_OUTRSTS);
-	ip_build_and_send(st, rst, &fl4, 0);
+	return rst;
 }
 
 /* ---- receive ----------------------------------------------------------------- */
 
-static bool tcp_csum_ok(const struct sk_buff *skb, const struct tcphdr *th, unsigned int len)
+static u16 tcp_v4_csum(const struct sk_buff *skb, const struct tcphdr *th, unsigned int len)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
-	if (skb->ip_summed == CHECKSUM_UNNECESSARY || skb->ip_summed == CHECKSUM_PARTIAL)
-		return true;
-	return csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_TCP,
-				 csum_partial(th, len, 0)) == 0;
+	return csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_TCP, csum_partial(th, len, 0));
+}
+
+/**
+ * tcp_rcv_prepare - the family-independent start of tcp_v4_rcv and
+ * tcp_v6_rcv: the header's length, the checksum (@csum: the family's sum
+ * with its pseudo-header, 0 when right), TCP_SKB_CB from the header and
+ * @dsfield (the TOS / Traffic Class byte: RFC 3168 §6.1.3, the receiver
+ * looks for CE), data pulled to the payload.  Return: the TCP header, or
+ * NULL when @skb was dropped (and counted).
+ */
+const struct tcphdr *tcp_rcv_prepare(struct sk_buff *skb, u8 dsfield,
+				     u16 (*csum)(const struct sk_buff *skb, const struct tcphdr *th,
+						 unsigned int len))
+{
+	struct stack *st = skb->stack;
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	unsigned int hlen, len = skb->len;
+	const struct tcphdr *th;
+
+	if (!pskb_may_pull(skb, sizeof(*th)))
+		goto bad;
+	th = (const struct tcphdr *)(const void *)skb->data;
+	hlen = th->doff * 4u;
+	if (hlen < sizeof(*th) || hlen > len)
+		goto bad;
+	if (skb->ip_summed != CHECKSUM_UNNECESSARY && skb->ip_summed != CHECKSUM_PARTIAL &&
+	    csum(skb, th, len)) {
+		SNMP_INC_STATS(st, TCP_MIB_INCSUMERRORS);
+		SNMP_INC_STATS(st, TCP_MIB_INERRS);
+		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CSUM);
+		return NULL;
+	}
+	SNMP_INC_STATS(st, TCP_MIB_INSEGS);
+	tcb->seq = ntohl(th->seq);
+	tcb->end_seq = tcb->seq + th->syn + th->fin + len - hlen;
+	tcb->ack_seq = ntohl(th->ack_seq);
+	tcb->tcp_flags = ((const u8 *)th)[13];
+	tcb->ip_dsfield = dsfield;
+	tcb->retrans = 0;
+	tcb->when = 0;
+	__skb_pull(skb, hlen);
+	return th;
+bad:
+	SNMP_INC_STATS(st, TCP_MIB_INERRS);
+	kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+	return NULL;
 }
 
 /**
@@ -243,33 +338,11 @@ int tcp_v4_rcv(struct sk_buff *skb)
 {
 	struct stack *st = skb->stack;
 	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th;
-	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	unsigned int hlen, len = skb->len;
+	const struct tcphdr *th = tcp_rcv_prepare(skb, iph->tos, tcp_v4_csum);
 	struct sock *sk;
 
-	if (!pskb_may_pull(skb, sizeof(*th)))
-		goto bad;
-	th = (const struct tcphdr *)(const void *)skb->data;
-	hlen = th->doff * 4u;
-	if (hlen < sizeof(*th) || hlen > len)
-		goto bad;
-	if (!tcp_csum_ok(skb, th, len)) {
-		SNMP_INC_STATS(st, TCP_MIB_INCSUMERRORS);
-		SNMP_INC_STATS(st, TCP_MIB_INERRS);
-		kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CSUM);
+	if (!th)
 		return 0;
-	}
-	SNMP_INC_STATS(st, TCP_MIB_INSEGS);
-	tcb->seq = ntohl(th->seq);
-	tcb->end_seq = tcb->seq + th->syn + th->fin + len - hlen;
-	tcb->ack_seq = ntohl(th->ack_seq);
-	tcb->tcp_flags = ((const u8 *)th)[13];
-	tcb->ip_dsfield = iph->tos; /* RFC 3168 §6.1.3: the receiver looks for CE */
-	tcb->retrans = 0;
-	tcb->when = 0;
-	__skb_pull(skb, hlen);
-
 	sk = tcp_lookup_established(st, iph->saddr, th->source, iph->daddr, ntohs(th->dest));
 	/* Handed to another process (tcp_repair.c): its segments are that
 	 * process's now; this stack neither answers nor resets them. */
@@ -295,10 +368,6 @@ int tcp_v4_rcv(struct sk_buff *skb)
 		tcp_v4_send_reset(st, skb);
 	kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
 	return 0;
-bad:
-	SNMP_INC_STATS(st, TCP_MIB_INERRS);
-	kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL);
-	return 0;
 }
 
 /**
@@ -322,18 +391,8 @@ int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	sk = tcp_lookup_established(skb->stack, iph->daddr, th->dest, iph->saddr, ntohs(th->source));
 	if (!sk)
 		return 0;
-	/*
-	 * RFC 5927 §4.1: "TCP SHOULD check that the TCP sequence number
-	 * contained in the payload of the ICMP error message is within the
-	 * range SND.UNA =< SEG.SEQ < SND.NXT"; else a blind attacker who
-	 * guesses the 4-tuple aborts a connection being set up or shrinks its
-	 * MSS.  Linux (tcp_v4_err) allows SND.NXT itself; skbos's SND.NXT goes
-	 * back after an RTO, so the bound is snd_max, the highest ever sent.
-	 */
-	if (!between(ntohl(th->seq), tcp_sk(sk)->snd_una, tcp_sk(sk)->snd_max)) {
-		SNMP_INC_STATS(skb->stack, LINUX_MIB_OUTOFWINDOWICMPS);
+	if (!tcp_icmp_in_flight(sk, th))
 		return 0;
-	}
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
 		icmp_err_update_pmtu(skb, type, code, info);
 		sk_dst_reset(sk); /* the next segment takes the lowered route MTU */
@@ -341,11 +400,38 @@ int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 		return 0;
 	}
 	err = icmp_err_convert(type, code, &fatal);
-	if (!err)
-		return 0;
-	/* Linux: while connecting, any unreachable ends the attempt at once
-	 * (so connect() to a silent LAN address fails with EHOSTUNREACH once
-	 * ARP gives up); once established only a soft error is kept. */
+	if (err)
+		tcp_icmp_error(sk, err);
+	return 0;
+}
+
+/**
+ * tcp_icmp_in_flight - does the ICMP(v6) error's quoted header @th name
+ * data @sk has in flight?  Counts the ones that do not.
+ *
+ * RFC 5927 §4.1: "TCP SHOULD check that the TCP sequence number contained
+ * in the payload of the ICMP error message is within the range SND.UNA =<
+ * SEG.SEQ < SND.NXT"; else a blind attacker who guesses the 4-tuple aborts
+ * a connection being set up or shrinks its MSS.  Linux (tcp_v4_err) allows
+ * SND.NXT itself; skbos's SND.NXT goes back after an RTO, so the bound is
+ * snd_max, the highest ever sent.
+ */
+bool tcp_icmp_in_flight(struct sock *sk, const struct tcphdr *th)
+{
+	if (between(ntohl(th->seq), tcp_sk(sk)->snd_una, tcp_sk(sk)->snd_max))
+		return true;
+	SNMP_INC_STATS(sk->sk_stack, LINUX_MIB_OUTOFWINDOWICMPS);
+	return false;
+}
+
+/**
+ * tcp_icmp_error - an ICMP(v6) error @err (positive errno) reached @sk.
+ * Linux: while connecting, any unreachable ends the attempt at once (so
+ * connect() to a silent LAN address fails with EHOSTUNREACH once ARP or
+ * ND gives up); once established only a soft error is kept.
+ */
+void tcp_icmp_error(struct sock *sk, int err)
+{
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV) {
 		sk->sk_err = err;
 		sk->sk_error_report(sk);
@@ -353,17 +439,26 @@ int tcp_v4_err(struct sk_buff *skb, u8 type, u8 code, u32 info)
 	} else {
 		sk->sk_err_soft = err;
 	}
-	return 0;
 }
 
 /* ---- the listener: a SYN makes a child in SYN_RECV ------------------------------- */
+
+/* The IPv4 part of a listener's child: its addresses and what the SYN's header said. */
+static void tcp_v4_child_init(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	inet_sk(sk)->rcv_tos = iph->tos; /* IP_PKTOPTIONS's IP_TOS */
+	sk->sk_rcv_saddr = iph->daddr;
+	inet_sk(sk)->inet_saddr = iph->daddr;
+	sk->sk_daddr = iph->saddr;
+}
 
 static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 {
 	struct tcp_sock *ltp = tcp_sk(lsk), *tp;
 	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	struct sock *sk = sk_alloc(lsk->sk_stack, AF_INET, &tcp_prot);
+	struct sock *sk = sk_alloc(lsk->sk_stack, lsk->sk_family, lsk->sk_prot);
 
 	if (!sk)
 		return NULL;
@@ -372,6 +467,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	sk->sk_protocol = IPPROTO_TCP;
 	tp = tcp_sk(sk);
 	tcp_init_sock(tp);
+	tp->af_ops = ltp->af_ops;
 	/* what the listener was set up with is inherited (inet_csk_clone_lock) */
 	sk->sk_rcvbuf = lsk->sk_rcvbuf;
 	sk->sk_sndbuf = lsk->sk_sndbuf;
@@ -404,11 +500,8 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	inet_sk(sk)->pktinfo = inet_sk(lsk)->pktinfo;
 	inet_sk(sk)->recvttl = inet_sk(lsk)->recvttl;
 	inet_sk(sk)->recvtos = inet_sk(lsk)->recvtos;
-	inet_sk(sk)->rcv_tos = iph->tos; /* IP_PKTOPTIONS's IP_TOS */
 	inet_sk(sk)->rx_dst_ifindex = dev_user_ifindex(skb->dev);
-	sk->sk_rcv_saddr = iph->daddr;
-	inet_sk(sk)->inet_saddr = iph->daddr;
-	sk->sk_daddr = iph->saddr;
+	tp->af_ops->child_init(sk, skb);
 	sk->sk_dport = th->source;
 	sk->sk_num = lsk->sk_num;
 	inet_sk(sk)->inet_sport = htons(lsk->sk_num);
@@ -420,8 +513,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	tp->snd_wnd = ntohs(th->window);
 	tp->max_window = tp->snd_wnd;
 	tp->snd_wl1 = tp->irs;
-	tp->iss = tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet_sk(sk)->inet_sport,
-			  sk->sk_dport);
+	tp->iss = tp->af_ops->init_seq(sk);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
 	tp->advmss = tcp_mss_for_route(sk);
 	tcp_init_rcv_wnd(tp, tp->advmss);
@@ -430,7 +522,7 @@ static struct sock *tcp_create_child(struct sock *lsk, struct sk_buff *skb)
 	if (!sk->sk_stack->sysctl.tcp_sack)
 		tp->rx_opt.sack_ok = 0;
 	tcp_synack_tstamp(sk);
-	tp->tsoffset = tcp_ts_off(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr);
+	tp->tsoffset = tp->af_ops->init_ts_off(sk);
 	tcp_set_state(sk, TCP_SYN_RECV);
 	tcp_hash(sk);
 	tp->parent = ltp;
@@ -465,7 +557,8 @@ static struct sock *tcp_cookie_child(struct sock *sk, struct sk_buff *skb)
 	struct sock *child;
 	int mss;
 
-	if (!st->sysctl.tcp_syncookies || !ltp->last_synq_overflow ||
+	/* (cookies are IPv4's: syncookies.c hashes IPv4 headers) */
+	if (sk->sk_family != AF_INET || !st->sysctl.tcp_syncookies || !ltp->last_synq_overflow ||
 	    stack_now(st) - ltp->last_synq_overflow > 2 * 60 * NSEC_PER_SEC)
 		return NULL;
 	mss = cookie_v4_check(st, skb);
@@ -533,8 +626,9 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 			return tcp_rcv_state_process(child, skb);
 		/* (in a listener group it may be another member's connection) */
 		if (stack_may_answer(sk->sk_stack, IPPROTO_TCP, sk->sk_num) &&
-		    !tcp_moved(sk->sk_stack, ip_hdr(skb)->saddr, th->source, sk->sk_num))
-			tcp_v4_send_reset(sk->sk_stack, skb);
+		    (sk->sk_family != AF_INET ||
+		     !tcp_moved(sk->sk_stack, ip_hdr(skb)->saddr, th->source, sk->sk_num)))
+			ltp->af_ops->send_reset(sk->sk_stack, skb);
 		reason = SKB_DROP_REASON_TCP_FLAGS;
 		goto drop;
 	}
@@ -557,7 +651,7 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 	}
 	if (ltp->syn_len >= (sk->sk_max_ack_backlog > 8 ? sk->sk_max_ack_backlog : 8)) {
 		/* the SYN queue is full: a cookie instead of state (RFC 4987 §3.6) */
-		if (sk->sk_stack->sysctl.tcp_syncookies && !isn) {
+		if (sk->sk_stack->sysctl.tcp_syncookies && !isn && sk->sk_family == AF_INET) {
 			u16 mss;
 			u32 cookie = cookie_v4_init_sequence(sk->sk_stack, skb, &mss);
 
@@ -578,7 +672,9 @@ static int tcp_listen_syn(struct sock *sk, struct sk_buff *skb, u32 isn)
 		tp->iss = isn;
 		tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = isn;
 	}
-	tcp_try_fastopen(sk, child, skb); /* RFC 7413 §4.2.2 */
+	/* RFC 7413 §4.2.2; the cookie is made of IPv4 addresses (tcp_fastopen.c) */
+	if (sk->sk_family == AF_INET)
+		tcp_try_fastopen(sk, child, skb);
 	/* No SYN-ACK could be queued: no timer would ever send one, so forget
 	 * the connection (Linux's drop_and_free); the client's retransmitted
 	 * SYN starts over. */
@@ -629,7 +725,7 @@ int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	if (th->syn && !th->rst && !th->ack && after(tcb->seq, tp->rcv_nxt)) {
-		lsk = tcp_lookup_listener(st, ip_hdr(skb)->daddr, ntohs(th->dest), skb->dev->ifindex);
+		lsk = tp->af_ops->lookup_listener(st, skb);
 		if (lsk) {
 			isn = tp->snd_nxt + 65535 + 2; /* (1): above all we sent */
 			tcp_done(sk);
@@ -662,10 +758,8 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
 {
 	const struct sockaddr_in *usin = (const struct sockaddr_in *)(const void *)uaddr;
 	struct inet_sock *inet = inet_sk(sk);
-	struct tcp_sock *tp = tcp_sk(sk);
 	struct flowi4 fl4 = { 0 };
 	struct rtable *rt;
-	int err;
 
 	if (addr_len < (int)sizeof(*usin))
 		return -EINVAL;
@@ -692,16 +786,29 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
 	sk->sk_daddr = fl4.daddr;
 	sk->sk_dport = usin->sin_port;
 	sk_dst_set(sk, &rt->dst);
+	return tcp_connect(sk);
+}
+
+/**
+ * tcp_connect - the family-independent rest of connect() once the route
+ * is cached and the addresses are set: an ephemeral port, the ISN, the MSS,
+ * the established table, the SYN (Linux's inet_hash_connect + tcp_connect).
+ * Return: 0 (SYN_SENT) or -errno.
+ */
+int tcp_connect(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+
 	if (!sk->sk_num) {
-		err = tcp_get_port(sk, 0);
-		if (err) {
+		if (tcp_get_port(sk, 0)) {
 			sk_dst_reset(sk);
 			return -EADDRNOTAVAIL;
 		}
 		inet->inet_sport = htons(sk->sk_num);
 	}
-	tp->iss = tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet->inet_sport, sk->sk_dport);
-	tp->tsoffset = tcp_ts_off(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr);
+	tp->iss = tp->af_ops->init_seq(sk);
+	tp->tsoffset = tp->af_ops->init_ts_off(sk);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
 	tp->advmss = tcp_mss_for_route(sk);
 	tp->mss_cache = min_t(u32, tp->advmss, TCP_MSS_MAX_SKB);
@@ -713,6 +820,81 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, int addr_len)
 		return 0; /* TCP_FASTOPEN_CONNECT: the first write sends the SYN */
 	return tcp_send_syn(sk);
 }
+
+/* ---- the IPv4 half of every connection (tp->af_ops) ------------------------------ */
+
+/*
+ * ip_queue_xmit: route through the socket's cached dst while it is valid
+ * (no lookup per segment), push the IPv4 header, send.  TCP always sets DF:
+ * it does path MTU discovery (RFC 1191 §3).  The TOS byte is the socket's
+ * with @ecn, the segment's own ECN codepoint (tcp_ecn_send), in its low
+ * bits (IP_TOS leaves those to TCP).  Consumes @skb.
+ */
+static int ip_queue_xmit(struct sock *sk, struct sk_buff *skb, u8 ecn)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct dst_entry *dst = __sk_dst_check(sk);
+	struct rtable *rt;
+
+	if (!dst) {
+		struct flowi4 fl4 = { .daddr = sk->sk_daddr, .saddr = sk->sk_rcv_saddr,
+				      .oif = sk->sk_bound_dev_if, .proto = IPPROTO_TCP,
+				      .tos = inet->tos };
+
+		rt = ip_route_output_flow(sk->sk_stack, &fl4);
+		if (IS_ERR(rt)) {
+			SNMP_INC_STATS(sk->sk_stack, IPSTATS_MIB_OUTNOROUTES);
+			kfree_skb_reason(skb, SKB_DROP_REASON_IP_OUTNOROUTES);
+			return (int)PTR_ERR(rt);
+		}
+		sk_dst_set(sk, dst_clone(&rt->dst));
+		tcp_sync_mss(sk);
+	} else {
+		rt = (struct rtable *)(void *)dst_clone(dst);
+	}
+	return ip_push_and_send(sk->sk_stack, skb, rt, sk->sk_rcv_saddr, sk->sk_daddr, IPPROTO_TCP,
+				(u8)(inet->uc_ttl < 0 ? 0 : inet->uc_ttl),
+				(u8)((inet->tos & ~INET_ECN_MASK) | ecn), true);
+}
+
+/* Linux's tcp_v4_send_check: the pseudo-header sum, the rest for the device. */
+static void tcp_v4_send_check(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcphdr *th = (struct tcphdr *)(void *)(skb->head + skb->csum_start);
+
+	th->check = (__sum16)~csum_tcpudp_magic(sk->sk_rcv_saddr, sk->sk_daddr, skb->len,
+						IPPROTO_TCP, 0);
+}
+
+static u32 tcp_v4_init_seq(const struct sock *sk)
+{
+	return tcp_isn(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr, inet_sk(sk)->inet_sport,
+		       sk->sk_dport);
+}
+
+static u32 tcp_v4_init_ts_off(const struct sock *sk)
+{
+	return tcp_ts_off(sk->sk_stack, sk->sk_rcv_saddr, sk->sk_daddr);
+}
+
+static struct sock *tcp_v4_lookup_listener_skb(struct stack *st, const struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)(const void *)skb_transport_header(skb);
+
+	return tcp_lookup_listener(st, ip_hdr(skb)->daddr, ntohs(th->dest), skb->dev->ifindex);
+}
+
+const struct tcp_af_ops ipv4_specific = {
+	.queue_xmit = ip_queue_xmit,
+	.send_check = tcp_v4_send_check,
+	.send_reset = tcp_v4_send_reset,
+	.child_init = tcp_v4_child_init,
+	.init_seq = tcp_v4_init_seq,
+	.init_ts_off = tcp_v4_init_ts_off,
+	.lookup_listener = tcp_v4_lookup_listener_skb,
+	.net_header_len = sizeof(struct iphdr),
+	.gso_type = SKB_GSO_TCPV4,
+};
 
 static const struct net_protocol tcp_protocol = {
 	.handler = tcp_v4_rcv,

@@ -4,7 +4,8 @@
  *
  *   tcp_sendmsg -> tcp_push -> tcp_write_xmit (what may go: cwnd, the
  *   peer's window, Nagle) -> tcp_transmit_skb (clone the queued skb, push
- *   the TCP header, checksum) -> ip_queue_xmit (the socket's dst cache)
+ *   the TCP header, checksum) -> tp->af_ops->queue_xmit: ip_queue_xmit
+ *   (tcp_ipv4.c) or inet6_csk_xmit (tcp_ipv6.c), the socket's dst cache
  *
  * Read first: RFC 9293 §3.8.6 (window management), RFC 1122 §4.2.3.3-4
  * (silly window avoidance, Nagle), RFC 5681 (what cwnd allows).
@@ -52,45 +53,16 @@ void tcp_wmem_charge(struct sock *sk, struct sk_buff *skb, int bytes)
 }
 
 /*
- * ip_queue_xmit: route through the socket's cached dst while it is valid
- * (no lookup per segment), push the IPv4 header, send.  TCP always sets DF:
- * it does path MTU discovery (RFC 1191 §3).  The TOS byte is the socket's
- * with @ecn, the segment's own ECN codepoint (tcp_ecn_send), in its low
- * bits (IP_TOS leaves those to TCP).  Consumes @skb.
+ * RFC 9293 §3.7.1: advertise the route MTU minus the headers: 20 of TCP
+ * and the family's (20 for IPv4, 40 for IPv6: RFC 8200 §5's 1280-byte
+ * minimum MTU leaves 1220).
  */
-static int ip_queue_xmit(struct sock *sk, struct sk_buff *skb, u8 ecn)
-{
-	struct inet_sock *inet = inet_sk(sk);
-	struct dst_entry *dst = __sk_dst_check(sk);
-	struct rtable *rt;
-
-	if (!dst) {
-		struct flowi4 fl4 = { .daddr = sk->sk_daddr, .saddr = sk->sk_rcv_saddr,
-				      .oif = sk->sk_bound_dev_if, .proto = IPPROTO_TCP,
-				      .tos = inet->tos };
-
-		rt = ip_route_output_flow(sk->sk_stack, &fl4);
-		if (IS_ERR(rt)) {
-			SNMP_INC_STATS(sk->sk_stack, IPSTATS_MIB_OUTNOROUTES);
-			kfree_skb_reason(skb, SKB_DROP_REASON_IP_OUTNOROUTES);
-			return (int)PTR_ERR(rt);
-		}
-		sk_dst_set(sk, dst_clone(&rt->dst));
-		tcp_sync_mss(sk);
-	} else {
-		rt = (struct rtable *)(void *)dst_clone(dst);
-	}
-	return ip_push_and_send(sk->sk_stack, skb, rt, sk->sk_rcv_saddr, sk->sk_daddr, IPPROTO_TCP,
-				(u8)(inet->uc_ttl < 0 ? 0 : inet->uc_ttl),
-				(u8)((inet->tos & ~INET_ECN_MASK) | ecn), true);
-}
-
-/* RFC 9293 §3.7.1: advertise the route MTU minus the headers. */
 u16 tcp_mss_for_route(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_check(sk);
 	unsigned int mtu = dst ? dst_mtu(dst) : 1500;
-	u16 mss = (u16)(mtu > 40 + 88 ? mtu - 40 : 88);
+	unsigned int hdrs = tcp_sk(sk)->af_ops->net_header_len + TCP_HEADER_LEN;
+	u16 mss = (u16)(mtu > hdrs + 88 ? mtu - hdrs : 88);
 
 	if (tcp_sk(sk)->user_mss && tcp_sk(sk)->user_mss < mss)
 		mss = tcp_sk(sk)->user_mss;
@@ -263,7 +235,7 @@ static unsigned int tcp_syn_options(struct tcp_sock *tp, u8 *opt, bool synack)
  * info is shared with the queued original only, never with a packet still
  * in a device queue.
  */
-static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss)
+static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss, u32 gso_type)
 {
 	struct skb_shared_info *sh = skb_shinfo(skb);
 
@@ -275,7 +247,7 @@ static void tcp_set_skb_tso_segs(struct sk_buff *skb, unsigned int mss)
 	}
 	sh->gso_size = (u16)mss;
 	sh->gso_segs = (u16)((skb->len + mss - 1) / mss);
-	sh->gso_type = SKB_GSO_TCPV4;
+	sh->gso_type = gso_type;
 }
 
 /*
@@ -328,7 +300,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		if (!skb)
 			return -ENOBUFS;
 	}
-	tcp_set_skb_tso_segs(skb, tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT);
+	tcp_set_skb_tso_segs(skb, tp->mss_cache ? tp->mss_cache : TCP_MSS_DEFAULT, tp->af_ops->gso_type);
 	if (tcb->tcp_flags & TCPHDR_SYN) {
 		optlen = tcp_syn_options(tp, opt, tcb->tcp_flags & TCPHDR_ACK);
 	} else {
@@ -362,18 +334,17 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (!(tcb->tcp_flags & TCPHDR_SYN))
 		ecn = tcp_ecn_send(sk, skb, th); /* a SYN's ECE/CWR are in tcp_flags */
 	memcpy(th + 1, opt, optlen);
-	/* Checksum offload as Linux's tcp_v4_send_check: the pseudo-header sum
-	 * in the field, the rest for the device, or for dev_queue_xmit's
-	 * software fallback (skb_checksum_help) when the device cannot. */
-	th->check = (__sum16)~csum_tcpudp_magic(sk->sk_rcv_saddr, sk->sk_daddr, skb->len,
-						IPPROTO_TCP, 0);
+	/* Checksum offload: the family's pseudo-header sum in the field, the
+	 * rest for the device, or for dev_queue_xmit's software fallback
+	 * (skb_checksum_help) when the device cannot. */
 	skb->ip_summed = CHECKSUM_PARTIAL;
 	skb->csum_start = (u16)((u8 *)th - skb->head);
 	skb->csum_offset = offsetof(struct tcphdr, check);
 	skb->csum = 0;
+	tp->af_ops->send_check(sk, skb);
 	/* counted per segment on the wire, as Linux's tcp_skb_pcount */
 	SNMP_ADD_STATS(sk->sk_stack, TCP_MIB_OUTSEGS, skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1);
-	return ip_queue_xmit(sk, skb, ecn);
+	return tp->af_ops->queue_xmit(sk, skb, ecn);
 }
 
 /* Queue a control segment (SYN, FIN) on the write queue: it is retransmitted like data. */

@@ -127,12 +127,16 @@ static void repair_get_tcp(const struct tcp_sock *tp, struct tcp_repair *r)
  * tcp_repair_get - the state of @sk, into @r, with the lengths of the
  * queues tcp_repair_copy_queues() will copy.  Borrows @sk.
  * Return: 0, or -EOPNOTSUPP for a state that does not move (listening,
- * handshaking, closing: our FIN queued or sent), -EBADFD after an error.
+ * handshaking, closing: our FIN queued or sent), -EBADFD after an error,
+ * -EAFNOSUPPORT for a connection over IPv6.
  */
 int tcp_repair_get(struct sock *sk, struct tcp_repair *r)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 
+	/* struct tcp_repair carries IPv4 addresses only: TCP over IPv6 stays put */
+	if (sk->sk_family != AF_INET)
+		return -EAFNOSUPPORT;
 	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT)
 		return -EOPNOTSUPP;
 	if ((sk->sk_shutdown & SEND_SHUTDOWN) || tp->migrated)

@@ -83,6 +83,17 @@ struct inet6_ifaddr *ipv6_get_ifaddr(struct stack *st, const struct in6_addr *ad
 	return NULL;
 }
 
+/** ipv6_has_global_addr - has @st an address beyond link-local (in DAD or done)? */
+bool ipv6_has_global_addr(struct stack *st)
+{
+	struct inet6_ifaddr *ifp;
+
+	list_for_each_entry(ifp, &st->ipv6.addr_list, if_list)
+		if (!ipv6_addr_linklocal(&ifp->addr) && !(ifp->flags & IFA_F_DADFAILED))
+			return true;
+	return false;
+}
+
 /** ipv6_chk_addr - @addr is ours and usable (DAD done), on @dev if non-NULL. */
 bool ipv6_chk_addr(struct stack *st, const struct in6_addr *addr, const struct net_device *dev)
 {

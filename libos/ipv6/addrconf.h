@@ -43,6 +43,7 @@ int ipv6_addr_del(struct net_device *dev, const struct in6_addr *addr);
 struct inet6_ifaddr *ipv6_get_ifaddr(struct stack *st, const struct in6_addr *addr,
 				     const struct net_device *dev, bool tentative_ok);
 bool ipv6_chk_addr(struct stack *st, const struct in6_addr *addr, const struct net_device *dev);
+bool ipv6_has_global_addr(struct stack *st);
 bool ipv6_chk_mcast_addr(struct stack *st, const struct net_device *dev,
 			 const struct in6_addr *group);
 int ipv6_dev_get_saddr(struct stack *st, const struct net_device *dev,

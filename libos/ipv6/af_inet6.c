@@ -51,6 +51,8 @@ static int inet6_init(struct stack *st)
 		err = icmpv6_init(st);
 	if (!err)
 		err = udpv6_init(st);
+	if (!err)
+		err = tcpv6_init(st);
 	if (err)
 		return err;
 	ip6->ipv6_packet_type.type = ETH_P_IPV6;
@@ -71,6 +73,7 @@ static void inet6_exit(struct stack *st)
 		unregister_netdevice_notifier(st, &st->ipv6.netdev_nb);
 		st->ipv6.ipv6_packet_type.func = NULL;
 	}
+	tcpv6_exit(st);
 	udpv6_exit(st);
 	if (st->ipv6.icmp)
 		icmpv6_exit(st);
@@ -89,33 +92,43 @@ static void inet6_exit(struct stack *st)
 
 #include "inet_common.h"
 #include "sock.h"
+#include "tcp.h"
 #include "udp.h"
 
 extern const struct proto udpv6_prot;
 extern const struct proto_ops inet6_dgram_ops;
+extern const struct proto_ops inet6_stream_ops;
 
 /**
- * inet6_create - the AF_INET6 part of socket().  So far UDP only: a
- * stream or raw AF_INET6 socket is EAFNOSUPPORT from skbos, which is what
- * makes the shim and the native API leave it to the kernel.
+ * inet6_create - the AF_INET6 part of socket(): UDP and TCP (Linux's
+ * inetsw6).  A raw AF_INET6 socket is EAFNOSUPPORT from skbos, which is
+ * what makes the shim and the native API leave it to the kernel.
  * Return: 0, -EAFNOSUPPORT, -EPROTONOSUPPORT, -ENOBUFS.
  */
 int inet6_create(struct stack *st, struct socket *sock, int protocol)
 {
+	const struct proto *prot = &udpv6_prot;
+	const struct proto_ops *ops = &inet6_dgram_ops;
+	int proto = IPPROTO_UDP;
 	struct inet_sock *inet;
 	struct sock *sk;
 	int err;
 
-	if (sock->type != SOCK_DGRAM)
+	if (sock->type == SOCK_STREAM) {
+		prot = &tcpv6_prot;
+		ops = &inet6_stream_ops;
+		proto = IPPROTO_TCP;
+	} else if (sock->type != SOCK_DGRAM) {
 		return -EAFNOSUPPORT;
-	if (protocol && protocol != IPPROTO_UDP)
+	}
+	if (protocol && protocol != proto)
 		return -EPROTONOSUPPORT;
-	sk = sk_alloc(st, AF_INET6, &udpv6_prot);
+	sk = sk_alloc(st, AF_INET6, prot);
 	if (!sk)
 		return -ENOBUFS;
-	sock->ops = &inet6_dgram_ops;
+	sock->ops = ops;
 	sock_init_data(sock, sk);
-	sk->sk_protocol = IPPROTO_UDP;
+	sk->sk_protocol = (unsigned short)proto;
 	inet = inet_sk(sk);
 	inet->uc_ttl = -1;
 	inet->mc_ttl = 1;
@@ -187,7 +200,9 @@ static int inet6_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	memset(sin6, 0, sizeof(*sin6));
 	sin6->sin6_family = AF_INET6;
 	if (peer) {
-		if (!sk->sk_dport || sk->sk_state == TCP_CLOSE)
+		/* Linux: no peer port, or still closed / connecting / listening */
+		if (!sk->sk_dport || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_SYN_SENT ||
+		    sk->sk_state == TCP_LISTEN)
 			return -ENOTCONN;
 		sin6->sin6_port = sk->sk_dport;
 		sin6->sin6_addr = sk->sk_v6_daddr;
@@ -210,6 +225,23 @@ const struct proto_ops inet6_dgram_ops = {
 	.poll = datagram_poll,
 	.ioctl = inet_ioctl,
 	.listen = sock_no_listen,
+	.shutdown = inet_shutdown,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+const struct proto_ops inet6_stream_ops = {
+	.family = AF_INET6,
+	.release = inet_release,
+	.bind = inet6_bind,
+	.connect = inet_stream_connect,
+	.accept = inet_accept,
+	.getname = inet6_getname,
+	.poll = inet_stream_poll,
+	.ioctl = inet_ioctl,
+	.listen = inet_listen,
 	.shutdown = inet_shutdown,
 	.setsockopt = inet_setsockopt,
 	.getsockopt = inet_getsockopt,

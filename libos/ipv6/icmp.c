@@ -148,7 +148,7 @@ int icmpv6_push_and_send(struct net_device *dev, struct sk_buff *skb,
 					 csum_partial(skb->data, skb->len, 0));
 	icmpv6_count_out(st, h->icmp6_type);
 	skb_dst_set(skb, &rt->dst);
-	return ip6_xmit(st, skb, &fl6.saddr, daddr, NEXTHDR_ICMP, hop_limit);
+	return ip6_xmit(st, skb, &fl6.saddr, daddr, NEXTHDR_ICMP, hop_limit, 0);
 }
 
 /* Is the packet at @off (a header of type @nexthdr) an ICMPv6 error message? */
@@ -267,6 +267,38 @@ static void icmpv6_echo_reply(struct sk_buff *skb)
 	h->icmp6_type = ICMPV6_ECHO_REPLY;
 	icmpv6_push_and_send(ipv6_addr_linklocal(&ip6h->saddr) ? skb->dev : NULL, r, saddr,
 			     &ip6h->saddr, 0);
+}
+
+/**
+ * icmpv6_err_convert - the errno an ICMPv6 error means to a socket, and
+ * whether it is a hard one (Linux's icmpv6_err_convert, RFC 4443 §3):
+ * no route and time exceeded are soft (the path may come back), an
+ * administrative block, an unreachable port and a parameter problem hard.
+ * Return: a positive errno, or 0 for a type that is no error (Packet Too
+ * Big: the path MTU).
+ */
+int icmpv6_err_convert(u8 type, u8 code, bool *fatal)
+{
+	*fatal = false;
+	switch (type) {
+	case ICMPV6_DEST_UNREACH:
+		if (code == ICMPV6_ADM_PROHIBITED) {
+			*fatal = true;
+			return EACCES;
+		}
+		if (code == ICMPV6_PORT_UNREACH) {
+			*fatal = true;
+			return ECONNREFUSED;
+		}
+		return EHOSTUNREACH;
+	case ICMPV6_TIME_EXCEED:
+		return EHOSTUNREACH;
+	case ICMPV6_PARAMPROB:
+		*fatal = true;
+		return EPROTO;
+	default:
+		return 0;
+	}
 }
 
 /*

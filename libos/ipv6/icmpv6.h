@@ -59,6 +59,7 @@ void icmpv6_param_prob(struct sk_buff *skb, u8 code, unsigned int pos);
 int icmpv6_push_and_send(struct net_device *dev, struct sk_buff *skb,
 			 const struct in6_addr *saddr, const struct in6_addr *daddr, u8 hop_limit);
 int icmpv6_rcv(struct sk_buff *skb);
+int icmpv6_err_convert(u8 type, u8 code, bool *fatal);
 int icmpv6_init(struct stack *st);
 void icmpv6_exit(struct stack *st);
 

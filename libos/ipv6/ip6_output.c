@@ -75,10 +75,11 @@ int ip6_output(struct sk_buff *skb)
  * ip6_xmit - push a 40-byte IPv6 header onto @skb (data at its transport
  * header, route attached with skb_dst_set) and send it.
  * @hop_limit: 0 for the default (net.ipv6.conf.default.hop_limit)
+ * @tclass: the Traffic Class byte (TCP's ECN codepoint in its low bits)
  * Consumes @skb.  Return: 0 or -errno.
  */
 int ip6_xmit(struct stack *st, struct sk_buff *skb, const struct in6_addr *saddr,
-	     const struct in6_addr *daddr, u8 proto, u8 hop_limit)
+	     const struct in6_addr *daddr, u8 proto, u8 hop_limit, u8 tclass)
 {
 	unsigned int plen = skb->len;
 	struct ipv6hdr *ip6h;
@@ -93,6 +94,7 @@ int ip6_xmit(struct stack *st, struct sk_buff *skb, const struct in6_addr *saddr
 	skb_reset_network_header(skb);
 	memset(ip6h, 0, 4);
 	ip6h->version = 6;
+	ipv6_set_dsfield(ip6h, tclass);
 	/* A jumbogram (RFC 2675) is never built: payload_len is 16 bits. */
 	ip6h->payload_len = htons(plen <= 0xffff ? (u16)plen : 0);
 	ip6h->nexthdr = proto;

@@ -122,6 +122,27 @@ static inline bool ipv6_addr_equal(const struct in6_addr *a, const struct in6_ad
 	return !memcmp(a, b, sizeof(*a));
 }
 
+/* The Traffic Class byte (RFC 8200 §7): DSCP and, low two bits, ECN (RFC 3168 §5). */
+static inline u8 ipv6_get_dsfield(const struct ipv6hdr *ip6h)
+{
+	return (u8)(ip6h->priority << 4 | ip6h->flow_lbl[0] >> 4);
+}
+
+static inline void ipv6_set_dsfield(struct ipv6hdr *ip6h, u8 tclass)
+{
+	ip6h->priority = tclass >> 4;
+	ip6h->flow_lbl[0] = (u8)((ip6h->flow_lbl[0] & 0x0f) | (tclass << 4));
+}
+
+/* ipv6_addr_hash - 32 bits of @a for a hash table key (not a secret). */
+static inline u32 ipv6_addr_hash(const struct in6_addr *a)
+{
+	u32 w[4];
+
+	memcpy(w, a, sizeof(w));
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
+}
+
 static inline bool ipv6_addr_any(const struct in6_addr *a)
 {
 	static const struct in6_addr any;
@@ -237,6 +258,10 @@ int udpv6_init(struct stack *st);
 void udpv6_exit(struct stack *st);
 int udpv6_rcv(struct sk_buff *skb);
 
+/* tcp_ipv6.c */
+int tcpv6_init(struct stack *st);
+void tcpv6_exit(struct stack *st);
+
 /* ip6_input.c */
 int ipv6_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt);
 int ip6_input(struct sk_buff *skb);
@@ -251,7 +276,7 @@ int ipv6_rthdr_rcv(struct sk_buff *skb, unsigned int *off);
 /* ip6_output.c */
 int ip6_output(struct sk_buff *skb);
 int ip6_xmit(struct stack *st, struct sk_buff *skb, const struct in6_addr *saddr,
-	     const struct in6_addr *daddr, u8 proto, u8 hop_limit);
+	     const struct in6_addr *daddr, u8 proto, u8 hop_limit, u8 tclass);
 __be32 ipv6_select_ident(struct stack *st, const struct in6_addr *daddr,
 			 const struct in6_addr *saddr);
 

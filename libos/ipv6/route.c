@@ -39,6 +39,7 @@ static void ip6_dst_destroy(struct dst_entry *dst)
 
 static const struct dst_ops ip6_dst_ops = {
 	.destroy = ip6_dst_destroy,
+	.check = ip6_dst_check,
 };
 
 static int ip6_dst_discard(struct sk_buff *skb)

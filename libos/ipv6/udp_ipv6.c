@@ -249,7 +249,7 @@ int udpv6_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	if (!uh->check)
 		uh->check = 0xffff; /* RFC 8200 §8.1: a computed zero goes as all ones */
 	skb_dst_set(skb, &rt->dst);
-	err = ip6_xmit(st, skb, &fl6.saddr, &fl6.daddr, IPPROTO_UDP, 0);
+	err = ip6_xmit(st, skb, &fl6.saddr, &fl6.daddr, IPPROTO_UDP, 0, 0);
 	if (err && err != -ENOBUFS)
 		return err;
 	SNMP_INC_STATS(st, err ? UDP_MIB_SNDBUFERRORS : UDP_MIB_OUTDATAGRAMS);

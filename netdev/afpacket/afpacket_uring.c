@@ -299,12 +299,14 @@ static u32 afp_gso_type(u8 vnet_gso)
 	switch (vnet_gso & ~VNET_GSO_ECN) {
 	case VNET_GSO_TCPV4:
 		return SKB_GSO_TCPV4;
+	case VNET_GSO_TCPV6:
+		return SKB_GSO_TCPV6;
 	case VNET_GSO_UDP:
 		return SKB_GSO_UDP;
 	case VNET_GSO_UDP_L4:
 		return SKB_GSO_UDP_L4;
 	default:
-		return 0; /* IPv6: the core drops the frame by ethertype anyway */
+		return 0;
 	}
 }
 
@@ -313,7 +315,7 @@ static u32 afp_l4_hdr_len(const struct sk_buff *skb, u32 off, u32 gso)
 {
 	if (gso & (SKB_GSO_UDP | SKB_GSO_UDP_L4))
 		return 8;
-	if (gso == SKB_GSO_TCPV4 && off + 13 < skb->len)
+	if ((gso == SKB_GSO_TCPV4 || gso == SKB_GSO_TCPV6) && off + 13 < skb->len)
 		return (u32)(skb->data[off + 12] >> 4) * 4;
 	return 0;
 }
@@ -529,11 +531,13 @@ static int afp_tx_vnet(struct sk_buff *skb)
 		h.csum_offset = htole16(skb->csum_offset);
 	}
 	if (skb_is_gso(skb)) {
-		u32 t = skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4 ? SKB_GSO_TCPV4 : SKB_GSO_UDP_L4;
+		u32 g = skb_shinfo(skb)->gso_type;
+		u32 t = g & SKB_GSO_TCPV4 ? SKB_GSO_TCPV4 : g & SKB_GSO_TCPV6 ? SKB_GSO_TCPV6 : SKB_GSO_UDP_L4;
 
 		/* Linux has no UDP fragmentation offload any more: a UDP
 		 * super-frame is a train of datagrams (UDP_L4, "USO"). */
-		h.gso_type = t == SKB_GSO_TCPV4 ? VNET_GSO_TCPV4 : VNET_GSO_UDP_L4;
+		h.gso_type = t == SKB_GSO_TCPV4 ? VNET_GSO_TCPV4 : t == SKB_GSO_TCPV6 ? VNET_GSO_TCPV6 :
+						    VNET_GSO_UDP_L4;
 		h.gso_size = htole16(skb_shinfo(skb)->gso_size);
 		/* Headers the kernel copies into every segment. */
 		h.hdr_len = htole16((u16)(start + afp_l4_hdr_len(skb, start, t)));

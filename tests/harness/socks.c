@@ -31,6 +31,29 @@ int t_bind(struct socket *s, __be32 addr, u16 port)
 	return s->ops->bind(s, (struct sockaddr *)&sin, sizeof(sin));
 }
 
+/** t_sin6 - the sockaddr_in6 of [@a]:@port. */
+struct sockaddr_in6 t_sin6(const struct in6_addr *a, u16 port)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = *a };
+
+	return s;
+}
+
+int t_bind6(struct socket *s, const struct in6_addr *a, u16 port)
+{
+	struct sockaddr_in6 sa6 = t_sin6(a, port);
+
+	return s->ops->bind(s, (struct sockaddr *)&sa6, sizeof(sa6));
+}
+
+/** t_connect6 - connect to [@a]:@port with @flags (O_NONBLOCK). */
+int t_connect6(struct socket *s, const struct in6_addr *a, u16 port, int flags)
+{
+	struct sockaddr_in6 sa6 = t_sin6(a, port);
+
+	return s->ops->connect(s, (struct sockaddr *)&sa6, sizeof(sa6), flags);
+}
+
 int t_connect(struct socket *s, __be32 addr, u16 port)
 {
 	return t_connect_flags(s, addr, port, 0);

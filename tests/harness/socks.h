@@ -10,6 +10,9 @@
 struct socket *t_socket(struct stack *st, int type, int protocol);
 int t_bind(struct socket *s, __be32 addr, u16 port);
 int t_connect(struct socket *s, __be32 addr, u16 port);
+struct sockaddr_in6 t_sin6(const struct in6_addr *a, u16 port);
+int t_bind6(struct socket *s, const struct in6_addr *a, u16 port);
+int t_connect6(struct socket *s, const struct in6_addr *a, u16 port, int flags);
 int t_connect_flags(struct socket *s, __be32 addr, u16 port, int flags);
 int t_sendto(struct socket *s, const void *buf, size_t len, int flags, __be32 addr, u16 port);
 int t_send(struct socket *s, const void *buf, size_t len, int flags);

@@ -19,7 +19,8 @@
  * skbos's counters and drop reasons (skbos_dump_stats, nstat style) to stderr
  * at exit, after the line "tcpbulk: stats", so a test can assert on them.
  * --user-timeout MS sets TCP_USER_TIMEOUT on the connecting socket (send,
- * conns, parallel).
+ * conns, parallel).  --ipv6: AF_INET6 sockets (HOST is an IPv6 address,
+ * listeners bind ::).
  * Errors print errno names so a test can check e.g. ECONNRESET.  Exit status
  * 0 on success.
  */
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include "skbos/skbos.h"
+#include "tool_addr.h"
 
 struct api {
 	int (*socket)(int, int, int);
@@ -66,18 +68,41 @@ static int fail(const char *what)
 /* --user-timeout MS: TCP_USER_TIMEOUT on the connecting socket (0: unset). */
 static int user_timeout_ms;
 
+/* --ipv6: AF_INET6 */
+static int family = AF_INET;
+
 static int connect_to(const struct api *a, const char *host, int port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-	int fd = a->socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(family, &ss, host, port);
+	int fd = a->socket(family, SOCK_STREAM, 0);
 
 	if (fd >= 0 && user_timeout_ms &&
 	    a->setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms)))
 		return -1;
-	if (fd < 0 || inet_pton(AF_INET, host, &sin.sin_addr) != 1 ||
-	    a->connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+	if (fd < 0 || !len)
 		return -1;
+	/* An IPv6 address is tentative until Duplicate Address Detection is
+	 * over (RFC 4862 §5.4: about a second after start): no source yet. */
+	for (int tries = 0; a->connect(fd, (struct sockaddr *)&ss, len); tries++) {
+		if (family != AF_INET6 || errno != EADDRNOTAVAIL || tries == 100)
+			return -1;
+		usleep(50000);
+	}
 	return fd;
+}
+
+static int listen_on(const struct api *a, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(family, &ss, NULL, port);
+	int one = 1, l = a->socket(family, SOCK_STREAM, 0);
+
+	a->setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || a->bind(l, (struct sockaddr *)&ss, len) || a->listen(l, 1024))
+		return -1;
+	fprintf(stderr, "tcpbulk: listening on %d\n", port);
+	return l;
 }
 
 static int do_send(const struct api *a, const char *host, int port, const char *file)
@@ -114,15 +139,12 @@ static int do_send(const struct api *a, const char *host, int port, const char *
 static int do_recv(const struct api *a, int port)
 {
 	static char buf[1 << 16];
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-	int one = 1, l = a->socket(AF_INET, SOCK_STREAM, 0), fd;
+	int l = listen_on(a, port), fd;
 	long long total = 0;
 	ssize_t n;
 
-	a->setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (l < 0 || a->bind(l, (struct sockaddr *)&sin, sizeof(sin)) || a->listen(l, 16))
+	if (l < 0)
 		return fail("listen");
-	fprintf(stderr, "tcpbulk: listening on %d\n", port);
 	fd = a->accept(l, NULL, NULL);
 	if (fd < 0)
 		return fail("accept");
@@ -174,18 +196,6 @@ static int do_parallel(const struct api *a, const char *host, int port, int coun
 		a->close(fds[i]);
 	fprintf(stderr, "tcpbulk: %d parallel connections\n", count);
 	return 0;
-}
-
-static int listen_on(const struct api *a, int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-	int one = 1, l = a->socket(AF_INET, SOCK_STREAM, 0);
-
-	a->setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (l < 0 || a->bind(l, (struct sockaddr *)&sin, sizeof(sin)) || a->listen(l, 1024))
-		return -1;
-	fprintf(stderr, "tcpbulk: listening on %d\n", port);
-	return l;
 }
 
 static int do_sink(const struct api *a, int port, int count)
@@ -244,6 +254,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--kernel")) {
 			a = &kernel_api;
 			skbos = false;
+		} else if (!strcmp(argv[i], "--ipv6")) {
+			family = AF_INET6;
 		} else if (!strcmp(argv[i], "--stats")) {
 			stats = true;
 		} else if (!strcmp(argv[i], "--user-timeout") && i + 1 < argc) {
@@ -269,7 +281,7 @@ int main(int argc, char **argv)
 	else if (argc - i == 3 && !strcmp(argv[i], "reset"))
 		rc = do_reset(a, atoi(argv[i + 1]), atoll(argv[i + 2]));
 	else
-		fprintf(stderr, "usage: tcpbulk [--kernel] [--stats] [--user-timeout MS] send HOST PORT FILE | recv PORT | conns|parallel HOST PORT N | sink PORT N | reset PORT BYTES\n");
+		fprintf(stderr, "usage: tcpbulk [--kernel] [--ipv6] [--stats] [--user-timeout MS] send HOST PORT FILE | recv PORT | conns|parallel HOST PORT N | sink PORT N | reset PORT BYTES\n");
 	if (skbos && stats) {
 		fprintf(stderr, "tcpbulk: stats\n");
 		skbos_dump_stats(stderr);

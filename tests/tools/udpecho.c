@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "skbos/skbos.h"
+#include "tool_addr.h"
 
 struct api {
 	int (*socket)(int, int, int);
@@ -56,31 +57,10 @@ static void fill(unsigned char *buf, unsigned int id, unsigned int len)
 
 static int family = AF_INET;
 
-/* The wildcard (@host NULL) or @host, port @port, of the family in use. */
-static socklen_t make_addr(struct sockaddr_storage *ss, const char *host, int port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((unsigned short)port);
-		if (host && inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return 0;
-		return sizeof(*sin6);
-	}
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((unsigned short)port);
-	if (host && inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		return 0;
-	return sizeof(*sin);
-}
-
 static int open_udp(const struct api *a, int port, int timeout_ms)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = make_addr(&ss, NULL, port);
+	socklen_t sl = make_addr(family, &ss, NULL, port);
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 	int fd = a->socket(family, SOCK_DGRAM, 0);
 
@@ -135,7 +115,7 @@ static int client(const struct api *a, const char *host, int port, unsigned int 
 {
 	static unsigned char out[8192], in[9000];
 	struct sockaddr_storage to;
-	socklen_t tolen = make_addr(&to, host, port);
+	socklen_t tolen = make_addr(family, &to, host, port);
 	unsigned int ok = 0, bad = 0, lost = 0;
 	int fd = open_udp(a, 0, 1000);
 
