@@ -265,7 +265,12 @@ static void sock_wfree(struct sk_buff *skb)
 			kfree(sk->sk_stack->failslab, sk);
 		return;
 	}
-	if (!sock_flag(sk, SOCK_USE_WRITE_QUEUE))
+	/* TCP wakes its writers from the ACK path (tcp_check_space), but its
+	 * room is sk_wmem_alloc, which also holds the clones the device still
+	 * sends: an ACK that came before their completion found no room, and
+	 * with no ACK left to come only this free can wake the writer that is
+	 * owed it (SOCK_NOSPACE).  A writer that asked nothing gets no edge. */
+	if (!sock_flag(sk, SOCK_USE_WRITE_QUEUE) || sock_flag(sk, SOCK_NOSPACE))
 		sk->sk_write_space(sk);
 }
 
