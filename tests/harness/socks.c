@@ -112,10 +112,11 @@ int t_recvfrom(struct socket *s, void *buf, size_t len, int flags, __be32 *addr,
 
 u16 t_port(struct socket *s)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss; /* an AF_INET6 socket's name is 28 bytes */
 
-	cr_assert(s->ops->getname(s, (struct sockaddr *)&sin, 0) > 0);
-	return ntohs(sin.sin_port);
+	cr_assert(s->ops->getname(s, (struct sockaddr *)&ss, 0) > 0);
+	/* sin_port and sin6_port are at the same place */
+	return ntohs(((const struct sockaddr_in *)&ss)->sin_port);
 }
 
 int t_setint(struct socket *s, int level, int opt, int val)
