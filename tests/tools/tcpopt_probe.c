@@ -87,8 +87,9 @@ static int tcp_socket(void)
 static void opt_int(const char *what, int name, int val, int vlen, int glen)
 {
 	int fd = tcp_socket();
+	int v[4] = { val }; /* a longer optlen than an int (the "len 8" cases) stays in the buffer */
 
-	opt_line(what, fd, name, &val, vlen, glen);
+	opt_line(what, fd, name, v, vlen, glen);
 	close(fd);
 }
 
